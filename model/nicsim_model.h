@@ -1,0 +1,118 @@
+/* nicsim simulated system: C ABI between the CLI and the SystemC/Verilator model.
+ * Prefix ns_. No global state: every run owns its own context. */
+#ifndef NICSIM_MODEL_H
+#define NICSIM_MODEL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NS_MAX_QUEUES 64
+#define NS_TABLE_MAX 128
+#define NS_MAX_HOSTS 16
+
+enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
+enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
+
+/* One host address, network order; family 4 or 6. */
+typedef struct ns_addr {
+    int family;
+    uint8_t a[16];
+} ns_addr;
+
+typedef struct ns_config {
+    /* [nic] */
+    int data_width;              /* 64 or 512 (bits of the line-side stream) */
+    double clock_mhz;            /* NIC core clock; default 156.25 (64) / 250 (512) */
+    double link_gbps;            /* line rate; default 10 (64) / 100 (512) */
+    uint32_t mtu;                /* IP MTU in bytes (default 1500); bigger frames resegmented or dropped */
+    int resegment;               /* 1: re-segment TCP frames above the MTU (default), 0: drop+count */
+    int rss_enable;              /* [tcpip] EnableRSS (default 1) */
+    uint8_t rss_key[40];         /* default: the Microsoft key */
+    uint32_t rss_hash_types;     /* RSS_HT_BIT() mask (default NDIS 6.0 set) */
+    int rss_queues;              /* 1..NS_MAX_QUEUES */
+    int table_size;              /* power of two 1..128 */
+    uint8_t table[NS_TABLE_MAX]; /* queue per entry */
+    int csum_offload;            /* [tcpip] EnableChecksumOffload: NIC verifies checksums (default 1) */
+    uint32_t rx_fifo_bytes;      /* MAC receive FIFO ahead of the pipeline; overflow drops (default 65536) */
+    uint32_t quantum_cycles;     /* temporal-decoupling quantum in NIC cycles (default 4096) */
+
+    /* [replay] */
+    int timing;                  /* enum ns_timing */
+    double multiplier;           /* speed multiplier for recorded timing (default 1) */
+    double mbps;                 /* if > 0: fixed rate in Mb/s (overrides timing) */
+    double pps;                  /* if > 0: fixed packets per second (overrides timing) */
+    uint32_t loop;               /* play the trace this many times (default 1) */
+
+    /* [scenario] host = auto|any|ADDR[,ADDR...] */
+    int host_mode;               /* enum ns_host_mode */
+    int host_count;
+    ns_addr hosts[NS_MAX_HOSTS];
+
+    /* outputs (optional, NULL = off) */
+    const char *trace_path;      /* input capture */
+    const char *wave_path;       /* .fst or .vcd; a .gtkw save file is written beside it */
+    uint64_t wave_from_ps;       /* window start (0 = start) */
+    uint64_t wave_to_ps;         /* window end (0 = end of run) */
+    FILE *packet_log;            /* CSV, one row per frame the NIC received */
+    int progress;                /* 1: progress line on stderr */
+} ns_config;
+
+/* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
+void ns_config_defaults(ns_config *cfg);
+/* Recomputes width-dependent defaults (clock, link) that were left at 0. */
+void ns_config_finalize(ns_config *cfg);
+
+#define NS_CSUM_NONE 0
+#define NS_CSUM_OK 1
+#define NS_CSUM_BAD_IP 2
+#define NS_CSUM_BAD_L4 3
+#define NS_CSUM_UNVERIFIED 4
+#define NS_CSUM_COUNT 5
+const char *ns_csum_name(int csum);
+
+/* A named counter (drop and error reasons, trace statistics). */
+typedef struct ns_counter {
+    const char *name;  /* static string, dotted report key below "frames." or "trace." */
+    uint64_t value;
+} ns_counter;
+
+#define NS_MAX_COUNTERS 32
+
+typedef struct ns_results {
+    /* sim.* */
+    uint64_t nic_cycles;      /* cycles the RTL was actually clocked */
+    uint64_t sim_time_ps;     /* simulated time at the end of the run */
+    double wall_s;            /* wall-clock seconds of the simulation loop */
+    /* selection */
+    char host[128];           /* the host address(es) used ("any" or the list) */
+    int linktype;             /* capture's libpcap DLT */
+    char linktype_name[32];
+    /* frames.* */
+    uint64_t records;         /* records read from the capture (all loops) */
+    uint64_t frames_rx;       /* frames the NIC received */
+    uint64_t rx_bytes;        /* their bytes */
+    uint64_t from_host;       /* frames the host itself sent in the capture (not fed) */
+    uint64_t not_for_host;    /* frames neither to nor from the host (not fed) */
+    uint64_t queue_frames[NS_MAX_QUEUES];
+    int queues;
+    uint64_t hash_type_frames[7];
+    uint64_t csum_frames[NS_CSUM_COUNT];
+    /* drops and other named counters; every drop reason has one, zero or not */
+    int ndrops;
+    ns_counter drops[NS_MAX_COUNTERS];
+    int ntrace;
+    ns_counter trace[NS_MAX_COUNTERS];
+} ns_results;
+
+/* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative
+ * code with a one-line message in err on failure. Warnings go to stderr ("nicsim: warning: ..."). */
+int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
