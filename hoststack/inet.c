@@ -108,3 +108,96 @@ int hs_pkt_build(const hs_pkt_spec *s, const uint8_t *payload, size_t plen, uint
     }
     return (int)framelen;
 }
+
+static int hs_ext_header_len(uint8_t nh, const uint8_t *p)
+{
+    switch (nh) {
+    case 0:  /* hop-by-hop */
+    case 43: /* routing */
+    case 60: /* destination options */
+        return (p[1] + 1) * 8;
+    case 44: /* fragment */
+        return 8;
+    case 51: /* AH */
+        return (p[1] + 2) * 4;
+    default:
+        return -1;
+    }
+}
+
+int hs_frame_parse(const uint8_t *f, size_t len, hs_frame_info *in)
+{
+    memset(in, 0, sizeof *in);
+    if (len < HS_ETH_HLEN)
+        return -1;
+    size_t off = 12;
+    uint16_t et = hs_get16(f + off);
+    for (int tags = 0; (et == HS_ETHERTYPE_VLAN || et == 0x88a8) && tags < 2; tags++) {
+        off += 4;
+        if (off + 2 > len)
+            return -1;
+        et = hs_get16(f + off);
+    }
+    off += 2;
+    const uint8_t *ip = f + off;
+    if (et == HS_ETHERTYPE_IPV4) {
+        if (off + 20 > len || (ip[0] >> 4) != 4)
+            return -1;
+        size_t ihl = (size_t)(ip[0] & 15) * 4;
+        size_t tot = hs_get16(ip + 2);
+        if (ihl < 20 || off + ihl > len || tot < ihl)
+            return -1;
+        in->l3 = 4;
+        in->l3_off = off;
+        in->proto = ip[9];
+        in->src = ip + 12;
+        in->dst = ip + 16;
+        in->frag = (hs_get16(ip + 6) & 0x3fff) != 0;
+        in->ip_end = off + tot < len ? off + tot : len;
+        in->l4_off = off + ihl;
+    } else if (et == HS_ETHERTYPE_IPV6) {
+        if (off + 40 > len || (ip[0] >> 4) != 6)
+            return -1;
+        in->l3 = 6;
+        in->l3_off = off;
+        in->src = ip + 8;
+        in->dst = ip + 24;
+        size_t end = off + 40 + hs_get16(ip + 4);
+        in->ip_end = end < len ? end : len;
+        uint8_t nh = ip[6];
+        size_t p = off + 40;
+        for (int i = 0; i < 8; i++) {
+            if (nh != 0 && nh != 43 && nh != 60 && nh != 44 && nh != 51)
+                break;
+            if (p + 8 > len)
+                return 0; /* addresses known, L4 not reached */
+            if (nh == 44 && (hs_get16(f + p + 2) & 0xfff9) != 0)
+                in->frag = 1;
+            int hl = hs_ext_header_len(nh, f + p);
+            nh = f[p];
+            p += (size_t)hl;
+        }
+        in->proto = nh;
+        in->l4_off = p;
+    } else {
+        return -1;
+    }
+    if (in->frag)
+        return 0;
+    size_t l4 = in->l4_off;
+    if (in->proto == HS_IPPROTO_TCP && l4 + 20 <= in->ip_end) {
+        size_t doff = (size_t)(f[l4 + 12] >> 4) * 4;
+        in->sport = hs_get16(f + l4);
+        in->dport = hs_get16(f + l4 + 2);
+        if (doff >= 20 && l4 + doff <= in->ip_end) {
+            in->payload_off = l4 + doff;
+            in->payload_len = in->ip_end - in->payload_off;
+        }
+    } else if (in->proto == HS_IPPROTO_UDP && l4 + 8 <= in->ip_end) {
+        in->sport = hs_get16(f + l4);
+        in->dport = hs_get16(f + l4 + 2);
+        in->payload_off = l4 + 8;
+        in->payload_len = in->ip_end - in->payload_off;
+    }
+    return 0;
+}

@@ -60,3 +60,22 @@ static inline void hs_put32(uint8_t *p, uint32_t v)
 }
 
 #endif
+
+/* Result of a light parse of an Ethernet frame (no checksum work). */
+typedef struct hs_frame_info {
+    int l3;              /* 0 other, 4 IPv4, 6 IPv6 */
+    int frag;            /* IP fragment (IPv4 MF/offset, IPv6 fragment header with offset/M) */
+    uint8_t proto;       /* IPv4 protocol / IPv6 final next header */
+    size_t l3_off;       /* offset of the IP header */
+    size_t l4_off;       /* offset of the L4 header (0 if not found) */
+    size_t ip_end;       /* offset just past the IP packet (excludes Ethernet padding) */
+    const uint8_t *src;  /* source address in the frame (network order), NULL if not IP */
+    const uint8_t *dst;
+    uint16_t sport, dport;  /* host order, TCP/UDP non-fragments only */
+    size_t payload_off;  /* TCP/UDP payload offset (0 if none) */
+    size_t payload_len;  /* TCP/UDP payload bytes */
+} hs_frame_info;
+
+/* Parses Ethernet (+ up to two VLAN tags), IPv4/IPv6 (options, extension headers), TCP/UDP.
+ * Returns 0 when an IP header was found, -1 otherwise (info->l3 == 0). */
+int hs_frame_parse(const uint8_t *frame, size_t len, hs_frame_info *info);

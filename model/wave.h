@@ -1,0 +1,36 @@
+// Waveform output: FST through Verilator, VCD by converting the FST at close, a time window,
+// and a GTKWave save file grouping signals by block.
+#ifndef NICSIM_WAVE_H
+#define NICSIM_WAVE_H
+#include <cstdint>
+#include <memory>
+#include <string>
+
+class VerilatedFstC;
+
+class WaveWriter {
+  public:
+    // path ends in .fst or .vcd; [from_ps, to_ps] is the window (to_ps 0 = no end).
+    WaveWriter(const std::string &path, uint64_t from_ps, uint64_t to_ps);
+    ~WaveWriter();
+    VerilatedFstC *fst() { return fst_.get(); }
+    bool open(std::string &err);  // after model->trace(fst(), levels)
+    void dump(uint64_t t_ps)
+    {
+        if (t_ps >= from_ps_ && (to_ps_ == 0 || t_ps <= to_ps_)) do_dump(t_ps);
+    }
+    bool close(std::string &err);
+
+  private:
+    void do_dump(uint64_t t_ps);
+    std::string path_, fst_path_;
+    bool vcd_ = false, opened_ = false;
+    uint64_t from_ps_, to_ps_;
+    std::unique_ptr<VerilatedFstC> fst_;
+};
+
+// Writes PATH-with-.gtkw beside the wave file: one group per module instance (its ports),
+// read back from the FST hierarchy. Returns "" or an error message.
+std::string write_gtkw_save(const std::string &wave_path, const char *top_scope);
+
+#endif
