@@ -1,0 +1,458 @@
+/* End-to-end tests: the nicsim binary on shipped traces, checked against independent
+ * references (libpcap reader + software Toeplitz), plus waveforms, determinism and bad input.
+ * argv: NICSIM_BINARY SOURCE_DIR WORK_DIR */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "inet.h"
+#include "rss.h"
+#include "trace.h"
+
+static const char *g_bin, *g_src, *g_work;
+
+/* Runs nicsim with args (shell syntax), stderr to WORK/name.err. Returns the exit status. */
+static int run_nicsim(const char *name, const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s > '%s/%s.out' 2> '%s/%s.err'", g_src, g_bin, args,
+             g_work, name, g_work, name);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+static char *work_path(const char *name)
+{
+    static char bufs[8][1024];
+    static int i;
+    char *b = bufs[i++ % 8];
+    snprintf(b, 1024, "%s/%s", g_work, name);
+    return b;
+}
+
+static json_t *load_report(const char *name)
+{
+    json_error_t e;
+    json_t *j = json_load_file(work_path(name), 0, &e);
+    ck_assert_msg(j != NULL, "report %s: %s", name, e.text);
+    return j;
+}
+
+static json_int_t jint(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = root;
+    for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, "."))
+        cur = json_object_get(cur, tok);
+    ck_assert_msg(cur && json_is_integer(cur), "report key %s missing or not an integer", path);
+    return json_integer_value(cur);
+}
+
+/* Independent expectation for one frame under the default RSS configuration. */
+typedef struct expect {
+    int hash_type;
+    uint32_t hash;
+} expect;
+
+static expect rss_expect(const uint8_t *f, uint32_t len, uint32_t types)
+{
+    expect e = {RSS_HT_NONE, 0};
+    hs_frame_info in;
+    if (hs_frame_parse(f, len, &in) != 0)
+        return e;
+    uint8_t buf[36];
+    int alen = in.l3 == 4 ? 4 : 16;
+    memcpy(buf, in.src, (size_t)alen);
+    memcpy(buf + alen, in.dst, (size_t)alen);
+    int l4 = !in.frag && in.l4_off && (in.proto == HS_IPPROTO_TCP || in.proto == HS_IPPROTO_UDP) &&
+             in.l4_off + 4 <= len;
+    int t_l4 = in.l3 == 4 ? (in.proto == HS_IPPROTO_TCP ? RSS_HT_TCP_IPV4 : RSS_HT_UDP_IPV4)
+                          : (in.proto == HS_IPPROTO_TCP ? RSS_HT_TCP_IPV6 : RSS_HT_UDP_IPV6);
+    int t_ip = in.l3 == 4 ? RSS_HT_IPV4 : RSS_HT_IPV6;
+    if (l4 && (types & RSS_HT_BIT(t_l4))) {
+        memcpy(buf + 2 * alen, f + in.l4_off, 4);
+        e.hash_type = t_l4;
+        e.hash = rss_toeplitz(rss_default_key, buf, (size_t)(2 * alen + 4));
+    } else if (types & RSS_HT_BIT(t_ip)) {
+        e.hash_type = t_ip;
+        e.hash = rss_toeplitz(rss_default_key, buf, (size_t)(2 * alen));
+    }
+    return e;
+}
+
+/* Loads every frame of a trace, indexed by frame number (first segment of each record). */
+typedef struct frames {
+    uint8_t **data;
+    uint32_t *len;
+    uint64_t n;
+} frames;
+
+static frames load_frames(const char *path)
+{
+    frames fr = {0};
+    tr_trace *t;
+    char err[512];
+    tr_options o = {1500, 1};
+    ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
+    tr_frame f;
+    int rc;
+    size_t cap = 0;
+    while ((rc = tr_next(t, &f, err, sizeof err)) > 0) {
+        if (f.frame_no <= fr.n)
+            continue;
+        if (f.frame_no + 1 > cap) {
+            cap = (f.frame_no + 1) * 2;
+            fr.data = realloc(fr.data, cap * sizeof *fr.data);
+            fr.len = realloc(fr.len, cap * sizeof *fr.len);
+        }
+        for (uint64_t k = fr.n + 1; k < f.frame_no; k++) {
+            fr.data[k] = NULL;
+            fr.len[k] = 0;
+        }
+        fr.data[f.frame_no] = malloc(f.len);
+        memcpy(fr.data[f.frame_no], f.data, f.len);
+        fr.len[f.frame_no] = f.len;
+        fr.n = f.frame_no;
+    }
+    ck_assert_msg(rc == 0, "%s", err);
+    tr_close(t);
+    return fr;
+}
+
+static void free_frames(frames *fr)
+{
+    for (uint64_t i = 1; i <= fr->n; i++)
+        free(fr->data[i]);
+    free(fr->data);
+    free(fr->len);
+}
+
+/* Runs nicsim with %W in fmt replaced by the work directory. */
+static int run_w(const char *name, const char *fmt)
+{
+    char args[2048];
+    size_t o = 0;
+    for (const char *p = fmt; *p && o + 512 < sizeof args; p++) {
+        if (p[0] == '%' && p[1] == 'W') {
+            o += (size_t)snprintf(args + o, sizeof args - o, "%s", g_work);
+            p++;
+        } else {
+            args[o++] = *p;
+        }
+    }
+    args[o] = 0;
+    return run_nicsim(name, args);
+}
+
+START_TEST(quickstart_hashes_match_reference)
+{
+    ck_assert_int_eq(run_w("qs", "run scenarios/quickstart.ini --quiet -o '%W/qs.json' "
+                                 "--packet-log '%W/qs.csv'"),
+                     0);
+    json_t *r = load_report("qs.json");
+    json_int_t rx = jint(r, "frames.rx");
+    ck_assert_int_gt(rx, 100);
+    /* every frame is accounted for in exactly one queue */
+    json_t *qf = json_object_get(json_object_get(r, "rss"), "queue_frames");
+    ck_assert_int_eq((int)json_array_size(qf), 4);
+    json_int_t sum = 0;
+    int busy = 0;
+    for (size_t i = 0; i < json_array_size(qf); i++) {
+        json_int_t v = json_integer_value(json_array_get(qf, i));
+        sum += v;
+        busy += v > 0;
+    }
+    ck_assert_int_eq(sum, rx);
+    ck_assert_int_ge(busy, 2);
+
+    char tpath[1024];
+    snprintf(tpath, sizeof tpath, "%s/traces/quickstart.pcap", g_src);
+    frames fr = load_frames(tpath);
+    char *csv = slurp(work_path("qs.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save;
+    char *line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum");
+    long rows = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        unsigned long long frame;
+        char time[32], l3[16], l4[16], ht[16], hash[16], csum[16];
+        unsigned len, queue;
+        /* hash may be empty: parse field by field */
+        char *f[9];
+        int nf = 0;
+        for (char *p = line; nf < 9; nf++) {
+            f[nf] = p;
+            char *c = strchr(p, ',');
+            if (!c) {
+                nf++;
+                break;
+            }
+            *c = 0;
+            p = c + 1;
+        }
+        ck_assert_int_eq(nf, 9);
+        frame = strtoull(f[0], NULL, 10);
+        snprintf(time, sizeof time, "%s", f[1]);
+        len = (unsigned)strtoul(f[2], NULL, 10);
+        snprintf(l3, sizeof l3, "%s", f[3]);
+        snprintf(l4, sizeof l4, "%s", f[4]);
+        snprintf(ht, sizeof ht, "%s", f[5]);
+        snprintf(hash, sizeof hash, "%s", f[6]);
+        queue = (unsigned)strtoul(f[7], NULL, 10);
+        snprintf(csum, sizeof csum, "%s", f[8]);
+        ck_assert_uint_le(frame, fr.n);
+        ck_assert_ptr_nonnull(fr.data[frame]);
+        ck_assert_uint_eq(len, fr.len[frame]);
+        expect e = rss_expect(fr.data[frame], fr.len[frame], RSS_HT_DEFAULT_MASK);
+        ck_assert_str_eq(ht, rss_hash_type_name(e.hash_type));
+        if (e.hash_type != RSS_HT_NONE) {
+            char want[16];
+            snprintf(want, sizeof want, "0x%08x", e.hash);
+            ck_assert_str_eq(hash, want);
+            /* default table: entry i -> queue i % rss_queues */
+            ck_assert_uint_eq(queue, (e.hash & 127) % 4);
+        } else {
+            ck_assert_str_eq(hash, "");
+            ck_assert_uint_eq(queue, 0);
+        }
+        /* the generator writes correct checksums everywhere */
+        hs_frame_info in;
+        if (hs_frame_parse(fr.data[frame], fr.len[frame], &in) == 0)
+            ck_assert_str_eq(csum, "ok");
+        else
+            ck_assert_str_eq(csum, "none");
+        rows++;
+    }
+    ck_assert_int_eq(rows, rx);
+    free(csv);
+    free_frames(&fr);
+    json_decref(r);
+}
+END_TEST
+
+static void strip_wall(json_t *r)
+{
+    json_t *sim = json_object_get(r, "sim");
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(sim, tmp, k, v)
+    {
+        size_t n = strlen(k);
+        if (strncmp(k, "wall_", 5) == 0 || (n > 6 && strcmp(k + n - 6, "_per_s") == 0))
+            json_object_del(sim, k);
+    }
+}
+
+START_TEST(runs_are_deterministic)
+{
+    ck_assert_int_eq(run_w("d1", "run scenarios/quickstart.ini --quiet -o '%W/d1.json' --packet-log '%W/d1.csv'"), 0);
+    ck_assert_int_eq(run_w("d2", "run scenarios/quickstart.ini --quiet -o '%W/d2.json' --packet-log '%W/d2.csv'"), 0);
+    json_t *a = load_report("d1.json"), *b = load_report("d2.json");
+    strip_wall(a);
+    strip_wall(b);
+    ck_assert_msg(json_equal(a, b), "reports differ beyond sim.wall_* / sim.*_per_s");
+    char *ca = slurp(work_path("d1.csv")), *cb = slurp(work_path("d2.csv"));
+    ck_assert_str_eq(ca, cb);
+    free(ca);
+    free(cb);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+/* Column `col` (0-based) of every row, joined. */
+static char *csv_columns(const char *path, int c1, int c2, int c3)
+{
+    char *s = slurp(path);
+    ck_assert_ptr_nonnull(s);
+    size_t cap = strlen(s) + 1, o = 0;
+    char *out = malloc(cap);
+    char *save;
+    for (char *line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        int col = 0;
+        for (char *p = line; *p; col++) {
+            char *c = strchr(p, ',');
+            size_t n = c ? (size_t)(c - p) : strlen(p);
+            if (col == c1 || col == c2 || col == c3) {
+                memcpy(out + o, p, n);
+                o += n;
+                out[o++] = '|';
+            }
+            if (!c)
+                break;
+            p = c + 1;
+        }
+        out[o++] = '\n';
+    }
+    out[o] = 0;
+    free(s);
+    return out;
+}
+
+START_TEST(width_512_gives_same_results)
+{
+    ck_assert_int_eq(run_w("w64", "run scenarios/quickstart.ini --quiet --packet-log '%W/w64.csv'"), 0);
+    ck_assert_int_eq(run_w("w512", "run scenarios/quickstart.ini --quiet --set nic.data_width=512 "
+                                   "--packet-log '%W/w512.csv' -o '%W/w512.json'"),
+                     0);
+    /* hash, queue, csum of every frame identical; only timing may differ */
+    char *a = csv_columns(work_path("w64.csv"), 6, 7, 8);
+    char *b = csv_columns(work_path("w512.csv"), 6, 7, 8);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
+START_TEST(idle_skipping_follows_activity)
+{
+    ck_assert_int_eq(run_w("rec", "run scenarios/quickstart.ini --quiet -o '%W/rec.json'"), 0);
+    ck_assert_int_eq(run_w("top", "run scenarios/quickstart.ini --quiet --set replay.timing=topspeed -o '%W/top.json'"), 0);
+    json_t *rec = load_report("rec.json"), *top = load_report("top.json");
+    json_int_t rec_cycles = jint(rec, "sim.nic_cycles"), rec_ns = jint(rec, "sim.sim_time_ns");
+    json_int_t top_cycles = jint(top, "sim.nic_cycles"), top_ns = jint(top, "sim.sim_time_ns");
+    /* recorded timing leaves the 10G link mostly idle: far fewer cycles clocked than elapsed */
+    double elapsed_cycles = (double)rec_ns / 6.4;
+    ck_assert_msg(rec_cycles < elapsed_cycles / 2, "clocked %lld of %.0f cycles", (long long)rec_cycles,
+                  elapsed_cycles);
+    /* same frames back to back: much shorter simulated time, comparable cycles clocked */
+    ck_assert_int_lt(top_ns, rec_ns / 2);
+    ck_assert_int_lt(top_cycles, rec_cycles * 2);
+    ck_assert_int_eq(jint(rec, "frames.rx"), jint(top, "frames.rx"));
+    json_decref(rec);
+    json_decref(top);
+}
+END_TEST
+
+START_TEST(waveform_fst_and_vcd_with_window)
+{
+    ck_assert_int_eq(run_w("wf", "run scenarios/quickstart.ini --quiet --wave '%W/w.fst' --wave-to 200us"), 0);
+    struct stat st;
+    ck_assert_int_eq(stat(work_path("w.fst"), &st), 0);
+    ck_assert_int_gt(st.st_size, 100);
+    char *g = slurp(work_path("w.gtkw"));
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(strstr(g, "[dumpfile]"));
+    ck_assert_ptr_nonnull(strstr(g, "@800200"));
+    ck_assert_ptr_nonnull(strstr(g, "s_axis_rx_tvalid"));
+    free(g);
+
+    ck_assert_int_eq(run_w("wv", "run scenarios/quickstart.ini --quiet --wave '%W/w.vcd' "
+                                 "--wave-from 50us --wave-to 60us"),
+                     0);
+    char *v = slurp(work_path("w.vcd"));
+    ck_assert_ptr_nonnull(v);
+    ck_assert_ptr_nonnull(strstr(v, "$enddefinitions"));
+    /* every timestamp inside the window (ps) */
+    long stamps = 0;
+    for (char *p = strstr(v, "\n#"); p; p = strstr(p + 1, "\n#")) {
+        unsigned long long t = strtoull(p + 2, NULL, 10);
+        ck_assert_msg(t >= 50000000ull && t <= 60000000ull, "timestamp %llu outside window", t);
+        stamps++;
+    }
+    ck_assert_int_gt(stamps, 10);
+    free(v);
+    ck_assert_int_eq(stat(work_path("w.gtkw"), &st), 0);
+}
+END_TEST
+
+static void write_file(const char *name, const void *data, size_t n)
+{
+    FILE *f = fopen(work_path(name), "wb");
+    ck_assert_ptr_nonnull(f);
+    if (n)
+        ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+/* One clear error line naming the file, non-zero exit, no crash. */
+static void expect_trace_error(const char *name, const char *needle)
+{
+    char args[2048];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --trace '%s'", work_path(name));
+    int rc = run_nicsim(name, args);
+    ck_assert_msg(rc == 1 || rc == 2, "%s: exit status %d", name, rc);
+    char errname[256];
+    snprintf(errname, sizeof errname, "%s.err", name);
+    char *e = slurp(work_path(errname));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_msg(strncmp(e, "nicsim: error: ", 15) == 0, "%s: got '%s'", name, e);
+    ck_assert_msg(strstr(e, name) != NULL, "%s: message does not name the file: '%s'", name, e);
+    ck_assert_msg(strstr(e, needle) != NULL, "%s: message lacks '%s': '%s'", name, needle, e);
+    ck_assert_msg(strchr(e, '\n') == e + strlen(e) - 1, "%s: not exactly one line: '%s'", name, e);
+    free(e);
+}
+
+START_TEST(malformed_captures_fail_cleanly)
+{
+    write_file("empty.pcap", "", 0);
+    expect_trace_error("empty.pcap", "empty");
+    write_file("garbage.pcap", "this is not a capture file at all, just text\n", 45);
+    expect_trace_error("garbage.pcap", "magic");
+    /* valid header, one record claiming 100 bytes with only 10 present */
+    uint8_t hdr[24 + 16 + 10] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                 0xff, 0xff, 0, 0, 1, 0, 0, 0};
+    uint8_t *rec = hdr + 24;
+    rec[8] = 100;
+    rec[12] = 100;
+    write_file("truncrec.pcap", hdr, sizeof hdr);
+    expect_trace_error("truncrec.pcap", "truncated");
+    /* unknown link type 147 (USER0), no records */
+    uint8_t user[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0xff, 0xff, 0, 0, 147, 0, 0, 0};
+    write_file("user0.pcap", user, sizeof user);
+    expect_trace_error("user0.pcap", "link type");
+    write_file("shorthdr.pcap", user, 10);
+    expect_trace_error("shorthdr.pcap", "shorthdr.pcap");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: e2e_run NICSIM SOURCE_DIR WORK_DIR\n");
+        return 2;
+    }
+    g_bin = argv[1];
+    g_src = argv[2];
+    g_work = argv[3];
+    mkdir(g_work, 0755);
+    Suite *s = suite_create("e2e");
+    TCase *tc = tcase_create("run");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, quickstart_hashes_match_reference);
+    tcase_add_test(tc, runs_are_deterministic);
+    tcase_add_test(tc, width_512_gives_same_results);
+    tcase_add_test(tc, idle_skipping_follows_activity);
+    tcase_add_test(tc, waveform_fst_and_vcd_with_window);
+    tcase_add_test(tc, malformed_captures_fail_cleanly);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
