@@ -1,6 +1,13 @@
 // nicsim simulated system: SystemC owns time; the Verilated NIC (--cc) is clocked in a tight
 // loop inside the Nic module, synchronising with SystemC once per quantum (temporal
 // decoupling) and jumping over idle gaps (idle skipping: cost follows activity).
+// Verilator's headers first: with SystemC already included they would expect a SystemC
+// time source (--sc models); this model is --cc and gets time from the Nic module.
+#include "Vnic_top_w512.h"
+#include "Vnic_top_w64.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
 #include <systemc>
 
 #include <unistd.h>
@@ -14,11 +21,6 @@
 #include <memory>
 #include <string>
 #include <type_traits>
-
-#include "Vnic_top_w512.h"
-#include "Vnic_top_w64.h"
-#include "verilated.h"
-#include "verilated_fst_c.h"
 
 extern "C" {
 #include "nicsim_model.h"
@@ -434,7 +436,7 @@ template <class V> class Nic : public sc_core::sc_module {
             std::string werr;
             wave_->close(werr);
             if (st_.err.empty() && !werr.empty()) st_.err = werr;
-            std::string gerr = write_gtkw_save(c.wave_path, "TOP.nic");
+            std::string gerr = write_gtkw_save(c.wave_path, "nic.nic_top");
             if (st_.err.empty() && !gerr.empty()) st_.err = gerr;
         }
         st_.finished = true;
@@ -533,13 +535,12 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     snprintf(res->host, sizeof res->host, "%s", rp_host_desc(rp));
     res->linktype = tr_linktype(rp_trace(rp));
     snprintf(res->linktype_name, sizeof res->linktype_name, "%s", tr_linktype_name(rp_trace(rp)));
-    const tr_stats *ts = tr_get_stats(rp_trace(rp));
-    res->records = ts->records;
+    const tr_stats *ps = rp_pass_stats(rp);
+    res->records = ps->records * cfg->loop;
     res->from_host = rp_from_host(rp);
     res->not_for_host = rp_not_for_host(rp);
     res->queues = cfg->rss_queues;
     add_counter(res->drops, &res->ndrops, "rx_fifo_overflow", st.fifo_overflow);
-    const tr_stats *ps = rp_pass_stats(rp);
     add_counter(res->drops, &res->ndrops, "oversize", ps->oversize_dropped * cfg->loop);
     add_counter(res->drops, &res->ndrops, "unsupported_link_payload", ps->unsupported * cfg->loop);
     add_counter(res->trace, &res->ntrace, "records", ps->records);

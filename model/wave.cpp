@@ -108,7 +108,8 @@ std::string write_gtkw_save(const std::string &wave_path, const char *top_scope)
                 stack.push_back(b);
             } else if (std::strncmp(line, " $upscope", 9) == 0 || std::strncmp(line, "$upscope", 8) == 0) {
                 if (!stack.empty()) stack.pop_back();
-            } else if (std::sscanf(line, " $var %255s %u %255s %255s", a, &w, c, d) == 4) {
+            } else if (std::sscanf(line, " $var %255s %u %255s %255s", a, &w, c, d) == 4 &&
+                       std::strcmp(a, "parameter") != 0) {
                 std::string scope;
                 for (auto &s : stack) scope += (scope.empty() ? "" : ".") + s;
                 add(scope, d, w);
@@ -127,7 +128,7 @@ std::string write_gtkw_save(const std::string &wave_path, const char *top_scope)
                 stack.push_back(h->u.scope.name);
             } else if (h->htyp == FST_HT_UPSCOPE) {
                 if (!stack.empty()) stack.pop_back();
-            } else if (h->htyp == FST_HT_VAR) {
+            } else if (h->htyp == FST_HT_VAR && h->u.var.typ != FST_VT_VCD_PARAMETER) {
                 std::string scope;
                 for (auto &s : stack) scope += (scope.empty() ? "" : ".") + s;
                 std::string n = h->u.var.name;
@@ -154,7 +155,8 @@ std::string write_gtkw_save(const std::string &wave_path, const char *top_scope)
         // the top wrapper (TOP) repeats the nic ports; group the nic instance and its blocks
         if (scope.compare(0, top.size(), top) != 0) continue;
         std::string label = scope == top ? "nic_top (ports)" : scope.substr(top.size() + 1);
-        std::fprintf(g, "@800200\n-%s\n", label.c_str());
+        // the nic_top ports open, each block's group closed (click to expand)
+        std::fprintf(g, "%s\n-%s\n", scope == top ? "@800200" : "@c00200", label.c_str());
         for (auto &s : groups[scope]) {
             if (s.width > 1)
                 std::fprintf(g, "@22\n%s.%s[%u:0]\n", scope.c_str(), s.name.c_str(), s.width - 1);
