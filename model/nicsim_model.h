@@ -59,11 +59,16 @@ typedef struct ns_config {
     uint64_t wave_to_ps;         /* window end (0 = end of run) */
     FILE *packet_log;            /* CSV, one row per frame the NIC received */
     int progress;                /* 1: progress line on stderr */
+
+    /* appended fields */
+    int table_given;             /* 1: table[] came from the user; 0: ns_config_finalize()
+                                    fills it round-robin over rss_queues */
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
 void ns_config_defaults(ns_config *cfg);
-/* Recomputes width-dependent defaults (clock, link) that were left at 0. */
+/* Recomputes width-dependent defaults (clock, link) that were left at 0, and the
+ * indirection table (round-robin over rss_queues) unless table_given. */
 void ns_config_finalize(ns_config *cfg);
 
 #define NS_CSUM_NONE 0

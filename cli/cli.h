@@ -1,0 +1,140 @@
+/* nicsim command-line front end: command-line arguments, scenario files, reports.
+ * Prefix cli_. Every function that can fail returns 0 or a negative CLI_E* code and
+ * writes a one-line message (without the "nicsim: error: " prefix) into a buffer the
+ * caller owns. No global mutable state. */
+#ifndef NICSIM_CLI_H
+#define NICSIM_CLI_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "nicsim_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. */
+#define CLI_OK 0
+#define CLI_ERUN (-1)    /* the run failed (simulation, I/O after start): exit status 1 */
+#define CLI_EUSAGE (-2)  /* bad command line or scenario: exit status 2 */
+#define CLI_ENOMEM (-3)  /* out of memory: exit status 1 */
+
+/* Process exit status for a return code: 0, 2 for CLI_EUSAGE, 1 otherwise. */
+int cli_exit_status(int rc);
+
+/* The version string ("0.1.0"). */
+const char *cli_version(void);
+
+/* ---- values ---- */
+
+/* Time with a unit: ps, ns, us, ms or s; decimals allowed ("1.5ms"); result in
+ * picoseconds. Errors (CLI_EUSAGE): empty, missing number, missing or unknown unit,
+ * negative, finer than 1 ps, overflow of uint64. */
+int cli_parse_time(const char *s, uint64_t *ps, char *err, size_t errlen);
+
+/* 0/1/true/false/yes/no/on/off (words in any case). */
+int cli_parse_bool(const char *s, int *out, char *err, size_t errlen);
+/* Unsigned decimal integer in [min, max]: no sign, no trailing garbage, no overflow. */
+int cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
+                   size_t errlen);
+/* Finite decimal number (no hex, inf or nan), no trailing garbage. */
+int cli_parse_double(const char *s, double *out, char *err, size_t errlen);
+
+/* ---- scenario ---- */
+
+typedef struct cli_scenario cli_scenario;
+
+/* A scenario holding every default (ns_config_defaults()). NULL if out of memory. */
+cli_scenario *cli_scenario_new(void);
+void cli_scenario_free(cli_scenario *sc);
+
+/* Reads an INI scenario file into sc. Errors name FILE:LINE; parsing stops at the
+ * first error. Warnings (duplicate key, knob without effect) are collected; see
+ * cli_scenario_warning(). */
+int cli_scenario_load(cli_scenario *sc, const char *path, char *err, size_t errlen);
+
+/* Applies "SECTION.KEY=VALUE" (a --set option) through the same rules as a file line;
+ * messages say "--set" instead of FILE:LINE. Call after cli_scenario_load(). */
+int cli_scenario_set(cli_scenario *sc, const char *assignment, char *err, size_t errlen);
+
+/* Cross-key checks (indirection table against rss_queues, mbps with pps, a trace
+ * given), then ns_config_finalize(). trace_override: --trace, or NULL. Call once,
+ * after load and every set. */
+int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
+                        size_t errlen);
+
+/* The configuration the scenario filled. Output fields (wave, packet log, progress)
+ * are left for the caller to set. Valid until cli_scenario_free(). */
+ns_config *cli_scenario_config(cli_scenario *sc);
+const ns_config *cli_scenario_config_const(const cli_scenario *sc);
+
+/* scenario.name (default: the file name without directory and ".ini"), description
+ * ("" if none), the scenario file path as given, and the trace path in use (after
+ * finish; NULL before or if none). */
+const char *cli_scenario_name(const cli_scenario *sc);
+const char *cli_scenario_description(const cli_scenario *sc);
+const char *cli_scenario_file(const cli_scenario *sc);
+const char *cli_scenario_trace(const cli_scenario *sc);
+
+/* Warnings collected so far, oldest first, each one line without the
+ * "nicsim: warning: " prefix. */
+size_t cli_scenario_warning_count(const cli_scenario *sc);
+const char *cli_scenario_warning(const cli_scenario *sc, size_t i);
+
+/* ---- command line ---- */
+
+enum cli_command {
+    CLI_CMD_HELP = 0,     /* nicsim --help / -h */
+    CLI_CMD_VERSION = 1,  /* nicsim --version */
+    CLI_CMD_RUN = 2,      /* nicsim run SCENARIO ... */
+    CLI_CMD_RUN_HELP = 3  /* nicsim run --help */
+};
+
+typedef struct cli_args {
+    int command;              /* enum cli_command */
+    const char *scenario;     /* run: the scenario file */
+    const char *trace;        /* --trace, or NULL */
+    const char *report;       /* -o, or NULL */
+    const char *packet_log;   /* --packet-log, or NULL */
+    const char *wave;         /* --wave (.fst or .vcd), or NULL */
+    int wave_from_given;
+    int wave_to_given;
+    uint64_t wave_from_ps;    /* --wave-from */
+    uint64_t wave_to_ps;      /* --wave-to */
+    int quiet;                /* --quiet: no text summary */
+    int nsets;
+    const char **sets;        /* --set values, in order (pointers into argv) */
+} cli_args;
+
+/* Parses argv (argv[0] is the program). Errors are CLI_EUSAGE. Strings point into argv.
+ * Free with cli_args_free() whatever the result. */
+int cli_args_parse(cli_args *a, int argc, char **argv, char *err, size_t errlen);
+void cli_args_free(cli_args *a);
+
+/* Help texts. */
+void cli_print_usage(FILE *f);
+void cli_print_run_usage(FILE *f);
+
+/* ---- report ---- */
+
+/* The report object ("nicsim-report/1"), keys in insertion order (documented in
+ * docs/report.md). Everything except sim.wall_s and sim.*_per_s depends only on the
+ * inputs. NULL if out of memory. Release with json_decref(). */
+json_t *cli_report_build(const cli_scenario *sc, const ns_results *res);
+
+/* Writes the report as indented JSON plus a newline. */
+int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen);
+
+/* The human-readable summary (aligned two-column table). */
+void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res);
+
+/* rx_bytes * 8 / simulated time, in Gb/s (0 if no time passed). */
+double cli_throughput_gbps(const ns_results *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,15 @@
+/* Helpers shared by the nicsim_cli sources (not part of the public API). */
+#ifndef NICSIM_CLI_UTIL_H
+#define NICSIM_CLI_UTIL_H
+#include <stdarg.h>
+#include <stddef.h>
+
+/* printf into a caller-owned message buffer (no-op if err is NULL or errlen 0). */
+void cli_msg(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Heap copies; NULL if out of memory. */
+char *cli_strdup(const char *s);
+char *cli_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,189 @@
+/* nicsim: command-line entry point. Everything but the process plumbing lives in
+ * nicsim_cli (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_error(const char *msg)
+{
+    fprintf(stderr, "nicsim: error: %s\n", msg);
+}
+
+/* Prints the scenario's warnings from index *shown on. */
+static void print_warnings(const cli_scenario *sc, size_t *shown)
+{
+    for (; *shown < cli_scenario_warning_count(sc); (*shown)++)
+        fprintf(stderr, "nicsim: warning: %s\n", cli_scenario_warning(sc, *shown));
+}
+
+/* Opens an output file before the run so that a bad path fails early. */
+static FILE *open_output(const char *opt, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        snprintf(err, errlen, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+    return f;
+}
+
+static int cmd_run(const cli_args *a)
+{
+    char err[1024] = "";
+    int rc = CLI_OK;
+    size_t shown = 0;
+    FILE *report_f = NULL, *log_f = NULL;
+    json_t *report = NULL;
+    ns_results *res = NULL;
+
+    cli_scenario *sc = cli_scenario_new();
+    if (!sc) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    rc = cli_scenario_load(sc, a->scenario, err, sizeof err);
+    print_warnings(sc, &shown);
+    if (rc != CLI_OK)
+        goto out;
+    for (int i = 0; i < a->nsets; i++) {
+        rc = cli_scenario_set(sc, a->sets[i], err, sizeof err);
+        print_warnings(sc, &shown);
+        if (rc != CLI_OK)
+            goto out;
+    }
+    rc = cli_scenario_finish(sc, a->trace, err, sizeof err);
+    print_warnings(sc, &shown);
+    if (rc != CLI_OK)
+        goto out;
+
+    ns_config *cfg = cli_scenario_config(sc);
+    const char *trace = cli_scenario_trace(sc);
+    if (access(trace, R_OK) != 0) {
+        snprintf(err, sizeof err, "cannot read trace '%s': %s", trace, strerror(errno));
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (a->report && a->packet_log && strcmp(a->report, a->packet_log) == 0) {
+        snprintf(err, sizeof err, "-o and --packet-log name the same file '%s'", a->report);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (a->report && !(report_f = open_output("-o", a->report, err, sizeof err))) {
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (a->packet_log && !(log_f = open_output("--packet-log", a->packet_log, err, sizeof err))) {
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    cfg->wave_path = a->wave;
+    cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
+    cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
+    cfg->packet_log = log_f;
+    cfg->progress = isatty(STDERR_FILENO) && !a->quiet;
+
+    res = calloc(1, sizeof *res);
+    if (!res) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    if (ns_run(cfg, res, err, sizeof err) != 0) {
+        if (!err[0])
+            snprintf(err, sizeof err, "the simulation failed");
+        rc = CLI_ERUN;
+        goto out;
+    }
+    if (log_f) {
+        FILE *f = log_f;
+        log_f = NULL;
+        if (fclose(f) != 0) {
+            snprintf(err, sizeof err, "--packet-log: cannot write '%s': %s", a->packet_log,
+                     strerror(errno));
+            rc = CLI_ERUN;
+            goto out;
+        }
+    }
+
+    if (report_f) {
+        report = cli_report_build(sc, res);
+        if (!report) {
+            snprintf(err, sizeof err, "out of memory");
+            rc = CLI_ENOMEM;
+            goto out;
+        }
+        rc = cli_report_write(report, report_f, err, sizeof err);
+        if (rc != CLI_OK)
+            goto out;
+        FILE *f = report_f;
+        report_f = NULL;
+        if (fclose(f) != 0) {
+            snprintf(err, sizeof err, "-o: cannot write '%s': %s", a->report, strerror(errno));
+            rc = CLI_ERUN;
+            goto out;
+        }
+    }
+    if (!a->quiet) {
+        cli_report_print_text(stdout, sc, res);
+        if (fflush(stdout) != 0) {
+            snprintf(err, sizeof err, "cannot write the summary: %s", strerror(errno));
+            rc = CLI_ERUN;
+            goto out;
+        }
+    }
+
+out:
+    if (rc != CLI_OK)
+        print_error(err);
+    if (report_f) {
+        /* no report from a failed run: an old one must not pass for its result */
+        fclose(report_f);
+        remove(a->report);
+    }
+    if (log_f)
+        fclose(log_f);
+    json_decref(report);
+    free(res);
+    cli_scenario_free(sc);
+    return cli_exit_status(rc);
+}
+
+int main(int argc, char **argv)
+{
+    char err[1024] = "";
+    cli_args a;
+    int status;
+    int rc = cli_args_parse(&a, argc, argv, err, sizeof err);
+    if (rc != CLI_OK) {
+        print_error(err);
+        status = cli_exit_status(rc);
+        goto out;
+    }
+    switch (a.command) {
+    case CLI_CMD_HELP:
+        cli_print_usage(stdout);
+        status = 0;
+        break;
+    case CLI_CMD_RUN_HELP:
+        cli_print_run_usage(stdout);
+        status = 0;
+        break;
+    case CLI_CMD_VERSION:
+        printf("nicsim %s\n", cli_version());
+        status = 0;
+        break;
+    case CLI_CMD_RUN:
+        status = cmd_run(&a);
+        break;
+    default:
+        print_error("internal: unknown command");
+        status = 1;
+        break;
+    }
+out:
+    cli_args_free(&a);
+    return status;
+}

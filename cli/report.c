@@ -1,0 +1,361 @@
+/* Run report: JSON (docs/report.md) and the text summary. */
+#include "cli.h"
+#include "cli_util.h"
+
+#include "rss.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define CLI_REPORT_SCHEMA "nicsim-report/1"
+
+double cli_throughput_gbps(const ns_results *res)
+{
+    if (res->sim_time_ps == 0)
+        return 0.0;
+    /* bits per picosecond x 1000 = Gb/s */
+    return (double)res->rx_bytes * 8.0 * 1000.0 / (double)res->sim_time_ps;
+}
+
+/* "auto", "any" or the addresses, comma-separated. */
+static void cli_host_text(const ns_config *c, char *buf, size_t len)
+{
+    if (c->host_mode == NS_HOST_AUTO) {
+        snprintf(buf, len, "auto");
+        return;
+    }
+    if (c->host_mode == NS_HOST_ANY) {
+        snprintf(buf, len, "any");
+        return;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < c->host_count && i < NS_MAX_HOSTS; i++) {
+        char a[INET6_ADDRSTRLEN];
+        if (!inet_ntop(c->hosts[i].family == 6 ? AF_INET6 : AF_INET, c->hosts[i].a, a, sizeof a))
+            snprintf(a, sizeof a, "?");
+        int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", a);
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* A JSON string from user text; bytes that are not valid UTF-8 become '?'. */
+static json_t *cli_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char *copy = cli_strdup(s);
+    if (!copy)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static json_t *cli_u64(uint64_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+/* obj[a][b]... = v for a dotted name "a.b...", creating objects on the way.
+ * Returns 0, or -1 (v released) if a part is taken by a non-object. */
+static int cli_set_dotted(json_t *obj, const char *name, json_t *v)
+{
+    char part[128];
+    const char *p = name;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        if (!dot)
+            return json_object_set_new(obj, p, v);
+        size_t n = (size_t)(dot - p);
+        if (n >= sizeof part)
+            n = sizeof part - 1;
+        memcpy(part, p, n);
+        part[n] = '\0';
+        json_t *sub = json_object_get(obj, part);
+        if (!sub) {
+            sub = json_object();
+            if (json_object_set_new(obj, part, sub) != 0) {
+                json_decref(v);
+                return -1;
+            }
+        } else if (!json_is_object(sub)) {
+            json_decref(v);
+            return -1;
+        }
+        obj = sub;
+        p = dot + 1;
+    }
+}
+
+static json_t *cli_config_json(const ns_config *c)
+{
+    json_t *cfg = json_object();
+    json_t *nic = json_object();
+    json_object_set_new(cfg, "nic", nic);
+    json_object_set_new(nic, "data_width", json_integer(c->data_width));
+    json_object_set_new(nic, "clock_mhz", json_real(c->clock_mhz));
+    json_object_set_new(nic, "link_gbps", json_real(c->link_gbps));
+    json_object_set_new(nic, "mtu", json_integer(c->mtu));
+    json_object_set_new(nic, "oversize", json_string(c->resegment ? "resegment" : "drop"));
+    char key[2 * sizeof c->rss_key + 1];
+    for (size_t i = 0; i < sizeof c->rss_key; i++)
+        snprintf(key + 2 * i, 3, "%02x", c->rss_key[i]);
+    json_object_set_new(nic, "rss_key", json_string(key));
+    json_object_set_new(nic, "rss_queues", json_integer(c->rss_queues));
+    json_t *table = json_array();
+    for (int i = 0; i < c->table_size && i < NS_TABLE_MAX; i++)
+        json_array_append_new(table, json_integer(c->table[i]));
+    json_object_set_new(nic, "indirection_table", table);
+    json_t *ht = json_array();
+    for (int t = 1; t < RSS_HT_COUNT; t++)
+        if (c->rss_hash_types & RSS_HT_BIT(t))
+            json_array_append_new(ht, json_string(rss_hash_type_name(t)));
+    json_object_set_new(nic, "rss_hash_types", ht);
+    json_object_set_new(nic, "rx_fifo_bytes", json_integer(c->rx_fifo_bytes));
+    json_object_set_new(nic, "quantum_cycles", json_integer(c->quantum_cycles));
+
+    json_t *tcpip = json_object();
+    json_object_set_new(cfg, "tcpip", tcpip);
+    json_object_set_new(tcpip, "EnableRSS", json_integer(c->rss_enable ? 1 : 0));
+    json_object_set_new(tcpip, "EnableChecksumOffload", json_integer(c->csum_offload ? 1 : 0));
+
+    json_t *replay = json_object();
+    json_object_set_new(cfg, "replay", replay);
+    json_object_set_new(replay, "timing",
+                        json_string(c->timing == NS_TIMING_TOPSPEED ? "topspeed" : "recorded"));
+    json_object_set_new(replay, "multiplier", json_real(c->multiplier));
+    json_object_set_new(replay, "mbps", json_real(c->mbps));
+    json_object_set_new(replay, "pps", json_real(c->pps));
+    json_object_set_new(replay, "loop", json_integer(c->loop));
+
+    char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
+    cli_host_text(c, host, sizeof host);
+    json_object_set_new(cfg, "host", json_string(host));
+    return cfg;
+}
+
+json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
+{
+    const ns_config *c = cli_scenario_config_const(sc);
+    json_t *r = json_object();
+    if (!r)
+        return NULL;
+    json_object_set_new(r, "schema", json_string(CLI_REPORT_SCHEMA));
+    json_object_set_new(r, "nicsim_version", json_string(cli_version()));
+
+    json_t *s = json_object();
+    json_object_set_new(r, "scenario", s);
+    json_object_set_new(s, "name", cli_text(cli_scenario_name(sc)));
+    json_object_set_new(s, "description", cli_text(cli_scenario_description(sc)));
+    const char *file = cli_scenario_file(sc);
+    json_object_set_new(s, "file", file ? cli_text(file) : json_null());
+    const char *trace = cli_scenario_trace(sc);
+    json_object_set_new(s, "trace", trace ? cli_text(trace) : json_null());
+    if (res->host[0]) {
+        json_object_set_new(s, "host", json_stringn(res->host, strnlen(res->host, sizeof res->host)));
+    } else {
+        char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
+        cli_host_text(c, host, sizeof host);
+        json_object_set_new(s, "host", json_string(host));
+    }
+
+    json_object_set_new(r, "config", cli_config_json(c));
+
+    json_t *sim = json_object();
+    json_object_set_new(r, "sim", sim);
+    json_object_set_new(sim, "nic_cycles", cli_u64(res->nic_cycles));
+    json_object_set_new(sim, "sim_time_ps", cli_u64(res->sim_time_ps));
+    json_object_set_new(sim, "sim_time_ns", cli_u64(res->sim_time_ps / 1000));  /* floor */
+    json_object_set_new(sim, "wall_s", json_real(res->wall_s));
+    json_object_set_new(sim, "nic_cycles_per_s",
+                        json_real(res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0));
+
+    json_t *fr = json_object();
+    json_object_set_new(r, "frames", fr);
+    json_object_set_new(fr, "records", cli_u64(res->records));
+    json_object_set_new(fr, "rx", cli_u64(res->frames_rx));
+    json_object_set_new(fr, "rx_bytes", cli_u64(res->rx_bytes));
+    json_object_set_new(fr, "from_host", cli_u64(res->from_host));
+    json_object_set_new(fr, "not_for_host", cli_u64(res->not_for_host));
+    json_t *dropped = json_object();
+    json_object_set_new(fr, "dropped", dropped);
+    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
+        if (res->drops[i].name)
+            cli_set_dotted(dropped, res->drops[i].name, cli_u64(res->drops[i].value));
+
+    json_t *rss = json_object();
+    json_object_set_new(r, "rss", rss);
+    json_t *qf = json_array();
+    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
+    for (int q = 0; q < nq; q++)
+        json_array_append_new(qf, cli_u64(res->queue_frames[q]));
+    json_object_set_new(rss, "queue_frames", qf);
+    json_t *ht = json_object();
+    for (int t = 0; t < RSS_HT_COUNT; t++)
+        json_object_set_new(ht, rss_hash_type_name(t), cli_u64(res->hash_type_frames[t]));
+    json_object_set_new(rss, "hash_types", ht);
+
+    json_t *cs = json_object();
+    json_object_set_new(r, "csum", cs);
+    for (int k = 0; k < NS_CSUM_COUNT; k++)
+        json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
+
+    json_t *tr = json_object();
+    json_object_set_new(r, "trace", tr);
+    if (res->linktype_name[0]) {
+        json_object_set_new(tr, "linktype", json_stringn(res->linktype_name,
+                                                          strnlen(res->linktype_name,
+                                                                  sizeof res->linktype_name)));
+    } else {
+        char lt[32];
+        snprintf(lt, sizeof lt, "DLT_%d", res->linktype);
+        json_object_set_new(tr, "linktype", json_string(lt));
+    }
+    for (int i = 0; i < res->ntrace && i < NS_MAX_COUNTERS; i++)
+        if (res->trace[i].name)
+            cli_set_dotted(tr, res->trace[i].name, cli_u64(res->trace[i].value));
+
+    json_object_set_new(r, "throughput_gbps", json_real(cli_throughput_gbps(res)));
+    return r;
+}
+
+int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen)
+{
+    if (json_dumpf(report, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0 ||
+        fputc('\n', f) == EOF || fflush(f) != 0 || ferror(f)) {
+        cli_msg(err, errlen, "cannot write the report: %s", strerror(errno ? errno : EIO));
+        return CLI_ERUN;
+    }
+    return CLI_OK;
+}
+
+/* ---- text summary ---- */
+
+static void cli_row(FILE *f, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cli_row(FILE *f, const char *label, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(f, "  %-14s ", label);
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
+
+/* Time in the largest unit that keeps it >= 1. */
+static void cli_fmt_time(uint64_t ps, char *buf, size_t len)
+{
+    static const struct {
+        const char *unit;
+        double scale;
+    } u[] = {{"s", 1e12}, {"ms", 1e9}, {"us", 1e6}, {"ns", 1e3}};
+    for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+        if ((double)ps >= u[i].scale) {
+            snprintf(buf, len, "%.6g %s", (double)ps / u[i].scale, u[i].unit);
+            return;
+        }
+    }
+    snprintf(buf, len, "%llu ps", (unsigned long long)ps);
+}
+
+static double cli_pct(uint64_t part, uint64_t whole)
+{
+    return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res)
+{
+    const ns_config *c = cli_scenario_config_const(sc);
+    char t[64];
+
+    fprintf(f, "nicsim %s: %s\n", cli_version(), cli_scenario_name(sc));
+    if (cli_scenario_file(sc))
+        cli_row(f, "scenario", "%s", cli_scenario_file(sc));
+    cli_row(f, "trace", "%s (%s)", cli_scenario_trace(sc) ? cli_scenario_trace(sc) : "-",
+            res->linktype_name[0] ? res->linktype_name : "unknown link type");
+    if (res->host[0]) {
+        cli_row(f, "host", "%.*s", (int)sizeof res->host, res->host);
+    } else {
+        char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
+        cli_host_text(c, host, sizeof host);
+        cli_row(f, "host", "%s", host);
+    }
+    cli_row(f, "NIC", "%d-bit datapath at %g MHz, %g Gb/s link, MTU %u", c->data_width,
+            c->clock_mhz, c->link_gbps, (unsigned)c->mtu);
+    cli_row(f, "offloads", "RSS %s (%d queue%s, %d-entry table), checksum %s",
+            c->rss_enable ? "on" : "off", c->rss_queues, c->rss_queues == 1 ? "" : "s",
+            c->table_size, c->csum_offload ? "on" : "off");
+    if (c->mbps > 0)
+        cli_row(f, "replay", "fixed %g Mb/s, %u loop%s", c->mbps, (unsigned)c->loop,
+                c->loop == 1 ? "" : "s");
+    else if (c->pps > 0)
+        cli_row(f, "replay", "fixed %g packets/s, %u loop%s", c->pps, (unsigned)c->loop,
+                c->loop == 1 ? "" : "s");
+    else if (c->timing == NS_TIMING_TOPSPEED)
+        cli_row(f, "replay", "top speed, %u loop%s", (unsigned)c->loop, c->loop == 1 ? "" : "s");
+    else
+        cli_row(f, "replay", "recorded timing x%g, %u loop%s", c->multiplier, (unsigned)c->loop,
+                c->loop == 1 ? "" : "s");
+    fputc('\n', f);
+
+    cli_fmt_time(res->sim_time_ps, t, sizeof t);
+    cli_row(f, "simulated", "%s, %llu NIC cycles", t, (unsigned long long)res->nic_cycles);
+    double rate = res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0;
+    if (rate >= 1e6)
+        cli_row(f, "wall clock", "%.3f s (%.2f M NIC cycles/s)", res->wall_s, rate / 1e6);
+    else if (rate >= 1e3)
+        cli_row(f, "wall clock", "%.3f s (%.1f k NIC cycles/s)", res->wall_s, rate / 1e3);
+    else
+        cli_row(f, "wall clock", "%.3f s (%.0f NIC cycles/s)", res->wall_s, rate);
+    cli_row(f, "records", "%llu", (unsigned long long)res->records);
+    cli_row(f, "received", "%llu frames, %llu bytes", (unsigned long long)res->frames_rx,
+            (unsigned long long)res->rx_bytes);
+    cli_row(f, "not fed", "%llu from the host, %llu not for the host",
+            (unsigned long long)res->from_host, (unsigned long long)res->not_for_host);
+    uint64_t total_drops = 0;
+    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
+        total_drops += res->drops[i].value;
+    cli_row(f, "dropped", "%llu", (unsigned long long)total_drops);
+    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
+        if (res->drops[i].value && res->drops[i].name)
+            cli_row(f, "", "  %-24s %llu", res->drops[i].name,
+                    (unsigned long long)res->drops[i].value);
+    cli_row(f, "throughput", "%.3f Gb/s", cli_throughput_gbps(res));
+    fputc('\n', f);
+
+    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
+    for (int q = 0; q < nq; q++) {
+        char label[16];
+        snprintf(label, sizeof label, "queue %d", q);
+        cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->queue_frames[q],
+                cli_pct(res->queue_frames[q], res->frames_rx));
+    }
+    for (int h = 0; h < RSS_HT_COUNT; h++)
+        if (res->hash_type_frames[h])
+        {
+            char label[24];
+            snprintf(label, sizeof label, "hash %s", rss_hash_type_name(h));
+            cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->hash_type_frames[h],
+                    cli_pct(res->hash_type_frames[h], res->frames_rx));
+        }
+    for (int k = 0; k < NS_CSUM_COUNT; k++) {
+        if (!res->csum_frames[k])
+            continue;
+        char label[24];
+        snprintf(label, sizeof label, "csum %s", ns_csum_name(k));
+        cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->csum_frames[k],
+                cli_pct(res->csum_frames[k], res->frames_rx));
+    }
+}

@@ -1,0 +1,1086 @@
+/* Scenario files: INI read with inih, every key checked, errors with FILE:LINE. */
+#include "cli.h"
+#include "cli_util.h"
+
+#include "rss.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+/* Where a value came from. Lines are 1-based; "later" means a higher line, and every
+ * --set comes after the whole file. */
+enum { ORIGIN_NONE = 0, ORIGIN_FILE = 1, ORIGIN_SET = 2 };
+typedef struct sc_origin {
+    int kind;
+    int line;  /* ORIGIN_FILE only */
+} sc_origin;
+
+/* Every known key, in documentation order. */
+enum sc_key {
+    K_SC_NAME, K_SC_DESCRIPTION, K_SC_TRACE, K_SC_HOST,
+    K_NIC_DATA_WIDTH, K_NIC_CLOCK_MHZ, K_NIC_LINK_GBPS, K_NIC_MTU, K_NIC_OVERSIZE,
+    K_NIC_RSS_KEY, K_NIC_RSS_QUEUES, K_NIC_TABLE, K_NIC_HASH_TYPES, K_NIC_RX_FIFO,
+    K_NIC_QUANTUM,
+    K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_CSUM,
+    K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
+    K_COUNT
+};
+
+struct cli_scenario {
+    ns_config cfg;
+    char *file;           /* scenario path as given */
+    char *dir;            /* its directory with a trailing '/', "" for the current one */
+    char *name;           /* scenario.name, or the file's stem */
+    char *description;
+    char *trace;          /* scenario.trace, resolved against dir (file) or cwd (--set) */
+    char *trace_used;     /* after finish: --trace or trace */
+    char *table_text;     /* nic.indirection_table as written, for later messages */
+    int tcp_chimney;      /* parsed, no effect yet */
+    int tcpa;             /* parsed, no effect yet */
+    sc_origin given[K_COUNT];
+    sc_origin cur;        /* origin of the value being applied */
+    char **warn;
+    size_t nwarn, capwarn;
+    int loaded;
+    int finished;
+};
+
+typedef int (*sc_parse_fn)(cli_scenario *sc, const char *v, char *why, size_t whylen);
+
+typedef struct sc_key_desc {
+    const char *section;
+    const char *name;
+    sc_parse_fn parse;
+} sc_key_desc;
+
+static const char *const sc_sections[] = {"scenario", "nic", "tcpip", "replay"};
+
+/* ---- helpers ---- */
+
+static int sc_warn(cli_scenario *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int sc_warn(cli_scenario *sc, const char *fmt, ...)
+{
+    if (sc->nwarn == sc->capwarn) {
+        size_t cap = sc->capwarn ? sc->capwarn * 2 : 8;
+        char **w = realloc(sc->warn, cap * sizeof *w);
+        if (!w)
+            return CLI_ENOMEM;
+        sc->warn = w;
+        sc->capwarn = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return CLI_ENOMEM;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return CLI_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sc->warn[sc->nwarn++] = s;
+    return CLI_OK;
+}
+
+/* "FILE:LINE" or "--set". */
+static void sc_where(const cli_scenario *sc, sc_origin o, char *buf, size_t len)
+{
+    if (o.kind == ORIGIN_FILE)
+        snprintf(buf, len, "%s:%d", sc->file ? sc->file : "?", o.line);
+    else
+        snprintf(buf, len, "--set");
+}
+
+/* The value as quoted in messages: long ones are cut. */
+static void sc_quote(const char *v, char *buf, size_t len)
+{
+    const size_t max = 48;
+    if (strlen(v) <= max)
+        snprintf(buf, len, "%s", v);
+    else
+        snprintf(buf, len, "%.*s...", (int)max, v);
+}
+
+static int sc_later(sc_origin a, sc_origin b)
+{
+    if (a.kind != b.kind)
+        return a.kind > b.kind;
+    return a.line > b.line;
+}
+
+static int sc_replace_str(char **dst, const char *v, char *why, size_t whylen)
+{
+    char *s = cli_strdup(v);
+    if (!s) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    free(*dst);
+    *dst = s;
+    return CLI_OK;
+}
+
+static char *sc_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* ---- [scenario] ---- */
+
+static int k_name(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_replace_str(&sc->name, v, why, whylen);
+}
+
+static int k_description(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_replace_str(&sc->description, v, why, whylen);
+}
+
+static int k_trace(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (!*v) {
+        cli_msg(why, whylen, "empty path");
+        return CLI_EUSAGE;
+    }
+    /* relative paths in a file are relative to the file's directory */
+    if (sc->cur.kind == ORIGIN_FILE && v[0] != '/' && sc->dir && *sc->dir) {
+        char *s = cli_asprintf("%s%s", sc->dir, v);
+        if (!s) {
+            cli_msg(why, whylen, "out of memory");
+            return CLI_ENOMEM;
+        }
+        free(sc->trace);
+        sc->trace = s;
+        return CLI_OK;
+    }
+    return sc_replace_str(&sc->trace, v, why, whylen);
+}
+
+static int k_host(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcasecmp(v, "auto") == 0) {
+        sc->cfg.host_mode = NS_HOST_AUTO;
+        sc->cfg.host_count = 0;
+        return CLI_OK;
+    }
+    if (strcasecmp(v, "any") == 0) {
+        sc->cfg.host_mode = NS_HOST_ANY;
+        sc->cfg.host_count = 0;
+        return CLI_OK;
+    }
+    char *copy = cli_strdup(v);
+    if (!copy) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    int rc = CLI_OK;
+    ns_addr hosts[NS_MAX_HOSTS];
+    int n = 0;
+    char *p = copy;
+    /* strtok_r would skip empty items; walk the commas by hand */
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *item = sc_trim(p);
+        if (!*item) {
+            cli_msg(why, whylen, "empty address in the list");
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        if (strcasecmp(item, "auto") == 0 || strcasecmp(item, "any") == 0) {
+            cli_msg(why, whylen, "'%s' cannot be combined with addresses", item);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        if (n == NS_MAX_HOSTS) {
+            cli_msg(why, whylen, "at most %d addresses", NS_MAX_HOSTS);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        memset(&hosts[n], 0, sizeof hosts[n]);
+        if (inet_pton(AF_INET, item, hosts[n].a) == 1) {
+            hosts[n].family = 4;
+        } else if (inet_pton(AF_INET6, item, hosts[n].a) == 1) {
+            hosts[n].family = 6;
+        } else {
+            cli_msg(why, whylen, "'%s' is not an IPv4 or IPv6 address (expected auto, any "
+                    "or a comma-separated list of addresses)", item);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        n++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    sc->cfg.host_mode = NS_HOST_LIST;
+    sc->cfg.host_count = n;
+    memcpy(sc->cfg.hosts, hosts, (size_t)n * sizeof hosts[0]);
+out:
+    free(copy);
+    return rc;
+}
+
+/* ---- [nic] ---- */
+
+static int k_data_width(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t w;
+    if (cli_parse_uint(v, 0, 1u << 20, &w, why, whylen) != CLI_OK) {
+        cli_msg(why, whylen, "expected 64 or 512");
+        return CLI_EUSAGE;
+    }
+    if (w == 128 || w == 256) {
+        cli_msg(why, whylen, "only 64 and 512 are built into nicsim");
+        return CLI_EUSAGE;
+    }
+    if (w != 64 && w != 512) {
+        cli_msg(why, whylen, "expected 64 or 512");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.data_width = (int)w;
+    return CLI_OK;
+}
+
+static int sc_positive(const char *v, double max, double *out, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (!(d > 0) || d > max) {
+        cli_msg(why, whylen, "must be > 0 and <= %g", max);
+        return CLI_EUSAGE;
+    }
+    *out = d;
+    return CLI_OK;
+}
+
+static int k_clock_mhz(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_positive(v, 100000, &sc->cfg.clock_mhz, why, whylen);
+}
+
+static int k_link_gbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_positive(v, 100000, &sc->cfg.link_gbps, why, whylen);
+}
+
+static int k_mtu(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 576, 9000, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.mtu = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_oversize(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "resegment") == 0)
+        sc->cfg.resegment = 1;
+    else if (strcmp(v, "drop") == 0)
+        sc->cfg.resegment = 0;
+    else {
+        cli_msg(why, whylen, "expected resegment or drop");
+        return CLI_EUSAGE;
+    }
+    return CLI_OK;
+}
+
+static int sc_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int k_rss_key(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    const char *p = v;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    uint8_t key[RSS_KEY_BYTES];
+    int ndig = 0;
+    for (; *p; p++) {
+        if (*p == ':')
+            continue;
+        int h = sc_hexval(*p);
+        if (h < 0) {
+            if (isspace((unsigned char)*p))
+                cli_msg(why, whylen, "spaces are not allowed inside the key (':' may separate bytes)");
+            else if (isprint((unsigned char)*p))
+                cli_msg(why, whylen, "'%c' is not a hex digit", *p);
+            else
+                cli_msg(why, whylen, "byte 0x%02x is not a hex digit", (unsigned char)*p);
+            return CLI_EUSAGE;
+        }
+        if (ndig < 2 * RSS_KEY_BYTES) {
+            if (ndig % 2 == 0)
+                key[ndig / 2] = (uint8_t)(h << 4);
+            else
+                key[ndig / 2] |= (uint8_t)h;
+        }
+        ndig++;
+    }
+    if (ndig != 2 * RSS_KEY_BYTES) {
+        cli_msg(why, whylen, "expected %d hex digits (%d bytes), got %d", 2 * RSS_KEY_BYTES,
+                RSS_KEY_BYTES, ndig);
+        return CLI_EUSAGE;
+    }
+    memcpy(sc->cfg.rss_key, key, sizeof key);
+    return CLI_OK;
+}
+
+static int k_rss_queues(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, NS_MAX_QUEUES, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.rss_queues = (int)x;
+    return CLI_OK;
+}
+
+static int k_table(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    char *copy = cli_strdup(v);
+    if (!copy) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    int rc = CLI_OK;
+    uint8_t table[NS_TABLE_MAX];
+    int n = 0;
+    char *p = copy;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *item = sc_trim(p);
+        if (n == NS_TABLE_MAX) {
+            cli_msg(why, whylen, "more than %d entries", NS_TABLE_MAX);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        uint64_t q;
+        char sub[96];
+        if (cli_parse_uint(item, 0, NS_MAX_QUEUES - 1, &q, sub, sizeof sub) != CLI_OK) {
+            cli_msg(why, whylen, "entry %d ('%s'): %s", n, item, sub);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        table[n++] = (uint8_t)q;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if ((n & (n - 1)) != 0) {
+        cli_msg(why, whylen, "%d entries; the count must be a power of two (1, 2, 4, ..., %d)",
+                n, NS_TABLE_MAX);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (sc_replace_str(&sc->table_text, v, why, whylen) != CLI_OK) {
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    memcpy(sc->cfg.table, table, (size_t)n);
+    sc->cfg.table_size = n;
+    sc->cfg.table_given = 1;
+out:
+    free(copy);
+    return rc;
+}
+
+static int k_hash_types(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    char *copy = cli_strdup(v);
+    if (!copy) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    int rc = CLI_OK;
+    uint32_t mask = 0;
+    int items = 0, none = 0;
+    char *p = copy;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        char *item = sc_trim(p);
+        size_t len = strlen(item);
+        if (!*item) {
+            cli_msg(why, whylen, "empty name in the list");
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        int t = rss_hash_type_from_name(item);
+        if (len > 3 && strcmp(item + len - 3, "_ex") == 0) {
+            cli_msg(why, whylen, "'%s' is not supported (no _ex hash types)", item);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        if (t < 0) {
+            cli_msg(why, whylen, "unknown hash type '%s' (expected ipv4, tcp_ipv4, udp_ipv4, "
+                    "ipv6, tcp_ipv6, udp_ipv6, or none alone)", item);
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        if (t == RSS_HT_NONE)
+            none = 1;
+        else
+            mask |= RSS_HT_BIT(t);
+        items++;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (none && items > 1) {
+        cli_msg(why, whylen, "'none' cannot be combined with hash types");
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    sc->cfg.rss_hash_types = mask;
+out:
+    free(copy);
+    return rc;
+}
+
+static int k_rx_fifo(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 64, 1u << 30, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.rx_fifo_bytes = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_quantum(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 1000000, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.quantum_cycles = (uint32_t)x;
+    return CLI_OK;
+}
+
+/* ---- [tcpip] ---- */
+
+static int k_enable_rss(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return cli_parse_bool(v, &sc->cfg.rss_enable, why, whylen);
+}
+
+static int k_chimney(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return cli_parse_bool(v, &sc->tcp_chimney, why, whylen);
+}
+
+static int k_tcpa(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return cli_parse_bool(v, &sc->tcpa, why, whylen);
+}
+
+static int k_csum(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return cli_parse_bool(v, &sc->cfg.csum_offload, why, whylen);
+}
+
+/* ---- [replay] ---- */
+
+static int k_timing(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "recorded") == 0)
+        sc->cfg.timing = NS_TIMING_RECORDED;
+    else if (strcmp(v, "topspeed") == 0)
+        sc->cfg.timing = NS_TIMING_TOPSPEED;
+    else {
+        cli_msg(why, whylen, "expected recorded or topspeed");
+        return CLI_EUSAGE;
+    }
+    return CLI_OK;
+}
+
+static int k_multiplier(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_positive(v, 1e6, &sc->cfg.multiplier, why, whylen);
+}
+
+/* mbps and pps: > 0 sets a fixed rate, 0 turns it off again (e.g. with --set). */
+static int sc_rate(const char *v, double max, double *out, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (d < 0 || d > max) {
+        cli_msg(why, whylen, "must be > 0 and <= %g (or 0 for off)", max);
+        return CLI_EUSAGE;
+    }
+    *out = d;
+    return CLI_OK;
+}
+
+static int k_mbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_rate(v, 1e7, &sc->cfg.mbps, why, whylen);
+}
+
+static int k_pps(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_rate(v, 1e10, &sc->cfg.pps, why, whylen);
+}
+
+static int k_loop(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, UINT32_MAX, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.loop = (uint32_t)x;
+    return CLI_OK;
+}
+
+static const sc_key_desc sc_keys[K_COUNT] = {
+    [K_SC_NAME] = {"scenario", "name", k_name},
+    [K_SC_DESCRIPTION] = {"scenario", "description", k_description},
+    [K_SC_TRACE] = {"scenario", "trace", k_trace},
+    [K_SC_HOST] = {"scenario", "host", k_host},
+    [K_NIC_DATA_WIDTH] = {"nic", "data_width", k_data_width},
+    [K_NIC_CLOCK_MHZ] = {"nic", "clock_mhz", k_clock_mhz},
+    [K_NIC_LINK_GBPS] = {"nic", "link_gbps", k_link_gbps},
+    [K_NIC_MTU] = {"nic", "mtu", k_mtu},
+    [K_NIC_OVERSIZE] = {"nic", "oversize", k_oversize},
+    [K_NIC_RSS_KEY] = {"nic", "rss_key", k_rss_key},
+    [K_NIC_RSS_QUEUES] = {"nic", "rss_queues", k_rss_queues},
+    [K_NIC_TABLE] = {"nic", "indirection_table", k_table},
+    [K_NIC_HASH_TYPES] = {"nic", "rss_hash_types", k_hash_types},
+    [K_NIC_RX_FIFO] = {"nic", "rx_fifo_bytes", k_rx_fifo},
+    [K_NIC_QUANTUM] = {"nic", "quantum_cycles", k_quantum},
+    [K_TCPIP_RSS] = {"tcpip", "EnableRSS", k_enable_rss},
+    [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", k_chimney},
+    [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", k_tcpa},
+    [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", k_csum},
+    [K_REPLAY_TIMING] = {"replay", "timing", k_timing},
+    [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", k_multiplier},
+    [K_REPLAY_MBPS] = {"replay", "mbps", k_mbps},
+    [K_REPLAY_PPS] = {"replay", "pps", k_pps},
+    [K_REPLAY_LOOP] = {"replay", "loop", k_loop},
+};
+
+static int sc_section_known(const char *s)
+{
+    for (size_t i = 0; i < sizeof sc_sections / sizeof sc_sections[0]; i++)
+        if (strcmp(s, sc_sections[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* " (did you mean 'S.K'?)" for a key that differs only in case or section. */
+static void sc_suggest(const char *section, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int k = 0; k < K_COUNT; k++) {
+        if (strcasecmp(sc_keys[k].name, name) == 0 &&
+            (strcasecmp(sc_keys[k].section, section) == 0 ||
+             strcmp(sc_keys[k].name, name) == 0)) {
+            snprintf(buf, len, " (did you mean '%s.%s'?)", sc_keys[k].section, sc_keys[k].name);
+            return;
+        }
+    }
+}
+
+/* One SECTION.KEY=VALUE from a file line or --set. */
+static int sc_apply(cli_scenario *sc, const char *section, const char *name, const char *value,
+                    sc_origin at, char *err, size_t errlen)
+{
+    char where[512];
+    sc_where(sc, at, where, sizeof where);
+    if (at.kind == ORIGIN_FILE && !*section) {
+        cli_msg(err, errlen, "%s: key '%s' is outside any section ([scenario], [nic], "
+                "[tcpip] or [replay])", where, name);
+        return CLI_EUSAGE;
+    }
+    int k;
+    for (k = 0; k < K_COUNT; k++)
+        if (strcmp(sc_keys[k].section, section) == 0 && strcmp(sc_keys[k].name, name) == 0)
+            break;
+    if (k == K_COUNT) {
+        char hint[160];
+        sc_suggest(section, name, hint, sizeof hint);
+        cli_msg(err, errlen, "%s: unknown key '%s.%s'%s", where, section, name, hint);
+        return CLI_EUSAGE;
+    }
+    const sc_key_desc *d = &sc_keys[k];
+
+    char why[256] = "";
+    sc->cur = at;
+    int rc = d->parse(sc, value, why, sizeof why);
+    if (rc != CLI_OK) {
+        char q[64];
+        sc_quote(value, q, sizeof q);
+        cli_msg(err, errlen, "%s: %s.%s: %s ('%s')", where, d->section, d->name, why, q);
+        return rc;
+    }
+
+    sc_origin prev = sc->given[k];
+    if (prev.kind == ORIGIN_FILE && at.kind == ORIGIN_FILE) {
+        rc = sc_warn(sc, "%s: %s.%s is also set on line %d; the later value (line %d) wins",
+                     where, d->section, d->name, prev.line, at.line);
+    } else if (prev.kind == ORIGIN_SET && at.kind == ORIGIN_SET) {
+        rc = sc_warn(sc, "--set: %s.%s is given more than once; the last one wins",
+                     d->section, d->name);
+    }
+    if (rc != CLI_OK)
+        goto nomem;
+    sc->given[k] = at;
+
+    if (k == K_TCPIP_CHIMNEY || k == K_TCPIP_TCPA) {
+        rc = sc_warn(sc, "%s: %s.%s has no effect yet (TCP offload engine not modelled)",
+                     where, d->section, d->name);
+        if (rc != CLI_OK)
+            goto nomem;
+    }
+    return CLI_OK;
+nomem:
+    cli_msg(err, errlen, "out of memory");
+    return CLI_ENOMEM;
+}
+
+/* ---- reading the file ---- */
+
+typedef struct sc_parse {
+    cli_scenario *sc;
+    FILE *f;
+    char *line;
+    size_t cap;
+    int lineno;
+    const char *long_value;  /* value of a line too long for inih's buffer */
+    int rc;                  /* first error */
+    char *err;
+    size_t errlen;
+} sc_parse;
+
+static void sc_parse_fail(sc_parse *pp, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void sc_parse_fail(sc_parse *pp, int rc, const char *fmt, ...)
+{
+    if (pp->rc != CLI_OK)
+        return;
+    pp->rc = rc;
+    char msg[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_msg(pp->err, pp->errlen, "%s:%d: %s", pp->sc->file, pp->lineno, msg);
+}
+
+/* Position of the first '=' or ':' before any inline comment (" ;"), as inih splits. */
+static char *sc_find_separator(char *s)
+{
+    int was_space = 0;
+    for (char *p = s; *p; p++) {
+        if (*p == '=' || *p == ':')
+            return p;
+        if (*p == ';' && was_space)
+            return NULL;
+        was_space = isspace((unsigned char)*p);
+    }
+    return NULL;
+}
+
+/* inih's reader. Hands inih one line at a time so the line number is always known,
+ * without leading blanks (inih would take an indented line as the continuation of the
+ * previous value), checks section headers and syntax itself, and passes a line too long
+ * for inih's fixed buffer as "name=\001" with the value kept in pp->long_value.
+ * Returns NULL (end) after the first error. */
+static char *sc_reader(char *str, int num, void *stream)
+{
+    sc_parse *pp = stream;
+    pp->long_value = NULL;
+    if (pp->rc != CLI_OK)
+        return NULL;
+    errno = 0;
+    ssize_t n = getline(&pp->line, &pp->cap, pp->f);
+    if (n < 0)
+        return NULL;
+    pp->lineno++;
+    char *s = pp->line;
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    if (strlen(s) != (size_t)n) {
+        sc_parse_fail(pp, CLI_EUSAGE, "NUL byte in line (not a text file?)");
+        return NULL;
+    }
+    if (pp->lineno == 1 && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
+        (unsigned char)s[2] == 0xbf)
+        s += 3; /* UTF-8 byte order mark */
+    while (*s == ' ' || *s == '\t')
+        s++;
+
+    if (*s == '\0' || *s == ';' || *s == '#') {
+        snprintf(str, (size_t)num, "\n");
+        return str;
+    }
+    if (*s == '[') {
+        char *close = strchr(s, ']');
+        if (!close) {
+            sc_parse_fail(pp, CLI_EUSAGE, "missing ']' in section header");
+            return NULL;
+        }
+        char *rest = close + 1;
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        if (*rest && *rest != ';' && *rest != '#') {
+            sc_parse_fail(pp, CLI_EUSAGE, "unexpected text after the section header");
+            return NULL;
+        }
+        *close = '\0';
+        char *sec = sc_trim(s + 1);
+        if (!sc_section_known(sec)) {
+            char q[64];
+            sc_quote(sec, q, sizeof q);
+            sc_parse_fail(pp, CLI_EUSAGE, "unknown section '[%s]' (expected [scenario], [nic], "
+                          "[tcpip] or [replay])", q);
+            return NULL;
+        }
+        snprintf(str, (size_t)num, "[%s]\n", sec);
+        return str;
+    }
+    char *sep = sc_find_separator(s);
+    if (!sep) {
+        sc_parse_fail(pp, CLI_EUSAGE, "expected 'key = value', '[section]' or a comment");
+        return NULL;
+    }
+    size_t len = strlen(s);
+    if (len + 2 <= (size_t)num) {
+        snprintf(str, (size_t)num, "%s\n", s);
+        return str;
+    }
+    /* too long for inih's buffer: keep the value here, hand inih a placeholder */
+    size_t namelen = (size_t)(sep - s);
+    if (namelen + 3 > (size_t)num) {
+        sc_parse_fail(pp, CLI_EUSAGE, "key name too long");
+        return NULL;
+    }
+    char *val = sep + 1;
+    int was_space = 0;
+    for (char *p = val; *p; p++) {
+        if (*p == ';' && was_space) {
+            *p = '\0';
+            break;
+        }
+        was_space = isspace((unsigned char)*p);
+    }
+    pp->long_value = sc_trim(val);
+    snprintf(str, (size_t)num, "%.*s=\001\n", (int)namelen, s);
+    return str;
+}
+
+static int sc_handler(void *user, const char *section, const char *name, const char *value)
+{
+    sc_parse *pp = user;
+    if (pp->rc != CLI_OK)
+        return 0;
+    if (pp->long_value && strcmp(value, "\001") == 0)
+        value = pp->long_value;
+    sc_origin at = {ORIGIN_FILE, pp->lineno};
+    int rc = sc_apply(pp->sc, section, name, value, at, pp->err, pp->errlen);
+    if (rc != CLI_OK) {
+        pp->rc = rc;
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- public ---- */
+
+cli_scenario *cli_scenario_new(void)
+{
+    cli_scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return NULL;
+    ns_config_defaults(&sc->cfg);
+    sc->description = cli_strdup("");
+    sc->dir = cli_strdup("");
+    if (!sc->description || !sc->dir) {
+        cli_scenario_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void cli_scenario_free(cli_scenario *sc)
+{
+    if (!sc)
+        return;
+    free(sc->file);
+    free(sc->dir);
+    free(sc->name);
+    free(sc->description);
+    free(sc->trace);
+    free(sc->trace_used);
+    free(sc->table_text);
+    for (size_t i = 0; i < sc->nwarn; i++)
+        free(sc->warn[i]);
+    free(sc->warn);
+    free(sc);
+}
+
+/* dir ("a/b/") and stem ("quick") of "a/b/quick.ini". */
+static int sc_split_path(cli_scenario *sc, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = cli_asprintf("%.*s", (int)(base - path), path);
+    size_t blen = strlen(base);
+    if (blen > 4 && strcmp(base + blen - 4, ".ini") == 0)
+        blen -= 4;
+    char *stem = cli_asprintf("%.*s", (int)blen, base);
+    if (!dir || !stem) {
+        free(dir);
+        free(stem);
+        return CLI_ENOMEM;
+    }
+    free(sc->dir);
+    sc->dir = dir;
+    if (!sc->name)
+        sc->name = stem;
+    else
+        free(stem);
+    return CLI_OK;
+}
+
+int cli_scenario_load(cli_scenario *sc, const char *path, char *err, size_t errlen)
+{
+    int rc = CLI_OK;
+    sc_parse pp = {0};
+    FILE *f = NULL;
+    if (sc->loaded || sc->finished) {
+        cli_msg(err, errlen, "%s: a scenario file was already loaded", path);
+        return CLI_EUSAGE;
+    }
+    sc->file = cli_strdup(path);
+    if (!sc->file || sc_split_path(sc, path) != CLI_OK) {
+        cli_msg(err, errlen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    sc->loaded = 1;
+    f = fopen(path, "r");
+    if (!f) {
+        cli_msg(err, errlen, "cannot open scenario '%s': %s", path, strerror(errno));
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    pp.sc = sc;
+    pp.f = f;
+    pp.rc = CLI_OK;
+    pp.err = err;
+    pp.errlen = errlen;
+    int ini_rc = ini_parse_stream(sc_reader, &pp, sc_handler, &pp);
+    if (pp.rc != CLI_OK) {
+        rc = pp.rc;
+        goto out;
+    }
+    if (ferror(f)) {
+        cli_msg(err, errlen, "cannot read scenario '%s': %s", path, strerror(errno ? errno : EIO));
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (ini_rc > 0) {
+        cli_msg(err, errlen, "%s:%d: cannot parse this line", path, ini_rc);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (ini_rc < 0) {
+        cli_msg(err, errlen, "cannot read scenario '%s'", path);
+        rc = ini_rc == -2 ? CLI_ENOMEM : CLI_EUSAGE;
+        goto out;
+    }
+out:
+    free(pp.line);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+int cli_scenario_set(cli_scenario *sc, const char *assignment, char *err, size_t errlen)
+{
+    if (sc->finished) {
+        cli_msg(err, errlen, "--set: the scenario is already finished");
+        return CLI_EUSAGE;
+    }
+    const char *eq = strchr(assignment, '=');
+    const char *dot = strchr(assignment, '.');
+    if (!eq || !dot || dot > eq || dot == assignment || dot + 1 == eq) {
+        char q[64];
+        sc_quote(assignment, q, sizeof q);
+        cli_msg(err, errlen, "--set: expected SECTION.KEY=VALUE ('%s')", q);
+        return CLI_EUSAGE;
+    }
+    char *copy = cli_strdup(assignment);
+    if (!copy) {
+        cli_msg(err, errlen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    size_t di = (size_t)(dot - assignment), ei = (size_t)(eq - assignment);
+    copy[di] = '\0';
+    copy[ei] = '\0';
+    char *section = sc_trim(copy);
+    char *name = sc_trim(copy + di + 1);
+    char *value = sc_trim(copy + ei + 1);
+    sc_origin at = {ORIGIN_SET, 0};
+    int rc = sc_apply(sc, section, name, value, at, err, errlen);
+    free(copy);
+    return rc;
+}
+
+int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err, size_t errlen)
+{
+    char where[512], where2[512];
+    int rc;
+    if (sc->finished) {
+        cli_msg(err, errlen, "scenario already finished");
+        return CLI_EUSAGE;
+    }
+    ns_config *c = &sc->cfg;
+
+    if (c->table_given) {
+        for (int i = 0; i < c->table_size; i++) {
+            if (c->table[i] >= c->rss_queues) {
+                char q[64];
+                sc_where(sc, sc->given[K_NIC_TABLE], where, sizeof where);
+                sc_quote(sc->table_text ? sc->table_text : "", q, sizeof q);
+                cli_msg(err, errlen, "%s: nic.indirection_table: entry %d is queue %d but "
+                        "nic.rss_queues is %d (queues 0..%d) ('%s')", where, i, c->table[i],
+                        c->rss_queues, c->rss_queues - 1, q);
+                return CLI_EUSAGE;
+            }
+        }
+    }
+
+    if (c->mbps > 0 && c->pps > 0) {
+        int pps_later = sc_later(sc->given[K_REPLAY_PPS], sc->given[K_REPLAY_MBPS]);
+        sc_origin late = sc->given[pps_later ? K_REPLAY_PPS : K_REPLAY_MBPS];
+        sc_origin early = sc->given[pps_later ? K_REPLAY_MBPS : K_REPLAY_PPS];
+        sc_where(sc, late, where, sizeof where);
+        sc_where(sc, early, where2, sizeof where2);
+        cli_msg(err, errlen, "%s: replay.%s cannot be combined with replay.%s (set at %s); "
+                "give one fixed rate", where, pps_later ? "pps" : "mbps",
+                pps_later ? "mbps" : "pps", where2);
+        return CLI_EUSAGE;
+    }
+
+    const char *trace = trace_override && *trace_override ? trace_override : sc->trace;
+    if (!trace) {
+        cli_msg(err, errlen, "no trace: give --trace FILE or 'trace = FILE' in the [scenario] "
+                "section of %s", sc->file ? sc->file : "the scenario");
+        return CLI_EUSAGE;
+    }
+    sc->trace_used = cli_strdup(trace);
+    if (!sc->trace_used) {
+        cli_msg(err, errlen, "out of memory");
+        return CLI_ENOMEM;
+    }
+
+    /* values that a later choice makes meaningless: say so */
+    const char *rate = c->mbps > 0 ? "mbps" : c->pps > 0 ? "pps" : NULL;
+    if (rate) {
+        const int ks[] = {K_REPLAY_TIMING, K_REPLAY_MULTIPLIER};
+        for (size_t i = 0; i < 2; i++) {
+            if (sc->given[ks[i]].kind == ORIGIN_NONE)
+                continue;
+            sc_where(sc, sc->given[ks[i]], where, sizeof where);
+            rc = sc_warn(sc, "%s: replay.%s has no effect: replay.%s sets a fixed rate", where,
+                         sc_keys[ks[i]].name, rate);
+            if (rc != CLI_OK)
+                goto nomem;
+        }
+    } else if (c->timing == NS_TIMING_TOPSPEED && sc->given[K_REPLAY_MULTIPLIER].kind) {
+        sc_where(sc, sc->given[K_REPLAY_MULTIPLIER], where, sizeof where);
+        rc = sc_warn(sc, "%s: replay.multiplier has no effect with replay.timing = topspeed",
+                     where);
+        if (rc != CLI_OK)
+            goto nomem;
+    }
+
+    ns_config_finalize(c);
+
+    double datapath_gbps = c->data_width * c->clock_mhz / 1000.0;
+    if (c->link_gbps > datapath_gbps) {
+        sc_origin o = sc->given[K_NIC_LINK_GBPS].kind ? sc->given[K_NIC_LINK_GBPS]
+                                                      : sc->given[K_NIC_CLOCK_MHZ];
+        sc_where(sc, o, where, sizeof where);
+        rc = sc_warn(sc, "%s: nic.link_gbps %g exceeds the datapath (%d bits x %g MHz = %g Gb/s);"
+                     " the receive FIFO will overflow at line rate", where, c->link_gbps,
+                     c->data_width, c->clock_mhz, datapath_gbps);
+        if (rc != CLI_OK)
+            goto nomem;
+    }
+
+    c->trace_path = sc->trace_used;
+    sc->finished = 1;
+    return CLI_OK;
+nomem:
+    cli_msg(err, errlen, "out of memory");
+    return CLI_ENOMEM;
+}
+
+ns_config *cli_scenario_config(cli_scenario *sc)
+{
+    return &sc->cfg;
+}
+
+const ns_config *cli_scenario_config_const(const cli_scenario *sc)
+{
+    return &sc->cfg;
+}
+
+const char *cli_scenario_name(const cli_scenario *sc)
+{
+    return sc->name ? sc->name : "";
+}
+
+const char *cli_scenario_description(const cli_scenario *sc)
+{
+    return sc->description ? sc->description : "";
+}
+
+const char *cli_scenario_file(const cli_scenario *sc)
+{
+    return sc->file;
+}
+
+const char *cli_scenario_trace(const cli_scenario *sc)
+{
+    return sc->trace_used;
+}
+
+size_t cli_scenario_warning_count(const cli_scenario *sc)
+{
+    return sc->nwarn;
+}
+
+const char *cli_scenario_warning(const cli_scenario *sc, size_t i)
+{
+    return i < sc->nwarn ? sc->warn[i] : NULL;
+}

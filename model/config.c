@@ -1,0 +1,104 @@
+/* Defaults of the simulated system's configuration (ns_config) and small name tables.
+ * Plain C: the CLI and its tests use it without the SystemC/Verilator model. */
+#include "nicsim_model.h"
+
+#include "rss.h"
+
+#include <string.h>
+
+void ns_config_defaults(ns_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+
+    /* [nic] */
+    cfg->data_width = 64;
+    cfg->clock_mhz = 0;  /* 0: chosen by ns_config_finalize() from data_width */
+    cfg->link_gbps = 0;  /* 0: likewise */
+    cfg->mtu = 1500;
+    cfg->resegment = 1;
+    cfg->rss_enable = 1;
+    memcpy(cfg->rss_key, rss_default_key, sizeof cfg->rss_key);
+    cfg->rss_hash_types = RSS_HT_DEFAULT_MASK;
+    cfg->rss_queues = 1;
+    cfg->table_size = NS_TABLE_MAX;
+    cfg->table_given = 0;
+    for (int i = 0; i < NS_TABLE_MAX; i++)
+        cfg->table[i] = 0;  /* round-robin over one queue */
+    cfg->csum_offload = 1;
+    cfg->rx_fifo_bytes = 65536;
+    cfg->quantum_cycles = 4096;
+
+    /* [replay] */
+    cfg->timing = NS_TIMING_RECORDED;
+    cfg->multiplier = 1.0;
+    cfg->mbps = 0;
+    cfg->pps = 0;
+    cfg->loop = 1;
+
+    /* [scenario] */
+    cfg->host_mode = NS_HOST_AUTO;
+    cfg->host_count = 0;
+
+    /* outputs: all off */
+    cfg->trace_path = NULL;
+    cfg->wave_path = NULL;
+    cfg->wave_from_ps = 0;
+    cfg->wave_to_ps = 0;
+    cfg->packet_log = NULL;
+    cfg->progress = 0;
+}
+
+/* Core clock for a data width: 64 bits at 156.25 MHz is exactly 10 Gb/s; the wider
+ * datapaths run at 250 MHz. */
+static double ns_default_clock_mhz(int data_width)
+{
+    return data_width <= 64 ? 156.25 : 250.0;
+}
+
+/* Line rate a data width is built for (always below data_width x clock). */
+static double ns_default_link_gbps(int data_width)
+{
+    if (data_width <= 64)
+        return 10.0;
+    if (data_width <= 128)
+        return 25.0;
+    if (data_width <= 256)
+        return 40.0;
+    return 100.0;
+}
+
+void ns_config_finalize(ns_config *cfg)
+{
+    if (cfg->clock_mhz <= 0)
+        cfg->clock_mhz = ns_default_clock_mhz(cfg->data_width);
+    if (cfg->link_gbps <= 0)
+        cfg->link_gbps = ns_default_link_gbps(cfg->data_width);
+    if (cfg->rss_queues < 1)
+        cfg->rss_queues = 1;
+    if (cfg->rss_queues > NS_MAX_QUEUES)
+        cfg->rss_queues = NS_MAX_QUEUES;
+    if (cfg->table_size < 1 || cfg->table_size > NS_TABLE_MAX ||
+        (cfg->table_size & (cfg->table_size - 1)) != 0) {
+        cfg->table_size = NS_TABLE_MAX;
+        cfg->table_given = 0;
+    }
+    if (!cfg->table_given) {
+        for (int i = 0; i < cfg->table_size; i++)
+            cfg->table[i] = (uint8_t)(i % cfg->rss_queues);
+    }
+}
+
+static const char *const ns_csum_names[NS_CSUM_COUNT] = {
+    [NS_CSUM_NONE] = "none",
+    [NS_CSUM_OK] = "ok",
+    [NS_CSUM_BAD_IP] = "bad_ip",
+    [NS_CSUM_BAD_L4] = "bad_l4",
+    [NS_CSUM_UNVERIFIED] = "unverified",
+};
+
+const char *ns_csum_name(int csum)
+{
+    if (csum < 0 || csum >= NS_CSUM_COUNT)
+        return NULL;
+    return ns_csum_names[csum];
+}

@@ -1,0 +1,218 @@
+/* Command-line parsing: commands, options, values, errors. */
+#include "cli.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGC(v) ((int)(sizeof(v) / sizeof((v)[0])))
+
+static char err[1024];
+
+static int parse(cli_args *a, int argc, const char **argv)
+{
+    err[0] = '\0';
+    int rc = cli_args_parse(a, argc, (char **)argv, err, sizeof err);
+    if (rc != CLI_OK) {
+        ck_assert_int_eq(rc, CLI_EUSAGE);
+        ck_assert_msg(err[0] && !strchr(err, '\n'), "bad message '%s'", err);
+    }
+    return rc;
+}
+
+static void expect_error(int argc, const char **argv, const char *want)
+{
+    cli_args a;
+    int rc = parse(&a, argc, argv);
+    ck_assert_msg(rc == CLI_EUSAGE, "accepted (want error '%s')", want);
+    ck_assert_msg(strstr(err, want) != NULL, "expected '%s' in '%s'", want, err);
+    cli_args_free(&a);
+}
+
+START_TEST(commands)
+{
+    cli_args a;
+    const char *h[] = {"nicsim", "--help"};
+    ck_assert_int_eq(parse(&a, ARGC(h), h), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_HELP);
+    cli_args_free(&a);
+    const char *h2[] = {"nicsim", "-h"};
+    ck_assert_int_eq(parse(&a, ARGC(h2), h2), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_HELP);
+    cli_args_free(&a);
+    const char *v[] = {"nicsim", "--version"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_VERSION);
+    cli_args_free(&a);
+    const char *rh[] = {"nicsim", "run", "--help"};
+    ck_assert_int_eq(parse(&a, ARGC(rh), rh), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_RUN_HELP);
+    cli_args_free(&a);
+    const char *rh2[] = {"nicsim", "run", "s.ini", "--bogus-later", "-h"};
+    /* an unknown option before --help is still an error */
+    ck_assert_int_eq(parse(&a, ARGC(rh2), rh2), CLI_EUSAGE);
+    cli_args_free(&a);
+    const char *rh3[] = {"nicsim", "help", "run"};
+    ck_assert_int_eq(parse(&a, ARGC(rh3), rh3), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_RUN_HELP);
+    cli_args_free(&a);
+}
+END_TEST
+
+START_TEST(run_minimal)
+{
+    cli_args a;
+    const char *v[] = {"nicsim", "run", "s.ini"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_RUN);
+    ck_assert_str_eq(a.scenario, "s.ini");
+    ck_assert_ptr_null(a.trace);
+    ck_assert_ptr_null(a.report);
+    ck_assert_ptr_null(a.packet_log);
+    ck_assert_ptr_null(a.wave);
+    ck_assert_int_eq(a.wave_from_given, 0);
+    ck_assert_int_eq(a.wave_to_given, 0);
+    ck_assert_int_eq(a.quiet, 0);
+    ck_assert_int_eq(a.nsets, 0);
+    cli_args_free(&a);
+}
+END_TEST
+
+START_TEST(run_all_options)
+{
+    cli_args a;
+    const char *v[] = {"nicsim", "run", "--trace", "t.pcap", "--set", "nic.mtu=9000",
+                       "S.ini", "--set=nic.rss_queues=4", "-o", "r.json", "--packet-log",
+                       "p.csv", "--wave", "w.fst", "--wave-from", "1ms", "--wave-to=1.2ms",
+                       "--quiet"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_str_eq(a.scenario, "S.ini");
+    ck_assert_str_eq(a.trace, "t.pcap");
+    ck_assert_int_eq(a.nsets, 2);
+    ck_assert_str_eq(a.sets[0], "nic.mtu=9000");
+    ck_assert_str_eq(a.sets[1], "nic.rss_queues=4");
+    ck_assert_str_eq(a.report, "r.json");
+    ck_assert_str_eq(a.packet_log, "p.csv");
+    ck_assert_str_eq(a.wave, "w.fst");
+    ck_assert_int_eq(a.wave_from_given, 1);
+    ck_assert_uint_eq(a.wave_from_ps, 1000000000ULL);
+    ck_assert_int_eq(a.wave_to_given, 1);
+    ck_assert_uint_eq(a.wave_to_ps, 1200000000ULL);
+    ck_assert_int_eq(a.quiet, 1);
+    cli_args_free(&a);
+
+    const char *w[] = {"nicsim", "run", "-or.json", "-q", "--output=x.json", "S.ini"};
+    ck_assert_int_eq(parse(&a, ARGC(w), w), CLI_EUSAGE);  /* -o twice */
+    ck_assert_ptr_nonnull(strstr(err, "--output given more than once"));
+    cli_args_free(&a);
+    const char *x[] = {"nicsim", "run", "-or.json", "-q", "--wave", "W.VCD", "--", "-odd.ini"};
+    ck_assert_int_eq(parse(&a, ARGC(x), x), CLI_OK);
+    ck_assert_str_eq(a.report, "r.json");
+    ck_assert_str_eq(a.wave, "W.VCD");
+    ck_assert_str_eq(a.scenario, "-odd.ini");
+    cli_args_free(&a);
+}
+END_TEST
+
+START_TEST(errors)
+{
+    const char *none[] = {"nicsim"};
+    expect_error(ARGC(none), none, "no command given (try 'nicsim --help')");
+    const char *cmd[] = {"nicsim", "simulate"};
+    expect_error(ARGC(cmd), cmd, "unknown command 'simulate'");
+    const char *opt[] = {"nicsim", "--frobnicate"};
+    expect_error(ARGC(opt), opt, "unknown option '--frobnicate'");
+    const char *ver[] = {"nicsim", "--version", "x"};
+    expect_error(ARGC(ver), ver, "unexpected argument 'x'");
+    const char *noscen[] = {"nicsim", "run"};
+    expect_error(ARGC(noscen), noscen, "run: missing scenario file");
+    const char *two[] = {"nicsim", "run", "a.ini", "b.ini"};
+    expect_error(ARGC(two), two, "unexpected argument 'b.ini'");
+    const char *ropt[] = {"nicsim", "run", "a.ini", "--fast"};
+    expect_error(ARGC(ropt), ropt, "unknown option '--fast' (try 'nicsim run --help')");
+    const char *sopt[] = {"nicsim", "run", "a.ini", "-x"};
+    expect_error(ARGC(sopt), sopt, "unknown option '-x'");
+    const char *qv[] = {"nicsim", "run", "a.ini", "--quiet=1"};
+    expect_error(ARGC(qv), qv, "unknown option '--quiet=1'");
+    const char *miss[] = {"nicsim", "run", "a.ini", "--trace"};
+    expect_error(ARGC(miss), miss, "--trace: missing argument");
+    const char *miss2[] = {"nicsim", "run", "a.ini", "--trace", "--quiet"};
+    expect_error(ARGC(miss2), miss2, "--trace: missing argument (got option '--quiet'");
+    const char *misso[] = {"nicsim", "run", "a.ini", "-o"};
+    expect_error(ARGC(misso), misso, "--output: missing argument");
+    const char *empty[] = {"nicsim", "run", "a.ini", "--trace="};
+    expect_error(ARGC(empty), empty, "--trace: empty value");
+    const char *trace2[] = {"nicsim", "run", "a.ini", "--trace", "a", "--trace", "b"};
+    expect_error(ARGC(trace2), trace2, "--trace given more than once");
+}
+END_TEST
+
+START_TEST(wave_options)
+{
+    const char *ext[] = {"nicsim", "run", "a.ini", "--wave", "w.vcd.gz"};
+    expect_error(ARGC(ext), ext, "--wave: 'w.vcd.gz' must end in .fst or .vcd");
+    const char *ext2[] = {"nicsim", "run", "a.ini", "--wave", ".fst2"};
+    expect_error(ARGC(ext2), ext2, "must end in .fst or .vcd");
+    const char *ext3[] = {"nicsim", "run", "a.ini", "--wave", ".fst"};
+    expect_error(ARGC(ext3), ext3, "must end in .fst or .vcd");
+    const char *unit[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-from", "1500"};
+    expect_error(ARGC(unit), unit, "--wave-from: missing unit");
+    const char *bad[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-to", "soon"};
+    expect_error(ARGC(bad), bad, "--wave-to: missing number");
+    const char *order[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-from", "2ms",
+                           "--wave-to", "1ms"};
+    expect_error(ARGC(order), order, "--wave-from (2000000000 ps) must be before --wave-to "
+                                     "(1000000000 ps)");
+    const char *eq[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-from", "1ms",
+                        "--wave-to", "1000us"};
+    expect_error(ARGC(eq), eq, "must be before --wave-to");
+    const char *nowave[] = {"nicsim", "run", "a.ini", "--wave-from", "1ms"};
+    expect_error(ARGC(nowave), nowave, "--wave-from needs --wave FILE");
+    const char *nowave2[] = {"nicsim", "run", "a.ini", "--wave-to", "1ms"};
+    expect_error(ARGC(nowave2), nowave2, "--wave-to needs --wave FILE");
+    const char *twice[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-to", "1ms",
+                           "--wave-to", "2ms"};
+    expect_error(ARGC(twice), twice, "--wave-to given more than once");
+
+    cli_args a;
+    const char *only_from[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-from", "5us"};
+    ck_assert_int_eq(parse(&a, ARGC(only_from), only_from), CLI_OK);
+    ck_assert_uint_eq(a.wave_from_ps, 5000000);
+    ck_assert_int_eq(a.wave_to_given, 0);
+    cli_args_free(&a);
+}
+END_TEST
+
+START_TEST(usage_texts)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cli_print_usage(f);
+    cli_print_run_usage(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "usage: nicsim COMMAND"));
+    ck_assert_ptr_nonnull(strstr(buf, "--wave-from TIME"));
+    ck_assert_ptr_nonnull(strstr(buf, "--set SECTION.KEY=VALUE"));
+    free(buf);
+    ck_assert_str_eq(cli_version(), NICSIM_TEST_VERSION);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli_args");
+    TCase *tc = tcase_create("args");
+    tcase_add_test(tc, commands);
+    tcase_add_test(tc, run_minimal);
+    tcase_add_test(tc, run_all_options);
+    tcase_add_test(tc, errors);
+    tcase_add_test(tc, wave_options);
+    tcase_add_test(tc, usage_texts);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,324 @@
+/* Runs a nicsim binary and checks exit status and messages.
+ *
+ *   test_cli_errors NICSIM stub   the front end over the stand-in model: every case,
+ *                                 including successful and failing runs
+ *   test_cli_errors NICSIM real   the real binary: only cases that end before the
+ *                                 simulation starts
+ */
+#include "test_util.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *nicsim;
+static int stub_mode;
+static char tmpdir[512];
+static char good[1100], notrace[1100], badkey[1100], badval[1100], chimney[1100], fail[1100];
+
+/* Output of one run. */
+typedef struct run_out {
+    int status;
+    char out[16384];
+    char err[16384];
+} run_out;
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Runs nicsim with the NULL-terminated arguments (after argv[0]). */
+static void run(run_out *r, ...)
+{
+    const char *argv[32];
+    int argc = 0;
+    argv[argc++] = nicsim;
+    va_list ap;
+    va_start(ap, r);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        ck_assert_int_lt(argc, 31);
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+
+    char outp[1100], errp[1100];
+    snprintf(outp, sizeof outp, "%s/stdout.txt", tmpdir);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", tmpdir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, nicsim, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    ck_assert_msg(rc == 0, "cannot run %s", nicsim);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "nicsim did not exit normally (signal %d)",
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    r->status = WEXITSTATUS(st);
+    slurp(outp, r->out, sizeof r->out);
+    slurp(errp, r->err, sizeof r->err);
+}
+
+static int count_lines(const char *s, const char *prefix)
+{
+    int n = 0;
+    size_t plen = strlen(prefix);
+    for (const char *p = s; *p;) {
+        if (strncmp(p, prefix, plen) == 0)
+            n++;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/* Exit status `status`, exactly one "nicsim: error: " line containing want, nothing on
+ * stdout; every other stderr line a warning. */
+static void expect_error(const run_out *r, int status, const char *want)
+{
+    ck_assert_msg(r->status == status, "exit %d, want %d; stderr: %s", r->status, status, r->err);
+    ck_assert_int_eq(count_lines(r->err, "nicsim: error: "), 1);
+    ck_assert_int_eq(count_lines(r->err, "nicsim: error: ") + count_lines(r->err, "nicsim: warning: "),
+                     count_lines(r->err, ""));
+    const char *e = strstr(r->err, "nicsim: error: ");
+    const char *nl = strchr(e, '\n');
+    ck_assert_ptr_nonnull(nl);
+    ck_assert_msg(strstr(e, want) && strstr(e, want) < nl, "expected '%s' in '%s'", want, r->err);
+    ck_assert_msg(r->out[0] == '\0', "stdout not empty: %s", r->out);
+}
+
+static void setup(void)
+{
+    tu_mkdtemp(tmpdir, sizeof tmpdir);
+    char p[1100];
+    tu_write(tmpdir, "t.pcap", "not really a capture\n", p, sizeof p);
+    tu_write(tmpdir, "fail.pcap", "FAIL\n", p, sizeof p);
+    tu_write(tmpdir, "good.ini", "[scenario]\nname = good\ntrace = t.pcap\n[nic]\nrss_queues = 2\n",
+             good, sizeof good);
+    tu_write(tmpdir, "notrace.ini", "[nic]\nmtu = 1500\n", notrace, sizeof notrace);
+    tu_write(tmpdir, "badkey.ini", "[nic]\nmtu = 1500\nbogus = 1\n", badkey, sizeof badkey);
+    tu_write(tmpdir, "badval.ini", "[nic]\nmtu = 100\n", badval, sizeof badval);
+    tu_write(tmpdir, "chimney.ini", "[tcpip]\nEnableTCPChimney = 1\n[nic]\nmtu = big\n", chimney,
+             sizeof chimney);
+    tu_write(tmpdir, "fail.ini", "[scenario]\ntrace = fail.pcap\n", fail, sizeof fail);
+}
+
+static void teardown(void)
+{
+    tu_rmdir(tmpdir);
+}
+
+/* ---- cases that end before any simulation: both modes ---- */
+
+START_TEST(no_args)
+{
+    run_out r;
+    run(&r, NULL);
+    expect_error(&r, 2, "no command given");
+}
+END_TEST
+
+START_TEST(unknown_command)
+{
+    run_out r;
+    run(&r, "simulate", "x.ini", NULL);
+    expect_error(&r, 2, "unknown command 'simulate'");
+}
+END_TEST
+
+START_TEST(unknown_option)
+{
+    run_out r;
+    run(&r, "--frobnicate", NULL);
+    expect_error(&r, 2, "unknown option '--frobnicate'");
+    run(&r, "run", good, "--frobnicate", NULL);
+    expect_error(&r, 2, "unknown option '--frobnicate'");
+    run(&r, "run", good, "--trace", NULL);
+    expect_error(&r, 2, "--trace: missing argument");
+}
+END_TEST
+
+START_TEST(missing_scenario)
+{
+    run_out r;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/none.ini", tmpdir);
+    run(&r, "run", p, NULL);
+    expect_error(&r, 2, "cannot open scenario");
+    run(&r, "run", NULL);
+    expect_error(&r, 2, "run: missing scenario file");
+}
+END_TEST
+
+START_TEST(bad_scenario_key)
+{
+    run_out r;
+    char want[1200];
+    run(&r, "run", badkey, NULL);
+    snprintf(want, sizeof want, "nicsim: error: %s:3: unknown key 'nic.bogus'\n", badkey);
+    ck_assert_str_eq(r.err, want);
+    expect_error(&r, 2, "unknown key");
+    run(&r, "run", badval, NULL);
+    snprintf(want, sizeof want, "%s:2: nic.mtu: out of range (expected 576..9000) ('100')",
+             badval);
+    expect_error(&r, 2, want);
+    run(&r, "run", good, "--set", "nic.nope=1", NULL);
+    expect_error(&r, 2, "--set: unknown key 'nic.nope'");
+    run(&r, "run", good, "--set", "nic.mtu=1", NULL);
+    expect_error(&r, 2, "--set: nic.mtu: out of range");
+}
+END_TEST
+
+START_TEST(warning_then_error)
+{
+    run_out r;
+    char want[1200];
+    run(&r, "run", chimney, NULL);
+    expect_error(&r, 2, "nic.mtu: not an integer ('big')");
+    snprintf(want, sizeof want,
+             "nicsim: warning: %s:2: tcpip.EnableTCPChimney has no effect yet (TCP offload "
+             "engine not modelled)\n", chimney);
+    ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "got %s", r.err);
+}
+END_TEST
+
+START_TEST(bad_options)
+{
+    run_out r;
+    run(&r, "run", good, "--wave", "w.txt", NULL);
+    expect_error(&r, 2, "--wave: 'w.txt' must end in .fst or .vcd");
+    run(&r, "run", good, "--wave", "w.fst", "--wave-from", "2ms", "--wave-to", "1ms", NULL);
+    expect_error(&r, 2, "must be before --wave-to");
+    run(&r, "run", good, "--wave", "w.fst", "--wave-from", "1500", NULL);
+    expect_error(&r, 2, "--wave-from: missing unit");
+    run(&r, "run", notrace, NULL);
+    expect_error(&r, 2, "no trace");
+    char p[1200];
+    snprintf(p, sizeof p, "%s/none.pcap", tmpdir);
+    run(&r, "run", good, "--trace", p, NULL);
+    expect_error(&r, 2, "cannot read trace");
+    snprintf(p, sizeof p, "%s/no/such/dir/r.json", tmpdir);
+    run(&r, "run", good, "-o", p, NULL);
+    expect_error(&r, 2, "-o: cannot write");
+    run(&r, "run", good, "--packet-log", p, NULL);
+    expect_error(&r, 2, "--packet-log: cannot write");
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+    run_out r;
+    run(&r, "--help", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: nicsim"));
+    ck_assert_str_eq(r.err, "");
+    run(&r, "-h", NULL);
+    ck_assert_int_eq(r.status, 0);
+    run(&r, "run", "--help", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "--wave-from TIME"));
+    run(&r, "--version", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "nicsim "));
+    ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+/* ---- runs: stand-in model only ---- */
+
+START_TEST(run_ok)
+{
+    run_out r;
+    char rep[1200], log[1200];
+    snprintf(rep, sizeof rep, "%s/r.json", tmpdir);
+    snprintf(log, sizeof log, "%s/p.csv", tmpdir);
+    run(&r, "run", good, "-o", rep, "--packet-log", log, "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_str_eq(r.err, "");
+    json_error_t je;
+    json_t *j = json_load_file(rep, 0, &je);
+    ck_assert_msg(j != NULL, "report does not parse: %s", je.text);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "nicsim-report/1");
+    json_t *qf = json_object_get(json_object_get(j, "rss"), "queue_frames");
+    ck_assert_uint_eq(json_array_size(qf), 2);
+    json_decref(j);
+    char csv[256];
+    slurp(log, csv, sizeof csv);
+    ck_assert_ptr_nonnull(strstr(csv, "frame,len\n"));
+
+    /* text summary on stdout, with --set and --trace */
+    char t[1200];
+    snprintf(t, sizeof t, "%s/t.pcap", tmpdir);
+    run(&r, "run", good, "--set", "nic.rss_queues=4", "--trace", t, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "throughput"));
+    ck_assert_ptr_nonnull(strstr(r.out, "queue 3"));
+}
+END_TEST
+
+START_TEST(run_failure)
+{
+    run_out r;
+    char rep[1200];
+    snprintf(rep, sizeof rep, "%s/r.json", tmpdir);
+    run(&r, "run", fail, "-o", rep, NULL);
+    expect_error(&r, 1, "stand-in model: simulated failure");
+    struct stat st;
+    ck_assert_msg(stat(rep, &st) != 0, "a failed run left a report behind");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    if (argc != 3 || (strcmp(argv[2], "stub") != 0 && strcmp(argv[2], "real") != 0)) {
+        fprintf(stderr, "usage: %s NICSIM stub|real\n", argv[0]);
+        return 2;
+    }
+    nicsim = argv[1];
+    stub_mode = strcmp(argv[2], "stub") == 0;
+    Suite *s = suite_create("cli_errors");
+    TCase *tc = tcase_create("binary");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, no_args);
+    tcase_add_test(tc, unknown_command);
+    tcase_add_test(tc, unknown_option);
+    tcase_add_test(tc, missing_scenario);
+    tcase_add_test(tc, bad_scenario_key);
+    tcase_add_test(tc, warning_then_error);
+    tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, help_and_version);
+    if (stub_mode) {
+        tcase_add_test(tc, run_ok);
+        tcase_add_test(tc, run_failure);
+    }
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

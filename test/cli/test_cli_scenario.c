@@ -1,0 +1,908 @@
+/* Scenario files: every key good and bad, FILE:LINE in messages, --set, warnings,
+ * cross-key checks, defaults. */
+#include "cli.h"
+#include "rss.h"
+#include "test_util.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char tmpdir[512];
+
+static void setup(void)
+{
+    tu_mkdtemp(tmpdir, sizeof tmpdir);
+}
+
+static void teardown(void)
+{
+    tu_rmdir(tmpdir);
+}
+
+/* One loaded scenario and its outcome. */
+typedef struct loaded {
+    cli_scenario *sc;
+    int rc;
+    char err[1024];
+    char path[1024];
+} loaded;
+
+static void load_text(loaded *l, const char *text)
+{
+    tu_write(tmpdir, "s.ini", text, l->path, sizeof l->path);
+    l->sc = cli_scenario_new();
+    ck_assert_ptr_nonnull(l->sc);
+    l->err[0] = '\0';
+    l->rc = cli_scenario_load(l->sc, l->path, l->err, sizeof l->err);
+    if (l->rc == CLI_OK)
+        ck_assert_str_eq(l->err, "");
+    else
+        ck_assert_msg(strchr(l->err, '\n') == NULL, "multi-line message: %s", l->err);
+}
+
+/* Loads text, expects success, finishes with trace "t.pcap" given on the command line. */
+static const ns_config *load_ok(loaded *l, const char *text)
+{
+    load_text(l, text);
+    ck_assert_msg(l->rc == CLI_OK, "load failed: %s", l->err);
+    int rc = cli_scenario_finish(l->sc, "t.pcap", l->err, sizeof l->err);
+    ck_assert_msg(rc == CLI_OK, "finish failed: %s", l->err);
+    return cli_scenario_config(l->sc);
+}
+
+/* Expects the message "PATH:LINE: <rest...>" where rest contains want. */
+static void expect_at(const loaded *l, int line, const char *want)
+{
+    char prefix[1100];
+    snprintf(prefix, sizeof prefix, "%s:%d: ", l->path, line);
+    ck_assert_msg(strncmp(l->err, prefix, strlen(prefix)) == 0, "expected '%s...', got '%s'",
+                  prefix, l->err);
+    ck_assert_msg(strstr(l->err, want) != NULL, "expected '%s' in '%s'", want, l->err);
+}
+
+static void load_bad(loaded *l, const char *text, int line, const char *want)
+{
+    load_text(l, text);
+    ck_assert_msg(l->rc == CLI_EUSAGE, "accepted: %s", text);
+    ck_assert_int_eq(cli_exit_status(l->rc), 2);
+    expect_at(l, line, want);
+}
+
+static void done(loaded *l)
+{
+    cli_scenario_free(l->sc);
+    l->sc = NULL;
+}
+
+static int warning_contains(const cli_scenario *sc, const char *a, const char *b)
+{
+    for (size_t i = 0; i < cli_scenario_warning_count(sc); i++) {
+        const char *w = cli_scenario_warning(sc, i);
+        if (strstr(w, a) && (!b || strstr(w, b)))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- defaults and good values ---- */
+
+START_TEST(defaults)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "; nothing but a comment\n");
+    ck_assert_int_eq(c->data_width, 64);
+    ck_assert(c->clock_mhz == 156.25);
+    ck_assert(c->link_gbps == 10.0);
+    ck_assert_uint_eq(c->mtu, 1500);
+    ck_assert_int_eq(c->resegment, 1);
+    ck_assert_int_eq(c->rss_enable, 1);
+    ck_assert_mem_eq(c->rss_key, rss_default_key, 40);
+    ck_assert_uint_eq(c->rss_hash_types, RSS_HT_DEFAULT_MASK);
+    ck_assert_int_eq(c->rss_queues, 1);
+    ck_assert_int_eq(c->table_size, 128);
+    ck_assert_int_eq(c->table_given, 0);
+    for (int i = 0; i < 128; i++)
+        ck_assert_int_eq(c->table[i], 0);
+    ck_assert_int_eq(c->csum_offload, 1);
+    ck_assert_uint_eq(c->rx_fifo_bytes, 65536);
+    ck_assert_uint_eq(c->quantum_cycles, 4096);
+    ck_assert_int_eq(c->timing, NS_TIMING_RECORDED);
+    ck_assert(c->multiplier == 1.0);
+    ck_assert(c->mbps == 0.0);
+    ck_assert(c->pps == 0.0);
+    ck_assert_uint_eq(c->loop, 1);
+    ck_assert_int_eq(c->host_mode, NS_HOST_AUTO);
+    ck_assert_str_eq(c->trace_path, "t.pcap");
+    ck_assert_ptr_null(c->wave_path);
+    ck_assert_ptr_null(c->packet_log);
+    ck_assert_str_eq(cli_scenario_name(l.sc), "s");  /* the file's stem */
+    ck_assert_str_eq(cli_scenario_description(l.sc), "");
+    ck_assert_str_eq(cli_scenario_file(l.sc), l.path);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+}
+END_TEST
+
+START_TEST(every_key_good)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l,
+        "[scenario]\n"
+        "name = backup run\n"
+        "description = bulk transfer ; inline comment\n"
+        "trace = /abs/x.pcap\n"
+        "host = 10.0.0.1\n"
+        "[nic]\n"
+        "data_width = 512\n"
+        "clock_mhz = 300\n"
+        "link_gbps = 40\n"
+        "mtu = 9000\n"
+        "oversize = drop\n"
+        "rss_key = 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2021222324252627\n"
+        "rss_queues = 8\n"
+        "indirection_table = 7,6,5,4,3,2,1,0\n"
+        "rss_hash_types = ipv4, udp_ipv4,udp_ipv6\n"
+        "rx_fifo_bytes = 131072\n"
+        "quantum_cycles = 100\n"
+        "[tcpip]\n"
+        "EnableRSS = off\n"
+        "EnableChecksumOffload = false\n"
+        "[replay]\n"
+        "timing = topspeed\n"
+        "loop = 3\n"
+        "mbps = 2500.5\n");
+    ck_assert_str_eq(cli_scenario_name(l.sc), "backup run");
+    ck_assert_str_eq(cli_scenario_description(l.sc), "bulk transfer");
+    ck_assert_str_eq(cli_scenario_trace(l.sc), "t.pcap");  /* --trace wins */
+    ck_assert_int_eq(c->host_mode, NS_HOST_LIST);
+    ck_assert_int_eq(c->host_count, 1);
+    ck_assert_int_eq(c->hosts[0].family, 4);
+    ck_assert_int_eq(c->hosts[0].a[0], 10);
+    ck_assert_int_eq(c->hosts[0].a[3], 1);
+    ck_assert_int_eq(c->data_width, 512);
+    ck_assert(c->clock_mhz == 300.0);
+    ck_assert(c->link_gbps == 40.0);
+    ck_assert_uint_eq(c->mtu, 9000);
+    ck_assert_int_eq(c->resegment, 0);
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(c->rss_key[i], i);
+    ck_assert_int_eq(c->rss_queues, 8);
+    ck_assert_int_eq(c->table_size, 8);
+    ck_assert_int_eq(c->table_given, 1);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(c->table[i], 7 - i);
+    ck_assert_uint_eq(c->rss_hash_types, RSS_HT_BIT(RSS_HT_IPV4) | RSS_HT_BIT(RSS_HT_UDP_IPV4) |
+                                             RSS_HT_BIT(RSS_HT_UDP_IPV6));
+    ck_assert_uint_eq(c->rx_fifo_bytes, 131072);
+    ck_assert_uint_eq(c->quantum_cycles, 100);
+    ck_assert_int_eq(c->rss_enable, 0);
+    ck_assert_int_eq(c->csum_offload, 0);
+    ck_assert_int_eq(c->timing, NS_TIMING_TOPSPEED);
+    ck_assert_uint_eq(c->loop, 3);
+    ck_assert(c->mbps == 2500.5);
+    /* mbps overrides timing: said, not silently ignored */
+    ck_assert(warning_contains(l.sc, "replay.timing has no effect", ":22:"));
+    done(&l);
+
+    c = load_ok(&l, "[replay]\nmultiplier = 2.5\npps = 1e5\n[tcpip]\nEnableRSS = 1\n"
+                    "EnableChecksumOffload = yes\n");
+    ck_assert(c->multiplier == 2.5);
+    ck_assert(c->pps == 100000.0);
+    ck_assert_int_eq(c->rss_enable, 1);
+    ck_assert_int_eq(c->csum_offload, 1);
+    done(&l);
+}
+END_TEST
+
+START_TEST(width_defaults)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "[nic]\ndata_width = 512\n");
+    ck_assert(c->clock_mhz == 250.0);
+    ck_assert(c->link_gbps == 100.0);
+    done(&l);
+    c = load_ok(&l, "[nic]\ndata_width = 64\nlink_gbps = 25\n");
+    ck_assert(c->clock_mhz == 156.25);
+    ck_assert(c->link_gbps == 25.0);
+    /* 25 Gb/s into a 10 Gb/s datapath: warned */
+    ck_assert(warning_contains(l.sc, ":3: nic.link_gbps 25 exceeds the datapath", NULL));
+    done(&l);
+}
+END_TEST
+
+START_TEST(booleans)
+{
+    static const char *const on[] = {"1", "true", "TRUE", "yes", "Yes", "on", "ON"};
+    static const char *const off[] = {"0", "false", "False", "no", "NO", "off", "Off"};
+    char text[128];
+    for (size_t i = 0; i < 7; i++) {
+        loaded l;
+        snprintf(text, sizeof text, "[tcpip]\nEnableRSS = %s\n", on[i]);
+        ck_assert_int_eq(load_ok(&l, text)->rss_enable, 1);
+        done(&l);
+        snprintf(text, sizeof text, "[tcpip]\nEnableRSS = %s\n", off[i]);
+        ck_assert_int_eq(load_ok(&l, text)->rss_enable, 0);
+        done(&l);
+    }
+}
+END_TEST
+
+/* ---- every key bad ---- */
+
+static const struct bad_case {
+    const char *section, *key, *value, *why;
+} bad_cases[] = {
+    {"nic", "data_width", "128", "only 64 and 512 are built"},
+    {"nic", "data_width", "256", "only 64 and 512 are built"},
+    {"nic", "data_width", "96", "expected 64 or 512"},
+    {"nic", "data_width", "wide", "expected 64 or 512"},
+    {"nic", "clock_mhz", "0", "must be > 0"},
+    {"nic", "clock_mhz", "-5", "must be > 0"},
+    {"nic", "clock_mhz", "fast", "not a number"},
+    {"nic", "clock_mhz", "inf", "not a number"},
+    {"nic", "clock_mhz", "nan", "not a number"},
+    {"nic", "clock_mhz", "0x10", "not a number"},
+    {"nic", "clock_mhz", "1e400", "number out of range"},
+    {"nic", "clock_mhz", "156.25MHz", "not a number"},
+    {"nic", "link_gbps", "0", "must be > 0"},
+    {"nic", "link_gbps", "10G", "not a number"},
+    {"nic", "link_gbps", "1-0", "not a number"},
+    {"nic", "mtu", "575", "out of range"},
+    {"nic", "mtu", "9001", "out of range"},
+    {"nic", "mtu", "1500x", "not an integer"},
+    {"nic", "mtu", "1500.0", "not an integer"},
+    {"nic", "mtu", "-1500", "must not be negative"},
+    {"nic", "mtu", "+1500", "not an integer"},
+    {"nic", "mtu", "99999999999999999999999", "too large"},
+    {"nic", "mtu", "", "empty value"},
+    {"nic", "oversize", "fragment", "expected resegment or drop"},
+    {"nic", "oversize", "Drop", "expected resegment or drop"},
+    {"nic", "rss_key", "00", "expected 80 hex digits (40 bytes), got 2"},
+    {"nic", "rss_queues", "0", "out of range"},
+    {"nic", "rss_queues", "65", "out of range"},
+    {"nic", "rss_queues", "four", "not an integer"},
+    {"nic", "indirection_table", "0,1,2", "3 entries; the count must be a power of two"},
+    {"nic", "indirection_table", "0,x", "entry 1 ('x'): not an integer"},
+    {"nic", "indirection_table", "0,64", "entry 1 ('64'): out of range"},
+    {"nic", "indirection_table", "0,-1", "entry 1 ('-1'): must not be negative"},
+    {"nic", "indirection_table", "0,,1,2", "entry 1 (''): empty value"},
+    {"nic", "indirection_table", "", "entry 0 (''): empty value"},
+    {"nic", "rss_hash_types", "ipv4_ex", "'ipv4_ex' is not supported"},
+    {"nic", "rss_hash_types", "ipv4,tcp_ipv6_ex", "'tcp_ipv6_ex' is not supported"},
+    {"nic", "rss_hash_types", "udp_ipv6_ex", "'udp_ipv6_ex' is not supported"},
+    {"nic", "rss_hash_types", "ipv5", "unknown hash type 'ipv5'"},
+    {"nic", "rss_hash_types", "IPV4", "unknown hash type"},
+    {"nic", "rss_hash_types", "none,ipv4", "'none' cannot be combined"},
+    {"nic", "rss_hash_types", "ipv4,,tcp_ipv4", "empty name"},
+    {"nic", "rss_hash_types", "", "empty name"},
+    {"nic", "rx_fifo_bytes", "63", "out of range"},
+    {"nic", "rx_fifo_bytes", "64k", "not an integer"},
+    {"nic", "rx_fifo_bytes", "1073741825", "out of range"},
+    {"nic", "quantum_cycles", "0", "out of range"},
+    {"nic", "quantum_cycles", "1000001", "out of range"},
+    {"tcpip", "EnableRSS", "2", "expected 0/1, true/false, yes/no or on/off"},
+    {"tcpip", "EnableRSS", "maybe", "expected 0/1"},
+    {"tcpip", "EnableRSS", "", "expected 0/1"},
+    {"tcpip", "EnableTCPChimney", "2", "expected 0/1"},
+    {"tcpip", "EnableTCPA", "x", "expected 0/1"},
+    {"tcpip", "EnableChecksumOffload", "enabled", "expected 0/1"},
+    {"replay", "timing", "realtime", "expected recorded or topspeed"},
+    {"replay", "multiplier", "0", "must be > 0"},
+    {"replay", "multiplier", "-1", "must be > 0"},
+    {"replay", "multiplier", "x2", "not a number"},
+    {"replay", "mbps", "-1", "must be > 0"},
+    {"replay", "mbps", "fast", "not a number"},
+    {"replay", "pps", "-5", "must be > 0"},
+    {"replay", "pps", "1k", "not a number"},
+    {"replay", "loop", "0", "out of range"},
+    {"replay", "loop", "4294967296", "out of range"},
+    {"replay", "loop", "1.5", "not an integer"},
+    {"scenario", "trace", "", "empty path"},
+    {"scenario", "host", "1.2.3", "'1.2.3' is not an IPv4 or IPv6 address"},
+    {"scenario", "host", "", "empty address"},
+};
+
+START_TEST(bad_value)
+{
+    const struct bad_case *b = &bad_cases[_i];
+    char text[512], want[512];
+    /* the key on line 4, after a comment and a blank line */
+    snprintf(text, sizeof text, "[%s]\n; comment\n\n  %s = %s\n", b->section, b->key, b->value);
+    loaded l;
+    load_bad(&l, text, 4, b->why);
+    snprintf(want, sizeof want, ": %s.%s: %s", b->section, b->key, b->why);
+    ck_assert_msg(strstr(l.err, want) != NULL, "expected '%s' in '%s'", want, l.err);
+    snprintf(want, sizeof want, "('%s')", b->value);
+    ck_assert_msg(strstr(l.err, want) != NULL, "expected '%s' in '%s'", want, l.err);
+    done(&l);
+
+    /* the same through --set: "--set: SECTION.KEY: why ('VALUE')" */
+    cli_scenario *sc = cli_scenario_new();
+    char assign[256], err[1024];
+    snprintf(assign, sizeof assign, "%s.%s=%s", b->section, b->key, b->value);
+    int rc = cli_scenario_set(sc, assign, err, sizeof err);
+    ck_assert_int_eq(rc, CLI_EUSAGE);
+    snprintf(want, sizeof want, "--set: %s.%s: %s", b->section, b->key, b->why);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "expected '%s...', got '%s'", want, err);
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(long_values_quoted_short)
+{
+    loaded l;
+    char text[512] = "[nic]\nrss_key = ";
+    for (int i = 0; i < 60; i++)
+        strcat(text, "ab:");
+    strcat(text, "ab\n");
+    load_bad(&l, text, 2, "got 122");
+    ck_assert_ptr_nonnull(strstr(l.err, "...')"));
+    done(&l);
+}
+END_TEST
+
+/* ---- structure errors ---- */
+
+START_TEST(unknown_key)
+{
+    loaded l;
+    load_bad(&l, "[nic]\nmtu = 1500\nbogus = 1\n", 3, "unknown key 'nic.bogus'");
+    done(&l);
+    load_bad(&l, "[nic]\nMTU = 1500\n", 2, "unknown key 'nic.MTU' (did you mean 'nic.mtu'?)");
+    done(&l);
+    load_bad(&l, "[nic]\nEnableRSS = 1\n", 2,
+             "unknown key 'nic.EnableRSS' (did you mean 'tcpip.EnableRSS'?)");
+    done(&l);
+    load_bad(&l, "[tcpip]\nenablerss = 1\n", 2, "(did you mean 'tcpip.EnableRSS'?)");
+    done(&l);
+    /* Windows knobs that are not modelled yet are not silently accepted */
+    load_bad(&l, "[tcpip]\nMinPacketSizeToDma = 1\n", 2, "unknown key 'tcpip.MinPacketSizeToDma'");
+    done(&l);
+    load_bad(&l, "mtu = 1500\n", 1, "key 'mtu' is outside any section");
+    done(&l);
+}
+END_TEST
+
+START_TEST(unknown_section)
+{
+    loaded l;
+    load_bad(&l, "[nic]\nmtu = 1500\n\n[host]\nfirewall = 1\n", 4, "unknown section '[host]'");
+    done(&l);
+    /* even an empty one */
+    load_bad(&l, "[Nic]\n", 1, "unknown section '[Nic]'");
+    done(&l);
+    load_bad(&l, "[nic\nmtu = 1500\n", 1, "missing ']'");
+    done(&l);
+    load_bad(&l, "[nic] mtu = 1500\n", 1, "unexpected text after the section header");
+    done(&l);
+    /* a section header with a comment is fine */
+    load_text(&l, "[nic] ; the NIC\nmtu = 1400\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    done(&l);
+}
+END_TEST
+
+START_TEST(syntax_error)
+{
+    loaded l;
+    load_bad(&l, "[nic]\nmtu = 1500\nrss_queues\n", 3, "expected 'key = value'");
+    done(&l);
+    load_bad(&l, "[nic]\nmtu ; = 9000\n", 2, "expected 'key = value'");
+    done(&l);
+}
+END_TEST
+
+START_TEST(first_error_wins)
+{
+    loaded l;
+    load_bad(&l, "[nic]\nmtu = 1\nrss_queues = 0\n[bogus]\n", 2, "nic.mtu");
+    done(&l);
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024], path[1100];
+    snprintf(path, sizeof path, "%s/nope.ini", tmpdir);
+    int rc = cli_scenario_load(sc, path, err, sizeof err);
+    ck_assert_int_eq(rc, CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "cannot open scenario"));
+    ck_assert_ptr_nonnull(strstr(err, "nope.ini"));
+    cli_scenario_free(sc);
+
+    /* a directory */
+    sc = cli_scenario_new();
+    rc = cli_scenario_load(sc, tmpdir, err, sizeof err);
+    ck_assert_int_eq(rc, CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "cannot read scenario"));
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(file_format)
+{
+    loaded l;
+    /* BOM, CRLF, indentation (not a continuation), '#' and ';' comments, ':' separator */
+    const ns_config *c = load_ok(&l,
+        "\xef\xbb\xbf[nic]\r\n"
+        "# comment\r\n"
+        "    mtu = 1400\r\n"
+        "\trss_queues = 2 ; two\r\n"
+        "rx_fifo_bytes: 4096\r\n");
+    ck_assert_uint_eq(c->mtu, 1400);
+    ck_assert_int_eq(c->rss_queues, 2);
+    ck_assert_uint_eq(c->rx_fifo_bytes, 4096);
+    done(&l);
+    /* NUL bytes: not a text file */
+    char path[1100];
+    snprintf(path, sizeof path, "%s/bin.ini", tmpdir);
+    FILE *f = fopen(path, "wb");
+    fwrite("[nic]\nmtu\0= 1\n", 1, 14, f);
+    fclose(f);
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_load(sc, path, err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, ":2: NUL byte"));
+    cli_scenario_free(sc);
+}
+END_TEST
+
+/* ---- duplicates, --set, warnings ---- */
+
+START_TEST(duplicate_key_warning)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "[nic]\nmtu = 1400\nrss_queues = 2\n\n[nic]\nmtu = 1300\n");
+    ck_assert_uint_eq(c->mtu, 1300);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 1);
+    char want[1200];
+    snprintf(want, sizeof want, "%s:6: nic.mtu is also set on line 2; the later value (line 6) wins",
+             l.path);
+    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
+    ck_assert_ptr_null(cli_scenario_warning(l.sc, 1));
+    done(&l);
+}
+END_TEST
+
+START_TEST(set_overrides)
+{
+    loaded l;
+    load_text(&l, "[nic]\nmtu = 1400\nrss_queues = 2\n[scenario]\ntrace = a.pcap\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.mtu=9000", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, " nic . rss_queues = 4 ", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "scenario.name=from the command line", err, sizeof err),
+                     CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "scenario.host=::1,192.0.2.7", err, sizeof err), CLI_OK);
+    /* overriding the file is the point of --set: no warning */
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.mtu=8000", err, sizeof err), CLI_OK);
+    ck_assert(warning_contains(l.sc, "--set: nic.mtu is given more than once", NULL));
+    ck_assert_int_eq(cli_scenario_finish(l.sc, NULL, err, sizeof err), CLI_OK);
+    const ns_config *c = cli_scenario_config(l.sc);
+    ck_assert_uint_eq(c->mtu, 8000);
+    ck_assert_int_eq(c->rss_queues, 4);
+    for (int i = 0; i < 128; i++)
+        ck_assert_int_eq(c->table[i], i % 4);  /* round-robin over the final queue count */
+    ck_assert_str_eq(cli_scenario_name(l.sc), "from the command line");
+    ck_assert_int_eq(c->host_count, 2);
+    ck_assert_int_eq(c->hosts[0].family, 6);
+    ck_assert_int_eq(c->hosts[0].a[15], 1);
+    ck_assert_int_eq(c->hosts[1].family, 4);
+    ck_assert_int_eq(c->hosts[1].a[3], 7);
+    done(&l);
+}
+END_TEST
+
+START_TEST(set_errors)
+{
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.bogus=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.bogus'");
+    ck_assert_int_eq(cli_scenario_set(sc, "host.firewall=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'host.firewall'");
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.MTU=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.MTU' (did you mean 'nic.mtu'?)");
+    static const char *const malformed[] = {"nicmtu=5", "nic.mtu", "mtu=5", ".mtu=5", "nic.=5",
+                                            "nic=mtu.5", ""};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        ck_assert_int_eq(cli_scenario_set(sc, malformed[i], err, sizeof err), CLI_EUSAGE);
+        ck_assert_msg(strstr(err, "--set: expected SECTION.KEY=VALUE") == err, "%s: %s",
+                      malformed[i], err);
+    }
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(set_without_file)
+{
+    /* a scenario built from --set alone (no file) still works */
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "scenario.trace=rel/x.pcap", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(sc, NULL, err, sizeof err), CLI_OK);
+    ck_assert_str_eq(cli_scenario_trace(sc), "rel/x.pcap");  /* relative to the cwd */
+    ck_assert_int_eq(cli_scenario_finish(sc, NULL, err, sizeof err), CLI_EUSAGE);
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.mtu=1400", err, sizeof err), CLI_EUSAGE);
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(chimney_warnings)
+{
+    loaded l;
+    load_ok(&l, "[tcpip]\nEnableTCPChimney = 1\nEnableTCPA = 0\n");
+    char want[1200];
+    snprintf(want, sizeof want,
+             "%s:2: tcpip.EnableTCPChimney has no effect yet (TCP offload engine not modelled)",
+             l.path);
+    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
+    snprintf(want, sizeof want,
+             "%s:3: tcpip.EnableTCPA has no effect yet (TCP offload engine not modelled)", l.path);
+    ck_assert_str_eq(cli_scenario_warning(l.sc, 1), want);
+    done(&l);
+
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.EnableTCPChimney=0", err, sizeof err), CLI_OK);
+    ck_assert_str_eq(cli_scenario_warning(sc, 0),
+                     "--set: tcpip.EnableTCPChimney has no effect yet (TCP offload engine not "
+                     "modelled)");
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(replay_warnings)
+{
+    loaded l;
+    load_ok(&l, "[replay]\ntiming = topspeed\nmultiplier = 2\n");
+    ck_assert(warning_contains(l.sc, ":3: replay.multiplier has no effect with replay.timing = "
+                                     "topspeed", NULL));
+    done(&l);
+    load_ok(&l, "[replay]\nmultiplier = 2\npps = 1000\n");
+    ck_assert(warning_contains(l.sc, ":2: replay.multiplier has no effect: replay.pps sets a fixed "
+                                     "rate", NULL));
+    done(&l);
+    load_ok(&l, "[replay]\nmultiplier = 2\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+}
+END_TEST
+
+/* ---- cross-key checks ---- */
+
+START_TEST(table_against_queues)
+{
+    loaded l;
+    /* rss_queues after the table: checked once everything is read */
+    const ns_config *c = load_ok(&l, "[nic]\nindirection_table = 0,1,2,3\nrss_queues = 4\n");
+    ck_assert_int_eq(c->table_size, 4);
+    ck_assert_int_eq(c->table[3], 3);
+    done(&l);
+
+    load_text(&l, "[nic]\nrss_queues = 2\n\nindirection_table = 0,1,2,3\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    int rc = cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err);
+    ck_assert_int_eq(rc, CLI_EUSAGE);
+    expect_at(&l, 4, "nic.indirection_table: entry 2 is queue 2 but nic.rss_queues is 2 "
+                     "(queues 0..1) ('0,1,2,3')");
+    done(&l);
+
+    /* --set lowering rss_queues below the table */
+    load_text(&l, "[nic]\nrss_queues = 4\nindirection_table = 0,1,2,3\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.rss_queues=3", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 3, "entry 3 is queue 3 but nic.rss_queues is 3");
+    done(&l);
+
+    /* table from --set */
+    load_text(&l, "[nic]\nrss_queues = 2\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.indirection_table=1,0,1,1", l.err, sizeof l.err),
+                     CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    c = cli_scenario_config(l.sc);
+    ck_assert_int_eq(c->table_size, 4);
+    ck_assert_int_eq(c->table[0], 1);
+    ck_assert_int_eq(c->table[1], 0);
+    done(&l);
+}
+END_TEST
+
+START_TEST(table_sizes)
+{
+    /* every power of two up to 128, including one long line of 128 entries */
+    for (int n = 1; n <= 128; n *= 2) {
+        char text[1024] = "[nic]\nrss_queues = 64\nindirection_table = ";
+        for (int i = 0; i < n; i++) {
+            char e[8];
+            snprintf(e, sizeof e, "%s%d", i ? ", " : "", (i * 7) % 64);
+            strcat(text, e);
+        }
+        strcat(text, " ; comment after a long value\n");
+        loaded l;
+        const ns_config *c = load_ok(&l, text);
+        ck_assert_int_eq(c->table_size, n);
+        ck_assert_int_eq(c->table_given, 1);
+        for (int i = 0; i < n; i++)
+            ck_assert_int_eq(c->table[i], (i * 7) % 64);
+        done(&l);
+    }
+    char text[2048] = "[nic]\nrss_queues = 2\nindirection_table = 0";
+    for (int i = 1; i < 129; i++)
+        strcat(text, ",1");
+    strcat(text, "\n");
+    loaded l;
+    load_bad(&l, text, 3, "more than 128 entries");
+    done(&l);
+    load_bad(&l, "[nic]\nindirection_table = 0,0,0,0,0,0\n", 2, "6 entries");
+    done(&l);
+}
+END_TEST
+
+START_TEST(rss_key_forms)
+{
+    static const char hex[] = "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c"
+                              "6a42b73bbeac01fa";
+    char text[512];
+    loaded l;
+    snprintf(text, sizeof text, "[nic]\nrss_key = %s\n", hex);
+    ck_assert_mem_eq(load_ok(&l, text)->rss_key, rss_default_key, 40);
+    done(&l);
+    /* upper case, 0X prefix, ':' between bytes */
+    char colons[160] = "";
+    for (int i = 0; i < 40; i++) {
+        char b[4];
+        snprintf(b, sizeof b, "%s%02X", i ? ":" : "", rss_default_key[i]);
+        strcat(colons, b);
+    }
+    snprintf(text, sizeof text, "[nic]\nrss_key = 0X%s\n", colons);
+    ck_assert_mem_eq(load_ok(&l, text)->rss_key, rss_default_key, 40);
+    done(&l);
+    /* lengths */
+    snprintf(text, sizeof text, "[nic]\nrss_key = %.78s\n", hex);
+    load_bad(&l, text, 2, "expected 80 hex digits (40 bytes), got 78");
+    done(&l);
+    snprintf(text, sizeof text, "[nic]\nrss_key = %sab\n", hex);
+    load_bad(&l, text, 2, "got 82");
+    done(&l);
+    snprintf(text, sizeof text, "[nic]\nrss_key = %.79s\n", hex);
+    load_bad(&l, text, 2, "got 79");
+    done(&l);
+    load_bad(&l, "[nic]\nrss_key = 0x\n", 2, "got 0");
+    done(&l);
+    /* characters */
+    snprintf(text, sizeof text, "[nic]\nrss_key = %.78sg0\n", hex);
+    load_bad(&l, text, 2, "'g' is not a hex digit");
+    done(&l);
+    snprintf(text, sizeof text, "[nic]\nrss_key = %.40s %.40s\n", hex, hex + 40);
+    load_bad(&l, text, 2, "spaces are not allowed");
+    done(&l);
+    snprintf(text, sizeof text, "[nic]\nrss_key = %.40s-%.40s\n", hex, hex + 40);
+    load_bad(&l, text, 2, "'-' is not a hex digit");
+    done(&l);
+}
+END_TEST
+
+START_TEST(host_lists)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "[scenario]\nhost = auto\n");
+    ck_assert_int_eq(c->host_mode, NS_HOST_AUTO);
+    done(&l);
+    c = load_ok(&l, "[scenario]\nhost = any\n");
+    ck_assert_int_eq(c->host_mode, NS_HOST_ANY);
+    ck_assert_int_eq(c->host_count, 0);
+    done(&l);
+    c = load_ok(&l, "[scenario]\nhost = 192.0.2.1 , 2001:db8::5,10.1.2.3\n");
+    ck_assert_int_eq(c->host_mode, NS_HOST_LIST);
+    ck_assert_int_eq(c->host_count, 3);
+    uint8_t v6[16];
+    inet_pton(AF_INET6, "2001:db8::5", v6);
+    ck_assert_int_eq(c->hosts[0].family, 4);
+    ck_assert_int_eq(c->hosts[1].family, 6);
+    ck_assert_mem_eq(c->hosts[1].a, v6, 16);
+    ck_assert_int_eq(c->hosts[2].family, 4);
+    ck_assert_int_eq(c->hosts[2].a[1], 1);
+    done(&l);
+    c = load_ok(&l, "[scenario]\nhost = ::ffff:10.0.0.1\n");
+    ck_assert_int_eq(c->hosts[0].family, 6);
+    done(&l);
+
+    /* sixteen is the limit */
+    char text[1024] = "[scenario]\nhost = ";
+    for (int i = 0; i < 16; i++) {
+        char a[24];
+        snprintf(a, sizeof a, "%s10.0.0.%d", i ? "," : "", i + 1);
+        strcat(text, a);
+    }
+    char text17[1100];
+    snprintf(text17, sizeof text17, "%s,10.0.0.17\n", text);
+    strcat(text, "\n");
+    ck_assert_int_eq(load_ok(&l, text)->host_count, 16);
+    done(&l);
+    load_bad(&l, text17, 2, "at most 16 addresses");
+    done(&l);
+
+    static const struct {
+        const char *v, *why;
+    } bad[] = {
+        {"1.2.3", "'1.2.3' is not an IPv4 or IPv6 address"},
+        {"256.1.1.1", "'256.1.1.1' is not an IPv4"},
+        {"10.0.0.1,", "empty address"},
+        {",10.0.0.1", "empty address"},
+        {"10.0.0.1 10.0.0.2", "not an IPv4 or IPv6"},
+        {"auto,10.0.0.1", "'auto' cannot be combined"},
+        {"10.0.0.1,any", "'any' cannot be combined"},
+        {"fe80::1%eth0", "not an IPv4 or IPv6"},
+        {"[::1]", "not an IPv4 or IPv6"},
+        {"2001:db8::g", "not an IPv4 or IPv6"},
+        {"localhost", "not an IPv4 or IPv6"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "[scenario]\nhost = %s\n", bad[i].v);
+        load_bad(&l, text, 2, bad[i].why);
+        done(&l);
+    }
+}
+END_TEST
+
+START_TEST(hash_types)
+{
+    loaded l;
+    ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_hash_types = none\n")->rss_hash_types, 0);
+    done(&l);
+    ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_hash_types = ipv4,tcp_ipv4,udp_ipv4,ipv6,"
+                                  "tcp_ipv6,udp_ipv6\n")->rss_hash_types, 0x3f);
+    done(&l);
+    ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_hash_types = tcp_ipv6\n")->rss_hash_types,
+                      RSS_HT_BIT(RSS_HT_TCP_IPV6));
+    done(&l);
+    load_bad(&l, "[nic]\nrss_hash_types = ipv4,ipv6_ex\n", 2,
+             "nic.rss_hash_types: 'ipv6_ex' is not supported");
+    done(&l);
+}
+END_TEST
+
+START_TEST(rate_conflict)
+{
+    loaded l;
+    load_text(&l, "[replay]\nmbps = 100\n\npps = 1000\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    char want[1200];
+    snprintf(want, sizeof want, "replay.pps cannot be combined with replay.mbps (set at %s:2)",
+             l.path);
+    expect_at(&l, 4, want);
+    done(&l);
+
+    load_text(&l, "[replay]\npps = 1000\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "replay.mbps=10", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    snprintf(want, sizeof want, "--set: replay.mbps cannot be combined with replay.pps (set at "
+                                "%s:2)", l.path);
+    ck_assert_msg(strstr(l.err, want) == l.err, "got '%s'", l.err);
+    done(&l);
+
+    /* 0 turns a rate off again */
+    load_text(&l, "[replay]\npps = 1000\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "replay.pps=0", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "replay.mbps=10", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    ck_assert(cli_scenario_config(l.sc)->mbps == 10.0);
+    ck_assert(cli_scenario_config(l.sc)->pps == 0.0);
+    done(&l);
+}
+END_TEST
+
+START_TEST(trace_paths)
+{
+    loaded l;
+    char want[1200];
+    /* relative to the scenario's directory */
+    load_text(&l, "[scenario]\ntrace = ../traces/q.pcap\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, NULL, l.err, sizeof l.err), CLI_OK);
+    snprintf(want, sizeof want, "%s/../traces/q.pcap", tmpdir);
+    ck_assert_str_eq(cli_scenario_trace(l.sc), want);
+    ck_assert_str_eq(cli_scenario_config(l.sc)->trace_path, want);
+    done(&l);
+    /* absolute: as written */
+    load_text(&l, "[scenario]\ntrace = /data/q.pcap\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, NULL, l.err, sizeof l.err), CLI_OK);
+    ck_assert_str_eq(cli_scenario_trace(l.sc), "/data/q.pcap");
+    done(&l);
+    /* --trace wins */
+    load_text(&l, "[scenario]\ntrace = q.pcap\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "other.pcap", l.err, sizeof l.err), CLI_OK);
+    ck_assert_str_eq(cli_scenario_trace(l.sc), "other.pcap");
+    done(&l);
+    /* none at all */
+    load_text(&l, "[scenario]\nname = x\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, NULL, l.err, sizeof l.err), CLI_EUSAGE);
+    ck_assert_msg(strstr(l.err, "no trace: give --trace FILE") == l.err, "%s", l.err);
+    ck_assert_ptr_null(cli_scenario_trace(l.sc));
+    done(&l);
+    /* scenario in the current directory: path unchanged */
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(chdir(tmpdir), 0);
+    tu_write(tmpdir, "here.ini", "[scenario]\ntrace = t/x.pcap\n", want, sizeof want);
+    ck_assert_int_eq(cli_scenario_load(sc, "here.ini", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(sc, NULL, err, sizeof err), CLI_OK);
+    ck_assert_str_eq(cli_scenario_trace(sc), "t/x.pcap");
+    ck_assert_str_eq(cli_scenario_name(sc), "here");
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(exit_codes)
+{
+    ck_assert_int_eq(cli_exit_status(CLI_OK), 0);
+    ck_assert_int_eq(cli_exit_status(CLI_EUSAGE), 2);
+    ck_assert_int_eq(cli_exit_status(CLI_ERUN), 1);
+    ck_assert_int_eq(cli_exit_status(CLI_ENOMEM), 1);
+}
+END_TEST
+
+START_TEST(independent_scenarios)
+{
+    /* no shared state: two scenarios side by side */
+    loaded a, b;
+    load_text(&a, "[nic]\nmtu = 1400\n");
+    cli_scenario *first = a.sc;
+    char pa[1024];
+    snprintf(pa, sizeof pa, "%s", a.path);
+    load_text(&b, "[nic]\nmtu = 1300\n[tcpip]\nEnableTCPA = 1\n");
+    ck_assert_uint_eq(cli_scenario_config(first)->mtu, 1400);
+    ck_assert_uint_eq(cli_scenario_config(b.sc)->mtu, 1300);
+    ck_assert_uint_eq(cli_scenario_warning_count(first), 0);
+    ck_assert_uint_eq(cli_scenario_warning_count(b.sc), 1);
+    cli_scenario_free(first);
+    done(&b);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli_scenario");
+    TCase *tc = tcase_create("scenario");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, every_key_good);
+    tcase_add_test(tc, width_defaults);
+    tcase_add_test(tc, booleans);
+    tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
+    tcase_add_test(tc, long_values_quoted_short);
+    tcase_add_test(tc, unknown_key);
+    tcase_add_test(tc, unknown_section);
+    tcase_add_test(tc, syntax_error);
+    tcase_add_test(tc, first_error_wins);
+    tcase_add_test(tc, missing_file);
+    tcase_add_test(tc, file_format);
+    tcase_add_test(tc, duplicate_key_warning);
+    tcase_add_test(tc, set_overrides);
+    tcase_add_test(tc, set_errors);
+    tcase_add_test(tc, set_without_file);
+    tcase_add_test(tc, chimney_warnings);
+    tcase_add_test(tc, replay_warnings);
+    tcase_add_test(tc, table_against_queues);
+    tcase_add_test(tc, table_sizes);
+    tcase_add_test(tc, rss_key_forms);
+    tcase_add_test(tc, host_lists);
+    tcase_add_test(tc, hash_types);
+    tcase_add_test(tc, rate_conflict);
+    tcase_add_test(tc, trace_paths);
+    tcase_add_test(tc, exit_codes);
+    tcase_add_test(tc, independent_scenarios);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
