@@ -1,0 +1,238 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * NIC control/status registers and receive statistics.
+ *
+ * 32-bit registers at word-aligned byte addresses (address bits [1:0] are
+ * ignored). Reads return data one cycle after the read strobe.
+ *
+ *   0x000 RO  ID 0x4E494353 ("NICS")
+ *   0x004 RO  DATA_WIDTH
+ *   0x008 RW  CTRL: bit0 rss_enable (reset 1), bit1 csum_enable (reset 1)
+ *   0x00C RW  RSS hash-type enable mask, bits [5:0] (reset 0x1B)
+ *   0x010 RW  indirection table size minus 1, bits [6:0] (reset 0)
+ *   0x040..0x064 RW  RSS key word k = key bytes 4k..4k+3, byte 4k in [31:24]
+ *   0x100..0x17C RW  indirection table word j = entries 4j..4j+3,
+ *                    entry 4j+b in bits [8b+6:8b]
+ *   0x200 RO  rx_frames          0x204 RO  rx_bytes[31:0]
+ *   0x208 RO  rx_bytes[63:32]    0x20C RO  frames with checksum bad_ip
+ *   0x210 RO  bad_l4             0x214 RO  unverified
+ *   0x218 RO  non-IP frames
+ * Other addresses read as zero and ignore writes.
+ */
+module nic_csr #
+(
+    // Line-side data path width reported at 0x004
+    parameter DATA_WIDTH = 64
+)
+(
+    /*
+     * Clock/reset
+     */
+    input  wire               clk,
+    input  wire               rst,
+
+    /*
+     * Register port
+     */
+    input  wire [11:0]        s_csr_addr,
+    input  wire [31:0]        s_csr_wdata,
+    input  wire               s_csr_wr,
+    input  wire               s_csr_rd,
+    output wire [31:0]        s_csr_rdata,
+    output wire               s_csr_rvalid,
+
+    /*
+     * Configuration
+     */
+    output wire               cfg_rss_enable,
+    output wire               cfg_csum_enable,
+    output wire [5:0]         cfg_hash_mask,
+    output wire [6:0]         cfg_table_mask,
+    output wire [319:0]       cfg_key,       // key byte 0 in bits [319:312]
+    output wire [128*7-1:0]   cfg_table,     // entry e in bits [7*e+6:7*e]
+
+    /*
+     * Statistics
+     */
+    input  wire               stat_valid,
+    input  wire [15:0]        stat_len,
+    input  wire [2:0]         stat_csum,
+    input  wire [1:0]         stat_l3
+);
+
+// identification value
+localparam [31:0] ID_VALUE = 32'h4E494353;
+// reported data width
+localparam [31:0] WIDTH_VALUE = DATA_WIDTH;
+
+// word addresses (byte address / 4)
+localparam [9:0] A_ID = 10'h000;
+localparam [9:0] A_WIDTH = 10'h001;
+localparam [9:0] A_CTRL = 10'h002;
+localparam [9:0] A_HMASK = 10'h003;
+localparam [9:0] A_TMASK = 10'h004;
+localparam [9:0] A_KEY = 10'h010;
+localparam [9:0] A_TABLE = 10'h040;
+localparam [9:0] A_FRAMES = 10'h080;
+localparam [9:0] A_BYTES_LO = 10'h081;
+localparam [9:0] A_BYTES_HI = 10'h082;
+localparam [9:0] A_BAD_IP = 10'h083;
+localparam [9:0] A_BAD_L4 = 10'h084;
+localparam [9:0] A_UNVER = 10'h085;
+localparam [9:0] A_NON_IP = 10'h086;
+
+// checksum status codes counted
+localparam [2:0] CS_BAD_IP = 3'd2;
+localparam [2:0] CS_BAD_L4 = 3'd3;
+localparam [2:0] CS_UNVERIFIED = 3'd4;
+
+// parameter checks
+generate
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512) begin : g_bad_param
+`ifdef VERILATOR
+        $fatal(1, "nic_csr: DATA_WIDTH out of range");
+`endif
+        initial $fatal(1, "nic_csr: DATA_WIDTH out of range");
+    end
+endgenerate
+
+// byte addresses are word aligned; the low two bits carry no information
+/* verilator lint_off UNUSEDSIGNAL */
+wire [1:0] unused_addr_bits = s_csr_addr[1:0];
+/* verilator lint_on UNUSEDSIGNAL */
+wire [9:0] waddr = s_csr_addr[11:2];
+
+reg         rss_enable_reg = 1'b1;
+reg         csum_enable_reg = 1'b1;
+reg [5:0]   hash_mask_reg = 6'h1b;
+reg [6:0]   table_mask_reg = 7'd0;
+reg [319:0] key_reg = 320'd0;
+reg [895:0] table_reg = 896'd0;
+
+reg [31:0]  rdata_reg = 32'd0, rdata_next;
+reg         rvalid_reg = 1'b0;
+
+reg [31:0]  stat_frames_reg = 32'd0;
+reg [63:0]  stat_bytes_reg = 64'd0;
+reg [31:0]  stat_bad_ip_reg = 32'd0;
+reg [31:0]  stat_bad_l4_reg = 32'd0;
+reg [31:0]  stat_unver_reg = 32'd0;
+reg [31:0]  stat_non_ip_reg = 32'd0;
+
+wire key_sel = waddr >= A_KEY && waddr < A_KEY + 10'd10;
+wire table_sel = waddr >= A_TABLE && waddr < A_TABLE + 10'd32;
+wire [3:0] key_word = waddr[3:0] - A_KEY[3:0];
+wire [4:0] table_word = waddr[4:0];
+
+// bit position of key word k: key byte 4k sits at [319-32k -: 8]
+wire [8:0] key_pos = 9'd288 - {key_word, 5'd0};
+// bit position of table entry 4j
+wire [9:0] table_pos = {table_word, 2'b00} * 10'd7;
+
+always @* begin
+    rdata_next = 32'd0;
+
+    if (key_sel) begin
+        rdata_next = key_reg[key_pos +: 32];
+    end else if (table_sel) begin
+        rdata_next = {1'b0, table_reg[table_pos + 21 +: 7],
+                      1'b0, table_reg[table_pos + 14 +: 7],
+                      1'b0, table_reg[table_pos + 7 +: 7],
+                      1'b0, table_reg[table_pos +: 7]};
+    end else begin
+        case (waddr)
+            A_ID: rdata_next = ID_VALUE;
+            A_WIDTH: rdata_next = WIDTH_VALUE;
+            A_CTRL: rdata_next = {30'd0, csum_enable_reg, rss_enable_reg};
+            A_HMASK: rdata_next = {26'd0, hash_mask_reg};
+            A_TMASK: rdata_next = {25'd0, table_mask_reg};
+            A_FRAMES: rdata_next = stat_frames_reg;
+            A_BYTES_LO: rdata_next = stat_bytes_reg[31:0];
+            A_BYTES_HI: rdata_next = stat_bytes_reg[63:32];
+            A_BAD_IP: rdata_next = stat_bad_ip_reg;
+            A_BAD_L4: rdata_next = stat_bad_l4_reg;
+            A_UNVER: rdata_next = stat_unver_reg;
+            A_NON_IP: rdata_next = stat_non_ip_reg;
+            default: rdata_next = 32'd0;
+        endcase
+    end
+end
+
+always @(posedge clk) begin
+    rvalid_reg <= s_csr_rd;
+    if (s_csr_rd) begin
+        rdata_reg <= rdata_next;
+    end
+
+    if (s_csr_wr) begin
+        if (key_sel) begin
+            key_reg[key_pos +: 32] <= s_csr_wdata;
+        end else if (table_sel) begin
+            table_reg[table_pos +: 7] <= s_csr_wdata[6:0];
+            table_reg[table_pos + 7 +: 7] <= s_csr_wdata[14:8];
+            table_reg[table_pos + 14 +: 7] <= s_csr_wdata[22:16];
+            table_reg[table_pos + 21 +: 7] <= s_csr_wdata[30:24];
+        end else begin
+            case (waddr)
+                A_CTRL: begin
+                    rss_enable_reg <= s_csr_wdata[0];
+                    csum_enable_reg <= s_csr_wdata[1];
+                end
+                A_HMASK: hash_mask_reg <= s_csr_wdata[5:0];
+                A_TMASK: table_mask_reg <= s_csr_wdata[6:0];
+                default: ;
+            endcase
+        end
+    end
+
+    if (stat_valid) begin
+        stat_frames_reg <= stat_frames_reg + 32'd1;
+        stat_bytes_reg <= stat_bytes_reg + {48'd0, stat_len};
+        if (stat_csum == CS_BAD_IP) begin
+            stat_bad_ip_reg <= stat_bad_ip_reg + 32'd1;
+        end
+        if (stat_csum == CS_BAD_L4) begin
+            stat_bad_l4_reg <= stat_bad_l4_reg + 32'd1;
+        end
+        if (stat_csum == CS_UNVERIFIED) begin
+            stat_unver_reg <= stat_unver_reg + 32'd1;
+        end
+        if (stat_l3 == 2'd0) begin
+            stat_non_ip_reg <= stat_non_ip_reg + 32'd1;
+        end
+    end
+
+    if (rst) begin
+        rss_enable_reg <= 1'b1;
+        csum_enable_reg <= 1'b1;
+        hash_mask_reg <= 6'h1b;
+        table_mask_reg <= 7'd0;
+        key_reg <= 320'd0;
+        table_reg <= 896'd0;
+        rdata_reg <= 32'd0;
+        rvalid_reg <= 1'b0;
+        stat_frames_reg <= 32'd0;
+        stat_bytes_reg <= 64'd0;
+        stat_bad_ip_reg <= 32'd0;
+        stat_bad_l4_reg <= 32'd0;
+        stat_unver_reg <= 32'd0;
+        stat_non_ip_reg <= 32'd0;
+    end
+end
+
+assign s_csr_rdata = rdata_reg;
+assign s_csr_rvalid = rvalid_reg;
+
+assign cfg_rss_enable = rss_enable_reg;
+assign cfg_csum_enable = csum_enable_reg;
+assign cfg_hash_mask = hash_mask_reg;
+assign cfg_table_mask = table_mask_reg;
+assign cfg_key = key_reg;
+assign cfg_table = table_reg;
+
+endmodule
+
+`resetall

@@ -1,0 +1,198 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Receive ingress: accepts the line-side stream, zeroes the bytes that tkeep
+ * marks absent, forwards every beat to the frame data FIFO and captures the
+ * first HDR_BYTES bytes of each frame. The header descriptor is launched to
+ * the parser on the beat that completes the capture: the beat that brings the
+ * byte count to HDR_BYTES, or the frame's last beat if that comes first. The
+ * parser therefore starts before a long frame has fully arrived, which keeps
+ * the data FIFO small and independent of the maximum frame length.
+ *
+ * Header layout: byte i of the frame in bits [8*i+7:8*i]; bytes past the end
+ * of a short frame are zero. m_hdr_len is the number of captured bytes
+ * (min(frame length, HDR_BYTES)).
+ *
+ * s_axis_rx_tready is the AND of the two downstream readies, both of which
+ * come straight from registers (FIFO full flag, parser pipeline enable).
+ */
+module rx_ingress #
+(
+    // Width of the line-side data path in bits (multiple of 64)
+    parameter DATA_WIDTH = 64,
+    // Width of tkeep (one bit per byte)
+    parameter KEEP_WIDTH = DATA_WIDTH/8,
+    // Number of header bytes captured per frame (multiple of KEEP_WIDTH)
+    parameter HDR_BYTES = 128,
+    // Width of the captured-length field (holds 0..HDR_BYTES)
+    parameter HDR_LEN_WIDTH = $clog2(HDR_BYTES+1)
+)
+(
+    /*
+     * Clock/reset
+     */
+    input  wire                     clk,
+    input  wire                     rst,
+
+    /*
+     * Line-side receive stream
+     */
+    input  wire [DATA_WIDTH-1:0]    s_axis_rx_tdata,
+    input  wire [KEEP_WIDTH-1:0]    s_axis_rx_tkeep,
+    input  wire                     s_axis_rx_tvalid,
+    output wire                     s_axis_rx_tready,
+    input  wire                     s_axis_rx_tlast,
+    input  wire                     s_axis_rx_tuser,
+
+    /*
+     * Frame data towards the data FIFO
+     */
+    output wire [DATA_WIDTH-1:0]    m_axis_data_tdata,
+    output wire [KEEP_WIDTH-1:0]    m_axis_data_tkeep,
+    output wire                     m_axis_data_tvalid,
+    input  wire                     m_axis_data_tready,
+    output wire                     m_axis_data_tlast,
+    output wire                     m_axis_data_tuser,
+
+    /*
+     * Header descriptor towards the parser
+     */
+    output wire [HDR_BYTES*8-1:0]   m_hdr_data,
+    output wire [HDR_LEN_WIDTH-1:0] m_hdr_len,
+    output wire                     m_hdr_valid,
+    input  wire                     m_hdr_ready,
+
+    /*
+     * Status
+     */
+    output wire                     busy
+);
+
+// header capture length in beats
+localparam HDR_BEATS = HDR_BYTES / KEEP_WIDTH;
+// width of the beat index within the header
+localparam BEAT_WIDTH = HDR_BEATS > 1 ? $clog2(HDR_BEATS) : 1;
+// log2 of the bytes per beat
+localparam KEEP_LOG = $clog2(KEEP_WIDTH);
+// index of the beat that completes the header capture
+localparam integer LAST_BEAT = HDR_BEATS - 1;
+
+// parameter checks
+generate
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            KEEP_WIDTH * 8 != DATA_WIDTH ||
+            HDR_BYTES % KEEP_WIDTH != 0 || HDR_BYTES < 64 ||
+            HDR_LEN_WIDTH < $clog2(HDR_BYTES+1)) begin : g_bad_param
+`ifdef VERILATOR
+        $fatal(1, "rx_ingress: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES combination");
+`endif
+        initial $fatal(1, "rx_ingress: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES combination");
+    end
+endgenerate
+
+// number of ones in a contiguous keep mask
+function [HDR_LEN_WIDTH-1:0] keep_count;
+    input [KEEP_WIDTH-1:0] keep;
+    integer i;
+    begin
+        keep_count = {HDR_LEN_WIDTH{1'b0}};
+        for (i = 0; i < KEEP_WIDTH; i = i + 1) begin
+            keep_count = keep_count + {{HDR_LEN_WIDTH-1{1'b0}}, keep[i]};
+        end
+    end
+endfunction
+
+reg [BEAT_WIDTH-1:0]         beat_reg = {BEAT_WIDTH{1'b0}}, beat_next;
+reg                          launched_reg = 1'b0, launched_next;
+reg                          mid_frame_reg = 1'b0, mid_frame_next;
+reg [HDR_BYTES*8-1:0]        hdr_buf_reg = {HDR_BYTES*8{1'b0}}, hdr_buf_next;
+
+wire ready = m_axis_data_tready && m_hdr_ready;
+wire fire  = s_axis_rx_tvalid && ready;
+
+// the incoming beat with absent bytes zeroed
+wire [DATA_WIDTH-1:0] data_masked;
+
+genvar g;
+generate
+    for (g = 0; g < KEEP_WIDTH; g = g + 1) begin : g_mask
+        assign data_masked[g*8 +: 8] = s_axis_rx_tkeep[g] ? s_axis_rx_tdata[g*8 +: 8] : 8'd0;
+    end
+endgenerate
+
+// captured header with the current beat merged into its slot
+wire [HDR_BYTES*8-1:0] hdr_merged;
+
+generate
+    for (g = 0; g < HDR_BEATS; g = g + 1) begin : g_slot
+        assign hdr_merged[g*DATA_WIDTH +: DATA_WIDTH] =
+            (beat_reg == g) ? data_masked : hdr_buf_reg[g*DATA_WIDTH +: DATA_WIDTH];
+    end
+endgenerate
+
+wire last_hdr_beat = beat_reg == LAST_BEAT[BEAT_WIDTH-1:0];
+wire launch = fire && !launched_reg && (s_axis_rx_tlast || last_hdr_beat);
+
+// bytes captured so far including this beat
+wire [HDR_LEN_WIDTH-1:0] beat_base = {{HDR_LEN_WIDTH-BEAT_WIDTH{1'b0}}, beat_reg} << KEEP_LOG;
+wire [HDR_LEN_WIDTH-1:0] cap_len = beat_base + keep_count(s_axis_rx_tkeep);
+
+always @* begin
+    beat_next = beat_reg;
+    launched_next = launched_reg;
+    mid_frame_next = mid_frame_reg;
+    hdr_buf_next = hdr_buf_reg;
+
+    if (fire) begin
+        mid_frame_next = !s_axis_rx_tlast;
+        if (s_axis_rx_tlast) begin
+            beat_next = {BEAT_WIDTH{1'b0}};
+            launched_next = 1'b0;
+        end else if (launch) begin
+            launched_next = 1'b1;
+        end else if (!launched_reg) begin
+            beat_next = beat_reg + 1'b1;
+        end
+
+        if (launch) begin
+            // start the next frame's capture from zeros
+            hdr_buf_next = {HDR_BYTES*8{1'b0}};
+        end else if (!launched_reg) begin
+            hdr_buf_next = hdr_merged;
+        end
+    end
+end
+
+always @(posedge clk) begin
+    beat_reg <= beat_next;
+    launched_reg <= launched_next;
+    mid_frame_reg <= mid_frame_next;
+    hdr_buf_reg <= hdr_buf_next;
+
+    if (rst) begin
+        beat_reg <= {BEAT_WIDTH{1'b0}};
+        launched_reg <= 1'b0;
+        mid_frame_reg <= 1'b0;
+        hdr_buf_reg <= {HDR_BYTES*8{1'b0}};
+    end
+end
+
+assign s_axis_rx_tready = ready;
+
+assign m_axis_data_tdata = data_masked;
+assign m_axis_data_tkeep = s_axis_rx_tkeep;
+assign m_axis_data_tvalid = fire;
+assign m_axis_data_tlast = s_axis_rx_tlast;
+assign m_axis_data_tuser = s_axis_rx_tuser;
+
+assign m_hdr_data = hdr_merged;
+assign m_hdr_len = cap_len;
+assign m_hdr_valid = launch;
+
+assign busy = mid_frame_reg;
+
+endmodule
+
+`resetall
