@@ -434,7 +434,7 @@ template <class V> class Nic : public sc_core::sc_module {
         progress(true);
         if (wave_) {
             std::string werr;
-            wave_->close(werr);
+            wave_->close(now_ps(), werr);
             if (st_.err.empty() && !werr.empty()) st_.err = werr;
             std::string gerr = write_gtkw_save(c.wave_path, "nic.nic_top");
             if (st_.err.empty() && !gerr.empty()) st_.err = gerr;
@@ -551,6 +551,11 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     add_counter(res->trace, &res->ntrace, "oversize_dropped", ps->oversize_dropped);
     add_counter(res->trace, &res->ntrace, "unsupported", ps->unsupported);
     add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", st.fifo_peak_bytes);
+    if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
+        fprintf(stderr,
+                "nicsim: warning: --wave-from is after the end of the simulation (%" PRIu64
+                " ns); %s holds no activity\n",
+                res->sim_time_ps / kPsPerNs, cfg->wave_path);
     if (ps->truncated)
         fprintf(stderr,
                 "nicsim: warning: %s: %" PRIu64

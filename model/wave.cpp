@@ -36,7 +36,7 @@ WaveWriter::WaveWriter(const std::string &path, uint64_t from_ps, uint64_t to_ps
 WaveWriter::~WaveWriter()
 {
     std::string ignored;
-    if (opened_) close(ignored);
+    if (opened_) close(0, ignored);
 }
 
 bool WaveWriter::open(std::string &err)
@@ -58,9 +58,11 @@ bool WaveWriter::open(std::string &err)
 
 void WaveWriter::do_dump(uint64_t t_ps) { fst_->dump(t_ps); }
 
-bool WaveWriter::close(std::string &err)
+bool WaveWriter::close(uint64_t end_ps, std::string &err)
 {
     if (!opened_) return true;
+    // the last stretch was idle: extend the waveform to the end of the run (or window)
+    dump(to_ps_ && end_ps > to_ps_ ? to_ps_ + 1 : end_ps);
     opened_ = false;
     fst_->close();
     if (!vcd_) return true;

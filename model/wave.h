@@ -15,16 +15,29 @@ class WaveWriter {
     ~WaveWriter();
     VerilatedFstC *fst() { return fst_.get(); }
     bool open(std::string &err);  // after model->trace(fst(), levels)
+    // Called at every clock phase that is evaluated. Idle skipping jumps over time, so the
+    // window's start and end are dumped explicitly: the state is unchanged across a jump.
     void dump(uint64_t t_ps)
     {
-        if (t_ps >= from_ps_ && (to_ps_ == 0 || t_ps <= to_ps_)) do_dump(t_ps);
+        if (t_ps < from_ps_ || ended_) return;
+        if (!started_) {
+            started_ = true;
+            if (t_ps > from_ps_) do_dump(from_ps_);
+        }
+        if (to_ps_ == 0 || t_ps <= to_ps_) {
+            do_dump(t_ps);
+        } else {
+            ended_ = true;
+            do_dump(to_ps_);
+        }
     }
-    bool close(std::string &err);
+    // end_ps: simulated time at the end of the run.
+    bool close(uint64_t end_ps, std::string &err);
 
   private:
     void do_dump(uint64_t t_ps);
     std::string path_, fst_path_;
-    bool vcd_ = false, opened_ = false;
+    bool vcd_ = false, opened_ = false, started_ = false, ended_ = false;
     uint64_t from_ps_, to_ps_;
     std::unique_ptr<VerilatedFstC> fst_;
 };
