@@ -455,7 +455,9 @@ static int gen_quickstart(const char *path)
         gt_add(&l, t + 243 * GT_NS_PER_US, fr, n, n);
     }
 
-    /* Four backup clients 10.0.1.1-4, port 40001-40004, push data to 10.0.0.2:5001. */
+    /* Four backup clients 10.0.1.1-4, ephemeral ports 49155 + 7i, push data to 10.0.0.2:5001.
+     * The ports are chosen so that the four connections land on four different queues
+     * with the default key and a round-robin table over 4 queues. */
     qs_conn c[QS_CONNS];
     const uint64_t rtt = 112 * GT_NS_PER_US;
     for (int i = 0; i < QS_CONNS; i++) {
@@ -468,7 +470,7 @@ static int gen_quickstart(const char *path)
         memcpy(s->src_mac, rtr_mac, 6);
         memcpy(s->dst_mac, host_mac, 6);
         s->proto = HS_IPPROTO_TCP;
-        s->sport = (uint16_t)(40001 + i);
+        s->sport = (uint16_t)(49155 + 7 * i);
         s->dport = 5001;
         s->ttl = 63;
         k->h2c = *s;
