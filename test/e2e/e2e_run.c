@@ -430,6 +430,112 @@ START_TEST(malformed_captures_fail_cleanly)
 }
 END_TEST
 
+/* Every frame the reader produced is accounted for exactly once. */
+static void check_accounting(json_t *r, json_int_t loops)
+{
+    json_int_t fed_or_not = jint(r, "frames.rx") + jint(r, "frames.from_host") +
+                            jint(r, "frames.not_for_host") +
+                            jint(r, "frames.dropped.rx_fifo_overflow");
+    ck_assert_int_eq(fed_or_not, jint(r, "trace.frames") * loops);
+}
+
+START_TEST(accounting_and_fifo_overflow)
+{
+    /* quickstart at recorded timing: nothing dropped */
+    ck_assert_int_eq(run_w("acc", "run scenarios/quickstart.ini --quiet -o '%W/acc.json'"), 0);
+    json_t *r = load_report("acc.json");
+    check_accounting(r, 1);
+    ck_assert_int_eq(jint(r, "frames.dropped.rx_fifo_overflow"), 0);
+    ck_assert_int_eq(jint(r, "frames.from_host"), 89); /* the host's ACKs, SYN-ACKs, FINs */
+    json_decref(r);
+    /* a 40 Gb/s link into a 64-bit x 156.25 MHz (10 Gb/s) datapath, back to back, 3 loops:
+     * the MAC FIFO fills and frames are dropped and counted, never lost silently */
+    ck_assert_int_eq(run_w("ovf", "run scenarios/quickstart.ini --quiet --set nic.link_gbps=40 "
+                                  "--set replay.timing=topspeed --set replay.loop=3 "
+                                  "--set nic.rx_fifo_bytes=16384 -o '%W/ovf.json'"),
+                     0);
+    r = load_report("ovf.json");
+    check_accounting(r, 3);
+    ck_assert_int_gt(jint(r, "frames.dropped.rx_fifo_overflow"), 10);
+    ck_assert_int_le(jint(r, "trace.mac_fifo_peak_bytes"), 16384);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(cooked_gro_capture_resegmented)
+{
+    ck_assert_int_eq(run_w("sll", "run scenarios/quickstart.ini --quiet --trace traces/sll-gro.pcap "
+                                  "--set scenario.host=any -o '%W/sll.json'"),
+                     0);
+    json_t *r = load_report("sll.json");
+    check_accounting(r, 1);
+    ck_assert_int_eq(jint(r, "trace.records"), 37);
+    ck_assert_int_eq(jint(r, "trace.resegmented"), 9);
+    ck_assert_int_eq(jint(r, "trace.segments"), 83);
+    ck_assert_int_eq(jint(r, "frames.rx"), 110);
+    ck_assert_int_eq(jint(r, "frames.dropped.oversize"), 1);
+    /* segments of snaplen-cut records cannot be verified; the rest verify */
+    ck_assert_int_eq(jint(r, "csum.unverified"), 61);
+    ck_assert_int_eq(jint(r, "csum.bad_ip") + jint(r, "csum.bad_l4"), 0);
+    json_decref(r);
+    /* one warning line about the truncated records */
+    char *e = slurp(work_path("sll.err"));
+    ck_assert_ptr_nonnull(strstr(e, "nicsim: warning: "));
+    ck_assert_ptr_nonnull(strstr(e, "2 records were truncated"));
+    free(e);
+    /* resegmentation off: oversize records dropped and counted */
+    ck_assert_int_eq(run_w("slld", "run scenarios/quickstart.ini --quiet --trace traces/sll-gro.pcap "
+                                   "--set scenario.host=any --set nic.oversize=drop -o '%W/slld.json'"),
+                     0);
+    r = load_report("slld.json");
+    ck_assert_int_eq(jint(r, "frames.rx"), 27);
+    ck_assert_int_eq(jint(r, "frames.dropped.oversize"), 10);
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(mixed_pcapng_checksums_and_fragments)
+{
+    ck_assert_int_eq(run_w("mix", "run scenarios/quickstart.ini --quiet --trace traces/mixed-v6.pcapng "
+                                  "--set scenario.host=any -o '%W/mix.json' --packet-log '%W/mix.csv'"),
+                     0);
+    json_t *r = load_report("mix.json");
+    ck_assert_int_eq(jint(r, "frames.rx"), 25);
+    ck_assert_int_eq(jint(r, "csum.bad_ip"), 1);
+    ck_assert_int_eq(jint(r, "csum.bad_l4"), 1);
+    json_decref(r);
+    char *csv = slurp(work_path("mix.csv"));
+    /* frame 21 carries the bad IPv4 header checksum, frame 22 the bad TCP checksum */
+    ck_assert_ptr_nonnull(strstr(csv, "\n21,"));
+    ck_assert_ptr_nonnull(strstr(strstr(csv, "\n21,"), ",bad_ip\n"));
+    ck_assert_ptr_nonnull(strstr(strstr(csv, "\n22,"), ",bad_l4\n"));
+    /* fragments: address-only hash, l4 other, unverified */
+    long frags = 0;
+    for (char *p = strstr(csv, ",other,ipv"); p; p = strstr(p + 1, ",other,ipv")) {
+        char *eol = strchr(p, '\n');
+        if (eol && eol - p > 12 && strncmp(eol - 11, ",unverified", 11) == 0)
+            frags++;
+    }
+    ck_assert_int_ge(frags, 4);
+    free(csv);
+}
+END_TEST
+
+START_TEST(real_linux_capture)
+{
+    ck_assert_int_eq(run_w("real", "run scenarios/quickstart.ini --quiet --trace traces/netns-loss.pcap "
+                                   "-o '%W/real.json'"),
+                     0);
+    json_t *r = load_report("real.json");
+    json_t *sc = json_object_get(r, "scenario");
+    ck_assert_str_eq(json_string_value(json_object_get(sc, "host")), "10.99.0.2");
+    check_accounting(r, 1);
+    ck_assert_int_eq(jint(r, "csum.ok"), jint(r, "frames.rx"));
+    ck_assert_int_eq(jint(r, "rss.hash_types.tcp_ipv4"), jint(r, "frames.rx"));
+    json_decref(r);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -449,6 +555,10 @@ int main(int argc, char **argv)
     tcase_add_test(tc, idle_skipping_follows_activity);
     tcase_add_test(tc, waveform_fst_and_vcd_with_window);
     tcase_add_test(tc, malformed_captures_fail_cleanly);
+    tcase_add_test(tc, accounting_and_fifo_overflow);
+    tcase_add_test(tc, cooked_gro_capture_resegmented);
+    tcase_add_test(tc, mixed_pcapng_checksums_and_fragments);
+    tcase_add_test(tc, real_linux_capture);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
