@@ -39,6 +39,19 @@ void ns_config_defaults(ns_config *cfg)
     cfg->host_mode = NS_HOST_AUTO;
     cfg->host_count = 0;
 
+    /* host interface */
+    pcie_config_defaults(&cfg->pcie);
+    cfg->irq_moderation_frames = 8;
+    cfg->irq_moderation_us = 50.0;
+    cfg->cpus = 2;
+    cfg->cpu_mhz = 2660.0;
+    cfg->memory_mb = 64;
+    cfg->rx_ring_entries = 512;
+    cfg->rx_buf_bytes = 2048;
+    cfg->tx_ring_entries = 256;
+    cfg->dpc_budget = 64;
+    cfg->host_pcap = NULL;
+
     /* outputs: all off */
     cfg->trace_path = NULL;
     cfg->wave_path = NULL;

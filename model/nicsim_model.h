@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "pcie.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -13,6 +15,8 @@ extern "C" {
 #define NS_MAX_QUEUES 64
 #define NS_TABLE_MAX 128
 #define NS_MAX_HOSTS 16
+#define NS_MAX_CPUS 64
+#define NS_MAX_VECTORS 65
 
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
 enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
@@ -63,6 +67,19 @@ typedef struct ns_config {
     /* appended fields */
     int table_given;             /* 1: table[] came from the user; 0: ns_config_finalize()
                                     fills it round-robin over rss_queues */
+
+    /* host interface (docs/hw-interface.md) */
+    pcie_config pcie;            /* [pcie] */
+    uint32_t irq_moderation_frames; /* [nic] frames per interrupt (default 1... see config.c) */
+    double irq_moderation_us;    /* [nic] time threshold in us (0 = none) */
+    int cpus;                    /* [host] simulated CPUs (default 2) */
+    double cpu_mhz;              /* [host] CPU clock (default 2660) */
+    uint32_t memory_mb;          /* [host] host memory shared with the NIC (default 64) */
+    uint32_t rx_ring_entries;    /* [driver] descriptors per RX queue (default 512) */
+    uint32_t rx_buf_bytes;       /* [driver] bytes per receive buffer (default 2048) */
+    uint32_t tx_ring_entries;    /* [driver] TX descriptors (default 256) */
+    uint32_t dpc_budget;         /* [driver] completions per DPC run (default 64) */
+    const char *host_pcap;       /* output: frames as the driver read them from host memory */
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -111,6 +128,20 @@ typedef struct ns_results {
     ns_counter drops[NS_MAX_COUNTERS];
     int ntrace;
     ns_counter trace[NS_MAX_COUNTERS];
+
+    /* host interface */
+    uint64_t frames_delivered;   /* frames the driver handed up */
+    uint64_t dma_read_bytes, dma_write_bytes;
+    double pcie_read_busy_pct;   /* host->NIC direction busy, % of simulated time */
+    double pcie_write_busy_pct;  /* NIC->host direction busy */
+    uint64_t irq_count;
+    int nvectors;
+    uint64_t irq_per_vector[NS_MAX_VECTORS];
+    uint64_t tx_frames, tx_bytes;  /* frames the NIC transmitted on the line */
+    int cpus;
+    double cpu_mhz;
+    uint64_t cpu_busy_cycles[NS_MAX_CPUS];
+    uint64_t cpu_frames[NS_MAX_CPUS];  /* frames each CPU's DPCs handed up */
 } ns_results;
 
 /* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative
