@@ -12,7 +12,10 @@
  *
  * Result bit 31-j is the parity of (input AND key bits j..j+287). The input
  * is split in two halves whose partial hashes are registered, then XORed:
- * two pipeline stages, one hash per cycle. All registers advance on `en`.
+ * two pipeline stages, one hash per cycle. All registers advance on `en`;
+ * the datapath registers only load for a valid input (s_valid, then its
+ * delayed copy), so m_hash is meaningful two enabled cycles after a valid
+ * input and holds otherwise.
  *
  * Byte k of the input is s_data[287-8*k -: 8]; byte k of the key is
  * key[319-8*k -: 8].
@@ -40,6 +43,7 @@ module rss_toeplitz #
     /*
      * Hash input and result (result two enabled cycles after its input)
      */
+    input  wire                   s_valid,
     input  wire [IN_BYTES*8-1:0]  s_data,
     output wire [31:0]            m_hash
 );
@@ -63,12 +67,10 @@ generate
     end
 endgenerate
 
+reg        valid1_reg = 1'b0;
 reg [31:0] part_a_reg = 32'd0;
 reg [31:0] part_b_reg = 32'd0;
 reg [31:0] hash_reg = 32'd0;
-
-wire [31:0] part_a;
-wire [31:0] part_b;
 
 // The final key bit is never used: the last input bit meets key bits
 // IN_BITS-1 .. IN_BITS+30, one short of the end of the key.
@@ -76,24 +78,45 @@ wire [31:0] part_b;
 wire unused_key_bit = key[0];
 /* verilator lint_on UNUSEDSIGNAL */
 
-genvar j;
-generate
-    for (j = 0; j < 32; j = j + 1) begin : g_bit
-        // input bits 0..HALF_A-1 (MSB first) meet key bits j..j+HALF_A-1
-        assign part_a[31-j] = ^(s_data[IN_BITS-1 -: HALF_A] & key[KEY_BITS-1-j -: HALF_A]);
-        // input bits HALF_A..IN_BITS-1 meet key bits HALF_A+j..
-        assign part_b[31-j] = ^(s_data[HALF_B-1:0] & key[KEY_BITS-1-HALF_A-j -: HALF_B]);
+// partial hash of input bits 0..HALF_A-1 (MSB first): they meet key bits j..j+HALF_A-1
+function [31:0] part_a_hash;
+    input [HALF_A-1:0]   d;
+    input [KEY_BITS-1:0] k;
+    integer j;
+    begin
+        for (j = 0; j < 32; j = j + 1) begin
+            part_a_hash[31-j] = ^(d & k[KEY_BITS-1-j -: HALF_A]);
+        end
     end
-endgenerate
+endfunction
 
+// partial hash of input bits HALF_A..IN_BITS-1: they meet key bits HALF_A+j..
+function [31:0] part_b_hash;
+    input [HALF_B-1:0]   d;
+    input [KEY_BITS-1:0] k;
+    integer j;
+    begin
+        for (j = 0; j < 32; j = j + 1) begin
+            part_b_hash[31-j] = ^(d & k[KEY_BITS-1-HALF_A-j -: HALF_B]);
+        end
+    end
+endfunction
+
+// the hash datapath only switches for valid inputs
 always @(posedge clk) begin
     if (en) begin
-        part_a_reg <= part_a;
-        part_b_reg <= part_b;
-        hash_reg <= part_a_reg ^ part_b_reg;
+        valid1_reg <= s_valid;
+        if (s_valid) begin
+            part_a_reg <= part_a_hash(s_data[IN_BITS-1 -: HALF_A], key);
+            part_b_reg <= part_b_hash(s_data[HALF_B-1:0], key);
+        end
+        if (valid1_reg) begin
+            hash_reg <= part_a_reg ^ part_b_reg;
+        end
     end
 
     if (rst) begin
+        valid1_reg <= 1'b0;
         part_a_reg <= 32'd0;
         part_b_reg <= 32'd0;
         hash_reg <= 32'd0;

@@ -20,7 +20,9 @@
  * header lengths are multiples of 4), so the four bytes at s_cur are read
  * from a table of aligned 32-bit slots instead of a byte-granular shifter.
  *
- * s_side is carried along unchanged. All registers advance on `en`.
+ * s_side is carried along unchanged. All registers advance on `en`; the step
+ * logic sits inside the clocked block under the entry's valid flag, so it
+ * is evaluated once per header, not once per cycle.
  */
 module rx_ipv6_ext #
 (
@@ -86,79 +88,70 @@ generate
     end
 endgenerate
 
+// walk result: {next header, offset, state}
+localparam STEP_WIDTH = 8 + OFF_WIDTH + 2;
+
 reg                     valid_reg = 1'b0;
 reg [HDR_BYTES*8-1:0]   hdr_reg = {HDR_BYTES*8{1'b0}};
 reg [HDR_LEN_WIDTH-1:0] hdr_len_reg = {HDR_LEN_WIDTH{1'b0}};
-reg [7:0]               nh_reg = 8'd0, nh_next;
-reg [OFF_WIDTH-1:0]     cur_reg = {OFF_WIDTH{1'b0}}, cur_next;
-reg [1:0]               state_reg = ST_DONE, state_next;
+reg [STEP_WIDTH-1:0]    step_reg = {8'd0, {OFF_WIDTH{1'b0}}, ST_DONE};
 reg [SIDE_WIDTH-1:0]    side_reg = {SIDE_WIDTH{1'b0}};
 
-// header from byte 2 on, padded so the last slot can be read whole
-wire [HDR_BYTES*8-1:0] hdr_pad = {16'd0, s_hdr[HDR_BYTES*8-1:16]};
-wire [31:0] slot [0:NSLOT-1];
-
-genvar g;
-generate
-    for (g = 0; g < NSLOT; g = g + 1) begin : g_slot
-        assign slot[g] = hdr_pad[32*g +: 32];
-    end
-endgenerate
-
-// slot index of s_cur (s_cur - 2) / 4; out-of-range offsets read as zero
+// slot index of s_cur (s_cur - 2) / 4; out-of-range offsets read as zero,
+// and so do the two bytes past the end of the header in the last slot
 wire [OFF_WIDTH-3:0] slot_idx = s_cur[OFF_WIDTH-1:2];
+wire [SLOT_WIDTH-1:0] slot_lo = slot_idx[SLOT_WIDTH-1:0];
 wire slot_in_range = slot_idx[OFF_WIDTH-3:SLOT_WIDTH] == 0;
-// bits [26:25] are the fragment header's reserved bits, never looked at
-/* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] cur_word = slot_in_range ? slot[slot_idx[SLOT_WIDTH-1:0]] : 32'd0;
-/* verilator lint_on UNUSEDSIGNAL */
+wire slot_last = slot_lo == NSLOT[SLOT_WIDTH-1:0] - 1'b1;
+wire [31:0] cur_word = !slot_in_range ? 32'd0 :
+                       (slot_last ? {16'd0, s_hdr[HDR_BYTES*8-1 -: 16]} :
+                                    s_hdr[{slot_lo, 5'd16} +: 32]);
 
-wire [7:0] ext_nh = cur_word[7:0];
-wire [7:0] ext_len = cur_word[15:8];
-// fragment header: 13-bit offset, 2 reserved bits, M flag
-wire [12:0] frag_offset = {cur_word[23:16], cur_word[31:27]};
-wire frag_more = cur_word[24];
-wire [OFF_WIDTH-1:0] ext_len_w = {{OFF_WIDTH-8{1'b0}}, ext_len};
-
-wire is_ext = s_nh == 8'd0 || s_nh == 8'd43 || s_nh == 8'd60 ||
-              s_nh == 8'd44 || s_nh == 8'd51;
-
-// length of the extension header at s_cur
-reg [OFF_WIDTH-1:0] ext_bytes;
-
-always @* begin
-    if (s_nh == 8'd44) begin
-        ext_bytes = 8;
-    end else if (s_nh == 8'd51) begin
-        ext_bytes = (ext_len_w + 2) << 2;
-    end else begin
-        ext_bytes = (ext_len_w + 1) << 3;
-    end
-end
-
-wire [OFF_WIDTH-1:0] ext_end = s_cur + ext_bytes;
-wire ext_overrun = ext_end > {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, s_hdr_len};
-wire is_fragment = s_nh == 8'd44 && (frag_offset != 13'd0 || frag_more);
-
-always @* begin
-    nh_next = s_nh;
-    cur_next = s_cur;
-    state_next = s_state;
-
-    if (s_state == ST_WALK) begin
-        if (!is_ext) begin
-            state_next = ST_DONE;
-        end else if (ext_overrun) begin
-            state_next = ST_UNPARSED;
-        end else if (is_fragment) begin
-            state_next = ST_FRAG;
-        end else begin
-            nh_next = ext_nh;
-            cur_next = ext_end;
+// One walk step over the header at `cur` whose first four bytes are `word`.
+function [STEP_WIDTH-1:0] walk_step;
+    // bits [26:25] are the fragment header's reserved bits, never looked at
+    /* verilator lint_off UNUSEDSIGNAL */
+    input [31:0]              word;
+    /* verilator lint_on UNUSEDSIGNAL */
+    input [HDR_LEN_WIDTH-1:0] hdr_len;
+    input [7:0]               nh;
+    input [OFF_WIDTH-1:0]     cur;
+    input [1:0]               state;
+    reg [OFF_WIDTH-1:0] ext_len_w;
+    reg [OFF_WIDTH-1:0] ext_bytes;
+    reg [OFF_WIDTH-1:0] ext_end;
+    reg                 is_ext;
+    reg                 is_fragment;
+    begin
+        walk_step = {nh, cur, state};
+        if (state == ST_WALK) begin
+            ext_len_w = {{OFF_WIDTH-8{1'b0}}, word[15:8]};
+            is_ext = nh == 8'd0 || nh == 8'd43 || nh == 8'd60 || nh == 8'd44 || nh == 8'd51;
+            // length of the extension header at cur
+            if (nh == 8'd44) begin
+                ext_bytes = 8;
+            end else if (nh == 8'd51) begin
+                ext_bytes = (ext_len_w + 2) << 2;
+            end else begin
+                ext_bytes = (ext_len_w + 1) << 3;
+            end
+            ext_end = cur + ext_bytes;
+            // fragment header: 13-bit offset, 2 reserved bits, M flag
+            is_fragment = nh == 8'd44 && ({word[23:16], word[31:27]} != 13'd0 || word[24]);
+            if (!is_ext) begin
+                walk_step = {nh, cur, ST_DONE};
+            end else if (ext_end > {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, hdr_len}) begin
+                walk_step = {nh, cur, ST_UNPARSED};
+            end else if (is_fragment) begin
+                walk_step = {nh, cur, ST_FRAG};
+            end else begin
+                walk_step = {word[7:0], ext_end, ST_WALK};
+            end
         end
     end
-end
+endfunction
 
+// the step is evaluated only for a valid entry
 always @(posedge clk) begin
     if (en) begin
         valid_reg <= s_valid;
@@ -166,9 +159,7 @@ always @(posedge clk) begin
         if (s_valid) begin
             hdr_reg <= s_hdr;
             hdr_len_reg <= s_hdr_len;
-            nh_reg <= nh_next;
-            cur_reg <= cur_next;
-            state_reg <= state_next;
+            step_reg <= walk_step(cur_word, s_hdr_len, s_nh, s_cur, s_state);
             side_reg <= s_side;
         end
     end
@@ -181,9 +172,7 @@ end
 assign m_valid = valid_reg;
 assign m_hdr = hdr_reg;
 assign m_hdr_len = hdr_len_reg;
-assign m_nh = nh_reg;
-assign m_cur = cur_reg;
-assign m_state = state_reg;
+assign {m_nh, m_cur, m_state} = step_reg;
 assign m_side = side_reg;
 
 endmodule

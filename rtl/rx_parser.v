@@ -134,7 +134,7 @@ localparam [1:0] ST_FRAG = 2'd2;
 localparam [1:0] ST_UNPARSED = 2'd3;
 
 // side data carried through the extension walk
-localparam SIDE_WIDTH = 1 + 2 + 1 + 5 + 17 + 1 + 1 + 1 + 256 + 20;
+localparam SIDE_WIDTH = 1 + 2 + 1 + 5 + 17 + 1 + 1 + 1 + 256;
 // record carried from the L4 stage to the output
 localparam REC_WIDTH = 2 + 2 + 1 + 3 + 6 + 5 + OFF_WIDTH + 17 + 21;
 // FIFO entry: record, hash, queue
@@ -205,6 +205,9 @@ end
 
 /*
  * S1: Ethernet, tags, IP fixed header
+ *
+ * The narrow decode below is plain logic; the 256-bit address pair is built
+ * inside the stage's clocked block for valid entries only.
  */
 wire [OFF_WIDTH-1:0] s0_len_w = {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, s0_len_reg};
 
@@ -217,20 +220,23 @@ wire [15:0] ethertype = tag1 ? et2 : (tag0 ? et1 : et0);
 wire [4:0] l3_off = tag1 ? 5'd22 : (tag0 ? 5'd18 : 5'd14);
 wire [OFF_WIDTH-1:0] l3_off_w = {{OFF_WIDTH-5{1'b0}}, l3_off};
 
-// first 40 bytes of the L3 header (byte i in bits [8*i+7:8*i])
-wire [319:0] l3w = tag1 ? s0_hdr_reg[22*8 +: 320] :
-                   (tag0 ? s0_hdr_reg[18*8 +: 320] : s0_hdr_reg[14*8 +: 320]);
+// first 10 bytes of the L3 header (byte i in bits [8*i+7:8*i]); bytes 1
+// (DSCP) and 8 (TTL / hop limit) are not looked at
+/* verilator lint_off UNUSEDSIGNAL */
+wire [79:0] l3h = tag1 ? s0_hdr_reg[22*8 +: 80] :
+                  (tag0 ? s0_hdr_reg[18*8 +: 80] : s0_hdr_reg[14*8 +: 80]);
+/* verilator lint_on UNUSEDSIGNAL */
 
 wire is4 = ethertype == 16'h0800;
 wire is6 = ethertype == 16'h86dd;
 
 // IPv4 fixed header
-wire [3:0]  v4_ver = l3w[7:4];
-wire [3:0]  v4_ihl = l3w[3:0];
-wire [15:0] v4_total = {l3w[2*8 +: 8], l3w[3*8 +: 8]};
-wire        v4_mf = l3w[6*8+5];
-wire [12:0] v4_frag_off = {l3w[6*8 +: 5], l3w[7*8 +: 8]};
-wire [7:0]  v4_proto = l3w[9*8 +: 8];
+wire [3:0]  v4_ver = l3h[7:4];
+wire [3:0]  v4_ihl = l3h[3:0];
+wire [15:0] v4_total = {l3h[2*8 +: 8], l3h[3*8 +: 8]};
+wire        v4_mf = l3h[6*8+5];
+wire [12:0] v4_frag_off = {l3h[6*8 +: 5], l3h[7*8 +: 8]};
+wire [7:0]  v4_proto = l3h[9*8 +: 8];
 wire [OFF_WIDTH-1:0] v4_hlen = {{OFF_WIDTH-6{1'b0}}, v4_ihl, 2'b00};
 wire [OFF_WIDTH-1:0] v4_l4_off = l3_off_w + v4_hlen;
 wire v4_hdr_ok = v4_ver == 4'd4 && v4_ihl >= 4'd5 && v4_l4_off <= s0_len_w;
@@ -239,30 +245,13 @@ wire v4_len_bad = v4_total < {4'd0, v4_hlen};
 wire v4_frag = v4_mf || v4_frag_off != 13'd0;
 
 // IPv6 fixed header
-wire [3:0]  v6_ver = l3w[7:4];
-wire [15:0] v6_plen = {l3w[4*8 +: 8], l3w[5*8 +: 8]};
-wire [7:0]  v6_nh = l3w[6*8 +: 8];
+wire [3:0]  v6_ver = l3h[7:4];
+wire [15:0] v6_plen = {l3h[4*8 +: 8], l3h[5*8 +: 8]};
+wire [7:0]  v6_nh = l3h[6*8 +: 8];
 wire [OFF_WIDTH-1:0] v6_l4_off = l3_off_w + 40;
 wire v6_hdr_ok = v6_ver == 4'd6 && v6_l4_off <= s0_len_w;
 wire [16:0] v6_ip_end = {5'd0, v6_l4_off} + {1'b0, v6_plen};
 wire v6_jumbo = v6_plen == 16'd0;
-
-// address pair in wire order, first byte in the top bits (IPv4: zero padded)
-reg [255:0] addr;
-integer ai;
-
-always @* begin
-    addr = 256'd0;
-    if (is6) begin
-        for (ai = 0; ai < 32; ai = ai + 1) begin
-            addr[255-8*ai -: 8] = l3w[(8+ai)*8 +: 8];
-        end
-    end else begin
-        for (ai = 0; ai < 8; ai = ai + 1) begin
-            addr[255-8*ai -: 8] = l3w[(12+ai)*8 +: 8];
-        end
-    end
-end
 
 wire [1:0]  s1_l3 = is4 ? 2'd1 : (is6 ? 2'd2 : 2'd0);
 wire        s1_hdr_ok = is4 ? v4_hdr_ok : (is6 && v6_hdr_ok);
@@ -271,9 +260,28 @@ wire [7:0]  s1_nh = is4 ? v4_proto : v6_nh;
 wire [OFF_WIDTH-1:0] s1_cur = is4 ? v4_l4_off : v6_l4_off;
 wire [1:0]  s1_state = (is6 && v6_hdr_ok) ? ST_WALK : ST_DONE;
 
-wire [SIDE_WIDTH-1:0] s1_side = {s0_csum_en_reg, s1_l3, s1_hdr_ok, l3_off, s1_ip_end,
-                                 is4 && v4_len_bad, is4 && v4_frag, is6 && v6_jumbo,
-                                 addr, addr_words_sum(addr)};
+// Address pair in wire order, first byte in the top bits (IPv4: zero
+// padded), from bytes 8..39 of the L3 header.
+function [255:0] addr_pair;
+    // bytes 8..11 of an IPv4 header (TTL, protocol, checksum) are not used
+    /* verilator lint_off UNUSEDSIGNAL */
+    input [255:0] l3a;
+    /* verilator lint_on UNUSEDSIGNAL */
+    input         v6;
+    integer i;
+    begin
+        addr_pair = 256'd0;
+        if (v6) begin
+            for (i = 0; i < 32; i = i + 1) begin
+                addr_pair[255-8*i -: 8] = l3a[8*i +: 8];
+            end
+        end else begin
+            for (i = 0; i < 8; i = i + 1) begin
+                addr_pair[255-8*i -: 8] = l3a[8*(4+i) +: 8];
+            end
+        end
+    end
+endfunction
 
 reg                     s1_valid_reg = 1'b0;
 reg [HDR_BYTES*8-1:0]   s1_hdr_reg = {HDR_BYTES*8{1'b0}};
@@ -292,7 +300,11 @@ always @(posedge clk) begin
             s1_nh_reg <= s1_nh;
             s1_cur_reg <= s1_cur;
             s1_state_reg <= s1_state;
-            s1_side_reg <= s1_side;
+            s1_side_reg <= {s0_csum_en_reg, s1_l3, s1_hdr_ok, l3_off, s1_ip_end,
+                            is4 && v4_len_bad, is4 && v4_frag, is6 && v6_jumbo,
+                            addr_pair(tag1 ? s0_hdr_reg[30*8 +: 256] :
+                                      (tag0 ? s0_hdr_reg[26*8 +: 256] : s0_hdr_reg[22*8 +: 256]),
+                                      is6)};
         end
     end
 
@@ -305,10 +317,7 @@ end
  * E1..E[EXT_MAX]: IPv6 extension header walk
  */
 wire [EXT_MAX:0]                   e_valid;
-// the L4 stage reads the last stage's header from byte 2 on (bytes 0..1 unused)
-/* verilator lint_off UNUSEDSIGNAL */
 wire [(EXT_MAX+1)*HDR_BYTES*8-1:0] e_hdr;
-/* verilator lint_on UNUSEDSIGNAL */
 wire [(EXT_MAX+1)*HDR_LEN_WIDTH-1:0] e_len;
 wire [(EXT_MAX+1)*8-1:0]           e_nh;
 wire [(EXT_MAX+1)*OFF_WIDTH-1:0]   e_cur;
@@ -357,8 +366,30 @@ endgenerate
 /*
  * L4 stage
  */
+// The four header bytes at an offset 4*idx+2 (all L4 offsets are 2 modulo
+// 4): slot idx of the header from byte 2 on (`word`, read at the low index
+// bits); bytes past the header (`top` holds its last two) and out-of-range
+// slots read as zero, as in rx_ipv6_ext.
+function [31:0] slot_word;
+    input [OFF_WIDTH-3:0] idx;
+    input [31:0]          word;
+    input [15:0]          top;
+    begin
+        if (idx[OFF_WIDTH-3:SLOT_WIDTH] != 0) begin
+            slot_word = 32'd0;
+        end else if (idx[SLOT_WIDTH-1:0] == NSLOT[SLOT_WIDTH-1:0] - 1'b1) begin
+            slot_word = {16'd0, top};
+        end else begin
+            slot_word = word;
+        end
+    end
+endfunction
+
 wire                     w_valid = e_valid[EXT_MAX];
-wire [HDR_BYTES*8-17:0]  w_hdr_hi = e_hdr[EXT_MAX*HDR_BYTES*8+16 +: HDR_BYTES*8-16];
+// the L4 stage reads the last stage's header from byte 2 on (bytes 0..1 unused)
+/* verilator lint_off UNUSEDSIGNAL */
+wire [HDR_BYTES*8-1:0]   w_hdr = e_hdr[EXT_MAX*HDR_BYTES*8 +: HDR_BYTES*8];
+/* verilator lint_on UNUSEDSIGNAL */
 wire [HDR_LEN_WIDTH-1:0] w_len = e_len[EXT_MAX*HDR_LEN_WIDTH +: HDR_LEN_WIDTH];
 wire [7:0]               w_nh = e_nh[EXT_MAX*8 +: 8];
 wire [OFF_WIDTH-1:0]     w_cur = e_cur[EXT_MAX*OFF_WIDTH +: OFF_WIDTH];
@@ -373,29 +404,21 @@ wire         w_v4_len_bad;
 wire         w_v4_frag;
 wire         w_v6_jumbo;
 wire [255:0] w_addr;
-wire [19:0]  w_addr_sum;
 
 assign {w_csum_en, w_l3, w_hdr_ok, w_l3_off, w_ip_end, w_v4_len_bad, w_v4_frag, w_v6_jumbo,
-        w_addr, w_addr_sum} = e_side[EXT_MAX*SIDE_WIDTH +: SIDE_WIDTH];
+        w_addr} = e_side[EXT_MAX*SIDE_WIDTH +: SIDE_WIDTH];
 
 wire [OFF_WIDTH-1:0] w_len_w = {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, w_len};
 
-// slots of the header from byte 2 on (see rx_ipv6_ext)
-wire [HDR_BYTES*8-1:0] w_hdr_pad = {16'd0, w_hdr_hi};
-wire [31:0] w_slot [0:NSLOT-1];
-
-generate
-    for (g = 0; g < NSLOT; g = g + 1) begin : g_slot
-        assign w_slot[g] = w_hdr_pad[32*g +: 32];
-    end
-endgenerate
-
+// the ports at w_cur and the UDP checksum four bytes later (slots, see rx_ipv6_ext)
 wire [OFF_WIDTH-3:0] port_idx = w_cur[OFF_WIDTH-1:2];
 wire [OFF_WIDTH-3:0] udp_idx = port_idx + 1'b1;
-wire [31:0] port_word = port_idx[OFF_WIDTH-3:SLOT_WIDTH] == 0 ? w_slot[port_idx[SLOT_WIDTH-1:0]] : 32'd0;
+wire [31:0] port_word = slot_word(port_idx, w_hdr[{port_idx[SLOT_WIDTH-1:0], 5'd16} +: 32],
+                                  w_hdr[HDR_BYTES*8-1 -: 16]);
 // bytes 4..5 of the UDP header (length) are not needed
 /* verilator lint_off UNUSEDSIGNAL */
-wire [31:0] udp_word = udp_idx[OFF_WIDTH-3:SLOT_WIDTH] == 0 ? w_slot[udp_idx[SLOT_WIDTH-1:0]] : 32'd0;
+wire [31:0] udp_word = slot_word(udp_idx, w_hdr[{udp_idx[SLOT_WIDTH-1:0], 5'd16} +: 32],
+                                 w_hdr[HDR_BYTES*8-1 -: 16]);
 /* verilator lint_on UNUSEDSIGNAL */
 wire [15:0] sport = {port_word[7:0], port_word[15:8]};
 wire [15:0] dport = {port_word[23:16], port_word[31:24]};
@@ -450,12 +473,9 @@ end
 
 wire w_use_ports = w_ht == 3'd2 || w_ht == 3'd3 || w_ht == 3'd5 || w_ht == 3'd6;
 wire [31:0] w_ports = w_use_ports ? {sport, dport} : 32'd0;
-wire [287:0] w_hin = (w_ht == 3'd0) ? 288'd0 :
-                     (w_v4 ? {w_addr[255:192], w_ports, 192'd0} : {w_addr, w_ports});
 
 wire [16:0] w_cur_17 = {5'd0, w_cur};
 wire [15:0] w_l4_len = w_ip_end[15:0] - {4'd0, w_cur};
-wire [20:0] w_pseudo = {1'b0, w_addr_sum} + {13'd0, w_nh} + {5'd0, w_l4_len};
 
 wire cs_en = w_csum_en && w_l3 != 2'd0;
 wire cs_bad_ip = !w_hdr_ok || (w_v4 && w_v4_len_bad) ||
@@ -465,20 +485,21 @@ wire cs_chk_ip = w_v4 && w_hdr_ok;
 wire cs_unver = w_frag || w_unparsed || (w_v6 && w_v6_jumbo) || w_udp0;
 wire cs_chk_l4 = w_tcp_udp;
 
-wire [REC_WIDTH-1:0] w_rec = {w_l3, w_l4, w_frag, w_ht,
-                              cs_en, cs_bad_ip, cs_chk_end, cs_chk_ip, cs_unver, cs_chk_l4,
-                              w_l3_off, w_cur, w_ip_end, w_pseudo};
-
 reg                 l4_valid_reg = 1'b0;
 reg [REC_WIDTH-1:0] l4_rec_reg = {REC_WIDTH{1'b0}};
 reg [287:0]         l4_hin_reg = 288'd0;
 
+// the pseudo-header sum and the hash input are built for valid entries only
 always @(posedge clk) begin
     if (en) begin
         l4_valid_reg <= w_valid;
         if (w_valid) begin
-            l4_rec_reg <= w_rec;
-            l4_hin_reg <= w_hin;
+            l4_rec_reg <= {w_l3, w_l4, w_frag, w_ht,
+                           cs_en, cs_bad_ip, cs_chk_end, cs_chk_ip, cs_unver, cs_chk_l4,
+                           w_l3_off, w_cur, w_ip_end,
+                           {1'b0, addr_words_sum(w_addr)} + {13'd0, w_nh} + {5'd0, w_l4_len}};
+            l4_hin_reg <= (w_ht == 3'd0) ? 288'd0 :
+                          (w_v4 ? {w_addr[255:192], w_ports, 192'd0} : {w_addr, w_ports});
         end
     end
 
@@ -501,6 +522,7 @@ toeplitz_inst (
     .rst(rst),
     .en(en),
     .key(cfg_key),
+    .s_valid(l4_valid_reg),
     .s_data(l4_hin_reg),
     .m_hash(hash)
 );
@@ -533,7 +555,6 @@ end
  */
 wire [2:0] t2_ht = t2_rec_reg[REC_WIDTH-6 -: 3];
 wire [6:0] tbl_idx = hash[6:0] & cfg_table_mask;
-wire [6:0] queue = (t2_ht == 3'd0) ? 7'd0 : cfg_table[7*tbl_idx +: 7];
 
 reg                 q_valid_reg = 1'b0;
 reg [REC_WIDTH-1:0] q_rec_reg = {REC_WIDTH{1'b0}};
@@ -546,7 +567,8 @@ always @(posedge clk) begin
         if (t2_valid_reg) begin
             q_rec_reg <= t2_rec_reg;
             q_hash_reg <= hash;
-            q_queue_reg <= queue;
+            // no hash (type 0) goes to queue 0
+            q_queue_reg <= (t2_ht == 3'd0) ? 7'd0 : cfg_table[7*tbl_idx +: 7];
         end
     end
 
