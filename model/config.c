@@ -26,7 +26,7 @@ void ns_config_defaults(ns_config *cfg)
         cfg->table[i] = 0;  /* round-robin over one queue */
     cfg->csum_offload = 1;
     cfg->rx_fifo_bytes = 65536;
-    cfg->quantum_cycles = 4096;
+    cfg->quantum_cycles = 1024;
 
     /* [replay] */
     cfg->timing = NS_TIMING_RECORDED;
