@@ -5,18 +5,24 @@
 /*
  * Receive ingress: accepts the line-side stream, zeroes the bytes that tkeep
  * marks absent, forwards every beat to the frame data FIFO and captures the
- * first HDR_BYTES bytes of each frame. The header descriptor is launched to
- * the parser on the beat that completes the capture: the beat that brings the
- * byte count to HDR_BYTES, or the frame's last beat if that comes first. The
- * parser therefore starts before a long frame has fully arrived, which keeps
- * the data FIFO small and independent of the maximum frame length.
+ * first HDR_BYTES bytes of each frame. The header descriptor is launched on
+ * the beat that completes the capture: the beat that brings the byte count to
+ * HDR_BYTES, or the frame's last beat if that comes first. It is registered
+ * here (the parser's stage S0): m_hdr_valid rises the cycle after the launch
+ * beat and the descriptor holds while m_hdr_ready is low. The parser
+ * therefore starts before a long frame has fully arrived, which keeps the
+ * data FIFO small and independent of the maximum frame length.
+ *
+ * Beats are captured one per cycle into a small beat array; the full header
+ * vector is assembled only at launch, once per frame.
  *
  * Header layout: byte i of the frame in bits [8*i+7:8*i]; bytes past the end
  * of a short frame are zero. m_hdr_len is the number of captured bytes
  * (min(frame length, HDR_BYTES)).
  *
  * s_axis_rx_tready is the AND of the two downstream readies, both of which
- * come straight from registers (FIFO full flag, parser pipeline enable).
+ * come straight from registers (FIFO full flag, parser pipeline enable). A
+ * launch needs m_hdr_ready, so a waiting descriptor is never overwritten.
  */
 module rx_ingress #
 (
@@ -107,7 +113,15 @@ endfunction
 reg [BEAT_WIDTH-1:0]         beat_reg = {BEAT_WIDTH{1'b0}}, beat_next;
 reg                          launched_reg = 1'b0, launched_next;
 reg                          mid_frame_reg = 1'b0, mid_frame_next;
-reg [HDR_BYTES*8-1:0]        hdr_buf_reg = {HDR_BYTES*8{1'b0}}, hdr_buf_next;
+
+// beats of the current frame's header captured so far (beats at and above
+// beat_reg are stale and never read)
+reg [DATA_WIDTH-1:0]         cap_mem [0:HDR_BEATS-1];
+
+// registered header descriptor (stage S0 of the parser pipeline)
+reg                          hdr_valid_reg = 1'b0;
+reg [HDR_BYTES*8-1:0]        hdr_data_reg = {HDR_BYTES*8{1'b0}};
+reg [HDR_LEN_WIDTH-1:0]      hdr_len_reg = {HDR_LEN_WIDTH{1'b0}};
 
 wire ready = m_axis_data_tready && m_hdr_ready;
 wire fire  = s_axis_rx_tvalid && ready;
@@ -122,16 +136,6 @@ generate
     end
 endgenerate
 
-// captured header with the current beat merged into its slot
-wire [HDR_BYTES*8-1:0] hdr_merged;
-
-generate
-    for (g = 0; g < HDR_BEATS; g = g + 1) begin : g_slot
-        assign hdr_merged[g*DATA_WIDTH +: DATA_WIDTH] =
-            (beat_reg == g) ? data_masked : hdr_buf_reg[g*DATA_WIDTH +: DATA_WIDTH];
-    end
-endgenerate
-
 wire last_hdr_beat = beat_reg == LAST_BEAT[BEAT_WIDTH-1:0];
 wire launch = fire && !launched_reg && (s_axis_rx_tlast || last_hdr_beat);
 
@@ -143,7 +147,6 @@ always @* begin
     beat_next = beat_reg;
     launched_next = launched_reg;
     mid_frame_next = mid_frame_reg;
-    hdr_buf_next = hdr_buf_reg;
 
     if (fire) begin
         mid_frame_next = !s_axis_rx_tlast;
@@ -155,13 +158,6 @@ always @* begin
         end else if (!launched_reg) begin
             beat_next = beat_reg + 1'b1;
         end
-
-        if (launch) begin
-            // start the next frame's capture from zeros
-            hdr_buf_next = {HDR_BYTES*8{1'b0}};
-        end else if (!launched_reg) begin
-            hdr_buf_next = hdr_merged;
-        end
     end
 end
 
@@ -169,15 +165,45 @@ always @(posedge clk) begin
     beat_reg <= beat_next;
     launched_reg <= launched_next;
     mid_frame_reg <= mid_frame_next;
-    hdr_buf_reg <= hdr_buf_next;
+
+    // capture one beat per cycle; the launch beat goes straight to the descriptor
+    if (fire && !launched_reg && !launch) begin
+        cap_mem[beat_reg] <= data_masked;
+    end
+
+    // the descriptor advances with the parser; it only loads on a launch, so
+    // the header is assembled once per frame
+    if (m_hdr_ready) begin
+        hdr_valid_reg <= launch;
+    end
+    if (launch) begin
+        hdr_len_reg <= cap_len;
+    end
 
     if (rst) begin
         beat_reg <= {BEAT_WIDTH{1'b0}};
         launched_reg <= 1'b0;
         mid_frame_reg <= 1'b0;
-        hdr_buf_reg <= {HDR_BYTES*8{1'b0}};
+        hdr_valid_reg <= 1'b0;
     end
 end
+
+// header assembly at launch: captured beats, the launch beat, zeros past it
+generate
+    for (g = 0; g < HDR_BEATS; g = g + 1) begin : g_slot
+        always @(posedge clk) begin
+            if (launch) begin
+                if (beat_reg == g) begin
+                    hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <= data_masked;
+                end else if (beat_reg > g) begin
+                    hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <= cap_mem[g];
+                end else begin
+                    hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <= {DATA_WIDTH{1'b0}};
+                end
+            end
+        end
+    end
+endgenerate
 
 assign s_axis_rx_tready = ready;
 
@@ -187,11 +213,11 @@ assign m_axis_data_tvalid = fire;
 assign m_axis_data_tlast = s_axis_rx_tlast;
 assign m_axis_data_tuser = s_axis_rx_tuser;
 
-assign m_hdr_data = hdr_merged;
-assign m_hdr_len = cap_len;
-assign m_hdr_valid = launch;
+assign m_hdr_data = hdr_data_reg;
+assign m_hdr_len = hdr_len_reg;
+assign m_hdr_valid = hdr_valid_reg;
 
-assign busy = mid_frame_reg;
+assign busy = mid_frame_reg || hdr_valid_reg;
 
 endmodule
 

@@ -8,9 +8,13 @@
  * Works on the captured header (first HDR_BYTES bytes, zero past the end of
  * a short frame). The pipeline has no internal back-pressure: every stage
  * advances when the output FIFO is not full, and that registered flag is the
- * input ready. Stages:
- *   S0  header descriptor register (samples the checksum enable)
+ * input ready. Wide per-frame logic (address pair, hash input, pseudo-header
+ * sum, Toeplitz, table lookup, extension steps) is computed inside each
+ * stage's clocked block under the entry's valid flag, so it only switches
+ * when a header passes. Stages:
+ *   S0  header descriptor register (in rx_ingress, which launches the header)
  *   S1  Ethernet + up to two 802.1Q/802.1ad tags, IPv4/IPv6 fixed header
+ *       (samples the checksum enable)
  *   E1..E[EXT_MAX]  IPv6 extension header walk, one header per stage
  *   L4  L4 header, fragment/hash-type decision (samples the RSS enable and
  *       the hash-type mask), hash input, checksum plan, pseudo-header sum
@@ -180,28 +184,12 @@ endfunction
 wire en;
 
 /*
- * S0: header descriptor register
+ * S0: the header descriptor register sits in rx_ingress; s_hdr_* are its
+ * outputs, held while s_hdr_ready is low.
  */
-reg                     s0_valid_reg = 1'b0;
-reg [HDR_BYTES*8-1:0]   s0_hdr_reg = {HDR_BYTES*8{1'b0}};
-reg [HDR_LEN_WIDTH-1:0] s0_len_reg = {HDR_LEN_WIDTH{1'b0}};
-reg                     s0_csum_en_reg = 1'b0;
-
-always @(posedge clk) begin
-    if (en) begin
-        s0_valid_reg <= s_hdr_valid;
-        // data registers only move with a valid entry (here and below)
-        if (s_hdr_valid) begin
-            s0_hdr_reg <= s_hdr_data;
-            s0_len_reg <= s_hdr_len;
-            s0_csum_en_reg <= cfg_csum_enable;
-        end
-    end
-
-    if (rst) begin
-        s0_valid_reg <= 1'b0;
-    end
-end
+wire                     s0_valid = s_hdr_valid;
+wire [HDR_BYTES*8-1:0]   s0_hdr = s_hdr_data;
+wire [HDR_LEN_WIDTH-1:0] s0_len = s_hdr_len;
 
 /*
  * S1: Ethernet, tags, IP fixed header
@@ -209,11 +197,11 @@ end
  * The narrow decode below is plain logic; the 256-bit address pair is built
  * inside the stage's clocked block for valid entries only.
  */
-wire [OFF_WIDTH-1:0] s0_len_w = {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, s0_len_reg};
+wire [OFF_WIDTH-1:0] s0_len_w = {{OFF_WIDTH-HDR_LEN_WIDTH{1'b0}}, s0_len};
 
-wire [15:0] et0 = {s0_hdr_reg[12*8 +: 8], s0_hdr_reg[13*8 +: 8]};
-wire [15:0] et1 = {s0_hdr_reg[16*8 +: 8], s0_hdr_reg[17*8 +: 8]};
-wire [15:0] et2 = {s0_hdr_reg[20*8 +: 8], s0_hdr_reg[21*8 +: 8]};
+wire [15:0] et0 = {s0_hdr[12*8 +: 8], s0_hdr[13*8 +: 8]};
+wire [15:0] et1 = {s0_hdr[16*8 +: 8], s0_hdr[17*8 +: 8]};
+wire [15:0] et2 = {s0_hdr[20*8 +: 8], s0_hdr[21*8 +: 8]};
 wire tag0 = is_tag(et0);
 wire tag1 = tag0 && is_tag(et1);
 wire [15:0] ethertype = tag1 ? et2 : (tag0 ? et1 : et0);
@@ -223,8 +211,8 @@ wire [OFF_WIDTH-1:0] l3_off_w = {{OFF_WIDTH-5{1'b0}}, l3_off};
 // first 10 bytes of the L3 header (byte i in bits [8*i+7:8*i]); bytes 1
 // (DSCP) and 8 (TTL / hop limit) are not looked at
 /* verilator lint_off UNUSEDSIGNAL */
-wire [79:0] l3h = tag1 ? s0_hdr_reg[22*8 +: 80] :
-                  (tag0 ? s0_hdr_reg[18*8 +: 80] : s0_hdr_reg[14*8 +: 80]);
+wire [79:0] l3h = tag1 ? s0_hdr[22*8 +: 80] :
+                  (tag0 ? s0_hdr[18*8 +: 80] : s0_hdr[14*8 +: 80]);
 /* verilator lint_on UNUSEDSIGNAL */
 
 wire is4 = ethertype == 16'h0800;
@@ -293,17 +281,18 @@ reg [SIDE_WIDTH-1:0]    s1_side_reg = {SIDE_WIDTH{1'b0}};
 
 always @(posedge clk) begin
     if (en) begin
-        s1_valid_reg <= s0_valid_reg;
-        if (s0_valid_reg) begin
-            s1_hdr_reg <= s0_hdr_reg;
-            s1_len_reg <= s0_len_reg;
+        s1_valid_reg <= s0_valid;
+        // data registers only move with a valid entry (here and below)
+        if (s0_valid) begin
+            s1_hdr_reg <= s0_hdr;
+            s1_len_reg <= s0_len;
             s1_nh_reg <= s1_nh;
             s1_cur_reg <= s1_cur;
             s1_state_reg <= s1_state;
-            s1_side_reg <= {s0_csum_en_reg, s1_l3, s1_hdr_ok, l3_off, s1_ip_end,
+            s1_side_reg <= {cfg_csum_enable, s1_l3, s1_hdr_ok, l3_off, s1_ip_end,
                             is4 && v4_len_bad, is4 && v4_frag, is6 && v6_jumbo,
-                            addr_pair(tag1 ? s0_hdr_reg[30*8 +: 256] :
-                                      (tag0 ? s0_hdr_reg[26*8 +: 256] : s0_hdr_reg[22*8 +: 256]),
+                            addr_pair(tag1 ? s0_hdr[30*8 +: 256] :
+                                      (tag0 ? s0_hdr[26*8 +: 256] : s0_hdr[22*8 +: 256]),
                                       is6)};
         end
     end
@@ -605,7 +594,7 @@ assign {m_pr_l3, m_pr_l4, m_pr_frag, m_pr_hash_type,
 
 assign s_hdr_ready = en;
 
-assign busy = s0_valid_reg || (|e_valid) || l4_valid_reg || t1_valid_reg || t2_valid_reg ||
+assign busy = s0_valid || (|e_valid) || l4_valid_reg || t1_valid_reg || t2_valid_reg ||
               q_valid_reg || !fifo_empty;
 
 endmodule
