@@ -3,9 +3,10 @@
 `default_nettype none
 
 /*
- * Receive ingress: accepts the line-side stream, zeroes the bytes that tkeep
- * marks absent, forwards every beat to the frame data FIFO and captures the
- * first HDR_BYTES bytes of each frame. The header descriptor is launched on
+ * Receive ingress: accepts the line-side stream, forwards every beat to the
+ * frame data FIFO as received (lanes that tkeep marks absent are don't-care
+ * there, qualified by tkeep) and captures the first HDR_BYTES bytes of each
+ * frame with the absent bytes zeroed. The header descriptor is launched on
  * the beat that completes the capture: the beat that brings the byte count to
  * HDR_BYTES, or the frame's last beat if that comes first. It is registered
  * here (the parser's stage S0): m_hdr_valid rises the cycle after the launch
@@ -126,22 +127,25 @@ reg [HDR_LEN_WIDTH-1:0]      hdr_len_reg = {HDR_LEN_WIDTH{1'b0}};
 wire ready = m_axis_data_tready && m_hdr_ready;
 wire fire  = s_axis_rx_tvalid && ready;
 
-// the incoming beat with absent bytes zeroed
-wire [DATA_WIDTH-1:0] data_masked;
+// a beat with the bytes that `keep` marks absent zeroed
+function [DATA_WIDTH-1:0] mask_beat;
+    input [DATA_WIDTH-1:0] data;
+    input [KEEP_WIDTH-1:0] keep;
+    integer i;
+    begin
+        for (i = 0; i < KEEP_WIDTH; i = i + 1) begin
+            mask_beat[i*8 +: 8] = keep[i] ? data[i*8 +: 8] : 8'd0;
+        end
+    end
+endfunction
 
 genvar g;
-generate
-    for (g = 0; g < KEEP_WIDTH; g = g + 1) begin : g_mask
-        assign data_masked[g*8 +: 8] = s_axis_rx_tkeep[g] ? s_axis_rx_tdata[g*8 +: 8] : 8'd0;
-    end
-endgenerate
 
 wire last_hdr_beat = beat_reg == LAST_BEAT[BEAT_WIDTH-1:0];
 wire launch = fire && !launched_reg && (s_axis_rx_tlast || last_hdr_beat);
 
-// bytes captured so far including this beat
+// bytes captured before this beat
 wire [HDR_LEN_WIDTH-1:0] beat_base = {{HDR_LEN_WIDTH-BEAT_WIDTH{1'b0}}, beat_reg} << KEEP_LOG;
-wire [HDR_LEN_WIDTH-1:0] cap_len = beat_base + keep_count(s_axis_rx_tkeep);
 
 always @* begin
     beat_next = beat_reg;
@@ -168,7 +172,7 @@ always @(posedge clk) begin
 
     // capture one beat per cycle; the launch beat goes straight to the descriptor
     if (fire && !launched_reg && !launch) begin
-        cap_mem[beat_reg] <= data_masked;
+        cap_mem[beat_reg] <= mask_beat(s_axis_rx_tdata, s_axis_rx_tkeep);
     end
 
     // the descriptor advances with the parser; it only loads on a launch, so
@@ -177,7 +181,8 @@ always @(posedge clk) begin
         hdr_valid_reg <= launch;
     end
     if (launch) begin
-        hdr_len_reg <= cap_len;
+        // bytes captured including this beat
+        hdr_len_reg <= beat_base + keep_count(s_axis_rx_tkeep);
     end
 
     if (rst) begin
@@ -194,7 +199,8 @@ generate
         always @(posedge clk) begin
             if (launch) begin
                 if (beat_reg == g) begin
-                    hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <= data_masked;
+                    hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <=
+                        mask_beat(s_axis_rx_tdata, s_axis_rx_tkeep);
                 end else if (beat_reg > g) begin
                     hdr_data_reg[g*DATA_WIDTH +: DATA_WIDTH] <= cap_mem[g];
                 end else begin
@@ -207,7 +213,7 @@ endgenerate
 
 assign s_axis_rx_tready = ready;
 
-assign m_axis_data_tdata = data_masked;
+assign m_axis_data_tdata = s_axis_rx_tdata;
 assign m_axis_data_tkeep = s_axis_rx_tkeep;
 assign m_axis_data_tvalid = fire;
 assign m_axis_data_tlast = s_axis_rx_tlast;
