@@ -80,6 +80,7 @@ wire unused_key_bit = key[0];
 
 // partial hash of input bits 0..HALF_A-1 (MSB first): they meet key bits j..j+HALF_A-1
 function [31:0] part_a_hash;
+    /* verilator no_inline_task */
     input [HALF_A-1:0]   d;
     input [KEY_BITS-1:0] k;
     integer j;
@@ -92,6 +93,7 @@ endfunction
 
 // partial hash of input bits HALF_A..IN_BITS-1: they meet key bits HALF_A+j..
 function [31:0] part_b_hash;
+    /* verilator no_inline_task */
     input [HALF_B-1:0]   d;
     input [KEY_BITS-1:0] k;
     integer j;

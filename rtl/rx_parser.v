@@ -171,6 +171,7 @@ endfunction
 
 // sum of the sixteen big-endian words of a 32-byte address pair
 function [19:0] addr_words_sum;
+    /* verilator no_inline_task */
     input [255:0] a;
     integer i;
     begin
