@@ -108,6 +108,10 @@ module rx_csum #
 
 // 16-bit words per beat
 localparam WORDS = KEEP_WIDTH / 2;
+// 64-bit chunks per beat
+localparam CHUNKS = DATA_WIDTH / 64;
+// the low byte of each 16-bit lane of a chunk
+localparam [63:0] LANE_MASK = 64'h00ff00ff00ff00ff;
 // width of one beat's word sum
 localparam SUM_WIDTH = 16 + $clog2(WORDS);
 // width of a per-beat byte count
@@ -137,46 +141,48 @@ generate
     end
 endgenerate
 
-// lanes of the beat at frame offset `base` whose offset is below `lim`
-function [KEEP_WIDTH-1:0] lanes_below;
+// bytes of the 8-byte chunk at frame offset `base` whose offset is below
+// `lim`, as a bit mask (byte i of the chunk in bits [8*i+7:8*i])
+function [63:0] bytes_below;
     input [OFF_WIDTH-1:0] lim;
     input [OFF_WIDTH-1:0] base;
     reg [OFF_WIDTH-1:0] rel;
     begin
         rel = lim - base;
         if (lim <= base) begin
-            lanes_below = {KEEP_WIDTH{1'b0}};
-        end else if (rel >= KEEP_WIDTH[OFF_WIDTH-1:0]) begin
-            lanes_below = {KEEP_WIDTH{1'b1}};
+            bytes_below = 64'd0;
+        end else if (rel >= 8) begin
+            bytes_below = ~64'd0;
         end else begin
-            lanes_below = ~({KEEP_WIDTH{1'b1}} << rel);
+            bytes_below = ~(~64'd0 << {rel[2:0], 3'b000});
         end
     end
 endfunction
 
-// sum of the big-endian 16-bit words of a beat, bytes outside `mask` as zero
-function [SUM_WIDTH-1:0] word_sum;
-    input [DATA_WIDTH-1:0] data;
-    input [KEEP_WIDTH-1:0] mask;
-    integer i;
+// number of ones in a 64-bit mask (adder tree on packed lanes)
+function [6:0] ones64;
+    input [63:0] x;
+    reg [63:0] a, b, c, d;
     begin
-        word_sum = {SUM_WIDTH{1'b0}};
-        for (i = 0; i < WORDS; i = i + 1) begin
-            word_sum = word_sum + {{SUM_WIDTH-16{1'b0}},
-                                   mask[2*i] ? data[16*i +: 8] : 8'd0,
-                                   mask[2*i+1] ? data[16*i+8 +: 8] : 8'd0};
-        end
+        a = x - ((x >> 1) & 64'h5555555555555555);
+        b = (a & 64'h3333333333333333) + ((a >> 2) & 64'h3333333333333333);
+        c = (b + (b >> 4)) & 64'h0f0f0f0f0f0f0f0f;
+        d = c + (c >> 8);
+        d = d + (d >> 16);
+        d = d + (d >> 32);
+        ones64 = d[6:0];
     end
 endfunction
 
 function [CNT_WIDTH-1:0] keep_count;
     input [KEEP_WIDTH-1:0] keep;
-    integer i;
+    // at most KEEP_WIDTH, which fits CNT_WIDTH
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [6:0] n;
+    /* verilator lint_on UNUSEDSIGNAL */
     begin
-        keep_count = {CNT_WIDTH{1'b0}};
-        for (i = 0; i < KEEP_WIDTH; i = i + 1) begin
-            keep_count = keep_count + {{CNT_WIDTH-1{1'b0}}, keep[i]};
-        end
+        n = ones64({{64-KEEP_WIDTH{1'b0}}, keep});
+        keep_count = n[CNT_WIDTH-1:0];
     end
 endfunction
 
@@ -299,11 +305,55 @@ assign {r0_l3, r0_l4, r0_frag, r0_ht, r0_hash, r0_queue,
 wire [OFF_WIDTH-1:0] r0_l3_off_w = {12'd0, r0_l3_off};
 wire [OFF_WIDTH-1:0] r0_l4_off_w = {5'd0, r0_l4_off};
 
-wire [KEEP_WIDTH-1:0] mask_ip = r0_chk_ip ?
-    (lanes_below(r0_l4_off_w, r0_base_reg) & ~lanes_below(r0_l3_off_w, r0_base_reg)) :
-    {KEEP_WIDTH{1'b0}};
-wire [KEEP_WIDTH-1:0] mask_l4 =
-    lanes_below(r0_ip_end, r0_base_reg) & ~lanes_below(r0_l4_off_w, r0_base_reg);
+// Masked word sums: per 64-bit chunk, the bytes of each range are kept by a
+// mask built from the offsets, then the even bytes (high byte of each
+// big-endian word) and the odd bytes are added in four 16-bit lanes (at most
+// CHUNKS * 255 per lane, no carry between lanes). The beat's sum is
+// 256 * (even bytes) + (odd bytes), summed over the lanes.
+wire [DATA_WIDTH-1:0] data_ip;   // the beat with bytes outside the IPv4 header zeroed
+wire [DATA_WIDTH-1:0] data_l4;   // the beat with bytes outside [L4 offset, IP end) zeroed
+
+genvar g;
+generate
+    for (g = 0; g < CHUNKS; g = g + 1) begin : g_chunk
+        wire [OFF_WIDTH-1:0] cbase = r0_base_reg + 8 * g;
+        wire [63:0] m_ip = r0_chk_ip ?
+            (bytes_below(r0_l4_off_w, cbase) & ~bytes_below(r0_l3_off_w, cbase)) : 64'd0;
+        wire [63:0] m_l4 = bytes_below(r0_ip_end, cbase) & ~bytes_below(r0_l4_off_w, cbase);
+        assign data_ip[64*g +: 64] = r0_data_reg[64*g +: 64] & m_ip;
+        assign data_l4[64*g +: 64] = r0_data_reg[64*g +: 64] & m_l4;
+    end
+endgenerate
+
+reg [63:0] even_ip, odd_ip, even_l4, odd_l4;
+integer ci;
+
+always @* begin
+    even_ip = 64'd0;
+    odd_ip = 64'd0;
+    even_l4 = 64'd0;
+    odd_l4 = 64'd0;
+    for (ci = 0; ci < CHUNKS; ci = ci + 1) begin
+        even_ip = even_ip + (data_ip[64*ci +: 64] & LANE_MASK);
+        odd_ip = odd_ip + ((data_ip[64*ci +: 64] >> 8) & LANE_MASK);
+        even_l4 = even_l4 + (data_l4[64*ci +: 64] & LANE_MASK);
+        odd_l4 = odd_l4 + ((data_l4[64*ci +: 64] >> 8) & LANE_MASK);
+    end
+end
+
+// sum of a beat from its even- and odd-byte lane sums
+function [SUM_WIDTH-1:0] lane_total;
+    input [63:0] even;
+    input [63:0] odd;
+    reg [SUM_WIDTH-1:0] e, o;
+    begin
+        e = {{SUM_WIDTH-16{1'b0}}, even[15:0]} + {{SUM_WIDTH-16{1'b0}}, even[31:16]} +
+            {{SUM_WIDTH-16{1'b0}}, even[47:32]} + {{SUM_WIDTH-16{1'b0}}, even[63:48]};
+        o = {{SUM_WIDTH-16{1'b0}}, odd[15:0]} + {{SUM_WIDTH-16{1'b0}}, odd[31:16]} +
+            {{SUM_WIDTH-16{1'b0}}, odd[47:32]} + {{SUM_WIDTH-16{1'b0}}, odd[63:48]};
+        lane_total = (e << 8) + o;
+    end
+endfunction
 
 reg                  r1_valid_reg = 1'b0;
 reg                  r1_first_reg = 1'b0;
@@ -323,8 +373,8 @@ always @(posedge clk) begin
             r1_first_reg <= r0_first_reg;
             r1_last_reg <= r0_last_reg;
             r1_user_reg <= r0_user_reg;
-            r1_sum_ip_reg <= word_sum(r0_data_reg, mask_ip);
-            r1_sum_l4_reg <= word_sum(r0_data_reg, mask_l4);
+            r1_sum_ip_reg <= lane_total(even_ip, odd_ip);
+            r1_sum_l4_reg <= lane_total(even_l4, odd_l4);
             r1_cnt_reg <= keep_count(r0_keep_reg);
             r1_data_reg <= r0_data_reg;
             r1_keep_reg <= r0_keep_reg;
