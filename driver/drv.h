@@ -1,7 +1,15 @@
 /* nicsim miniport-like driver: plain C11, no SystemC/Verilator headers.
  * Owns the NIC's rings in host memory, posts receive buffers, runs ISR/DPC per queue on the
  * queue's CPU, hands frames to the layer above, transmits frames. The hardware/software
- * contract is docs/hw-interface.md. Prefix drv_. No global state. */
+ * contract is docs/hw-interface.md. Prefix drv_. No global state. Not thread-safe: calls on one
+ * device must not overlap (the simulation's CPUs run one at a time).
+ *
+ * NDIS vocabulary, for readers who know Windows drivers: drv_open is MiniportInitializeEx,
+ * drv_isr is MiniportInterrupt (MSI-X: the vector is already masked by the device, so the ISR
+ * only queues the DPC), drv_dpc is MiniportInterruptDPC, cb->rx is
+ * NdisMIndicateReceiveNetBufferLists for one frame, drv_tx is MiniportSendNetBufferLists for
+ * one frame, and the TX vector's DPC reclaims sent frames (where a miniport would call
+ * NdisMSendNetBufferListsComplete). */
 #ifndef NICSIM_DRV_H
 #define NICSIM_DRV_H
 #include <stddef.h>
@@ -10,6 +18,14 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- return codes (negative) ---- */
+enum drv_status {
+    DRV_OK = 0,
+    DRV_EINVAL = -1,   /* bad configuration or argument (the message says which field) */
+    DRV_EDEVICE = -2,  /* the device is not a nicsim NIC or reports an unusable geometry */
+    DRV_ENOMEM = -3,   /* the host memory region (drv_mem) or the C heap is exhausted */
+};
 
 /* ---- host memory: one flat region shared with the NIC's DMA, and its allocator ---- */
 typedef struct drv_mem {
@@ -20,8 +36,9 @@ typedef struct drv_mem {
 } drv_mem;
 
 void drv_mem_init(drv_mem *m, uint8_t *base, uint64_t dma_base, uint64_t size);
-/* Allocates size bytes aligned to align (a power of two), zeroed. Returns 0 and the bus
- * address in *dma, or -1 when the region is exhausted. */
+/* Allocates size bytes aligned to align (a power of two; the bus address is aligned), zeroed.
+ * Returns 0 and the bus address in *dma, or -1 when the region is exhausted or align is not
+ * a power of two. */
 int drv_mem_alloc(drv_mem *m, uint64_t size, uint64_t align, uint64_t *dma);
 /* Pointer to [dma, dma+len) inside the region, or NULL if any byte is outside it. */
 void *drv_mem_ptr(const drv_mem *m, uint64_t dma, uint64_t len);
@@ -41,11 +58,12 @@ enum drv_op {
     DRV_OP_RX_REPOST,        /* re-posting one RX buffer (descriptor write) */
     DRV_OP_TX_FRAME,         /* building TX descriptors for one frame */
     DRV_OP_TX_COMPLETION,    /* reclaiming one TX completion */
-    DRV_OP_DOORBELL,         /* one MMIO register write (doorbell, re-arm) */
+    DRV_OP_DOORBELL,         /* one MMIO register write (doorbell, completion head, re-arm) */
     DRV_OP_CSR_READ,         /* one MMIO register read */
     DRV_OP_COPY_BYTE,        /* per byte copied by the driver (TX bounce, RX linearization) */
     DRV_OP_COUNT
 };
+/* "isr", "dpc", ...; NULL if op is out of range. */
 const char *drv_op_name(int op);
 
 /* One received frame as the driver hands it up. Bytes are in host memory (the receive
@@ -63,61 +81,91 @@ typedef struct drv_rx_frame {
 } drv_rx_frame;
 
 typedef struct drv_callbacks {
-    /* A received frame, from the DPC on f->cpu. Returns the CPU cycles the layer above spent. */
+    /* A received frame, from the DPC on f->cpu. Returns the CPU cycles the layer above spent.
+     * NULL: frames are counted and dropped. */
     uint64_t (*rx)(void *user, const drv_rx_frame *f);
-    /* Cycles one occurrence of op costs on cpu (times count). */
+    /* Cycles one occurrence of op costs on cpu (times count). NULL: everything costs 0. */
     uint64_t (*cost)(void *user, int cpu, int op, uint64_t count);
     void *user;
 } drv_callbacks;
 
 typedef struct drv_config {
     int cpus;                   /* simulated CPUs (1..64) */
-    int rss_enable;             /* 0: one queue, all receive work on CPU 0 */
+    int rss_enable;             /* 0: one queue (queue 0), RSS off, all receive work on CPU 0;
+                                   rx_queues and the table are then ignored */
     int rx_queues;              /* RSS queues used (1..NUM_RXQ of the NIC); queue q on CPU q % cpus */
-    uint8_t rss_key[40];
-    uint32_t hash_types;        /* RSS_HT_BIT mask */
-    int table_size;             /* power of two 1..128 */
-    uint8_t table[128];         /* queue per entry */
+    uint8_t rss_key[40];        /* wire order: byte 0 is the first key byte of the Toeplitz hash */
+    uint32_t hash_types;        /* RSS_HT_BIT mask (bits 0..5) */
+    int table_size;             /* power of two 1..128; 0: 128 entries, entry i = i % rx_queues */
+    uint8_t table[128];         /* queue per entry (< rx_queues) */
     int csum_offload;           /* NIC verifies checksums (CTRL bit 1) */
-    uint32_t rx_ring_entries;   /* descriptors per RX queue (power of two) */
-    uint32_t rx_buf_bytes;      /* bytes per receive buffer */
-    uint32_t tx_ring_entries;   /* power of two */
-    uint32_t tx_buf_bytes;      /* bytes per transmit bounce buffer */
-    uint16_t irq_mod_frames;    /* interrupt moderation: frames threshold */
-    uint32_t irq_mod_time_ns;   /* interrupt moderation: time threshold */
-    uint32_t dpc_budget;        /* completions per DPC run before it re-queues itself */
+    uint32_t rx_ring_entries;   /* descriptors per RX queue (power of two, 2..32768) */
+    uint32_t rx_buf_bytes;      /* bytes per receive buffer (64..1 MiB) */
+    uint32_t tx_ring_entries;   /* power of two, 2..32768 */
+    uint32_t tx_buf_bytes;      /* bytes per transmit bounce buffer (64..65535); a longer frame
+                                   spans several descriptors */
+    uint16_t irq_mod_frames;    /* interrupt moderation: frames threshold (0 or 1: every one) */
+    uint32_t irq_mod_time_ns;   /* interrupt moderation: time threshold (0: none) */
+    uint32_t dpc_budget;        /* completions per DPC run before it re-queues itself (>= 1) */
 } drv_config;
+/* 4 CPUs, RSS on with 4 queues and the Microsoft key, default hash types, default table
+ * (table_size 0), checksum offload, 512 x 2048-byte RX buffers per queue, 256 x 2048-byte TX
+ * bounce buffers, no moderation (1 frame, 0 ns), DPC budget 64. */
 void drv_config_defaults(drv_config *c);
 
+/* Counters of what happened after drv_open returned (drv_open's own register programming
+ * is neither counted nor charged). */
 typedef struct drv_stats {
     uint64_t isr, dpc, dpc_requeued;
     uint64_t rx_frames, rx_bytes, rx_multi_buffer, rx_reposted;
     uint64_t tx_frames, tx_bytes, tx_ring_full, tx_completed;
+    uint64_t tx_bad_len;        /* drv_tx calls refused for their length (0, > 65535, too many
+                                   descriptors) */
     uint64_t doorbells, csr_reads;
     uint64_t bad_completion;    /* completions that made no sense (should stay 0) */
+    uint64_t spurious_irq;      /* ISR/DPC calls for a vector the driver does not use */
+    uint64_t ops[DRV_OP_COUNT]; /* occurrences charged through cb->cost, per drv_op */
 } drv_stats;
 
 typedef struct drv_dev drv_dev;
 
-/* Initialises the NIC: reads its queue count, allocates and programs the rings, posts every
- * RX buffer, programs key, table, hash types, vectors and moderation, enables. */
+/* Initialises the NIC: reads its ID and queue count, allocates the rings (and the RX buffers
+ * and TX bounce buffers) from mem, posts every RX buffer, programs key, table, hash types,
+ * vectors and moderation, enables (CTRL last). Returns DRV_OK and the device in *out, or a
+ * negative drv_status with a one-line message in err; on error mem is left as it was and no
+ * register has been written. */
 int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem *mem,
              const drv_callbacks *cb, char *err, size_t errlen);
+/* Frees the driver's state. Does not touch the NIC or the host memory region (the
+ * simulation that owns both may already be gone). NULL is accepted. */
 void drv_close(drv_dev *d);
 
+/* Number of interrupt vectors of the NIC (NUM_RXQ + 1): RX queue q uses vector q, the TX
+ * queue vector NUM_RXQ (drv_tx_vector). Vectors of unused queues stay disabled. */
 int drv_vector_count(const drv_dev *d);
-/* CPU that services vector v (ISR and DPC). */
+int drv_tx_vector(const drv_dev *d);
+/* RX queues in use (1 when RSS is off). */
+int drv_rx_queue_count(const drv_dev *d);
+/* CPU that services vector v (ISR and DPC): q % cpus for RX queue q with RSS on, 0 with RSS
+ * off, 0 for the TX vector; -1 for a vector the driver did not set up. */
 int drv_vector_cpu(const drv_dev *d, int vector);
 /* The interrupt for vector v. Returns the cycles the ISR cost; the caller then runs the DPC
  * on the same CPU. */
 uint64_t drv_isr(drv_dev *d, int vector);
-/* The DPC for vector v: harvests up to dpc_budget completions (RX frames go up through
- * cb->rx; TX completions are reclaimed), re-posts the buffers with one doorbell, and re-arms
- * the vector unless work remains (*more = 1: run the DPC again). Returns cycles spent,
- * including what cb->rx returned. */
+/* The DPC for vector v: harvests up to dpc_budget completions, found by their phase bit
+ * without reading a register (RX frames go up through cb->rx; TX completions are reclaimed),
+ * re-posts the buffers with one tail doorbell, frees the completion slots with one
+ * completion-head write, and re-arms the vector unless work remains (*more = 1: run the DPC
+ * again). A completion that makes no sense is counted in bad_completion and skipped; if it is
+ * an RX entry naming the next descriptors, those are re-posted (the NIC did fill them). Returns
+ * cycles spent, including what cb->rx returned. more may be NULL. */
 uint64_t drv_dpc(drv_dev *d, int vector, int *more);
-/* Sends one frame (copied into a TX bounce buffer, then the doorbell) on cpu. Returns the
- * cycles spent, or -1 if the TX ring is full (counted in tx_ring_full). */
+/* Sends one frame (copied into TX bounce buffers, one descriptor per tx_buf_bytes, then the
+ * doorbell) on cpu. When the ring looks full it first reclaims the TX completions the NIC has
+ * written (as the TX DPC would). Returns the cycles spent, -1 if the ring has no room for the
+ * frame even then (counted in tx_ring_full; a reclaim that freed too little for a
+ * multi-descriptor frame is charged through cb->cost but not returned), -2 if len is 0, above
+ * 65535 or needs more descriptors than the ring has (counted in tx_bad_len). */
 int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len);
 void drv_get_stats(const drv_dev *d, drv_stats *s);
 

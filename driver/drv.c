@@ -1,0 +1,760 @@
+/* nicsim miniport-like driver: initialisation (MiniportInitializeEx), ISR, DPC and send path.
+ *
+ * Ring bookkeeping (docs/hw-interface.md): every ring index is a free-running 16-bit counter
+ * and the ring slot of counter c is c mod entries. Per RX queue the driver keeps
+ *   tail      descriptors posted (the value last written to the tail doorbell),
+ *   next      counter of the next descriptor the NIC will fill (the oldest one posted),
+ *   cpl_head  counter of the next completion entry to read.
+ * Descriptor slot s always holds receive buffer s: the NIC fills descriptors in order and
+ * the driver re-posts them in the same order, so re-posting writes slot (tail mod entries),
+ * which is the slot just consumed, with the buffer it already had.
+ * The TX queue uses the same three counters: tail = descriptors written, next = oldest
+ * descriptor not yet reclaimed, cpl_head = next completion to read; bounce buffer s belongs
+ * to descriptor slot s.
+ *
+ * A completion entry is new when its phase bit equals ((c >> log2 entries) & 1) ^ 1 for the
+ * counter c it is read at; completion rings start zeroed, so no register is read to find
+ * work. All multi-byte fields in host memory are little-endian. */
+#include "drv.h"
+
+#include "rss.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- registers (docs/architecture.md "CSR map", docs/hw-interface.md) ---- */
+enum {
+    REG_ID = 0x000,
+    REG_CTRL = 0x008,
+    REG_HASH_TYPES = 0x00C,
+    REG_TABLE_MASK = 0x010,
+    REG_NUM_RXQ = 0x01C,
+    REG_KEY0 = 0x040,   /* 10 words: key bytes 4k..4k+3, byte 4k in bits 31:24 */
+    REG_TABLE0 = 0x100, /* 32 words: entries 4j..4j+3, entry 4j in bits 6:0 */
+    REG_RXQ0 = 0x1000,  /* + 0x40 per RX queue */
+    REG_RXQ_STRIDE = 0x40,
+    REG_TXQ = 0x2000,
+    REG_VEC0 = 0x3000,  /* + 0x10 per vector */
+    REG_VEC_STRIDE = 0x10,
+};
+/* Offsets inside an RX or TX queue's block. */
+enum {
+    Q_DESC_LO = 0x00,
+    Q_DESC_HI = 0x04,
+    Q_DESC_LOG2 = 0x08,
+    Q_TAIL = 0x0C,      /* doorbell */
+    Q_CPL_LO = 0x14,
+    Q_CPL_HI = 0x18,
+    Q_CPL_LOG2 = 0x1C,
+    Q_CPL_HEAD = 0x20,
+    Q_VECTOR = 0x28,
+    Q_ENABLE = 0x2C,
+};
+/* Offsets inside a vector's block. */
+enum {
+    V_MOD_FRAMES = 0x0,
+    V_MOD_TIME = 0x4,
+    V_CTRL = 0x8,
+};
+#define NIC_ID 0x4E494353u /* "NICS" */
+#define CTRL_RSS (1u << 0)
+#define CTRL_CSUM (1u << 1)
+#define CTRL_RX_DMA (1u << 2)
+#define CTRL_TX (1u << 3)
+#define VEC_REARM (1u << 0)
+#define VEC_ENABLE (1u << 1)
+
+#define MAX_RXQ 64          /* RX queue blocks fit below the TX block (0x1000 + 0x40 * 64) */
+#define DESC_BYTES 16u
+#define CPL_BYTES 16u
+#define RING_ALIGN 4096u    /* rings on their own page (the contract asks for 16) */
+#define BUF_ALIGN 64u       /* buffers on cache lines */
+#define MAX_FRAME 65535u    /* completion length field is 16 bits */
+#define MAX_DESC_PER_FRAME 255u /* completion "descriptors used" field is 8 bits */
+#define CPL_TYPE_RX 1
+#define CPL_TYPE_TX 2
+#define TX_FLAG_EOP 1u
+
+typedef struct drv_ring {
+    uint32_t regs;         /* CSR block of the queue */
+    uint32_t entries, log2;
+    uint8_t *desc, *cpl, *buf;
+    uint64_t desc_dma, cpl_dma, buf_dma;
+    uint32_t buf_bytes;    /* usable bytes per buffer */
+    uint32_t buf_stride;   /* distance between buffers (buf_bytes rounded up to BUF_ALIGN) */
+    uint16_t tail, next, cpl_head;
+    int vector, cpu;
+} drv_ring;
+
+typedef struct drv_rxq {
+    drv_ring r;
+    uint8_t *lin;          /* linearization buffer for multi-buffer frames (host memory) */
+    uint32_t lin_bytes;
+} drv_rxq;
+
+struct drv_dev {
+    drv_config cfg;        /* as used: table filled in, RSS-off overrides applied */
+    drv_hw_ops hw;
+    drv_callbacks cb;
+    int num_rxq;           /* queues the NIC has */
+    int nq;                /* queues in use */
+    drv_rxq rx[MAX_RXQ];
+    drv_ring tx;
+    uint32_t *tx_len;      /* per TX slot: length of the frame whose first descriptor it is */
+    uint8_t *tx_ndesc;     /* per TX slot: that frame's descriptor count */
+    drv_stats st;
+};
+
+/* One decoded completion entry. */
+typedef struct drv_cpl {
+    uint32_t word0;        /* RX: RSS hash; TX: cookie */
+    uint16_t len;
+    uint8_t hash_type, flags;
+    uint16_t first;
+    uint8_t used, queue, type;
+} drv_cpl;
+
+static const char *const op_names[DRV_OP_COUNT] = {
+    "isr", "dpc", "rx_completion", "rx_repost", "tx_frame",
+    "tx_completion", "doorbell", "csr_read", "copy_byte",
+};
+
+const char *drv_op_name(int op)
+{
+    if (op < 0 || op >= DRV_OP_COUNT)
+        return NULL;
+    return op_names[op];
+}
+
+/* ---- little-endian host memory access ---- */
+static uint16_t get_le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static int is_pow2(uint64_t v) { return v && (v & (v - 1)) == 0; }
+static uint32_t log2u(uint32_t v)
+{
+    uint32_t l = 0;
+    while ((1u << l) < v)
+        l++;
+    return l;
+}
+
+/* ---- cost accounting and register access at run time ---- */
+static uint64_t charge(drv_dev *d, int cpu, enum drv_op op, uint64_t count)
+{
+    if (count == 0)
+        return 0;
+    d->st.ops[op] += count;
+    return d->cb.cost ? d->cb.cost(d->cb.user, cpu, op, count) : 0;
+}
+
+static void csr_write(drv_dev *d, uint32_t addr, uint32_t val)
+{
+    d->hw.csr_write(d->hw.ctx, addr, val);
+}
+
+/* An MMIO write on the data path: doorbell, completion head, re-arm. */
+static uint64_t doorbell(drv_dev *d, int cpu, uint32_t addr, uint32_t val)
+{
+    csr_write(d, addr, val);
+    d->st.doorbells++;
+    return charge(d, cpu, DRV_OP_DOORBELL, 1);
+}
+
+static uint32_t vec_reg(int v, uint32_t off) { return REG_VEC0 + REG_VEC_STRIDE * (uint32_t)v + off; }
+
+/* ---- configuration ---- */
+void drv_config_defaults(drv_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->cpus = 4;
+    c->rss_enable = 1;
+    c->rx_queues = 4;
+    memcpy(c->rss_key, rss_default_key, sizeof c->rss_key);
+    c->hash_types = RSS_HT_DEFAULT_MASK;
+    c->table_size = 0;
+    c->csum_offload = 1;
+    c->rx_ring_entries = 512;
+    c->rx_buf_bytes = 2048;
+    c->tx_ring_entries = 256;
+    c->tx_buf_bytes = 2048;
+    c->irq_mod_frames = 1;
+    c->irq_mod_time_ns = 0;
+    c->dpc_budget = 64;
+}
+
+/* Checks what does not depend on the device. */
+static int check_config(const drv_config *c, char *err, size_t errlen)
+{
+    if (c->cpus < 1 || c->cpus > 64)
+        return seterr(err, errlen, DRV_EINVAL, "driver: cpus %d out of range 1..64", c->cpus);
+    if (c->rss_enable) {
+        if (c->rx_queues < 1 || c->rx_queues > MAX_RXQ)
+            return seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d out of range 1..%d",
+                          c->rx_queues, MAX_RXQ);
+        if (c->table_size != 0) {
+            if (c->table_size < 1 || c->table_size > 128 || !is_pow2((uint64_t)c->table_size))
+                return seterr(err, errlen, DRV_EINVAL,
+                              "driver: table_size %d is not a power of two in 1..128 (or 0)",
+                              c->table_size);
+            for (int i = 0; i < c->table_size; i++)
+                if (c->table[i] >= c->rx_queues)
+                    return seterr(err, errlen, DRV_EINVAL,
+                                  "driver: table[%d] = %u is not below rx_queues %d", i,
+                                  (unsigned)c->table[i], c->rx_queues);
+        }
+        if (c->hash_types & ~0x3Fu)
+            return seterr(err, errlen, DRV_EINVAL,
+                          "driver: hash_types 0x%x has bits beyond the six hash types (0x3f)",
+                          (unsigned)c->hash_types);
+    }
+    if (!is_pow2(c->rx_ring_entries) || c->rx_ring_entries < 2 || c->rx_ring_entries > 32768)
+        return seterr(err, errlen, DRV_EINVAL,
+                      "driver: rx_ring_entries %u is not a power of two in 2..32768",
+                      (unsigned)c->rx_ring_entries);
+    if (!is_pow2(c->tx_ring_entries) || c->tx_ring_entries < 2 || c->tx_ring_entries > 32768)
+        return seterr(err, errlen, DRV_EINVAL,
+                      "driver: tx_ring_entries %u is not a power of two in 2..32768",
+                      (unsigned)c->tx_ring_entries);
+    if (c->rx_buf_bytes < 64 || c->rx_buf_bytes > (1u << 20))
+        return seterr(err, errlen, DRV_EINVAL, "driver: rx_buf_bytes %u out of range 64..1048576",
+                      (unsigned)c->rx_buf_bytes);
+    if (c->tx_buf_bytes < 64 || c->tx_buf_bytes > 65535)
+        return seterr(err, errlen, DRV_EINVAL, "driver: tx_buf_bytes %u out of range 64..65535",
+                      (unsigned)c->tx_buf_bytes);
+    if (c->dpc_budget < 1)
+        return seterr(err, errlen, DRV_EINVAL, "driver: dpc_budget must be at least 1");
+    return DRV_OK;
+}
+
+/* Allocates a ring's descriptors, completions and buffers from mem. */
+static int ring_alloc(drv_ring *r, drv_mem *mem, uint32_t entries, uint32_t buf_bytes,
+                      const char *what, char *err, size_t errlen)
+{
+    r->entries = entries;
+    r->log2 = log2u(entries);
+    r->buf_bytes = buf_bytes;
+    r->buf_stride = (buf_bytes + BUF_ALIGN - 1) & ~(BUF_ALIGN - 1);
+    uint64_t ring_bytes = (uint64_t)entries * DESC_BYTES;
+    uint64_t bufs = (uint64_t)entries * r->buf_stride;
+    if (drv_mem_alloc(mem, ring_bytes, RING_ALIGN, &r->desc_dma) != 0 ||
+        drv_mem_alloc(mem, (uint64_t)entries * CPL_BYTES, RING_ALIGN, &r->cpl_dma) != 0 ||
+        drv_mem_alloc(mem, bufs, RING_ALIGN, &r->buf_dma) != 0)
+        return seterr(err, errlen, DRV_ENOMEM,
+                      "driver: host memory exhausted allocating %s (%llu of %llu bytes used)", what,
+                      (unsigned long long)mem->next, (unsigned long long)mem->size);
+    r->desc = drv_mem_ptr(mem, r->desc_dma, ring_bytes);
+    r->cpl = drv_mem_ptr(mem, r->cpl_dma, (uint64_t)entries * CPL_BYTES);
+    r->buf = drv_mem_ptr(mem, r->buf_dma, bufs);
+    assert(r->desc && r->cpl && r->buf && "ring_alloc: allocation outside the region");
+    return DRV_OK;
+}
+
+static uint64_t buf_addr(const drv_ring *r, uint32_t slot)
+{
+    return r->buf_dma + (uint64_t)slot * r->buf_stride;
+}
+
+static void rx_write_desc(drv_ring *r, uint32_t slot)
+{
+    uint8_t *p = r->desc + (size_t)slot * DESC_BYTES;
+    put_le64(p, buf_addr(r, slot));
+    put_le32(p + 8, r->buf_bytes);
+    put_le32(p + 12, 0);
+}
+
+static void program_ring(drv_dev *d, const drv_ring *r)
+{
+    csr_write(d, r->regs + Q_DESC_LO, (uint32_t)r->desc_dma);
+    csr_write(d, r->regs + Q_DESC_HI, (uint32_t)(r->desc_dma >> 32));
+    csr_write(d, r->regs + Q_DESC_LOG2, r->log2);
+    csr_write(d, r->regs + Q_CPL_LO, (uint32_t)r->cpl_dma);
+    csr_write(d, r->regs + Q_CPL_HI, (uint32_t)(r->cpl_dma >> 32));
+    csr_write(d, r->regs + Q_CPL_LOG2, r->log2);
+    csr_write(d, r->regs + Q_CPL_HEAD, r->cpl_head);
+    csr_write(d, r->regs + Q_VECTOR, (uint32_t)r->vector);
+    csr_write(d, r->regs + Q_ENABLE, 1);
+    csr_write(d, r->regs + Q_TAIL, r->tail);
+}
+
+static void program_vector(drv_dev *d, int v, int used)
+{
+    if (!used) {
+        csr_write(d, vec_reg(v, V_CTRL), 0);
+        return;
+    }
+    csr_write(d, vec_reg(v, V_MOD_FRAMES), d->cfg.irq_mod_frames);
+    csr_write(d, vec_reg(v, V_MOD_TIME), d->cfg.irq_mod_time_ns);
+    csr_write(d, vec_reg(v, V_CTRL), VEC_ENABLE | VEC_REARM);
+}
+
+static void program_device(drv_dev *d)
+{
+    const drv_config *c = &d->cfg;
+    csr_write(d, REG_CTRL, 0); /* quiet while the rings are set up */
+    for (int k = 0; k < 10; k++) {
+        const uint8_t *b = c->rss_key + 4 * k;
+        csr_write(d, REG_KEY0 + 4u * (uint32_t)k,
+                  ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3]);
+    }
+    csr_write(d, REG_HASH_TYPES, c->hash_types & 0x3Fu);
+    csr_write(d, REG_TABLE_MASK, (uint32_t)c->table_size - 1);
+    /* All 128 entries, the table repeated past table_size, so the NIC routes consistently
+     * whatever it does with the mask. */
+    for (int j = 0; j < 32; j++) {
+        uint32_t w = 0;
+        for (int e = 0; e < 4; e++)
+            w |= (uint32_t)(c->table[(4 * j + e) & (c->table_size - 1)] & 0x7F) << (8 * e);
+        csr_write(d, REG_TABLE0 + 4u * (uint32_t)j, w);
+    }
+    for (int q = 0; q < d->num_rxq; q++) {
+        if (q < d->nq)
+            program_ring(d, &d->rx[q].r);
+        else
+            csr_write(d, REG_RXQ0 + REG_RXQ_STRIDE * (uint32_t)q + Q_ENABLE, 0);
+    }
+    program_ring(d, &d->tx);
+    for (int v = 0; v <= d->num_rxq; v++)
+        program_vector(d, v, v < d->nq || v == d->num_rxq);
+    uint32_t ctrl = CTRL_RX_DMA | CTRL_TX;
+    if (c->rss_enable)
+        ctrl |= CTRL_RSS;
+    if (c->csum_offload)
+        ctrl |= CTRL_CSUM;
+    csr_write(d, REG_CTRL, ctrl);
+}
+
+int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem *mem,
+             const drv_callbacks *cb, char *err, size_t errlen)
+{
+    int rc = DRV_OK;
+    drv_dev *d = NULL;
+    uint64_t mem_mark = mem ? mem->next : 0;
+
+    if (out)
+        *out = NULL;
+    if (!out || !cfg || !hw || !hw->csr_write || !hw->csr_read || !mem || !cb) {
+        rc = seterr(err, errlen, DRV_EINVAL, "driver: drv_open needs out, cfg, hw ops, mem and cb");
+        goto fail;
+    }
+    rc = check_config(cfg, err, errlen);
+    if (rc != DRV_OK)
+        goto fail;
+
+    uint32_t id = hw->csr_read(hw->ctx, REG_ID);
+    if (id != NIC_ID) {
+        rc = seterr(err, errlen, DRV_EDEVICE,
+                    "driver: device ID 0x%08x is not a nicsim NIC (expected 0x%08x)",
+                    (unsigned)id, (unsigned)NIC_ID);
+        goto fail;
+    }
+    uint32_t num_rxq = hw->csr_read(hw->ctx, REG_NUM_RXQ);
+    if (num_rxq < 1 || num_rxq > MAX_RXQ) {
+        rc = seterr(err, errlen, DRV_EDEVICE, "driver: device reports %u RX queues (expected 1..%d)",
+                    (unsigned)num_rxq, MAX_RXQ);
+        goto fail;
+    }
+    if (cfg->rss_enable && (uint32_t)cfg->rx_queues > num_rxq) {
+        rc = seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d exceeds the NIC's %u RX queues",
+                    cfg->rx_queues, (unsigned)num_rxq);
+        goto fail;
+    }
+
+    d = calloc(1, sizeof *d);
+    if (!d) {
+        rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+        goto fail;
+    }
+    d->cfg = *cfg;
+    d->hw = *hw;
+    d->cb = *cb;
+    d->num_rxq = (int)num_rxq;
+    if (!cfg->rss_enable) {
+        /* The un-scaled stack: one queue, everything on CPU 0, a table that only names 0. */
+        d->nq = 1;
+        d->cfg.rx_queues = 1;
+        d->cfg.table_size = 1;
+        memset(d->cfg.table, 0, sizeof d->cfg.table);
+    } else {
+        d->nq = cfg->rx_queues;
+        if (cfg->table_size == 0) {
+            d->cfg.table_size = 128;
+            for (int i = 0; i < 128; i++)
+                d->cfg.table[i] = (uint8_t)(i % cfg->rx_queues);
+        }
+    }
+
+    for (int q = 0; q < d->nq; q++) {
+        drv_rxq *rq = &d->rx[q];
+        char what[32];
+        snprintf(what, sizeof what, "RX queue %d", q);
+        rc = ring_alloc(&rq->r, mem, cfg->rx_ring_entries, cfg->rx_buf_bytes, what, err, errlen);
+        if (rc != DRV_OK)
+            goto fail;
+        rq->r.regs = REG_RXQ0 + REG_RXQ_STRIDE * (uint32_t)q;
+        rq->r.vector = q;
+        rq->r.cpu = cfg->rss_enable ? q % cfg->cpus : 0;
+        /* A frame needs at most 255 descriptors and 65535 bytes. */
+        uint64_t lin = (uint64_t)cfg->rx_ring_entries * cfg->rx_buf_bytes;
+        if (lin > MAX_FRAME)
+            lin = MAX_FRAME;
+        if (cfg->rx_buf_bytes < MAX_FRAME) {
+            uint64_t lin_dma;
+            if (drv_mem_alloc(mem, lin, BUF_ALIGN, &lin_dma) != 0) {
+                rc = seterr(err, errlen, DRV_ENOMEM,
+                            "driver: host memory exhausted allocating RX queue %d linearization "
+                            "buffer (%llu of %llu bytes used)",
+                            q, (unsigned long long)mem->next, (unsigned long long)mem->size);
+                goto fail;
+            }
+            rq->lin = drv_mem_ptr(mem, lin_dma, lin);
+            rq->lin_bytes = (uint32_t)lin;
+        }
+        for (uint32_t s = 0; s < rq->r.entries; s++)
+            rx_write_desc(&rq->r, s);
+        rq->r.tail = (uint16_t)rq->r.entries; /* every buffer posted */
+    }
+    rc = ring_alloc(&d->tx, mem, cfg->tx_ring_entries, cfg->tx_buf_bytes, "the TX queue", err,
+                    errlen);
+    if (rc != DRV_OK)
+        goto fail;
+    d->tx.regs = REG_TXQ;
+    d->tx.vector = (int)num_rxq;
+    d->tx.cpu = 0;
+    d->tx_len = calloc(cfg->tx_ring_entries, sizeof *d->tx_len);
+    d->tx_ndesc = calloc(cfg->tx_ring_entries, sizeof *d->tx_ndesc);
+    if (!d->tx_len || !d->tx_ndesc) {
+        rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+        goto fail;
+    }
+
+    program_device(d);
+    *out = d;
+    return DRV_OK;
+
+fail:
+    if (d) {
+        free(d->tx_len);
+        free(d->tx_ndesc);
+        free(d);
+    }
+    if (mem)
+        mem->next = mem_mark;
+    return rc;
+}
+
+void drv_close(drv_dev *d)
+{
+    if (!d)
+        return;
+    free(d->tx_len);
+    free(d->tx_ndesc);
+    free(d);
+}
+
+int drv_vector_count(const drv_dev *d) { return d->num_rxq + 1; }
+int drv_tx_vector(const drv_dev *d) { return d->num_rxq; }
+int drv_rx_queue_count(const drv_dev *d) { return d->nq; }
+
+int drv_vector_cpu(const drv_dev *d, int vector)
+{
+    if (vector >= 0 && vector < d->nq)
+        return d->rx[vector].r.cpu;
+    return vector == d->num_rxq ? d->tx.cpu : -1;
+}
+
+void drv_get_stats(const drv_dev *d, drv_stats *s) { *s = d->st; }
+
+/* ---- completions ---- */
+static int cpl_ready(const drv_ring *r)
+{
+    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * CPL_BYTES;
+    unsigned phase = ((r->cpl_head >> r->log2) & 1u) ^ 1u;
+    return (e[15] >> 7) == phase;
+}
+
+static void cpl_read(const drv_ring *r, drv_cpl *c)
+{
+    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * CPL_BYTES;
+    c->word0 = get_le32(e);
+    c->len = get_le16(e + 4);
+    c->hash_type = e[6];
+    c->flags = e[7];
+    c->first = get_le16(e + 8);
+    c->used = e[10];
+    c->queue = e[11];
+    c->type = e[14];
+}
+
+/* Descriptors posted to the NIC and not yet consumed (RX) or reclaimed (TX). */
+static uint32_t outstanding(const drv_ring *r)
+{
+    uint32_t n = (uint16_t)(r->tail - r->next);
+    assert(n <= r->entries && "ring: more descriptors outstanding than the ring holds");
+    return n;
+}
+
+/* The descriptors a completion names are the next ones the driver expects. */
+static int cpl_names_next(const drv_ring *r, const drv_cpl *c)
+{
+    return c->first == r->next && c->used >= 1 && c->used <= outstanding(r);
+}
+
+static int rx_cpl_valid(const drv_ring *r, int q, const drv_cpl *c)
+{
+    if (c->type != CPL_TYPE_RX || c->queue != q || !cpl_names_next(r, c))
+        return 0;
+    if (c->len == 0 || c->len > (uint32_t)c->used * r->buf_bytes ||
+        c->len <= (uint32_t)(c->used - 1) * r->buf_bytes)
+        return 0;
+    if (c->hash_type >= RSS_HT_COUNT || (c->flags & 7u) > 4)
+        return 0;
+    return 1;
+}
+
+/* DPC body for RX queue q. */
+static uint64_t rx_dpc(drv_dev *d, int q, int *more)
+{
+    drv_rxq *rq = &d->rx[q];
+    drv_ring *r = &rq->r;
+    const int cpu = r->cpu;
+    const uint32_t mask = r->entries - 1;
+    uint64_t cyc = charge(d, cpu, DRV_OP_DPC, 1);
+    uint32_t n = 0, consumed = 0;
+
+    d->st.dpc++;
+    while (n < d->cfg.dpc_budget && cpl_ready(r)) {
+        drv_cpl c;
+        cpl_read(r, &c);
+        r->cpl_head++;
+        n++;
+        cyc += charge(d, cpu, DRV_OP_RX_COMPLETION, 1);
+        if (!rx_cpl_valid(r, q, &c)) {
+            d->st.bad_completion++;
+            /* An RX entry on this ring naming the next descriptors: the NIC did fill them,
+             * so they go back to it with the others. Anything else is left alone. */
+            if (c.type == CPL_TYPE_RX && cpl_names_next(r, &c)) {
+                r->next = (uint16_t)(r->next + c.used);
+                consumed += c.used;
+            }
+            continue;
+        }
+        drv_rx_frame f;
+        if (c.used == 1) {
+            f.data = r->buf + (size_t)(c.first & mask) * r->buf_stride;
+        } else {
+            assert(c.len <= rq->lin_bytes && "rx_dpc: frame longer than the linearization buffer");
+            uint32_t off = 0;
+            for (uint32_t i = 0; i < c.used; i++) {
+                uint32_t chunk = c.len - off < r->buf_bytes ? c.len - off : r->buf_bytes;
+                memcpy(rq->lin + off, r->buf + (size_t)((c.first + i) & mask) * r->buf_stride,
+                       chunk);
+                off += chunk;
+            }
+            cyc += charge(d, cpu, DRV_OP_COPY_BYTE, c.len);
+            d->st.rx_multi_buffer++;
+            f.data = rq->lin;
+        }
+        f.len = c.len;
+        f.hash_type = c.hash_type;
+        f.hash = c.hash_type ? c.word0 : 0;
+        f.csum = c.flags & 7u;
+        f.l3 = (c.flags >> 3) & 3u;
+        f.l4 = (c.flags >> 5) & 3u;
+        f.frag = c.flags >> 7;
+        f.queue = (uint8_t)q;
+        f.cpu = cpu;
+        r->next = (uint16_t)(r->next + c.used);
+        consumed += c.used;
+        d->st.rx_frames++;
+        d->st.rx_bytes += c.len;
+        if (d->cb.rx)
+            cyc += d->cb.rx(d->cb.user, &f);
+    }
+
+    if (consumed) {
+        /* Re-post the consumed buffers in order: slot (tail mod entries) is the one the NIC
+         * consumed `entries` descriptors ago, and it keeps its buffer. */
+        for (uint32_t i = 0; i < consumed; i++) {
+            rx_write_desc(r, r->tail & mask);
+            r->tail++;
+        }
+        assert(outstanding(r) == r->entries && "rx_dpc: not every buffer is posted again");
+        d->st.rx_reposted += consumed;
+        cyc += charge(d, cpu, DRV_OP_RX_REPOST, consumed);
+        cyc += doorbell(d, cpu, r->regs + Q_TAIL, r->tail);
+    }
+    if (n)
+        cyc += doorbell(d, cpu, r->regs + Q_CPL_HEAD, r->cpl_head);
+    if (cpl_ready(r)) {
+        *more = 1;
+        d->st.dpc_requeued++;
+    } else {
+        cyc += doorbell(d, cpu, vec_reg(r->vector, V_CTRL), VEC_ENABLE | VEC_REARM);
+    }
+    return cyc;
+}
+
+static int tx_cpl_valid(const drv_dev *d, const drv_cpl *c)
+{
+    const drv_ring *r = &d->tx;
+    if (c->type != CPL_TYPE_TX || !cpl_names_next(r, c))
+        return 0;
+    uint32_t slot = r->next & (r->entries - 1);
+    return c->used == d->tx_ndesc[slot] && c->len == d->tx_len[slot] &&
+           c->word0 == ((uint32_t)(c->first + c->used - 1) & (r->entries - 1));
+}
+
+/* Reclaims up to budget TX completions; *n counts the entries read. */
+static uint64_t tx_reclaim(drv_dev *d, int cpu, uint32_t budget, uint32_t *n)
+{
+    drv_ring *r = &d->tx;
+    uint64_t cyc = 0;
+    uint32_t got = 0;
+
+    while (got < budget && cpl_ready(r)) {
+        drv_cpl c;
+        cpl_read(r, &c);
+        r->cpl_head++;
+        got++;
+        cyc += charge(d, cpu, DRV_OP_TX_COMPLETION, 1);
+        if (!tx_cpl_valid(d, &c)) {
+            /* Unlike RX, nothing is given back: the NIC may still be reading the buffers. */
+            d->st.bad_completion++;
+            continue;
+        }
+        d->st.tx_completed++;
+        /* The bounce buffers of the frame are free again. */
+        uint32_t slot = r->next & (r->entries - 1);
+        d->tx_len[slot] = 0;
+        d->tx_ndesc[slot] = 0;
+        r->next = (uint16_t)(r->next + c.used);
+    }
+    if (got)
+        cyc += doorbell(d, cpu, r->regs + Q_CPL_HEAD, r->cpl_head);
+    *n = got;
+    return cyc;
+}
+
+static uint64_t tx_dpc(drv_dev *d, int *more)
+{
+    drv_ring *r = &d->tx;
+    uint32_t n;
+    uint64_t cyc = charge(d, r->cpu, DRV_OP_DPC, 1);
+    d->st.dpc++;
+    cyc += tx_reclaim(d, r->cpu, d->cfg.dpc_budget, &n);
+    if (cpl_ready(r)) {
+        *more = 1;
+        d->st.dpc_requeued++;
+    } else {
+        cyc += doorbell(d, r->cpu, vec_reg(r->vector, V_CTRL), VEC_ENABLE | VEC_REARM);
+    }
+    return cyc;
+}
+
+/* ---- interrupt path ---- */
+uint64_t drv_isr(drv_dev *d, int vector)
+{
+    int cpu = drv_vector_cpu(d, vector);
+    d->st.isr++;
+    if (cpu < 0) {
+        d->st.spurious_irq++; /* still an interrupt entry; charged to CPU 0 */
+        cpu = 0;
+    }
+    /* MSI-X with auto-mask: nothing to read or acknowledge; the DPC follows. */
+    return charge(d, cpu, DRV_OP_ISR, 1);
+}
+
+uint64_t drv_dpc(drv_dev *d, int vector, int *more)
+{
+    int dummy;
+    if (!more)
+        more = &dummy;
+    *more = 0;
+    if (vector == d->num_rxq)
+        return tx_dpc(d, more);
+    if (vector < 0 || vector >= d->nq) {
+        d->st.spurious_irq++;
+        return 0;
+    }
+    return rx_dpc(d, vector, more);
+}
+
+/* ---- send path ---- */
+int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len)
+{
+    drv_ring *r = &d->tx;
+    const uint32_t mask = r->entries - 1;
+    assert(cpu >= 0 && cpu < d->cfg.cpus && "drv_tx: cpu out of range");
+    assert((frame || len == 0) && "drv_tx: no frame");
+
+    uint32_t ndesc = len ? (len + r->buf_bytes - 1) / r->buf_bytes : 0;
+    if (len == 0 || len > MAX_FRAME || ndesc > r->entries || ndesc > MAX_DESC_PER_FRAME) {
+        d->st.tx_bad_len++;
+        return -2;
+    }
+    uint64_t cyc = 0;
+    if (r->entries - outstanding(r) < ndesc) {
+        uint32_t n;
+        cyc += tx_reclaim(d, cpu, UINT32_MAX, &n);
+        if (r->entries - outstanding(r) < ndesc) {
+            d->st.tx_ring_full++;
+            return -1;
+        }
+    }
+
+    uint32_t first = r->tail & mask, off = 0;
+    for (uint32_t i = 0; i < ndesc; i++) {
+        uint32_t slot = r->tail & mask;
+        uint32_t chunk = len - off < r->buf_bytes ? len - off : r->buf_bytes;
+        memcpy(r->buf + (size_t)slot * r->buf_stride, frame + off, chunk);
+        uint8_t *p = r->desc + (size_t)slot * DESC_BYTES;
+        put_le64(p, buf_addr(r, slot));
+        put_le16(p + 8, (uint16_t)chunk);
+        put_le16(p + 10, i + 1 == ndesc ? TX_FLAG_EOP : 0);
+        put_le32(p + 12, slot);
+        off += chunk;
+        r->tail++;
+    }
+    d->tx_len[first] = len;
+    d->tx_ndesc[first] = (uint8_t)ndesc;
+    d->st.tx_frames++;
+    d->st.tx_bytes += len;
+    cyc += charge(d, cpu, DRV_OP_COPY_BYTE, len);
+    cyc += charge(d, cpu, DRV_OP_TX_FRAME, 1);
+    cyc += doorbell(d, cpu, r->regs + Q_TAIL, r->tail);
+    assert(cyc <= (uint64_t)INT64_MAX && "drv_tx: cycle count overflows the return type");
+    return (int64_t)cyc;
+}
