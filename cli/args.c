@@ -36,6 +36,8 @@ void cli_print_run_usage(FILE *f)
             "                          (repeatable; e.g. --set nic.rss_queues=8)\n"
             "  -o, --output FILE       write the JSON report to FILE\n"
             "  --packet-log FILE       write one CSV row per frame the NIC received\n"
+            "  --host-pcap FILE        write every frame as the driver read it from host\n"
+            "                          memory (pcap)\n"
             "  --wave FILE             dump a waveform (.fst or .vcd)\n"
             "  --wave-from TIME        start of the waveform window (default: start)\n"
             "  --wave-to TIME          end of the waveform window (default: end of run)\n"
@@ -54,7 +56,10 @@ void cli_args_free(cli_args *a)
 }
 
 /* Option table for "run". */
-enum { O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET, O_HELP };
+enum {
+    O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_HOST_PCAP, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET,
+    O_HELP
+};
 static const struct {
     const char *lng;
     char shrt;
@@ -64,6 +69,7 @@ static const struct {
     [O_SET] = {"--set", 0, 1},
     [O_OUTPUT] = {"--output", 'o', 1},
     [O_PACKET_LOG] = {"--packet-log", 0, 1},
+    [O_HOST_PCAP] = {"--host-pcap", 0, 1},
     [O_WAVE] = {"--wave", 0, 1},
     [O_WAVE_FROM] = {"--wave-from", 0, 1},
     [O_WAVE_TO] = {"--wave-to", 0, 1},
@@ -165,6 +171,9 @@ static int cli_parse_run(cli_args *a, int argc, char **argv, char *err, size_t e
             break;
         case O_PACKET_LOG:
             rc = cli_set_once(&a->packet_log, name, value, err, errlen);
+            break;
+        case O_HOST_PCAP:
+            rc = cli_set_once(&a->host_pcap, name, value, err, errlen);
             break;
         case O_WAVE:
             rc = cli_set_once(&a->wave, name, value, err, errlen);

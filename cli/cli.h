@@ -60,8 +60,9 @@ int cli_scenario_load(cli_scenario *sc, const char *path, char *err, size_t errl
  * messages say "--set" instead of FILE:LINE. Call after cli_scenario_load(). */
 int cli_scenario_set(cli_scenario *sc, const char *assignment, char *err, size_t errlen);
 
-/* Cross-key checks (indirection table against rss_queues, mbps with pps, a trace
- * given), then ns_config_finalize(). trace_override: --trace, or NULL. Call once,
+/* Cross-key checks (rss_queues against the NIC's 16 RX queues, indirection table against
+ * rss_queues, mbps with pps, the bus settings, host memory against the driver's rings, a
+ * trace given), then ns_config_finalize(). trace_override: --trace, or NULL. Call once,
  * after load and every set. */
 int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
                         size_t errlen);
@@ -99,6 +100,7 @@ typedef struct cli_args {
     const char *trace;        /* --trace, or NULL */
     const char *report;       /* -o, or NULL */
     const char *packet_log;   /* --packet-log, or NULL */
+    const char *host_pcap;    /* --host-pcap, or NULL */
     const char *wave;         /* --wave (.fst or .vcd), or NULL */
     int wave_from_given;
     int wave_to_given;
@@ -133,6 +135,13 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
 
 /* rx_bytes * 8 / simulated time, in Gb/s (0 if no time passed). */
 double cli_throughput_gbps(const ns_results *res);
+
+/* res->cpus and res->nvectors, clamped to the arrays of ns_results. */
+int cli_ncpus(const ns_results *res);
+int cli_nvectors(const ns_results *res);
+/* Busy fraction of one CPU: busy cycles / (simulated seconds x cpu_mhz x 1e6); 0 if no time
+ * passed, no clock, or cpu out of range. */
+double cli_cpu_utilization(const ns_results *res, int cpu);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void print_error(const char *msg)
@@ -27,6 +28,49 @@ static FILE *open_output(const char *opt, const char *path, char *err, size_t er
     if (!f)
         snprintf(err, errlen, "%s: cannot write '%s': %s", opt, path, strerror(errno));
     return f;
+}
+
+/* 1 if a and b name the same regular file: the same string, or both exist and are one
+ * inode. Devices and pipes (/dev/null, /dev/stdout) may be shared. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ha = stat(a, &sa) == 0;
+    if (ha && !S_ISREG(sa.st_mode))
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    return ha && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Output files must differ from each other and from the inputs: opening one truncates it. */
+static int check_outputs(const cli_args *a, const char *trace, char *err, size_t errlen)
+{
+    const struct {
+        const char *opt, *path;
+    } out[] = {{"-o", a->report}, {"--packet-log", a->packet_log}, {"--host-pcap", a->host_pcap}};
+    const size_t n = sizeof out / sizeof out[0];
+    for (size_t i = 0; i < n; i++) {
+        if (!out[i].path)
+            continue;
+        for (size_t j = i + 1; j < n; j++) {
+            if (out[j].path && same_file(out[i].path, out[j].path)) {
+                snprintf(err, errlen, "%s and %s name the same file '%s'", out[i].opt,
+                         out[j].opt, out[i].path);
+                return CLI_EUSAGE;
+            }
+        }
+        if (same_file(out[i].path, trace)) {
+            snprintf(err, errlen, "%s: '%s' is the trace being replayed", out[i].opt,
+                     out[i].path);
+            return CLI_EUSAGE;
+        }
+        if (same_file(out[i].path, a->scenario)) {
+            snprintf(err, errlen, "%s: '%s' is the scenario file", out[i].opt, out[i].path);
+            return CLI_EUSAGE;
+        }
+    }
+    return CLI_OK;
 }
 
 static int cmd_run(const cli_args *a)
@@ -66,11 +110,9 @@ static int cmd_run(const cli_args *a)
         rc = CLI_EUSAGE;
         goto out;
     }
-    if (a->report && a->packet_log && strcmp(a->report, a->packet_log) == 0) {
-        snprintf(err, sizeof err, "-o and --packet-log name the same file '%s'", a->report);
-        rc = CLI_EUSAGE;
+    rc = check_outputs(a, trace, err, sizeof err);
+    if (rc != CLI_OK)
         goto out;
-    }
     if (a->report && !(report_f = open_output("-o", a->report, err, sizeof err))) {
         rc = CLI_EUSAGE;
         goto out;
@@ -79,6 +121,16 @@ static int cmd_run(const cli_args *a)
         rc = CLI_EUSAGE;
         goto out;
     }
+    if (a->host_pcap) {
+        /* the model writes it; open it here only so that a bad path fails before the run */
+        FILE *f = open_output("--host-pcap", a->host_pcap, err, sizeof err);
+        if (!f) {
+            rc = CLI_EUSAGE;
+            goto out;
+        }
+        fclose(f);
+    }
+    cfg->host_pcap = a->host_pcap;
     cfg->wave_path = a->wave;
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define CLI_REPORT_SCHEMA "nicsim-report/1"
+#define CLI_REPORT_SCHEMA "nicsim-report/2"
 
 double cli_throughput_gbps(const ns_results *res)
 {
@@ -18,6 +18,25 @@ double cli_throughput_gbps(const ns_results *res)
         return 0.0;
     /* bits per picosecond x 1000 = Gb/s */
     return (double)res->rx_bytes * 8.0 * 1000.0 / (double)res->sim_time_ps;
+}
+
+int cli_ncpus(const ns_results *res)
+{
+    return res->cpus < 0 ? 0 : res->cpus > NS_MAX_CPUS ? NS_MAX_CPUS : res->cpus;
+}
+
+int cli_nvectors(const ns_results *res)
+{
+    return res->nvectors < 0 ? 0 : res->nvectors > NS_MAX_VECTORS ? NS_MAX_VECTORS : res->nvectors;
+}
+
+double cli_cpu_utilization(const ns_results *res, int cpu)
+{
+    if (cpu < 0 || cpu >= cli_ncpus(res))
+        return 0.0;
+    /* cycles available = sim_time_s x MHz x 1e6 = sim_time_ps x MHz x 1e-6 */
+    double avail = (double)res->sim_time_ps * res->cpu_mhz * 1e-6;
+    return avail > 0 ? (double)res->cpu_busy_cycles[cpu] / avail : 0.0;
 }
 
 /* "auto", "any" or the addresses, comma-separated. */
@@ -123,6 +142,8 @@ static json_t *cli_config_json(const ns_config *c)
     json_object_set_new(nic, "rss_hash_types", ht);
     json_object_set_new(nic, "rx_fifo_bytes", json_integer(c->rx_fifo_bytes));
     json_object_set_new(nic, "quantum_cycles", json_integer(c->quantum_cycles));
+    json_object_set_new(nic, "irq_moderation_frames", json_integer(c->irq_moderation_frames));
+    json_object_set_new(nic, "irq_moderation_us", json_real(c->irq_moderation_us));
 
     json_t *tcpip = json_object();
     json_object_set_new(cfg, "tcpip", tcpip);
@@ -138,9 +159,34 @@ static json_t *cli_config_json(const ns_config *c)
     json_object_set_new(replay, "pps", json_real(c->pps));
     json_object_set_new(replay, "loop", json_integer(c->loop));
 
+    json_t *scen = json_object();
+    json_object_set_new(cfg, "scenario", scen);
     char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
     cli_host_text(c, host, sizeof host);
-    json_object_set_new(cfg, "host", json_string(host));
+    json_object_set_new(scen, "host", json_string(host));
+
+    json_t *pcie = json_object();
+    json_object_set_new(cfg, "pcie", pcie);
+    json_object_set_new(pcie, "link", json_string(pcie_link_name(c->pcie.link)));
+    json_object_set_new(pcie, "lanes", json_integer(c->pcie.lanes));
+    json_object_set_new(pcie, "max_payload", json_integer(c->pcie.max_payload));
+    json_object_set_new(pcie, "max_read_request", json_integer(c->pcie.max_read_request));
+    json_object_set_new(pcie, "read_latency_ns", json_integer(c->pcie.read_latency_ns));
+    json_object_set_new(pcie, "read_tags", json_integer(c->pcie.read_tags));
+    json_object_set_new(pcie, "posted_buffer", json_integer(c->pcie.posted_buffer));
+
+    json_t *h = json_object();
+    json_object_set_new(cfg, "host", h);
+    json_object_set_new(h, "cpus", json_integer(c->cpus));
+    json_object_set_new(h, "cpu_mhz", json_real(c->cpu_mhz));
+    json_object_set_new(h, "memory_mb", json_integer(c->memory_mb));
+
+    json_t *drv = json_object();
+    json_object_set_new(cfg, "driver", drv);
+    json_object_set_new(drv, "rx_ring_entries", json_integer(c->rx_ring_entries));
+    json_object_set_new(drv, "rx_buf_bytes", json_integer(c->rx_buf_bytes));
+    json_object_set_new(drv, "tx_ring_entries", json_integer(c->tx_ring_entries));
+    json_object_set_new(drv, "dpc_budget", json_integer(c->dpc_budget));
     return cfg;
 }
 
@@ -187,6 +233,8 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
     json_object_set_new(fr, "rx_bytes", cli_u64(res->rx_bytes));
     json_object_set_new(fr, "from_host", cli_u64(res->from_host));
     json_object_set_new(fr, "not_for_host", cli_u64(res->not_for_host));
+    json_object_set_new(fr, "delivered", cli_u64(res->frames_delivered));
+    json_object_set_new(fr, "pending", cli_u64(res->frames_pending));
     json_t *dropped = json_object();
     json_object_set_new(fr, "dropped", dropped);
     for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
@@ -209,6 +257,46 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
     json_object_set_new(r, "csum", cs);
     for (int k = 0; k < NS_CSUM_COUNT; k++)
         json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
+
+    json_t *dma = json_object();
+    json_object_set_new(r, "dma", dma);
+    json_object_set_new(dma, "read_bytes", cli_u64(res->dma_read_bytes));
+    json_object_set_new(dma, "write_bytes", cli_u64(res->dma_write_bytes));
+
+    json_t *pcie = json_object();
+    json_object_set_new(r, "pcie", pcie);
+    json_object_set_new(pcie, "read_busy_pct", json_real(res->pcie_read_busy_pct));
+    json_object_set_new(pcie, "write_busy_pct", json_real(res->pcie_write_busy_pct));
+
+    json_t *irq = json_object();
+    json_object_set_new(r, "irq", irq);
+    json_object_set_new(irq, "count", cli_u64(res->irq_count));
+    json_t *pv = json_array();
+    for (int v = 0; v < cli_nvectors(res); v++)
+        json_array_append_new(pv, cli_u64(res->irq_per_vector[v]));
+    json_object_set_new(irq, "per_vector", pv);
+
+    json_t *tx = json_object();
+    json_object_set_new(r, "tx", tx);
+    json_object_set_new(tx, "frames", cli_u64(res->tx_frames));
+    json_object_set_new(tx, "bytes", cli_u64(res->tx_bytes));
+
+    json_t *cpu = json_object();
+    json_object_set_new(r, "cpu", cpu);
+    json_object_set_new(cpu, "count", json_integer(cli_ncpus(res)));
+    json_object_set_new(cpu, "mhz", json_real(res->cpu_mhz));
+    json_t *pc = json_array();
+    uint64_t total = 0;
+    for (int i = 0; i < cli_ncpus(res); i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "busy_cycles", cli_u64(res->cpu_busy_cycles[i]));
+        json_object_set_new(o, "utilization", json_real(cli_cpu_utilization(res, i)));
+        json_object_set_new(o, "frames", cli_u64(res->cpu_frames[i]));
+        json_array_append_new(pc, o);
+        total += res->cpu_busy_cycles[i];
+    }
+    json_object_set_new(cpu, "per_cpu", pc);
+    json_object_set_new(cpu, "total_cycles", cli_u64(total));
 
     json_t *tr = json_object();
     json_object_set_new(r, "trace", tr);
@@ -297,6 +385,28 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
     cli_row(f, "offloads", "RSS %s (%d queue%s, %d-entry table), checksum %s",
             c->rss_enable ? "on" : "off", c->rss_queues, c->rss_queues == 1 ? "" : "s",
             c->table_size, c->csum_offload ? "on" : "off");
+    if (c->pcie.link == PCIE_PCI)
+        cli_row(f, "host bus", "PCI 32-bit/33 MHz, %.3g Gb/s shared by both directions",
+                pcie_raw_bps(&c->pcie) / 1e9);
+    else if (c->pcie.link == PCIE_PCIX)
+        cli_row(f, "host bus", "PCI-X 64-bit/133 MHz, %.3g Gb/s shared by both directions",
+                pcie_raw_bps(&c->pcie) / 1e9);
+    else
+        cli_row(f, "host bus", "PCIe %s x%d, %.3g Gb/s per direction, max payload %u, read "
+                "request %u", pcie_link_name(c->pcie.link), c->pcie.lanes,
+                pcie_raw_bps(&c->pcie) / 1e9, (unsigned)c->pcie.max_payload,
+                (unsigned)c->pcie.max_read_request);
+    cli_row(f, "host CPUs", "%d at %g MHz, %u MiB memory", c->cpus, c->cpu_mhz,
+            (unsigned)c->memory_mb);
+    cli_row(f, "driver", "%u x %u-byte RX buffers per queue, %u TX slots, DPC budget %u",
+            (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
+            (unsigned)c->tx_ring_entries, (unsigned)c->dpc_budget);
+    if (c->irq_moderation_us > 0)
+        cli_row(f, "irq moderation", "%u frame%s or %g us", (unsigned)c->irq_moderation_frames,
+                c->irq_moderation_frames == 1 ? "" : "s", c->irq_moderation_us);
+    else
+        cli_row(f, "irq moderation", "%u frame%s", (unsigned)c->irq_moderation_frames,
+                c->irq_moderation_frames == 1 ? "" : "s");
     if (c->mbps > 0)
         cli_row(f, "replay", "fixed %g Mb/s, %u loop%s", c->mbps, (unsigned)c->loop,
                 c->loop == 1 ? "" : "s");
@@ -324,6 +434,10 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
             (unsigned long long)res->rx_bytes);
     cli_row(f, "not fed", "%llu from the host, %llu not for the host",
             (unsigned long long)res->from_host, (unsigned long long)res->not_for_host);
+    cli_row(f, "delivered", "%llu frame%s", (unsigned long long)res->frames_delivered,
+            res->frames_delivered == 1 ? "" : "s");
+    cli_row(f, "pending", "%llu frame%s", (unsigned long long)res->frames_pending,
+            res->frames_pending == 1 ? "" : "s");
     uint64_t total_drops = 0;
     for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
         total_drops += res->drops[i].value;
@@ -333,7 +447,34 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
             cli_row(f, "", "  %-24s %llu", res->drops[i].name,
                     (unsigned long long)res->drops[i].value);
     cli_row(f, "throughput", "%.3f Gb/s", cli_throughput_gbps(res));
+    cli_row(f, "transmitted", "%llu frames, %llu bytes", (unsigned long long)res->tx_frames,
+            (unsigned long long)res->tx_bytes);
+    cli_row(f, "DMA", "%llu bytes written to the host, %llu bytes read",
+            (unsigned long long)res->dma_write_bytes, (unsigned long long)res->dma_read_bytes);
+    cli_row(f, "bus busy", "%.1f%% NIC to host, %.1f%% host to NIC", res->pcie_write_busy_pct,
+            res->pcie_read_busy_pct);
+    cli_row(f, "interrupts", "%llu", (unsigned long long)res->irq_count);
+    for (int v = 0; v < cli_nvectors(res); v++)
+        if (res->irq_per_vector[v]) {
+            char name[24];
+            snprintf(name, sizeof name, "vector %d", v);
+            cli_row(f, "", "  %-24s %llu", name, (unsigned long long)res->irq_per_vector[v]);
+        }
     fputc('\n', f);
+
+    if (cli_ncpus(res) > 0) {
+        cli_row(f, "CPU", "%14s %7s %10s", "busy cycles", "util.", "frames");
+        uint64_t total = 0;
+        for (int i = 0; i < cli_ncpus(res); i++) {
+            char label[16];
+            snprintf(label, sizeof label, "cpu %d", i);
+            cli_row(f, label, "%14llu %6.1f%% %10llu", (unsigned long long)res->cpu_busy_cycles[i],
+                    100.0 * cli_cpu_utilization(res, i), (unsigned long long)res->cpu_frames[i]);
+            total += res->cpu_busy_cycles[i];
+        }
+        cli_row(f, "all CPUs", "%14llu cycles at %g MHz", (unsigned long long)total, res->cpu_mhz);
+        fputc('\n', f);
+    }
 
     int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
     for (int q = 0; q < nq; q++) {

@@ -26,7 +26,11 @@ enum sc_key {
     K_SC_NAME, K_SC_DESCRIPTION, K_SC_TRACE, K_SC_HOST,
     K_NIC_DATA_WIDTH, K_NIC_CLOCK_MHZ, K_NIC_LINK_GBPS, K_NIC_MTU, K_NIC_OVERSIZE,
     K_NIC_RSS_KEY, K_NIC_RSS_QUEUES, K_NIC_TABLE, K_NIC_HASH_TYPES, K_NIC_RX_FIFO,
-    K_NIC_QUANTUM,
+    K_NIC_QUANTUM, K_NIC_IRQ_FRAMES, K_NIC_IRQ_US,
+    K_PCIE_LINK, K_PCIE_LANES, K_PCIE_MAX_PAYLOAD, K_PCIE_MAX_READ_REQUEST,
+    K_PCIE_READ_LATENCY, K_PCIE_READ_TAGS, K_PCIE_POSTED_BUFFER,
+    K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB,
+    K_DRV_RX_RING, K_DRV_RX_BUF, K_DRV_TX_RING, K_DRV_DPC_BUDGET,
     K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_CSUM,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_COUNT
@@ -59,7 +63,18 @@ typedef struct sc_key_desc {
     sc_parse_fn parse;
 } sc_key_desc;
 
-static const char *const sc_sections[] = {"scenario", "nic", "tcpip", "replay"};
+static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
+                                          "replay"};
+#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip] or [replay]"
+
+/* RX queues the NIC is built with (NUM_RXQ, docs/hw-interface.md). */
+#define SC_NIC_RX_QUEUES 16
+/* Host memory sizing (cli_scenario_finish): bytes of ring entries per slot (a 16-byte
+ * descriptor and a 16-byte completion), the driver's TX bounce buffer per TX slot, and slack
+ * for everything else the driver allocates (alignment, linearization buffers). */
+#define SC_RING_ENTRY_BYTES 32u
+#define SC_TX_BUF_BYTES 2048u
+#define SC_MEM_SLACK_BYTES (1024u * 1024u)
 
 /* ---- helpers ---- */
 
@@ -483,6 +498,181 @@ static int k_quantum(cli_scenario *sc, const char *v, char *why, size_t whylen)
     return CLI_OK;
 }
 
+static int k_irq_frames(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 65535, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.irq_moderation_frames = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_irq_us(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (d < 0 || d > 100000) {
+        cli_msg(why, whylen, "must be >= 0 and <= 100000 (0: no time threshold)");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.irq_moderation_us = d;
+    return CLI_OK;
+}
+
+/* ---- [pcie] ---- */
+
+/* A power of two in [lo, hi]. */
+static int sc_pow2(const char *v, uint64_t lo, uint64_t hi, uint64_t *out, char *why,
+                   size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, lo, hi, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if ((x & (x - 1)) != 0) {
+        cli_msg(why, whylen, "not a power of two (expected %llu, %llu, ..., %llu)",
+                (unsigned long long)lo, (unsigned long long)(lo * 2), (unsigned long long)hi);
+        return CLI_EUSAGE;
+    }
+    *out = x;
+    return CLI_OK;
+}
+
+static int k_pcie_link(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    int link = pcie_link_from_name(v);
+    if (link < 0) {
+        cli_msg(why, whylen, "expected gen1, gen2, gen3, pci-x or pci");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.pcie.link = link;
+    return CLI_OK;
+}
+
+static int k_pcie_lanes(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 0, 1u << 20, &x, why, whylen) != CLI_OK ||
+        !(x == 1 || x == 2 || x == 4 || x == 8 || x == 16)) {
+        cli_msg(why, whylen, "expected 1, 2, 4, 8 or 16");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.pcie.lanes = (int)x;
+    return CLI_OK;
+}
+
+static int k_pcie_max_payload(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (sc_pow2(v, 128, 4096, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.pcie.max_payload = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_pcie_max_read_request(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (sc_pow2(v, 128, 4096, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.pcie.max_read_request = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_pcie_read_latency(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 100000, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.pcie.read_latency_ns = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_pcie_read_tags(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 256, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.pcie.read_tags = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_pcie_posted_buffer(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 64, 1048576, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.pcie.posted_buffer = (uint32_t)x;
+    return CLI_OK;
+}
+
+/* ---- [host] ---- */
+
+static int k_cpus(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, NS_MAX_CPUS, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.cpus = (int)x;
+    return CLI_OK;
+}
+
+static int k_cpu_mhz(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_positive(v, 100000, &sc->cfg.cpu_mhz, why, whylen);
+}
+
+static int k_memory_mb(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 16, 65536, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.memory_mb = (uint32_t)x;
+    return CLI_OK;
+}
+
+/* ---- [driver] ---- */
+
+static int k_rx_ring(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (sc_pow2(v, 8, 32768, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.rx_ring_entries = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_rx_buf(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 256, 65536, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (x % 64 != 0) {
+        cli_msg(why, whylen, "not a multiple of 64 (buffers are cache-line sized)");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.rx_buf_bytes = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_tx_ring(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (sc_pow2(v, 8, 32768, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.tx_ring_entries = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_dpc_budget(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 65536, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.dpc_budget = (uint32_t)x;
+    return CLI_OK;
+}
+
 /* ---- [tcpip] ---- */
 
 static int k_enable_rss(cli_scenario *sc, const char *v, char *why, size_t whylen)
@@ -574,6 +764,22 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_NIC_HASH_TYPES] = {"nic", "rss_hash_types", k_hash_types},
     [K_NIC_RX_FIFO] = {"nic", "rx_fifo_bytes", k_rx_fifo},
     [K_NIC_QUANTUM] = {"nic", "quantum_cycles", k_quantum},
+    [K_NIC_IRQ_FRAMES] = {"nic", "irq_moderation_frames", k_irq_frames},
+    [K_NIC_IRQ_US] = {"nic", "irq_moderation_us", k_irq_us},
+    [K_PCIE_LINK] = {"pcie", "link", k_pcie_link},
+    [K_PCIE_LANES] = {"pcie", "lanes", k_pcie_lanes},
+    [K_PCIE_MAX_PAYLOAD] = {"pcie", "max_payload", k_pcie_max_payload},
+    [K_PCIE_MAX_READ_REQUEST] = {"pcie", "max_read_request", k_pcie_max_read_request},
+    [K_PCIE_READ_LATENCY] = {"pcie", "read_latency_ns", k_pcie_read_latency},
+    [K_PCIE_READ_TAGS] = {"pcie", "read_tags", k_pcie_read_tags},
+    [K_PCIE_POSTED_BUFFER] = {"pcie", "posted_buffer", k_pcie_posted_buffer},
+    [K_HOST_CPUS] = {"host", "cpus", k_cpus},
+    [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", k_cpu_mhz},
+    [K_HOST_MEMORY_MB] = {"host", "memory_mb", k_memory_mb},
+    [K_DRV_RX_RING] = {"driver", "rx_ring_entries", k_rx_ring},
+    [K_DRV_RX_BUF] = {"driver", "rx_buf_bytes", k_rx_buf},
+    [K_DRV_TX_RING] = {"driver", "tx_ring_entries", k_tx_ring},
+    [K_DRV_DPC_BUDGET] = {"driver", "dpc_budget", k_dpc_budget},
     [K_TCPIP_RSS] = {"tcpip", "EnableRSS", k_enable_rss},
     [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", k_chimney},
     [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", k_tcpa},
@@ -614,8 +820,8 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
     char where[512];
     sc_where(sc, at, where, sizeof where);
     if (at.kind == ORIGIN_FILE && !*section) {
-        cli_msg(err, errlen, "%s: key '%s' is outside any section ([scenario], [nic], "
-                "[tcpip] or [replay])", where, name);
+        cli_msg(err, errlen, "%s: key '%s' is outside any section (" SC_SECTION_LIST ")", where,
+                name);
         return CLI_EUSAGE;
     }
     int k;
@@ -759,8 +965,8 @@ static char *sc_reader(char *str, int num, void *stream)
         if (!sc_section_known(sec)) {
             char q[64];
             sc_quote(sec, q, sizeof q);
-            sc_parse_fail(pp, CLI_EUSAGE, "unknown section '[%s]' (expected [scenario], [nic], "
-                          "[tcpip] or [replay])", q);
+            sc_parse_fail(pp, CLI_EUSAGE, "unknown section '[%s]' (expected " SC_SECTION_LIST ")",
+                          q);
             return NULL;
         }
         snprintf(str, (size_t)num, "[%s]\n", sec);
@@ -954,6 +1160,76 @@ int cli_scenario_set(cli_scenario *sc, const char *assignment, char *err, size_t
     return rc;
 }
 
+/* Where the latest of the given keys was set; "--set" or the file if none was given. */
+static void sc_where_latest(const cli_scenario *sc, const int *keys, size_t n, char *buf,
+                            size_t len)
+{
+    sc_origin o = {ORIGIN_NONE, 0};
+    for (size_t i = 0; i < n; i++)
+        if (sc->given[keys[i]].kind && (o.kind == ORIGIN_NONE || sc_later(sc->given[keys[i]], o)))
+            o = sc->given[keys[i]];
+    if (o.kind == ORIGIN_NONE && sc->file)
+        snprintf(buf, len, "%s", sc->file);
+    else
+        sc_where(sc, o, buf, len);
+}
+
+/* The bus settings as a whole (pcie_config_check); its messages start with the key. */
+static int sc_check_pcie(const cli_scenario *sc, char *err, size_t errlen)
+{
+    char why[256] = "", where[512];
+    if (pcie_config_check(&sc->cfg.pcie, why, sizeof why) == 0)
+        return CLI_OK;
+    int k = -1;
+    for (int i = K_PCIE_LINK; i <= K_PCIE_POSTED_BUFFER; i++) {
+        size_t n = strlen(sc_keys[i].name);
+        if (strncmp(why, "pcie.", 5) == 0 && strncmp(why + 5, sc_keys[i].name, n) == 0 &&
+            why[5 + n] == ':')
+            k = i;
+    }
+    if (k >= 0 && sc->given[k].kind) {
+        sc_where(sc, sc->given[k], where, sizeof where);
+    } else {
+        const int all[] = {K_PCIE_LINK, K_PCIE_LANES, K_PCIE_MAX_PAYLOAD, K_PCIE_MAX_READ_REQUEST,
+                           K_PCIE_READ_LATENCY, K_PCIE_READ_TAGS, K_PCIE_POSTED_BUFFER};
+        sc_where_latest(sc, all, sizeof all / sizeof all[0], where, sizeof where);
+    }
+    cli_msg(err, errlen, "%s: %s", where, why);
+    return CLI_EUSAGE;
+}
+
+/* Host memory must hold what the driver allocates: per RX queue in use, rx_ring_entries
+ * buffers of rx_buf_bytes; the TX bounce buffers; 32 bytes of descriptor and completion per
+ * ring slot; and 1 MiB of slack. */
+static int sc_check_memory(const cli_scenario *sc, char *err, size_t errlen)
+{
+    const ns_config *c = &sc->cfg;
+    uint64_t rxq = c->rss_enable ? (uint64_t)c->rss_queues : 1;
+    uint64_t need = rxq * c->rx_ring_entries * ((uint64_t)c->rx_buf_bytes + SC_RING_ENTRY_BYTES) +
+                    (uint64_t)c->tx_ring_entries * (SC_TX_BUF_BYTES + SC_RING_ENTRY_BYTES) +
+                    SC_MEM_SLACK_BYTES;
+    uint64_t have = (uint64_t)c->memory_mb << 20;
+    if (need <= have)
+        return CLI_OK;
+    char where[512];
+    if (sc->given[K_HOST_MEMORY_MB].kind) {
+        sc_where(sc, sc->given[K_HOST_MEMORY_MB], where, sizeof where);
+    } else {
+        const int ks[] = {K_NIC_RSS_QUEUES, K_TCPIP_RSS, K_DRV_RX_RING, K_DRV_RX_BUF,
+                          K_DRV_TX_RING};
+        sc_where_latest(sc, ks, sizeof ks / sizeof ks[0], where, sizeof where);
+    }
+    uint64_t need_mb = (need + (1u << 20) - 1) >> 20;
+    cli_msg(err, errlen, "%s: host.memory_mb: %u MiB%s cannot hold the driver's rings: they need "
+            "%.1f MiB (%llu RX queue%s x %u x %u-byte buffers, %u x %u-byte TX buffers, "
+            "descriptors and completions, 1 MiB slack); set host.memory_mb to %llu or more",
+            where, (unsigned)c->memory_mb, sc->given[K_HOST_MEMORY_MB].kind ? "" : " (default)",
+            (double)need / (1 << 20), (unsigned long long)rxq, rxq == 1 ? "" : "s",
+            (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
+            (unsigned)c->tx_ring_entries, SC_TX_BUF_BYTES, (unsigned long long)need_mb);
+    return CLI_EUSAGE;
+}
+
 int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err, size_t errlen)
 {
     char where[512], where2[512];
@@ -963,6 +1239,14 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
         return CLI_EUSAGE;
     }
     ns_config *c = &sc->cfg;
+
+    if (c->rss_queues > SC_NIC_RX_QUEUES) {
+        sc_where(sc, sc->given[K_NIC_RSS_QUEUES], where, sizeof where);
+        cli_msg(err, errlen, "%s: nic.rss_queues: %d exceeds the %d RX queues the NIC is built "
+                "with (expected 1..%d)", where, c->rss_queues, SC_NIC_RX_QUEUES,
+                SC_NIC_RX_QUEUES);
+        return CLI_EUSAGE;
+    }
 
     if (c->table_given) {
         for (int i = 0; i < c->table_size; i++) {
@@ -989,6 +1273,13 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
                 pps_later ? "mbps" : "pps", where2);
         return CLI_EUSAGE;
     }
+
+    rc = sc_check_pcie(sc, err, errlen);
+    if (rc != CLI_OK)
+        return rc;
+    rc = sc_check_memory(sc, err, errlen);
+    if (rc != CLI_OK)
+        return rc;
 
     const char *trace = trace_override && *trace_override ? trace_override : sc->trace;
     if (!trace) {
@@ -1019,6 +1310,14 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
         sc_where(sc, sc->given[K_REPLAY_MULTIPLIER], where, sizeof where);
         rc = sc_warn(sc, "%s: replay.multiplier has no effect with replay.timing = topspeed",
                      where);
+        if (rc != CLI_OK)
+            goto nomem;
+    }
+
+    if (sc->given[K_PCIE_LANES].kind && (c->pcie.link == PCIE_PCI || c->pcie.link == PCIE_PCIX)) {
+        sc_where(sc, sc->given[K_PCIE_LANES], where, sizeof where);
+        rc = sc_warn(sc, "%s: pcie.lanes has no effect with pcie.link = %s (a parallel bus, "
+                     "not PCIe lanes)", where, pcie_link_name(c->pcie.link));
         if (rc != CLI_OK)
             goto nomem;
     }

@@ -38,14 +38,47 @@ int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
         res->queue_frames[cfg->table[i % cfg->table_size] % cfg->rss_queues]++;
     res->hash_type_frames[2] = 8;
     res->csum_frames[1] = 8;
-    res->ndrops = 1;
-    res->drops[0] = (ns_counter){"fifo_overflow", 0};
+    /* frames.rx == delivered + pending + dropped: 8 = 6 + 1 + 1 */
+    res->ndrops = 3;
+    res->drops[0] = (ns_counter){"rx_fifo_overflow", 0};
+    res->drops[1] = (ns_counter){"no_descriptor", 1};
+    res->drops[2] = (ns_counter){"completion_ring_full", 0};
+    res->frames_delivered = 6;
+    res->frames_pending = 1;
     res->ntrace = 1;
     res->trace[0] = (ns_counter){"truncated", 0};
+    res->dma_write_bytes = 7000;
+    res->dma_read_bytes = 1024;
+    res->pcie_write_busy_pct = 12.5;
+    res->pcie_read_busy_pct = 0.5;
+    res->nvectors = 17;
+    res->irq_per_vector[0] = 2;
+    res->irq_count = 2;
+    res->cpus = cfg->cpus;
+    res->cpu_mhz = cfg->cpu_mhz;
+    for (int i = 0; i < cfg->cpus && i < NS_MAX_CPUS; i++)
+        res->cpu_busy_cycles[i] = 1000u * (unsigned)(i + 1);
+    res->cpu_frames[0] = 6;
     if (cfg->packet_log) {
-        fprintf(cfg->packet_log, "frame,len\n");
+        fprintf(cfg->packet_log, "frame,len,cpu,path\n");
         for (int i = 1; i <= 8; i++)
-            fprintf(cfg->packet_log, "%d,1000\n", i);
+            fprintf(cfg->packet_log, "%d,1000,%s\n", i,
+                    i <= 6 ? "0,host" : i == 7 ? ",pending" : ",drop:no_descriptor");
+    }
+    if (cfg->host_pcap) {
+        /* a pcap file header (little-endian, microseconds, Ethernet) and no records */
+        static const unsigned char hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                                              0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
+        FILE *hp = fopen(cfg->host_pcap, "wb");
+        int bad = !hp;
+        if (hp) {
+            bad = fwrite(hdr, 1, sizeof hdr, hp) != sizeof hdr;
+            bad |= fclose(hp) != 0;
+        }
+        if (bad) {
+            snprintf(err, errlen, "--host-pcap: cannot write '%s'", cfg->host_pcap);
+            return -1;
+        }
     }
     return 0;
 }

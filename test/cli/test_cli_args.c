@@ -69,6 +69,7 @@ START_TEST(run_minimal)
     ck_assert_ptr_null(a.trace);
     ck_assert_ptr_null(a.report);
     ck_assert_ptr_null(a.packet_log);
+    ck_assert_ptr_null(a.host_pcap);
     ck_assert_ptr_null(a.wave);
     ck_assert_int_eq(a.wave_from_given, 0);
     ck_assert_int_eq(a.wave_to_given, 0);
@@ -183,6 +184,41 @@ START_TEST(wave_options)
 }
 END_TEST
 
+START_TEST(host_pcap_option)
+{
+    cli_args a;
+    const char *v[] = {"nicsim", "run", "S.ini", "--host-pcap", "h.pcap", "-o", "r.json"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_str_eq(a.host_pcap, "h.pcap");
+    ck_assert_str_eq(a.report, "r.json");
+    ck_assert_str_eq(a.scenario, "S.ini");
+    cli_args_free(&a);
+    const char *eq[] = {"nicsim", "run", "--host-pcap=dir/h.pcap", "S.ini"};
+    ck_assert_int_eq(parse(&a, ARGC(eq), eq), CLI_OK);
+    ck_assert_str_eq(a.host_pcap, "dir/h.pcap");
+    ck_assert_str_eq(a.scenario, "S.ini");
+    cli_args_free(&a);
+    /* the value may look like anything but an option */
+    const char *odd[] = {"nicsim", "run", "S.ini", "--host-pcap", "-"};
+    ck_assert_int_eq(parse(&a, ARGC(odd), odd), CLI_OK);
+    ck_assert_str_eq(a.host_pcap, "-");
+    cli_args_free(&a);
+
+    const char *miss[] = {"nicsim", "run", "S.ini", "--host-pcap"};
+    expect_error(ARGC(miss), miss, "--host-pcap: missing argument");
+    const char *miss2[] = {"nicsim", "run", "S.ini", "--host-pcap", "--quiet"};
+    expect_error(ARGC(miss2), miss2, "--host-pcap: missing argument (got option '--quiet'");
+    const char *empty[] = {"nicsim", "run", "S.ini", "--host-pcap="};
+    expect_error(ARGC(empty), empty, "--host-pcap: empty value");
+    const char *twice[] = {"nicsim", "run", "S.ini", "--host-pcap", "a", "--host-pcap=b"};
+    expect_error(ARGC(twice), twice, "--host-pcap given more than once");
+    const char *prefix[] = {"nicsim", "run", "S.ini", "--host-pcapx", "a"};
+    expect_error(ARGC(prefix), prefix, "unknown option '--host-pcapx'");
+    const char *flag[] = {"nicsim", "run", "S.ini", "--host"};
+    expect_error(ARGC(flag), flag, "unknown option '--host'");
+}
+END_TEST
+
 START_TEST(usage_texts)
 {
     char *buf = NULL;
@@ -194,6 +230,7 @@ START_TEST(usage_texts)
     ck_assert_ptr_nonnull(strstr(buf, "usage: nicsim COMMAND"));
     ck_assert_ptr_nonnull(strstr(buf, "--wave-from TIME"));
     ck_assert_ptr_nonnull(strstr(buf, "--set SECTION.KEY=VALUE"));
+    ck_assert_ptr_nonnull(strstr(buf, "--host-pcap FILE"));
     free(buf);
     ck_assert_str_eq(cli_version(), NICSIM_TEST_VERSION);
 }
@@ -208,6 +245,7 @@ int main(void)
     tcase_add_test(tc, run_all_options);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, wave_options);
+    tcase_add_test(tc, host_pcap_option);
     tcase_add_test(tc, usage_texts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

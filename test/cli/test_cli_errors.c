@@ -23,7 +23,8 @@ extern char **environ;
 static const char *nicsim;
 static int stub_mode;
 static char tmpdir[512];
-static char good[1100], notrace[1100], badkey[1100], badval[1100], chimney[1100], fail[1100];
+static char good[1100], notrace[1100], badkey[1100], badval[1100], chimney[1100], fail[1100],
+    bigrings[1100];
 
 /* Output of one run. */
 typedef struct run_out {
@@ -123,6 +124,8 @@ static void setup(void)
     tu_write(tmpdir, "chimney.ini", "[tcpip]\nEnableTCPChimney = 1\n[nic]\nmtu = big\n", chimney,
              sizeof chimney);
     tu_write(tmpdir, "fail.ini", "[scenario]\ntrace = fail.pcap\n", fail, sizeof fail);
+    tu_write(tmpdir, "bigrings.ini", "[scenario]\ntrace = t.pcap\n[driver]\nrx_ring_entries = 8192\n"
+             "[host]\nmemory_mb = 16\n", bigrings, sizeof bigrings);
 }
 
 static void teardown(void)
@@ -227,6 +230,88 @@ START_TEST(bad_options)
 }
 END_TEST
 
+START_TEST(host_interface_keys)
+{
+    run_out r;
+    char want[1200];
+    run(&r, "run", good, "--set", "pcie.link=gen4", NULL);
+    expect_error(&r, 2, "--set: pcie.link: expected gen1, gen2, gen3, pci-x or pci ('gen4')");
+    run(&r, "run", good, "--set", "driver.rx_buf_bytes=1500", NULL);
+    expect_error(&r, 2, "--set: driver.rx_buf_bytes: not a multiple of 64 (buffers are "
+                        "cache-line sized) ('1500')");
+    run(&r, "run", good, "--set", "host.cpus=0", NULL);
+    expect_error(&r, 2, "--set: host.cpus: out of range (expected 1..64) ('0')");
+    run(&r, "run", good, "--set", "nic.irq_moderation_us=-1", NULL);
+    expect_error(&r, 2, "--set: nic.irq_moderation_us:");
+    /* cross-checks at the end */
+    run(&r, "run", good, "--set", "nic.rss_queues=17", NULL);
+    expect_error(&r, 2, "--set: nic.rss_queues: 17 exceeds the 16 RX queues");
+    run(&r, "run", good, "--set", "driver.rx_ring_entries=32768", NULL);
+    expect_error(&r, 2, "--set: host.memory_mb: 64 MiB (default) cannot hold the driver's rings");
+    run(&r, "run", bigrings, NULL);
+    snprintf(want, sizeof want, "%s:6: host.memory_mb: 16 MiB cannot hold", bigrings);
+    expect_error(&r, 2, want);
+    /* a warning does not stop the run */
+    if (stub_mode) {
+        run(&r, "run", good, "--set", "pcie.link=pci", "--set", "pcie.lanes=4", "--quiet", NULL);
+        ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+        ck_assert_str_eq(r.err, "nicsim: warning: --set: pcie.lanes has no effect with pcie.link "
+                                "= pci (a parallel bus, not PCIe lanes)\n");
+    }
+}
+END_TEST
+
+START_TEST(host_pcap_errors)
+{
+    run_out r;
+    char p[1200], t[1200];
+    snprintf(p, sizeof p, "%s/no/such/dir/h.pcap", tmpdir);
+    run(&r, "run", good, "--host-pcap", p, NULL);
+    expect_error(&r, 2, "--host-pcap: cannot write");
+    ck_assert_ptr_nonnull(strstr(r.err, "no/such/dir/h.pcap"));
+    run(&r, "run", good, "--host-pcap", tmpdir, NULL);  /* a directory */
+    expect_error(&r, 2, "--host-pcap: cannot write");
+    run(&r, "run", good, "--host-pcap", "", NULL);
+    expect_error(&r, 2, "--host-pcap: empty value");
+    run(&r, "run", good, "--host-pcap", NULL);
+    expect_error(&r, 2, "--host-pcap: missing argument");
+
+    /* never over an input or another output */
+    snprintf(t, sizeof t, "%s/t.pcap", tmpdir);
+    run(&r, "run", good, "--host-pcap", t, NULL);
+    expect_error(&r, 2, "--host-pcap: '");
+    ck_assert_ptr_nonnull(strstr(r.err, "' is the trace being replayed"));
+    char data[64];
+    slurp(t, data, sizeof data);
+    ck_assert_str_eq(data, "not really a capture\n");  /* untouched */
+    /* the same file by another name */
+    char t2[1200];
+    snprintf(t2, sizeof t2, "%s/./t.pcap", tmpdir);
+    run(&r, "run", good, "--host-pcap", t2, NULL);
+    expect_error(&r, 2, "is the trace being replayed");
+    run(&r, "run", good, "-o", t, NULL);
+    expect_error(&r, 2, "-o: '");
+    slurp(t, data, sizeof data);
+    ck_assert_str_eq(data, "not really a capture\n");
+    run(&r, "run", good, "--host-pcap", good, NULL);
+    expect_error(&r, 2, "--host-pcap: '");
+    ck_assert_ptr_nonnull(strstr(r.err, "' is the scenario file"));
+    snprintf(p, sizeof p, "%s/out.x", tmpdir);
+    run(&r, "run", good, "-o", p, "--host-pcap", p, NULL);
+    expect_error(&r, 2, "-o and --host-pcap name the same file");
+    run(&r, "run", good, "--packet-log", p, "--host-pcap", p, NULL);
+    expect_error(&r, 2, "--packet-log and --host-pcap name the same file");
+    run(&r, "run", good, "-o", p, "--packet-log", p, NULL);
+    expect_error(&r, 2, "-o and --packet-log name the same file");
+    if (stub_mode) {
+        /* a device may take several outputs */
+        run(&r, "run", good, "-o", "/dev/null", "--packet-log", "/dev/null", "--host-pcap",
+            "/dev/null", "--quiet", NULL);
+        ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    }
+}
+END_TEST
+
 START_TEST(help_and_version)
 {
     run_out r;
@@ -239,6 +324,7 @@ START_TEST(help_and_version)
     run(&r, "run", "--help", NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "--wave-from TIME"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--host-pcap FILE"));
     run(&r, "--version", NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "nicsim "));
@@ -261,13 +347,45 @@ START_TEST(run_ok)
     json_error_t je;
     json_t *j = json_load_file(rep, 0, &je);
     ck_assert_msg(j != NULL, "report does not parse: %s", je.text);
-    ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "nicsim-report/1");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "nicsim-report/2");
     json_t *qf = json_object_get(json_object_get(j, "rss"), "queue_frames");
     ck_assert_uint_eq(json_array_size(qf), 2);
+    json_t *fr = json_object_get(j, "frames");
+    ck_assert_int_eq(json_integer_value(json_object_get(fr, "delivered")), 6);
+    ck_assert_int_eq(json_integer_value(json_object_get(fr, "pending")), 1);
+    json_t *dr = json_object_get(fr, "dropped");
+    ck_assert_int_eq(json_integer_value(json_object_get(dr, "no_descriptor")), 1);
+    json_int_t drops = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(dr, k, v)
+        drops += json_integer_value(v);
+    ck_assert_int_eq(json_integer_value(json_object_get(fr, "rx")),
+                     json_integer_value(json_object_get(fr, "delivered")) +
+                         json_integer_value(json_object_get(fr, "pending")) + drops);
+    json_t *cpu = json_object_get(j, "cpu");
+    ck_assert_int_eq(json_integer_value(json_object_get(cpu, "count")), 2);
+    ck_assert_uint_eq(json_array_size(json_object_get(cpu, "per_cpu")), 2);
+    ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(j, "irq"), "per_vector")),
+                      17);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(j, "config"), "pcie"), "link")),
+                     "gen1");
     json_decref(j);
     char csv[256];
     slurp(log, csv, sizeof csv);
-    ck_assert_ptr_nonnull(strstr(csv, "frame,len\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "frame,len,cpu,path\n"));
+
+    /* --host-pcap reaches the model, which writes the file */
+    char hp[1200];
+    snprintf(hp, sizeof hp, "%s/h.pcap", tmpdir);
+    tu_write(tmpdir, "h.pcap", "old contents that are much longer than a pcap header\n", hp,
+             sizeof hp);
+    run(&r, "run", good, "--host-pcap", hp, "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    struct stat st;
+    ck_assert_int_eq(stat(hp, &st), 0);
+    ck_assert_int_eq(st.st_size, 24);
 
     /* text summary on stdout, with --set and --trace */
     char t[1200];
@@ -276,6 +394,18 @@ START_TEST(run_ok)
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "throughput"));
     ck_assert_ptr_nonnull(strstr(r.out, "queue 3"));
+    ck_assert_ptr_nonnull(strstr(r.out, "  delivered      6 frames\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "  cpu 1 "));
+
+    /* the shipped scenarios run (over the stand-in model) without errors or warnings */
+    static const char *const shipped[] = {"quickstart.ini", "slow-bus.ini", "rss-off.ini"};
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        char sp[1200];
+        snprintf(sp, sizeof sp, "%s/scenarios/%s", NICSIM_SOURCE_DIR, shipped[i]);
+        run(&r, "run", sp, "--quiet", NULL);
+        ck_assert_msg(r.status == 0 && r.err[0] == '\0', "%s: exit %d: %s", shipped[i], r.status,
+                      r.err);
+    }
 }
 END_TEST
 
@@ -310,6 +440,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, bad_scenario_key);
     tcase_add_test(tc, warning_then_error);
     tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, host_interface_keys);
+    tcase_add_test(tc, host_pcap_errors);
     tcase_add_test(tc, help_and_version);
     if (stub_mode) {
         tcase_add_test(tc, run_ok);

@@ -51,10 +51,33 @@ static void fill_results(ns_results *r)
     r->hash_type_frames[2] = 790;
     r->csum_frames[1] = 795;
     r->csum_frames[3] = 5;
-    r->ndrops = 3;
-    r->drops[0] = (ns_counter){"fifo_overflow", 7};
-    r->drops[1] = (ns_counter){"oversize", 0};
-    r->drops[2] = (ns_counter){"ring.full", 2};
+    r->ndrops = 4;
+    r->drops[0] = (ns_counter){"rx_fifo_overflow", 7};
+    r->drops[1] = (ns_counter){"no_descriptor", 0};
+    r->drops[2] = (ns_counter){"completion_ring_full", 3};
+    r->drops[3] = (ns_counter){"ring.full", 2};
+    /* frames.rx == delivered + pending + dropped: 800 = 780 + 8 + 12 */
+    r->frames_delivered = 780;
+    r->frames_pending = 8;
+    r->dma_read_bytes = 65536;
+    r->dma_write_bytes = 1012800;
+    r->pcie_read_busy_pct = 0.75;
+    r->pcie_write_busy_pct = 42.5;
+    r->irq_count = 100;
+    r->nvectors = 17;
+    r->irq_per_vector[0] = 40;
+    r->irq_per_vector[3] = 59;
+    r->irq_per_vector[16] = 1;
+    r->tx_frames = 3;
+    r->tx_bytes = 192;
+    /* 1 ms at 2000 MHz: 2 000 000 cycles available per CPU */
+    r->cpus = 3;
+    r->cpu_mhz = 2000.0;
+    r->cpu_busy_cycles[0] = 500000;
+    r->cpu_busy_cycles[1] = 1999999;
+    r->cpu_busy_cycles[2] = 0;
+    r->cpu_frames[0] = 380;
+    r->cpu_frames[1] = 400;
     r->ntrace = 2;
     r->trace[0] = (ns_counter){"truncated", 3};
     r->trace[1] = (ns_counter){"resegmented", 1};
@@ -105,7 +128,7 @@ START_TEST(schema_and_values)
     json_t *j = cli_report_build(sc, &r);
     ck_assert_ptr_nonnull(j);
 
-    ck_assert_str_eq(gets_(j, "schema"), "nicsim-report/1");
+    ck_assert_str_eq(gets_(j, "schema"), "nicsim-report/2");
     ck_assert_str_eq(gets_(j, "nicsim_version"), cli_version());
     ck_assert_str_eq(gets_(j, "scenario.name"), "quick");
     ck_assert_str_eq(gets_(j, "scenario.description"), "test run");
@@ -130,7 +153,9 @@ START_TEST(schema_and_values)
     ck_assert_str_eq(json_string_value(json_array_get(ht, 0)), "ipv4");
     ck_assert_str_eq(json_string_value(json_array_get(ht, 3)), "tcp_ipv6");
     ck_assert_int_eq(geti(j, "config.nic.rx_fifo_bytes"), 65536);
-    ck_assert_int_eq(geti(j, "config.nic.quantum_cycles"), 4096);
+    ck_assert_int_eq(geti(j, "config.nic.quantum_cycles"), 1024);
+    ck_assert_int_eq(geti(j, "config.nic.irq_moderation_frames"), 8);
+    ck_assert(getr(j, "config.nic.irq_moderation_us") == 50.0);
     ck_assert_int_eq(geti(j, "config.tcpip.EnableRSS"), 1);
     ck_assert_int_eq(geti(j, "config.tcpip.EnableChecksumOffload"), 1);
     ck_assert_str_eq(gets_(j, "config.replay.timing"), "recorded");
@@ -138,7 +163,33 @@ START_TEST(schema_and_values)
     ck_assert(getr(j, "config.replay.mbps") == 0.0);
     ck_assert(getr(j, "config.replay.pps") == 0.0);
     ck_assert_int_eq(geti(j, "config.replay.loop"), 1);
-    ck_assert_str_eq(gets_(j, "config.host"), "auto");
+    ck_assert_str_eq(gets_(j, "config.scenario.host"), "auto");
+    ck_assert_str_eq(gets_(j, "config.pcie.link"), "gen1");
+    ck_assert_int_eq(geti(j, "config.pcie.lanes"), 8);
+    ck_assert_int_eq(geti(j, "config.pcie.max_payload"), 128);
+    ck_assert_int_eq(geti(j, "config.pcie.max_read_request"), 512);
+    ck_assert_int_eq(geti(j, "config.pcie.read_latency_ns"), 560);
+    ck_assert_int_eq(geti(j, "config.pcie.read_tags"), 32);
+    ck_assert_int_eq(geti(j, "config.pcie.posted_buffer"), 4096);
+    ck_assert_int_eq(geti(j, "config.host.cpus"), 2);
+    ck_assert(getr(j, "config.host.cpu_mhz") == 2660.0);
+    ck_assert_int_eq(geti(j, "config.host.memory_mb"), 64);
+    ck_assert_int_eq(geti(j, "config.driver.rx_ring_entries"), 512);
+    ck_assert_int_eq(geti(j, "config.driver.rx_buf_bytes"), 2048);
+    ck_assert_int_eq(geti(j, "config.driver.tx_ring_entries"), 256);
+    ck_assert_int_eq(geti(j, "config.driver.dpc_budget"), 64);
+    /* config sections in their documented order */
+    static const char *const corder[] = {"nic", "tcpip", "replay", "scenario", "pcie", "host",
+                                         "driver"};
+    size_t ci = 0;
+    const char *ckey;
+    json_t *cv;
+    json_object_foreach(get(j, "config"), ckey, cv) {
+        ck_assert_msg(ci < 7, "extra key config.%s", ckey);
+        ck_assert_str_eq(ckey, corder[ci]);
+        ci++;
+    }
+    ck_assert_uint_eq(ci, 7);
 
     ck_assert_int_eq(geti(j, "sim.nic_cycles"), 156250);
     ck_assert_int_eq(geti(j, "sim.sim_time_ps"), 1000000000);
@@ -151,9 +202,52 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(j, "frames.rx_bytes"), 1000000);
     ck_assert_int_eq(geti(j, "frames.from_host"), 150);
     ck_assert_int_eq(geti(j, "frames.not_for_host"), 50);
-    ck_assert_int_eq(geti(j, "frames.dropped.fifo_overflow"), 7);
-    ck_assert_int_eq(geti(j, "frames.dropped.oversize"), 0);
+    ck_assert_int_eq(geti(j, "frames.delivered"), 780);
+    ck_assert_int_eq(geti(j, "frames.pending"), 8);
+    ck_assert_int_eq(geti(j, "frames.dropped.rx_fifo_overflow"), 7);
+    ck_assert_int_eq(geti(j, "frames.dropped.no_descriptor"), 0);
+    ck_assert_int_eq(geti(j, "frames.dropped.completion_ring_full"), 3);
     ck_assert_int_eq(geti(j, "frames.dropped.ring.full"), 2);  /* dotted names nest */
+    /* the accounting identity holds for what the model gave */
+    ck_assert_int_eq(geti(j, "frames.rx"), geti(j, "frames.delivered") + geti(j, "frames.pending") +
+                                               7 + 0 + 3 + 2);
+    static const char *const forder[] = {"records", "rx", "rx_bytes", "from_host", "not_for_host",
+                                         "delivered", "pending", "dropped"};
+    size_t fi = 0;
+    json_object_foreach(get(j, "frames"), ckey, cv) {
+        ck_assert_msg(fi < 8, "extra key frames.%s", ckey);
+        ck_assert_str_eq(ckey, forder[fi]);
+        fi++;
+    }
+    ck_assert_uint_eq(fi, 8);
+
+    ck_assert_int_eq(geti(j, "dma.read_bytes"), 65536);
+    ck_assert_int_eq(geti(j, "dma.write_bytes"), 1012800);
+    ck_assert(getr(j, "pcie.read_busy_pct") == 0.75);
+    ck_assert(getr(j, "pcie.write_busy_pct") == 42.5);
+    ck_assert_int_eq(geti(j, "irq.count"), 100);
+    json_t *pv = get(j, "irq.per_vector");
+    ck_assert_uint_eq(json_array_size(pv), 17);
+    ck_assert_int_eq(json_integer_value(json_array_get(pv, 0)), 40);
+    ck_assert_int_eq(json_integer_value(json_array_get(pv, 1)), 0);
+    ck_assert_int_eq(json_integer_value(json_array_get(pv, 3)), 59);
+    ck_assert_int_eq(json_integer_value(json_array_get(pv, 16)), 1);
+    ck_assert_int_eq(geti(j, "tx.frames"), 3);
+    ck_assert_int_eq(geti(j, "tx.bytes"), 192);
+    ck_assert_int_eq(geti(j, "cpu.count"), 3);
+    ck_assert(getr(j, "cpu.mhz") == 2000.0);
+    json_t *pc = get(j, "cpu.per_cpu");
+    ck_assert_uint_eq(json_array_size(pc), 3);
+    ck_assert_int_eq(geti(json_array_get(pc, 0), "busy_cycles"), 500000);
+    ck_assert(getr(json_array_get(pc, 0), "utilization") == 0.25);
+    ck_assert_int_eq(geti(json_array_get(pc, 0), "frames"), 380);
+    ck_assert(fabs(getr(json_array_get(pc, 1), "utilization") - 0.9999995) < 1e-12);
+    ck_assert_int_eq(geti(json_array_get(pc, 1), "frames"), 400);
+    ck_assert(json_is_real(get(json_array_get(pc, 2), "utilization")));
+    ck_assert(getr(json_array_get(pc, 2), "utilization") == 0.0);
+    ck_assert_int_eq(geti(json_array_get(pc, 2), "busy_cycles"), 0);
+    ck_assert_uint_eq(json_object_size(json_array_get(pc, 2)), 3);
+    ck_assert_int_eq(geti(j, "cpu.total_cycles"), 2499999);
 
     json_t *qf = get(j, "rss.queue_frames");
     ck_assert_uint_eq(json_array_size(qf), 4);
@@ -173,16 +267,18 @@ START_TEST(schema_and_values)
 
     /* top-level keys in their documented order */
     static const char *const order[] = {"schema", "nicsim_version", "scenario", "config", "sim",
-                                        "frames", "rss", "csum", "trace", "throughput_gbps"};
+                                        "frames", "rss", "csum", "dma", "pcie", "irq", "tx",
+                                        "cpu", "trace", "throughput_gbps"};
+    const size_t norder = sizeof order / sizeof order[0];
     size_t i = 0;
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v) {
-        ck_assert_msg(i < 10, "extra key %s", key);
+        ck_assert_msg(i < norder, "extra key %s", key);
         ck_assert_str_eq(key, order[i]);
         i++;
     }
-    ck_assert_uint_eq(i, 10);
+    ck_assert_uint_eq(i, norder);
     json_decref(j);
     cli_scenario_free(sc);
 }
@@ -228,7 +324,7 @@ START_TEST(deterministic)
     db = dump(b);
     ck_assert_str_eq(da, db);
     /* indented, newline-terminated */
-    ck_assert_ptr_nonnull(strstr(da, "{\n  \"schema\": \"nicsim-report/1\",\n"));
+    ck_assert_ptr_nonnull(strstr(da, "{\n  \"schema\": \"nicsim-report/2\",\n"));
     ck_assert_int_eq(da[strlen(da) - 1], '\n');
     ck_assert(json_equal(a, b));
     free(da);
@@ -251,7 +347,7 @@ START_TEST(config_variants)
     ck_assert_str_eq(gets_(j, "scenario.name"), "quick");  /* file stem */
     ck_assert_str_eq(gets_(j, "scenario.trace"), "/abs/t.pcap");
     ck_assert_str_eq(gets_(j, "scenario.host"), "10.0.0.1,2001:db8::1");  /* from the config */
-    ck_assert_str_eq(gets_(j, "config.host"), "10.0.0.1,2001:db8::1");
+    ck_assert_str_eq(gets_(j, "config.scenario.host"), "10.0.0.1,2001:db8::1");
     ck_assert_str_eq(gets_(j, "config.nic.oversize"), "drop");
     ck_assert_uint_eq(json_array_size(get(j, "config.nic.indirection_table")), 2);
     ck_assert_uint_eq(json_array_size(get(j, "config.nic.rss_hash_types")), 0);
@@ -260,6 +356,10 @@ START_TEST(config_variants)
     ck_assert(getr(j, "throughput_gbps") == 0.0);  /* no time passed */
     ck_assert(getr(j, "sim.nic_cycles_per_s") == 0.0);
     ck_assert_uint_eq(json_object_size(get(j, "frames.dropped")), 0);
+    /* no CPUs, no vectors reported: empty arrays, no division by zero */
+    ck_assert_uint_eq(json_array_size(get(j, "cpu.per_cpu")), 0);
+    ck_assert_uint_eq(json_array_size(get(j, "irq.per_vector")), 0);
+    ck_assert_int_eq(geti(j, "cpu.total_cycles"), 0);
     json_decref(j);
     cli_scenario_free(sc);
 
@@ -268,9 +368,71 @@ START_TEST(config_variants)
     memset(&r, 0, sizeof r);
     j = cli_report_build(sc, &r);
     ck_assert_str_eq(gets_(j, "scenario.name"), "caf?");
-    ck_assert_str_eq(gets_(j, "config.host"), "any");
+    ck_assert_str_eq(gets_(j, "config.scenario.host"), "any");
     json_decref(j);
     cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(config_host_interface)
+{
+    cli_scenario *sc = make_scenario(
+        "[scenario]\ntrace = t.pcap\n[nic]\nirq_moderation_frames = 1\nirq_moderation_us = 0.5\n"
+        "[pcie]\nlink = pci-x\nmax_payload = 256\nmax_read_request = 1024\n"
+        "read_latency_ns = 900\nread_tags = 8\nposted_buffer = 2048\n"
+        "[host]\ncpus = 8\ncpu_mhz = 3000\nmemory_mb = 256\n"
+        "[driver]\nrx_ring_entries = 1024\nrx_buf_bytes = 4096\ntx_ring_entries = 128\n"
+        "dpc_budget = 32\n");
+    ns_results r;
+    memset(&r, 0, sizeof r);
+    json_t *j = cli_report_build(sc, &r);
+    ck_assert_int_eq(geti(j, "config.nic.irq_moderation_frames"), 1);
+    ck_assert(getr(j, "config.nic.irq_moderation_us") == 0.5);
+    ck_assert_str_eq(gets_(j, "config.pcie.link"), "pci-x");
+    ck_assert_int_eq(geti(j, "config.pcie.max_payload"), 256);
+    ck_assert_int_eq(geti(j, "config.pcie.max_read_request"), 1024);
+    ck_assert_int_eq(geti(j, "config.pcie.read_latency_ns"), 900);
+    ck_assert_int_eq(geti(j, "config.pcie.read_tags"), 8);
+    ck_assert_int_eq(geti(j, "config.pcie.posted_buffer"), 2048);
+    ck_assert_int_eq(geti(j, "config.host.cpus"), 8);
+    ck_assert(getr(j, "config.host.cpu_mhz") == 3000.0);
+    ck_assert_int_eq(geti(j, "config.host.memory_mb"), 256);
+    ck_assert_int_eq(geti(j, "config.driver.rx_ring_entries"), 1024);
+    ck_assert_int_eq(geti(j, "config.driver.rx_buf_bytes"), 4096);
+    ck_assert_int_eq(geti(j, "config.driver.tx_ring_entries"), 128);
+    ck_assert_int_eq(geti(j, "config.driver.dpc_budget"), 32);
+    json_decref(j);
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(cpu_utilization)
+{
+    ns_results r;
+    memset(&r, 0, sizeof r);
+    r.sim_time_ps = 2500000000ULL; /* 2.5 ms */
+    r.cpu_mhz = 2660.0;            /* 6 650 000 cycles available */
+    r.cpus = 2;
+    r.cpu_busy_cycles[0] = 6650000;
+    r.cpu_busy_cycles[1] = 665000;
+    ck_assert(fabs(cli_cpu_utilization(&r, 0) - 1.0) < 1e-12);
+    ck_assert(fabs(cli_cpu_utilization(&r, 1) - 0.1) < 1e-12);
+    ck_assert(cli_cpu_utilization(&r, 2) == 0.0);   /* beyond cpus */
+    ck_assert(cli_cpu_utilization(&r, -1) == 0.0);
+    r.cpu_mhz = 0;
+    ck_assert(cli_cpu_utilization(&r, 0) == 0.0);   /* no clock */
+    r.cpu_mhz = 2660.0;
+    r.sim_time_ps = 0;
+    ck_assert(cli_cpu_utilization(&r, 0) == 0.0);   /* no time */
+    /* counts beyond the arrays are clamped */
+    r.cpus = NS_MAX_CPUS + 5;
+    r.nvectors = NS_MAX_VECTORS + 1;
+    ck_assert_int_eq(cli_ncpus(&r), NS_MAX_CPUS);
+    ck_assert_int_eq(cli_nvectors(&r), NS_MAX_VECTORS);
+    r.cpus = -1;
+    r.nvectors = -3;
+    ck_assert_int_eq(cli_ncpus(&r), 0);
+    ck_assert_int_eq(cli_nvectors(&r), 0);
 }
 END_TEST
 
@@ -289,16 +451,73 @@ START_TEST(text_summary)
     ck_assert_ptr_nonnull(strstr(buf, "  host           192.0.2.1\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  simulated      1 ms, 156250 NIC cycles\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  throughput     8.000 Gb/s\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "  dropped        9\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "fifo_overflow"));
+    ck_assert_ptr_nonnull(strstr(buf, "  dropped        12\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "    rx_fifo_overflow         7\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "    completion_ring_full     3\n"));
+    ck_assert_ptr_null(strstr(buf, "no_descriptor"));  /* zero: not listed */
+    ck_assert_ptr_nonnull(strstr(buf, "  delivered      780 frames\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  pending        8 frames\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  transmitted    3 frames, 192 bytes\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  DMA            1012800 bytes written to the host, "
+                                      "65536 bytes read\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  bus busy       42.5% NIC to host, 0.8% host to NIC\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  interrupts     100\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "    vector 3                 59\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "    vector 16                1\n"));
+    ck_assert_ptr_null(strstr(buf, "vector 1 "));  /* zero: not listed */
+    ck_assert_ptr_nonnull(strstr(buf, "  CPU               busy cycles   util.     frames\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  cpu 0                  500000   25.0%        380\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  cpu 1                 1999999  100.0%        400\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  cpu 2                       0    0.0%          0\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  all CPUs              2499999 cycles at 2000 MHz\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  host bus       PCIe gen1 x8, 16 Gb/s per direction, "
+                                      "max payload 128, read request 512\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  host CPUs      2 at 2660 MHz, 64 MiB memory\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  driver         512 x 2048-byte RX buffers per queue, "
+                                      "256 TX slots, DPC budget 64\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  irq moderation 8 frames or 50 us\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  hash tcp_ipv4         790 frames  98.8%\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  wall clock     0.250 s (625.0 k NIC cycles/s)\n"));
-    ck_assert_ptr_null(strstr(buf, "oversize  "));  /* zero drop counters are not listed */
     ck_assert_ptr_nonnull(strstr(buf, "  queue 3               200 frames  25.0%\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  csum bad_l4             5 frames   0.6%\n"));
     free(buf);
     ck_assert(cli_throughput_gbps(&r) == 8.0);
     cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(text_summary_variants)
+{
+    static const struct {
+        const char *link, *want;
+    } buses[] = {
+        {"pci", "  host bus       PCI 32-bit/33 MHz, 1.07 Gb/s shared by both directions\n"},
+        {"pci-x", "  host bus       PCI-X 64-bit/133 MHz, 8.53 Gb/s shared by both directions\n"},
+        {"gen3", "  host bus       PCIe gen3 x8, 63 Gb/s per direction, max payload 128, read "
+                 "request 512\n"},
+    };
+    for (size_t i = 0; i < sizeof buses / sizeof buses[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "[scenario]\ntrace = t.pcap\n[pcie]\nlink = %s\n"
+                 "[nic]\nirq_moderation_frames = 1\nirq_moderation_us = 0\n", buses[i].link);
+        cli_scenario *sc = make_scenario(text);
+        ns_results r;
+        memset(&r, 0, sizeof r);
+        r.frames_delivered = 1;
+        r.frames_pending = 1;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        cli_report_print_text(f, sc, &r);
+        fclose(f);
+        ck_assert_msg(strstr(buf, buses[i].want) != NULL, "no '%s' in:\n%s", buses[i].want, buf);
+        ck_assert_ptr_nonnull(strstr(buf, "  irq moderation 1 frame\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "  delivered      1 frame\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "  pending        1 frame\n"));
+        ck_assert_ptr_null(strstr(buf, "busy cycles"));  /* no CPUs reported: no table */
+        free(buf);
+        cli_scenario_free(sc);
+    }
 }
 END_TEST
 
@@ -328,7 +547,10 @@ int main(void)
     tcase_add_test(tc, schema_and_values);
     tcase_add_test(tc, deterministic);
     tcase_add_test(tc, config_variants);
+    tcase_add_test(tc, config_host_interface);
+    tcase_add_test(tc, cpu_utilization);
     tcase_add_test(tc, text_summary);
+    tcase_add_test(tc, text_summary_variants);
     tcase_add_test(tc, write_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

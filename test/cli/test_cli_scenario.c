@@ -108,7 +108,24 @@ START_TEST(defaults)
         ck_assert_int_eq(c->table[i], 0);
     ck_assert_int_eq(c->csum_offload, 1);
     ck_assert_uint_eq(c->rx_fifo_bytes, 65536);
-    ck_assert_uint_eq(c->quantum_cycles, 4096);
+    ck_assert_uint_eq(c->quantum_cycles, 1024);
+    ck_assert_uint_eq(c->irq_moderation_frames, 8);
+    ck_assert(c->irq_moderation_us == 50.0);
+    ck_assert_int_eq(c->pcie.link, PCIE_GEN1);
+    ck_assert_int_eq(c->pcie.lanes, 8);
+    ck_assert_uint_eq(c->pcie.max_payload, 128);
+    ck_assert_uint_eq(c->pcie.max_read_request, 512);
+    ck_assert_uint_eq(c->pcie.read_latency_ns, 560);
+    ck_assert_uint_eq(c->pcie.read_tags, 32);
+    ck_assert_uint_eq(c->pcie.posted_buffer, 4096);
+    ck_assert_int_eq(c->cpus, 2);
+    ck_assert(c->cpu_mhz == 2660.0);
+    ck_assert_uint_eq(c->memory_mb, 64);
+    ck_assert_uint_eq(c->rx_ring_entries, 512);
+    ck_assert_uint_eq(c->rx_buf_bytes, 2048);
+    ck_assert_uint_eq(c->tx_ring_entries, 256);
+    ck_assert_uint_eq(c->dpc_budget, 64);
+    ck_assert_ptr_null(c->host_pcap);
     ck_assert_int_eq(c->timing, NS_TIMING_RECORDED);
     ck_assert(c->multiplier == 1.0);
     ck_assert(c->mbps == 0.0);
@@ -194,6 +211,148 @@ START_TEST(every_key_good)
     ck_assert_int_eq(c->rss_enable, 1);
     ck_assert_int_eq(c->csum_offload, 1);
     done(&l);
+}
+END_TEST
+
+START_TEST(host_keys_good)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l,
+        "[nic]\n"
+        "irq_moderation_frames = 65535\n"
+        "irq_moderation_us = 2.5\n"
+        "[pcie]\n"
+        "link = gen3\n"
+        "lanes = 16\n"
+        "max_payload = 4096\n"
+        "max_read_request = 128\n"
+        "read_latency_ns = 100000\n"
+        "read_tags = 256\n"
+        "posted_buffer = 1048576\n"
+        "[host]\n"
+        "cpus = 64\n"
+        "cpu_mhz = 3333.5\n"
+        "memory_mb = 65536\n"
+        "[driver]\n"
+        "rx_ring_entries = 32768\n"
+        "rx_buf_bytes = 65536\n"
+        "tx_ring_entries = 32768\n"
+        "dpc_budget = 65536\n");
+    ck_assert_uint_eq(c->irq_moderation_frames, 65535);
+    ck_assert(c->irq_moderation_us == 2.5);
+    ck_assert_int_eq(c->pcie.link, PCIE_GEN3);
+    ck_assert_int_eq(c->pcie.lanes, 16);
+    ck_assert_uint_eq(c->pcie.max_payload, 4096);
+    ck_assert_uint_eq(c->pcie.max_read_request, 128);
+    ck_assert_uint_eq(c->pcie.read_latency_ns, 100000);
+    ck_assert_uint_eq(c->pcie.read_tags, 256);
+    ck_assert_uint_eq(c->pcie.posted_buffer, 1048576);
+    ck_assert_int_eq(c->cpus, 64);
+    ck_assert(c->cpu_mhz == 3333.5);
+    ck_assert_uint_eq(c->memory_mb, 65536);
+    ck_assert_uint_eq(c->rx_ring_entries, 32768);
+    ck_assert_uint_eq(c->rx_buf_bytes, 65536);
+    ck_assert_uint_eq(c->tx_ring_entries, 32768);
+    ck_assert_uint_eq(c->dpc_budget, 65536);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+
+    /* the other ends of the ranges */
+    c = load_ok(&l,
+        "[nic]\nirq_moderation_frames = 1\nirq_moderation_us = 0\n"
+        "[pcie]\nlink = gen2\nlanes = 1\nmax_payload = 128\nmax_read_request = 4096\n"
+        "read_latency_ns = 1\nread_tags = 1\nposted_buffer = 64\n"
+        "[host]\ncpus = 1\ncpu_mhz = 0.5\nmemory_mb = 16\n"
+        "[driver]\nrx_ring_entries = 8\nrx_buf_bytes = 256\ntx_ring_entries = 8\n"
+        "dpc_budget = 1\n");
+    ck_assert_uint_eq(c->irq_moderation_frames, 1);
+    ck_assert(c->irq_moderation_us == 0.0);
+    ck_assert_int_eq(c->pcie.link, PCIE_GEN2);
+    ck_assert_int_eq(c->pcie.lanes, 1);
+    ck_assert_uint_eq(c->pcie.max_read_request, 4096);
+    ck_assert_uint_eq(c->pcie.read_latency_ns, 1);
+    ck_assert_uint_eq(c->pcie.read_tags, 1);
+    ck_assert_uint_eq(c->pcie.posted_buffer, 64);
+    ck_assert_int_eq(c->cpus, 1);
+    ck_assert(c->cpu_mhz == 0.5);
+    ck_assert_uint_eq(c->memory_mb, 16);
+    ck_assert_uint_eq(c->rx_ring_entries, 8);
+    ck_assert_uint_eq(c->rx_buf_bytes, 256);
+    ck_assert_uint_eq(c->tx_ring_entries, 8);
+    ck_assert_uint_eq(c->dpc_budget, 1);
+    done(&l);
+
+    /* every bus by name; lanes left alone on a parallel bus: no warning */
+    static const struct {
+        const char *name;
+        int link;
+    } links[] = {{"gen1", PCIE_GEN1}, {"gen2", PCIE_GEN2}, {"gen3", PCIE_GEN3},
+                 {"pci-x", PCIE_PCIX}, {"pci", PCIE_PCI}};
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "[pcie]\nlink = %s\n", links[i].name);
+        ck_assert_int_eq(load_ok(&l, text)->pcie.link, links[i].link);
+        ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+        done(&l);
+    }
+    static const int lanes[] = {1, 2, 4, 8, 16};
+    for (size_t i = 0; i < sizeof lanes / sizeof lanes[0]; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "[pcie]\nlanes = %d\n", lanes[i]);
+        ck_assert_int_eq(load_ok(&l, text)->pcie.lanes, lanes[i]);
+        done(&l);
+    }
+}
+END_TEST
+
+START_TEST(host_keys_set)
+{
+    /* every new key through --set, over a file that sets some of them */
+    loaded l;
+    load_text(&l, "[pcie]\nlink = gen3\n[host]\ncpus = 8\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    static const char *const sets[] = {
+        "nic.irq_moderation_frames=32", "nic.irq_moderation_us=12.5", "pcie.link=gen2",
+        "pcie.lanes=4", "pcie.max_payload=256", "pcie.max_read_request=1024",
+        "pcie.read_latency_ns=900", "pcie.read_tags=64", "pcie.posted_buffer=8192",
+        "host.cpus=4", "host.cpu_mhz=2000", "host.memory_mb=128",
+        "driver.rx_ring_entries=1024", "driver.rx_buf_bytes=4096", "driver.tx_ring_entries=64",
+        "driver.dpc_budget=16"};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        ck_assert_msg(cli_scenario_set(l.sc, sets[i], l.err, sizeof l.err) == CLI_OK, "%s: %s",
+                      sets[i], l.err);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    const ns_config *c = cli_scenario_config(l.sc);
+    ck_assert_uint_eq(c->irq_moderation_frames, 32);
+    ck_assert(c->irq_moderation_us == 12.5);
+    ck_assert_int_eq(c->pcie.link, PCIE_GEN2);
+    ck_assert_int_eq(c->pcie.lanes, 4);
+    ck_assert_uint_eq(c->pcie.max_payload, 256);
+    ck_assert_uint_eq(c->pcie.max_read_request, 1024);
+    ck_assert_uint_eq(c->pcie.read_latency_ns, 900);
+    ck_assert_uint_eq(c->pcie.read_tags, 64);
+    ck_assert_uint_eq(c->pcie.posted_buffer, 8192);
+    ck_assert_int_eq(c->cpus, 4);
+    ck_assert(c->cpu_mhz == 2000.0);
+    ck_assert_uint_eq(c->memory_mb, 128);
+    ck_assert_uint_eq(c->rx_ring_entries, 1024);
+    ck_assert_uint_eq(c->rx_buf_bytes, 4096);
+    ck_assert_uint_eq(c->tx_ring_entries, 64);
+    ck_assert_uint_eq(c->dpc_budget, 16);
+    done(&l);
+
+    /* suggestions know the new sections */
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.cpus=4", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.cpus' (did you mean 'host.cpus'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "pcie.Lanes=4", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'pcie.Lanes' (did you mean 'pcie.lanes'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "host.dpc_budget=4", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'host.dpc_budget' (did you mean "
+                          "'driver.dpc_budget'?)");
+    cli_scenario_free(sc);
 }
 END_TEST
 
@@ -283,6 +442,59 @@ static const struct bad_case {
     {"nic", "rx_fifo_bytes", "1073741825", "out of range"},
     {"nic", "quantum_cycles", "0", "out of range"},
     {"nic", "quantum_cycles", "1000001", "out of range"},
+    {"nic", "irq_moderation_frames", "0", "out of range"},
+    {"nic", "irq_moderation_frames", "65536", "out of range"},
+    {"nic", "irq_moderation_frames", "8.5", "not an integer"},
+    {"nic", "irq_moderation_us", "-1", "must be >= 0 and <= 100000"},
+    {"nic", "irq_moderation_us", "100000.5", "must be >= 0 and <= 100000"},
+    {"nic", "irq_moderation_us", "50us", "not a number"},
+    {"nic", "irq_moderation_us", "", "empty value"},
+    {"pcie", "link", "gen4", "expected gen1, gen2, gen3, pci-x or pci"},
+    {"pcie", "link", "Gen1", "expected gen1, gen2, gen3, pci-x or pci"},
+    {"pcie", "link", "pcix", "expected gen1, gen2, gen3, pci-x or pci"},
+    {"pcie", "link", "", "expected gen1"},
+    {"pcie", "lanes", "0", "expected 1, 2, 4, 8 or 16"},
+    {"pcie", "lanes", "3", "expected 1, 2, 4, 8 or 16"},
+    {"pcie", "lanes", "32", "expected 1, 2, 4, 8 or 16"},
+    {"pcie", "lanes", "x8", "expected 1, 2, 4, 8 or 16"},
+    {"pcie", "max_payload", "64", "out of range (expected 128..4096)"},
+    {"pcie", "max_payload", "8192", "out of range"},
+    {"pcie", "max_payload", "384", "not a power of two (expected 128, 256, ..., 4096)"},
+    {"pcie", "max_payload", "256B", "not an integer"},
+    {"pcie", "max_read_request", "127", "out of range"},
+    {"pcie", "max_read_request", "5000", "out of range"},
+    {"pcie", "max_read_request", "1000", "not a power of two"},
+    {"pcie", "read_latency_ns", "0", "out of range (expected 1..100000)"},
+    {"pcie", "read_latency_ns", "100001", "out of range"},
+    {"pcie", "read_latency_ns", "1.5", "not an integer"},
+    {"pcie", "read_tags", "0", "out of range (expected 1..256)"},
+    {"pcie", "read_tags", "257", "out of range"},
+    {"pcie", "posted_buffer", "63", "out of range (expected 64..1048576)"},
+    {"pcie", "posted_buffer", "1048577", "out of range"},
+    {"pcie", "posted_buffer", "4k", "not an integer"},
+    {"host", "cpus", "0", "out of range (expected 1..64)"},
+    {"host", "cpus", "65", "out of range"},
+    {"host", "cpus", "two", "not an integer"},
+    {"host", "cpu_mhz", "0", "must be > 0 and <= 100000"},
+    {"host", "cpu_mhz", "-2660", "must be > 0"},
+    {"host", "cpu_mhz", "100001", "must be > 0 and <= 100000"},
+    {"host", "cpu_mhz", "2.66GHz", "not a number"},
+    {"host", "memory_mb", "15", "out of range (expected 16..65536)"},
+    {"host", "memory_mb", "65537", "out of range"},
+    {"host", "memory_mb", "1G", "not an integer"},
+    {"driver", "rx_ring_entries", "4", "out of range (expected 8..32768)"},
+    {"driver", "rx_ring_entries", "65536", "out of range"},
+    {"driver", "rx_ring_entries", "500", "not a power of two (expected 8, 16, ..., 32768)"},
+    {"driver", "rx_buf_bytes", "255", "out of range (expected 256..65536)"},
+    {"driver", "rx_buf_bytes", "65600", "out of range"},
+    {"driver", "rx_buf_bytes", "1500", "not a multiple of 64"},
+    {"driver", "rx_buf_bytes", "2k", "not an integer"},
+    {"driver", "tx_ring_entries", "7", "out of range"},
+    {"driver", "tx_ring_entries", "32769", "out of range"},
+    {"driver", "tx_ring_entries", "96", "not a power of two"},
+    {"driver", "dpc_budget", "0", "out of range (expected 1..65536)"},
+    {"driver", "dpc_budget", "65537", "out of range"},
+    {"driver", "dpc_budget", "-1", "must not be negative"},
     {"tcpip", "EnableRSS", "2", "expected 0/1, true/false, yes/no or on/off"},
     {"tcpip", "EnableRSS", "maybe", "expected 0/1"},
     {"tcpip", "EnableRSS", "", "expected 0/1"},
@@ -369,7 +581,14 @@ END_TEST
 START_TEST(unknown_section)
 {
     loaded l;
-    load_bad(&l, "[nic]\nmtu = 1500\n\n[host]\nfirewall = 1\n", 4, "unknown section '[host]'");
+    load_bad(&l, "[nic]\nmtu = 1500\n\n[firewall]\nenable = 1\n", 4,
+             "unknown section '[firewall]' (expected [scenario], [nic], [pcie], [host], [driver], "
+             "[tcpip] or [replay])");
+    done(&l);
+    /* [host] is a section now; its Windows flags are not keys (yet) */
+    load_bad(&l, "[host]\nfirewall = 1\n", 2, "unknown key 'host.firewall'");
+    done(&l);
+    load_bad(&l, "[Host]\n", 1, "unknown section '[Host]'");
     done(&l);
     /* even an empty one */
     load_bad(&l, "[Nic]\n", 1, "unknown section '[Nic]'");
@@ -618,10 +837,10 @@ START_TEST(table_sizes)
 {
     /* every power of two up to 128, including one long line of 128 entries */
     for (int n = 1; n <= 128; n *= 2) {
-        char text[1024] = "[nic]\nrss_queues = 64\nindirection_table = ";
+        char text[1024] = "[nic]\nrss_queues = 16\nindirection_table = ";
         for (int i = 0; i < n; i++) {
             char e[8];
-            snprintf(e, sizeof e, "%s%d", i ? ", " : "", (i * 7) % 64);
+            snprintf(e, sizeof e, "%s%d", i ? ", " : "", (i * 7) % 16);
             strcat(text, e);
         }
         strcat(text, " ; comment after a long value\n");
@@ -630,7 +849,7 @@ START_TEST(table_sizes)
         ck_assert_int_eq(c->table_size, n);
         ck_assert_int_eq(c->table_given, 1);
         for (int i = 0; i < n; i++)
-            ck_assert_int_eq(c->table[i], (i * 7) % 64);
+            ck_assert_int_eq(c->table[i], (i * 7) % 16);
         done(&l);
     }
     char text[2048] = "[nic]\nrss_queues = 2\nindirection_table = 0";
@@ -840,6 +1059,183 @@ START_TEST(trace_paths)
 }
 END_TEST
 
+START_TEST(rss_queues_limit)
+{
+    loaded l;
+    /* 16 RX queues are built into the NIC */
+    ck_assert_int_eq(load_ok(&l, "[nic]\nrss_queues = 16\n")->rss_queues, 16);
+    done(&l);
+    load_text(&l, "[nic]\nmtu = 1500\nrss_queues = 17\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 3, "nic.rss_queues: 17 exceeds the 16 RX queues the NIC is built with "
+                     "(expected 1..16)");
+    done(&l);
+    /* checked before the table, which would otherwise pass */
+    load_text(&l, "[nic]\nrss_queues = 32\nindirection_table = 0,31\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 2, "nic.rss_queues: 32 exceeds");
+    done(&l);
+    /* through --set, and put right by a later --set */
+    load_text(&l, "[nic]\nrss_queues = 4\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.rss_queues=64", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    ck_assert_msg(strstr(l.err, "--set: nic.rss_queues: 64 exceeds the 16 RX queues") == l.err,
+                  "%s", l.err);
+    done(&l);
+    load_text(&l, "[nic]\nrss_queues = 20\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "nic.rss_queues=8", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    done(&l);
+}
+END_TEST
+
+START_TEST(memory_check)
+{
+    loaded l;
+    /* 4 queues x 2048 x (2048 + 32) + 256 x (2048 + 32) + 1 MiB = 18620416 bytes = 17.76 MiB */
+    static const char rings[] = "[nic]\nrss_queues = 4\n[driver]\nrx_ring_entries = 2048\n"
+                                "rx_buf_bytes = 2048\n[host]\nmemory_mb = %d\n";
+    char text[256];
+    snprintf(text, sizeof text, rings, 18);
+    ck_assert_uint_eq(load_ok(&l, text)->memory_mb, 18);
+    done(&l);
+    snprintf(text, sizeof text, rings, 17);
+    load_text(&l, text);
+    ck_assert_int_eq(l.rc, CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 7, "host.memory_mb: 17 MiB cannot hold the driver's rings: they need 17.8 MiB "
+                     "(4 RX queues x 2048 x 2048-byte buffers, 256 x 2048-byte TX buffers, "
+                     "descriptors and completions, 1 MiB slack); set host.memory_mb to 18 or more");
+    done(&l);
+
+    /* RSS off: one queue in use, whatever rss_queues says */
+    snprintf(text, sizeof text, "%s[tcpip]\nEnableRSS = 0\n", rings);
+    char text2[300];
+    snprintf(text2, sizeof text2, text, 16);
+    ck_assert_int_eq(load_ok(&l, text2)->rss_enable, 0);
+    done(&l);
+
+    /* memory_mb not given: the default is named and the error points at the latest key
+     * that sized the rings */
+    load_text(&l, "[driver]\nrx_ring_entries = 16384\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "driver.rx_buf_bytes=4096", l.err, sizeof l.err),
+                     CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    ck_assert_msg(strstr(l.err, "--set: host.memory_mb: 64 MiB (default) cannot hold the "
+                                "driver's rings: they need 66.0 MiB (1 RX queue x 16384 x "
+                                "4096-byte buffers") == l.err, "%s", l.err);
+    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 67 or more"));
+    done(&l);
+    load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 3, "host.memory_mb: 64 MiB (default)");
+    done(&l);
+    /* ... and a --set of memory_mb settles it */
+    load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=67", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    done(&l);
+    load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=66", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    ck_assert_msg(strstr(l.err, "--set: host.memory_mb: 66 MiB cannot hold") == l.err, "%s",
+                  l.err);
+    done(&l);
+    /* the largest rings (32850 MiB) fit the largest memory; no overflow on the way */
+    ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
+                                  "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n"
+                                  "[host]\nmemory_mb = 65536\n")->memory_mb, 65536);
+    done(&l);
+    load_text(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
+                  "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n[host]\nmemory_mb = 32768\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 8, "they need 32850.0 MiB (16 RX queues x 32768 x 65536-byte buffers, "
+                     "32768 x 2048-byte TX buffers");
+    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 32850 or more"));
+    done(&l);
+}
+END_TEST
+
+START_TEST(pcie_checks)
+{
+    loaded l;
+    /* lanes with a parallel bus: accepted, with a warning at the lanes line */
+    load_ok(&l, "[pcie]\nlanes = 4\nlink = pci\n");
+    char want[1200];
+    snprintf(want, sizeof want, "%s:2: pcie.lanes has no effect with pcie.link = pci (a parallel "
+             "bus, not PCIe lanes)", l.path);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 1);
+    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
+    done(&l);
+    load_text(&l, "[pcie]\nlink = pci-x\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "pcie.lanes=16", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
+    ck_assert(warning_contains(l.sc, "--set: pcie.lanes has no effect with pcie.link = pci-x",
+                               NULL));
+    done(&l);
+    /* ... and none when lanes was not given, or the link is PCIe */
+    load_ok(&l, "[pcie]\nlink = pci\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+    load_ok(&l, "[pcie]\nlink = gen2\nlanes = 4\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+
+    /* pcie_config_check runs in finish: a configuration changed behind the key parsers
+     * is caught there, at the key's line */
+    load_text(&l, "[pcie]\nlink = gen2\nlanes = 4\n");
+    cli_scenario_config(l.sc)->pcie.lanes = 3;
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 3, "pcie.lanes: 3 is not 1, 2, 4, 8 or 16");
+    done(&l);
+    load_text(&l, "[pcie]\nlink = gen2\n");
+    cli_scenario_config(l.sc)->pcie.max_payload = 100;
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 2, "pcie.max_payload: 100 is not a power of two in 128..4096");
+    done(&l);
+}
+END_TEST
+
+#ifdef NICSIM_SOURCE_DIR
+/* The shipped scenarios load and finish without errors or warnings. */
+static cli_scenario *load_shipped(const char *name)
+{
+    char path[1024], err[1024];
+    snprintf(path, sizeof path, "%s/scenarios/%s", NICSIM_SOURCE_DIR, name);
+    cli_scenario *sc = cli_scenario_new();
+    ck_assert_msg(cli_scenario_load(sc, path, err, sizeof err) == CLI_OK, "%s", err);
+    ck_assert_msg(cli_scenario_finish(sc, NULL, err, sizeof err) == CLI_OK, "%s", err);
+    ck_assert_msg(cli_scenario_warning_count(sc) == 0, "%s: %s", name,
+                  cli_scenario_warning(sc, 0));
+    ck_assert_msg(access(cli_scenario_trace(sc), R_OK) == 0, "%s: no trace %s", name,
+                  cli_scenario_trace(sc));
+    return sc;
+}
+
+START_TEST(shipped_scenarios)
+{
+    cli_scenario *sc = load_shipped("quickstart.ini");
+    ck_assert_int_eq(cli_scenario_config(sc)->rss_queues, 4);
+    cli_scenario_free(sc);
+
+    sc = load_shipped("slow-bus.ini");
+    const ns_config *c = cli_scenario_config(sc);
+    ck_assert_int_eq(c->pcie.link, PCIE_PCI);
+    ck_assert_int_eq(c->timing, NS_TIMING_TOPSPEED);
+    ck_assert_uint_eq(c->loop, 5);
+    ck_assert_ptr_nonnull(strstr(cli_scenario_trace(sc), "traces/quickstart.pcap"));
+    cli_scenario_free(sc);
+
+    sc = load_shipped("rss-off.ini");
+    c = cli_scenario_config(sc);
+    ck_assert_int_eq(c->rss_enable, 0);
+    ck_assert_int_eq(c->cpus, 4);
+    cli_scenario_free(sc);
+}
+END_TEST
+#endif
+
 START_TEST(exit_codes)
 {
     ck_assert_int_eq(cli_exit_status(CLI_OK), 0);
@@ -874,6 +1270,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, every_key_good);
+    tcase_add_test(tc, host_keys_good);
+    tcase_add_test(tc, host_keys_set);
     tcase_add_test(tc, width_defaults);
     tcase_add_test(tc, booleans);
     tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
@@ -897,6 +1295,12 @@ int main(void)
     tcase_add_test(tc, hash_types);
     tcase_add_test(tc, rate_conflict);
     tcase_add_test(tc, trace_paths);
+    tcase_add_test(tc, rss_queues_limit);
+    tcase_add_test(tc, memory_check);
+    tcase_add_test(tc, pcie_checks);
+#ifdef NICSIM_SOURCE_DIR
+    tcase_add_test(tc, shipped_scenarios);
+#endif
     tcase_add_test(tc, exit_codes);
     tcase_add_test(tc, independent_scenarios);
     suite_add_tcase(s, tc);
