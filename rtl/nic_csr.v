@@ -112,7 +112,7 @@ reg [6:0]   table_mask_reg = 7'd0;
 reg [319:0] key_reg = 320'd0;
 reg [895:0] table_reg = 896'd0;
 
-reg [31:0]  rdata_reg = 32'd0, rdata_next;
+reg [31:0]  rdata_reg = 32'd0;
 reg         rvalid_reg = 1'b0;
 
 reg [31:0]  stat_frames_reg = 32'd0;
@@ -132,39 +132,48 @@ wire [8:0] key_pos = 9'd288 - {key_word, 5'd0};
 // bit position of table entry 4j
 wire [9:0] table_pos = {table_word, 2'b00} * 10'd7;
 
-always @* begin
-    rdata_next = 32'd0;
+// Read data for the selected register. Evaluated inside the clocked block,
+// only on a read strobe.
+function [31:0] read_data;
+    input [9:0] addr;
+    input       key_hit;
+    input       table_hit;
+    input [8:0] kpos;
+    input [9:0] tpos;
+    begin
+        read_data = 32'd0;
 
-    if (key_sel) begin
-        rdata_next = key_reg[key_pos +: 32];
-    end else if (table_sel) begin
-        rdata_next = {1'b0, table_reg[table_pos + 21 +: 7],
-                      1'b0, table_reg[table_pos + 14 +: 7],
-                      1'b0, table_reg[table_pos + 7 +: 7],
-                      1'b0, table_reg[table_pos +: 7]};
-    end else begin
-        case (waddr)
-            A_ID: rdata_next = ID_VALUE;
-            A_WIDTH: rdata_next = WIDTH_VALUE;
-            A_CTRL: rdata_next = {30'd0, csum_enable_reg, rss_enable_reg};
-            A_HMASK: rdata_next = {26'd0, hash_mask_reg};
-            A_TMASK: rdata_next = {25'd0, table_mask_reg};
-            A_FRAMES: rdata_next = stat_frames_reg;
-            A_BYTES_LO: rdata_next = stat_bytes_reg[31:0];
-            A_BYTES_HI: rdata_next = stat_bytes_reg[63:32];
-            A_BAD_IP: rdata_next = stat_bad_ip_reg;
-            A_BAD_L4: rdata_next = stat_bad_l4_reg;
-            A_UNVER: rdata_next = stat_unver_reg;
-            A_NON_IP: rdata_next = stat_non_ip_reg;
-            default: rdata_next = 32'd0;
-        endcase
+        if (key_hit) begin
+            read_data = key_reg[kpos +: 32];
+        end else if (table_hit) begin
+            read_data = {1'b0, table_reg[tpos + 21 +: 7],
+                         1'b0, table_reg[tpos + 14 +: 7],
+                         1'b0, table_reg[tpos + 7 +: 7],
+                         1'b0, table_reg[tpos +: 7]};
+        end else begin
+            case (addr)
+                A_ID: read_data = ID_VALUE;
+                A_WIDTH: read_data = WIDTH_VALUE;
+                A_CTRL: read_data = {30'd0, csum_enable_reg, rss_enable_reg};
+                A_HMASK: read_data = {26'd0, hash_mask_reg};
+                A_TMASK: read_data = {25'd0, table_mask_reg};
+                A_FRAMES: read_data = stat_frames_reg;
+                A_BYTES_LO: read_data = stat_bytes_reg[31:0];
+                A_BYTES_HI: read_data = stat_bytes_reg[63:32];
+                A_BAD_IP: read_data = stat_bad_ip_reg;
+                A_BAD_L4: read_data = stat_bad_l4_reg;
+                A_UNVER: read_data = stat_unver_reg;
+                A_NON_IP: read_data = stat_non_ip_reg;
+                default: read_data = 32'd0;
+            endcase
+        end
     end
-end
+endfunction
 
 always @(posedge clk) begin
     rvalid_reg <= s_csr_rd;
     if (s_csr_rd) begin
-        rdata_reg <= rdata_next;
+        rdata_reg <= read_data(waddr, key_sel, table_sel, key_pos, table_pos);
     end
 
     if (s_csr_wr) begin
