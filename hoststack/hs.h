@@ -1,0 +1,328 @@
+/* nicsim host TCP/IP stack (software receive path), application model and CPU cost model.
+ * Plain C11, no SystemC/Verilator headers. Prefix hs_. No global mutable state: every
+ * hs_stack owns everything it uses, so several stacks in one process never interfere.
+ *
+ * Errors: functions that can fail return 0 or a negative HS_E* code and write a one-line
+ * message into a buffer the caller owns (err, errlen; err may be NULL).
+ * Byte order: addresses are network order (as on the wire); ports, sequence numbers and
+ * lengths in the API are host order.
+ * Time: simulated nanoseconds (uint64_t, "now_ns"); cycles: CPU cycles of the cost profile's
+ * cpu_mhz clock (hs_ns_to_cycles / hs_cycles_to_ns convert). */
+#ifndef NICSIM_HS_H
+#define NICSIM_HS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HS_MAX_CPUS 64
+#define HS_MAX_HOSTS 16
+
+enum hs_err {
+    HS_OK = 0,
+    HS_EINVAL = -1,  /* bad argument or configuration */
+    HS_ENOMEM = -2,  /* allocation failed */
+    HS_EIO = -3,     /* file could not be read or written */
+    HS_EPARSE = -4,  /* malformed profile file */
+    HS_ETIME = -5    /* calibration: no usable clock */
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Cost model: named per-operation costs in CPU cycles (per byte costs are fractional).
+ * ------------------------------------------------------------------------------------------ */
+enum hs_cost_key {
+    HS_C_CPU_MHZ = 0,      /* cpu_mhz: core clock, converts cycles <-> time */
+    /* driver operations: the names are the driver's op names (drv_op_name) */
+    HS_C_ISR,              /* isr: interrupt delivery, entry, ISR body, EOI, exit */
+    HS_C_DPC,              /* dpc: DPC dispatch and loop overhead, per DPC run */
+    HS_C_RX_COMPLETION,    /* rx_completion: read/decode one RX completion, build the packet descriptor */
+    HS_C_RX_REPOST,        /* rx_repost: re-post one RX buffer */
+    HS_C_TX_FRAME,         /* tx_frame: build TX descriptors for one frame */
+    HS_C_TX_COMPLETION,    /* tx_completion: reclaim one TX completion */
+    HS_C_DOORBELL,         /* doorbell: one MMIO register write */
+    HS_C_CSR_READ,         /* csr_read: one MMIO register read (a bus round trip) */
+    HS_C_COPY_BYTE,        /* copy_byte: per byte the driver copies (TX bounce, RX linearization) */
+    /* stack, per packet / per event */
+    HS_C_IP_RX,            /* ip_rx: L2 demux and IP receive processing, per frame */
+    HS_C_TCP_RX,           /* tcp_rx: TCP receive processing, per segment */
+    HS_C_UDP_RX,           /* udp_rx: UDP receive processing, per datagram */
+    HS_C_HASH_SW,          /* hash_sw: software Toeplitz of the 4-tuple (no NIC hash) */
+    HS_C_LOOKUP,           /* lookup: connection table lookup given the hash (TCB miss included) */
+    HS_C_CONN_CREATE,      /* conn_create: allocate and initialise a connection */
+    HS_C_REASM_SEG,        /* reasm_seg: queue one segment (out of order, or no app buffer) */
+    HS_C_ACK_BUILD,        /* ack_build: build one ACK/window update (the driver's send is extra) */
+    HS_C_TIMER,            /* timer: one timer expiry handled */
+    HS_C_CHECKSUM_PKT,     /* checksum_pkt: fixed part of one software checksum verification */
+    /* per byte */
+    HS_C_CHECKSUM_BYTE,    /* checksum_byte: software checksum per byte of received data */
+    HS_C_COPY_COLD_BYTE,   /* copy_cold_byte: copy to the app buffer, source not in cache */
+    HS_C_COPY_WARM_BYTE,   /* copy_warm_byte: copy to the app buffer, source just read (checksummed) */
+    HS_C_APP_BYTE,         /* app_byte: application work per received byte (default; hs_config overrides) */
+    /* application events */
+    HS_C_APP_RECV,         /* app_recv: one receive completes to the application (wake-up, return) */
+    HS_C_BUFFER_POST,      /* buffer_post: the application posts one receive buffer */
+    HS_COST_COUNT
+};
+
+#define HS_COST_NOTE_MAX 160
+
+typedef struct hs_cost {
+    char name[64];                          /* profile name ("xeon-2006") */
+    double v[HS_COST_COUNT];                /* value per key (cycles; cpu_mhz in MHz) */
+    char note[HS_COST_COUNT][HS_COST_NOTE_MAX]; /* source comment per key ("" if none) */
+} hs_cost;
+
+/* Key name ("ip_rx"), NULL if out of range. */
+const char *hs_cost_key_name(int key);
+/* Key number from its name, -1 if unknown. */
+int hs_cost_key_from_name(const char *name);
+/* Value of the named key, or -1.0 if the name is unknown. The driver's op names
+ * (isr, dpc, rx_completion, rx_repost, tx_frame, tx_completion, doorbell, csr_read,
+ * copy_byte) are keys, so drv costs are priced with hs_cost_get(c, drv_op_name(op)). */
+double hs_cost_get(const hs_cost *c, const char *name);
+/* Cycles for `count` occurrences of the named key, rounded to the nearest cycle
+ * (0 for an unknown name). */
+uint64_t hs_cost_cycles(const hs_cost *c, const char *name, uint64_t count);
+
+/* Parses profile text (format: "key = value  # source", '#' comments, blank lines; the
+ * key "name" takes a word; every cost key must appear exactly once). `file` names the source
+ * in errors, which read "FILE:LINE: KEY: problem". */
+int hs_cost_parse(hs_cost *out, const char *text, const char *file, char *err, size_t errlen);
+/* Loads a profile file. */
+int hs_cost_load(hs_cost *out, const char *path, char *err, size_t errlen);
+/* Writes a profile file that hs_cost_load reads back to the same values. */
+int hs_cost_save(const hs_cost *c, const char *path, char *err, size_t errlen);
+/* The shipped profiles compiled in from hoststack/profiles/NAME.profile ("xeon-2006",
+ * "modern"). hs_cost_builtin(c, NULL, ...) gives the default, xeon-2006. */
+int hs_cost_builtin(hs_cost *out, const char *name, char *err, size_t errlen);
+/* Names of the built-in profiles, NULL-terminated. */
+const char *const *hs_cost_builtin_names(void);
+
+/* The one conversion between time and cycles (cycles at cpu_mhz). */
+uint64_t hs_ns_to_cycles(const hs_cost *c, uint64_t ns);
+uint64_t hs_cycles_to_ns(const hs_cost *c, uint64_t cycles);
+
+/* ------------------------------------------------------------------------------------------
+ * Stack
+ * ------------------------------------------------------------------------------------------ */
+
+/* Operation kinds of the cycle breakdown (report: cpu.breakdown). */
+enum hs_kind {
+    HS_K_INTERRUPT = 0, /* interrupt entry/exit and ISR (charged by the glue via hs_charge) */
+    HS_K_DPC,           /* DPC dispatch (glue) */
+    HS_K_DRIVER,        /* other driver work: completions, re-posts, doorbells, and the
+                           driver's cycles for every frame the stack transmits */
+    HS_K_IP_RX,         /* ip_rx per frame */
+    HS_K_TCP_RX,        /* tcp_rx per segment, conn_create */
+    HS_K_UDP_RX,        /* udp_rx per datagram */
+    HS_K_CHECKSUM,      /* software checksum verification (checksum_pkt + checksum_byte) */
+    HS_K_HASH,          /* software Toeplitz when the NIC gave no usable hash */
+    HS_K_LOOKUP,        /* connection lookup */
+    HS_K_REASM,         /* reasm_seg: segments queued out of order or for lack of app buffers */
+    HS_K_COPY,          /* copy into application buffers (copy_cold_byte / copy_warm_byte) */
+    HS_K_ACK_TX,        /* ack_build for ACKs, window updates, SYN-ACKs */
+    HS_K_TIMER,         /* timer expiries */
+    HS_K_APP,           /* app_recv + app work per byte */
+    HS_K_BUFFER_POST,   /* buffer_post */
+    HS_K_COUNT
+};
+/* Kind name ("ip_rx"), NULL if out of range. */
+const char *hs_kind_name(int kind);
+
+/* NIC checksum verdict, as in the completion entry. */
+enum hs_csum_verdict {
+    HS_CSUM_NONE = 0,       /* not an IP frame / not looked at */
+    HS_CSUM_OK = 1,         /* IP header and TCP/UDP checksum verified good */
+    HS_CSUM_BAD_IP = 2,     /* IPv4 header checksum wrong */
+    HS_CSUM_BAD_L4 = 3,     /* TCP/UDP checksum wrong */
+    HS_CSUM_UNVERIFIED = 4  /* NIC could not verify (fragment, unknown protocol, offload off) */
+};
+
+/* One received Ethernet frame (no FCS) with the NIC's metadata. The bytes are valid during
+ * the hs_rx call only. Same content as the driver's drv_rx_frame; the model copies fields. */
+typedef struct hs_rx_frame {
+    const uint8_t *data;
+    uint32_t len;
+    uint32_t hash;       /* RSS hash, meaningful if hash_type != 0 */
+    uint8_t hash_type;   /* rss_hash_type numbering (rss.h) */
+    uint8_t csum;        /* enum hs_csum_verdict */
+    uint8_t queue;       /* RX queue (informational) */
+    int cpu;             /* CPU doing the receive processing (0 .. cpus-1) */
+} hs_rx_frame;
+
+/* One host address, network order; family 4 or 6. */
+typedef struct hs_addr {
+    int family;
+    uint8_t a[16];
+} hs_addr;
+
+/* A connection as the application sees it: sender -> host. */
+typedef struct hs_conn_id {
+    int family;          /* 4 or 6 */
+    uint8_t src[16];     /* sender address, network order */
+    uint8_t dst[16];     /* host address, network order */
+    uint16_t sport, dport; /* host order */
+} hs_conn_id;
+
+/* Transmit: one complete Ethernet frame (no FCS) the stack sends on `cpu`. Returns the
+ * cycles the driver spent sending it (charged to the CPU under HS_K_DRIVER). */
+typedef uint64_t (*hs_tx_fn)(void *user, int cpu, const uint8_t *frame, uint32_t len);
+/* Optional: bytes the application receives on a connection, in order (a completed receive). */
+typedef void (*hs_app_fn)(void *user, const hs_conn_id *conn, const uint8_t *data, size_t len);
+
+typedef struct hs_config {
+    int cpus;                      /* simulated CPUs, 1..HS_MAX_CPUS (default 1) */
+    int csum_offload;              /* 1: trust the NIC's verdict when it verified (ok/bad);
+                                      0: verify every checksum in software (default 1) */
+    uint8_t rss_key[40];           /* Toeplitz key for the connection table: must equal the
+                                      key programmed into the NIC (default: the Microsoft key) */
+    /* host addresses whose frames are accepted (plus multicast/broadcast); 0 = accept all */
+    int host_count;
+    hs_addr hosts[HS_MAX_HOSTS];
+    /* application model, per connection */
+    uint32_t recv_buffer_bytes;    /* bytes per posted receive buffer (default 65536) */
+    uint32_t posted_buffers;       /* receive buffers kept posted (default 2) */
+    double app_cycles_per_byte;    /* application work per byte; < 0: the profile's app_byte (default -1) */
+    double app_rate_bytes_per_s;   /* how fast the application drains completed buffers;
+                                      0: at once (default) */
+    int complete_on_push;          /* 1: a PSH completes the current receive (default 1) */
+    /* TCP receive */
+    uint32_t rcv_window_bytes;     /* advertised window when nothing waits (default 65535, max 65535) */
+    uint32_t ack_every;            /* ACK every Nth full-size segment (default 2; Windows TcpAckFrequency) */
+    uint64_t delack_ns;            /* delayed-ACK timer (default 200 ms, the Windows default) */
+    uint32_t mss;                  /* full-size segment; 0: SYN's MSS option or largest seen (default 0) */
+    uint64_t max_hold_bytes;       /* per-connection cap on queued (not yet copied) bytes; beyond it
+                                      segments are dropped and counted (default 64 MiB) */
+    const char *streams_dir;       /* write each connection's app bytes here; NULL: off */
+    hs_app_fn app_data;            /* optional: called with every byte the app receives */
+    void *app_user;
+} hs_config;
+void hs_config_defaults(hs_config *c);
+
+/* Statistics. All counters are totals since hs_create. */
+typedef struct hs_stats {
+    int cpus;
+    /* cycles */
+    uint64_t cpu_cycles[HS_MAX_CPUS];   /* busy cycles per CPU: everything charged to it */
+    uint64_t kind_cycles[HS_K_COUNT];   /* cpu.breakdown: cycles per operation kind, all CPUs */
+    uint64_t cpu_kind_cycles[HS_MAX_CPUS][HS_K_COUNT]; /* per CPU and kind */
+    uint64_t total_cycles;              /* sum over CPUs */
+    /* memory traffic caused by the CPU on payload: checksum reads + copy reads and writes
+       + application reads (when app work is > 0) */
+    uint64_t mem_bytes;
+    /* frames */
+    uint64_t rx_frames, rx_bytes;       /* frames given to hs_rx and their bytes */
+    uint64_t rx_non_ip;                 /* not IPv4/IPv6 (ARP, ...): dropped */
+    uint64_t rx_malformed;              /* truncated or inconsistent headers: dropped */
+    uint64_t rx_not_for_host;           /* IP destination not a host address: dropped */
+    uint64_t rx_ip_fragments;           /* IP fragments: dropped (no IP reassembly) */
+    uint64_t rx_other_proto;            /* IP but neither TCP nor UDP: dropped after IP */
+    uint64_t bad_cpu;                   /* frames/timers with a CPU out of range (CPU 0 used) */
+    /* checksums */
+    uint64_t csum_sw_ip;                /* IPv4 header checksums verified in software */
+    uint64_t csum_sw_l4;                /* TCP/UDP checksums verified in software */
+    uint64_t csum_sw_bytes;             /* bytes summed in software */
+    uint64_t csum_hw_trusted;           /* frames whose NIC verdict was used instead */
+    uint64_t drop_bad_ip_csum;          /* dropped: bad IPv4 header checksum (sw or NIC) */
+    uint64_t drop_bad_l4_csum;          /* dropped: bad TCP/UDP checksum (sw or NIC) */
+    uint64_t csum_drops;                /* drop_bad_ip_csum + drop_bad_l4_csum */
+    /* connection table */
+    uint64_t hash_nic;                  /* lookups using the NIC's RSS hash */
+    uint64_t hash_sw;                   /* lookups that computed the hash in software */
+    uint64_t hash_mismatch;             /* NIC hash differed from the software one (key mismatch) */
+    /* TCP */
+    uint64_t tcp_segments;              /* TCP segments accepted past the checksums */
+    uint64_t tcp_payload_bytes;         /* their payload bytes */
+    uint64_t conns;                     /* connections created (including re-incarnations) */
+    uint64_t conns_syn;                 /* ... opened by a SYN or SYN-ACK we saw */
+    uint64_t conns_midstream;           /* ... picked up mid-capture (no SYN seen) */
+    uint64_t conns_fin;                 /* connections whose FIN was reached in order */
+    uint64_t conns_rst;                 /* connections reset */
+    uint64_t in_order_segments;         /* data segments starting exactly at rcv_nxt */
+    uint64_t ooo_segments;              /* data segments starting beyond rcv_nxt (a gap) */
+    uint64_t dup_segments;              /* data segments carrying no new byte */
+    uint64_t retrans_bytes;             /* bytes received again (already received or queued) */
+    uint64_t beyond_window_bytes;       /* new bytes beyond the advertised window (accepted) */
+    uint64_t hold_drop_bytes;           /* new bytes dropped at max_hold_bytes */
+    uint64_t after_fin_bytes;           /* bytes beyond the FIN: ignored */
+    uint64_t rst_discard_bytes;         /* received bytes discarded by a RST */
+    uint64_t rst_ignored;               /* RSTs outside the window or for unknown connections */
+    uint64_t closed_segments;           /* segments for a reset connection: ignored */
+    uint64_t max_queued_bytes;          /* largest in-order backlog waiting for app buffers */
+    /* application */
+    uint64_t bytes_copied;              /* bytes copied into application buffers (the copy
+                                           NetDMA/Chimney remove) */
+    uint64_t app_bytes;                 /* bytes the application consumed */
+    uint64_t app_receives;              /* receives completed to the application */
+    uint64_t buffers_posted;            /* receive buffers posted (initial + re-posts) */
+    uint64_t close_delivered_bytes;     /* bytes handed to the app at hs_close without charge */
+    uint64_t close_gap_bytes;           /* out-of-order bytes never filled, at hs_close */
+    /* transmit */
+    uint64_t acks_sent;                 /* ACK frames sent (all reasons below) */
+    uint64_t acks_every_n;              /* ... for every Nth full-size segment */
+    uint64_t acks_timer;                /* ... by the delayed-ACK timer */
+    uint64_t acks_immediate;            /* ... at once: out of order, duplicate, gap filled, FIN, SYN-ACK */
+    uint64_t window_updates;            /* ... because the window opened */
+    uint64_t synacks_sent;              /* SYN-ACKs sent for SYNs */
+    uint64_t zero_window_acks;          /* ACKs that advertised a zero window */
+    uint64_t timers_fired;              /* timer expiries handled */
+    /* UDP */
+    uint64_t udp_datagrams, udp_bytes;  /* datagrams delivered to the sink and their payload */
+    /* streams */
+    uint64_t stream_bytes_written;
+    uint64_t stream_errors;             /* files that could not be written */
+} hs_stats;
+
+typedef struct hs_stack hs_stack;
+
+/* Creates a stack. cost is copied. tx may be NULL (frames are then dropped, 0 cycles). */
+int hs_create(hs_stack **out, const hs_config *cfg, const hs_cost *cost, hs_tx_fn tx,
+              void *tx_user, char *err, size_t errlen);
+/* End of run: hands every byte waiting in application buffers and in-order socket queues
+ * to the application (counted in close_delivered_bytes, not charged), writes the streams,
+ * frees the stack. Returns the first stream-writing error, the stack is freed anyway. */
+int hs_close(hs_stack *s, char *err, size_t errlen);
+/* Writes the bytes applications received so far to the stream files. */
+int hs_flush_streams(hs_stack *s, char *err, size_t errlen);
+
+/* One received frame. Returns the cycles charged to f->cpu (also accumulated in the stats). */
+uint64_t hs_rx(hs_stack *s, const hs_rx_frame *f, uint64_t now_ns);
+/* Runs the due timers (delayed ACK, application drain) of connections owned by cpu. */
+uint64_t hs_timer(hs_stack *s, int cpu, uint64_t now_ns);
+/* Earliest armed timer deadline (all CPUs / one CPU), UINT64_MAX if none. */
+uint64_t hs_next_timer_ns(const hs_stack *s);
+uint64_t hs_next_timer_cpu_ns(const hs_stack *s, int cpu);
+
+/* Accounts cycles spent outside the stack (driver ISR/DPC...) to cpu under kind, so that
+ * per-CPU totals and the breakdown cover the whole host. Returns cycles. */
+uint64_t hs_charge(hs_stack *s, int cpu, int kind, uint64_t cycles);
+/* Prices `count` occurrences of the named cost key and accounts them. Returns cycles. */
+uint64_t hs_charge_op(hs_stack *s, int cpu, int kind, const char *key, uint64_t count);
+
+const hs_cost *hs_get_cost(const hs_stack *s);
+void hs_get_stats(const hs_stack *s, hs_stats *st);
+
+/* ------------------------------------------------------------------------------------------
+ * Calibration: measures this stack's own functions on the machine it runs on.
+ * ------------------------------------------------------------------------------------------ */
+typedef struct hs_calib_opts {
+    double mhz;            /* > 0: cycles at this clock; 0: measure the clock (TSC / cpuinfo) */
+    int runs;              /* repetitions, median taken (default 15) */
+    const hs_cost *base;   /* costs that cannot be measured here (interrupts, driver, app);
+                              NULL: the built-in "modern" profile */
+    const char *name;      /* profile name to write (default "calibrated") */
+} hs_calib_opts;
+void hs_calib_defaults(hs_calib_opts *o);
+/* Measures ip_rx, tcp_rx, udp_rx, hash_sw, lookup, conn_create, reasm_seg, ack_build,
+ * timer, checksum_pkt, checksum_byte, copy_cold_byte, copy_warm_byte, copy_byte and cpu_mhz;
+ * the other keys come from base. */
+int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen);
+/* hs_calibrate with defaults (mhz 0 = measure) and hs_cost_save to out_path. */
+int hs_calibrate_to_file(const char *out_path, double mhz, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
