@@ -116,7 +116,7 @@ static int cli_set_dotted(json_t *obj, const char *name, json_t *v)
     }
 }
 
-static json_t *cli_config_json(const ns_config *c)
+static json_t *cli_config_json(const ns_config *c, const ns_results *res)
 {
     json_t *cfg = json_object();
     json_t *nic = json_object();
@@ -178,7 +178,8 @@ static json_t *cli_config_json(const ns_config *c)
     json_t *h = json_object();
     json_object_set_new(cfg, "host", h);
     json_object_set_new(h, "cpus", json_integer(c->cpus));
-    json_object_set_new(h, "cpu_mhz", json_real(c->cpu_mhz));
+    /* 0 in the scenario means the cost profile's clock: report the clock the run used */
+    json_object_set_new(h, "cpu_mhz", json_real(c->cpu_mhz > 0 ? c->cpu_mhz : res->cpu_mhz));
     json_object_set_new(h, "memory_mb", json_integer(c->memory_mb));
 
     json_t *drv = json_object();
@@ -215,7 +216,7 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
         json_object_set_new(s, "host", json_string(host));
     }
 
-    json_object_set_new(r, "config", cli_config_json(c));
+    json_object_set_new(r, "config", cli_config_json(c, res));
 
     json_t *sim = json_object();
     json_object_set_new(r, "sim", sim);
@@ -396,7 +397,7 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
                 "request %u", pcie_link_name(c->pcie.link), c->pcie.lanes,
                 pcie_raw_bps(&c->pcie) / 1e9, (unsigned)c->pcie.max_payload,
                 (unsigned)c->pcie.max_read_request);
-    cli_row(f, "host CPUs", "%d at %g MHz, %u MiB memory", c->cpus, c->cpu_mhz,
+    cli_row(f, "host CPUs", "%d at %g MHz, %u MiB memory", c->cpus, res->cpu_mhz,
             (unsigned)c->memory_mb);
     cli_row(f, "driver", "%u x %u-byte RX buffers per queue, %u TX slots, DPC budget %u",
             (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,

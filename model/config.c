@@ -4,6 +4,7 @@
 
 #include "rss.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void ns_config_defaults(ns_config *cfg)
@@ -44,13 +45,16 @@ void ns_config_defaults(ns_config *cfg)
     cfg->irq_moderation_frames = 8;
     cfg->irq_moderation_us = 50.0;
     cfg->cpus = 2;
-    cfg->cpu_mhz = 2660.0;
+    cfg->cpu_mhz = 0; /* 0: the cost profile's clock */
     cfg->memory_mb = 64;
     cfg->rx_ring_entries = 512;
     cfg->rx_buf_bytes = 2048;
     cfg->tx_ring_entries = 256;
     cfg->dpc_budget = 64;
     cfg->host_pcap = NULL;
+    snprintf(cfg->cost_profile, sizeof cfg->cost_profile, "xeon-2006");
+    hs_config_defaults(&cfg->stack);
+    cfg->streams_dir = NULL;
 
     /* outputs: all off */
     cfg->trace_path = NULL;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hs.h"
 #include "pcie.h"
 
 #ifdef __cplusplus
@@ -80,6 +81,13 @@ typedef struct ns_config {
     uint32_t tx_ring_entries;    /* [driver] TX descriptors (default 256) */
     uint32_t dpc_budget;         /* [driver] completions per DPC run (default 64) */
     const char *host_pcap;       /* output: frames as the driver read them from host memory */
+
+    /* host stack (hoststack/hs.h) */
+    char cost_profile[512];      /* [host] cost_profile: a built-in name ("xeon-2006", "modern")
+                                    or a profile file path (default "xeon-2006") */
+    hs_config stack;             /* [tcpip] / [app] settings of the software stack; cpus,
+                                    csum_offload, rss_key and hosts are filled by the model */
+    const char *streams_dir;     /* output: --save-streams DIR */
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -144,6 +152,9 @@ typedef struct ns_results {
     double cpu_mhz;
     uint64_t cpu_busy_cycles[NS_MAX_CPUS];
     uint64_t cpu_frames[NS_MAX_CPUS];  /* frames each CPU's DPCs handed up */
+    hs_stats stack;              /* the host stack's counters and cycle breakdown */
+    char cost_profile_name[64];
+    uint64_t tx_ring_full;       /* frames the stack could not send: TX ring full */
 } ns_results;
 
 /* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative

@@ -55,7 +55,7 @@ int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
     res->irq_per_vector[0] = 2;
     res->irq_count = 2;
     res->cpus = cfg->cpus;
-    res->cpu_mhz = cfg->cpu_mhz;
+    res->cpu_mhz = cfg->cpu_mhz > 0 ? cfg->cpu_mhz : 2666.0; /* the default profile's clock */
     for (int i = 0; i < cfg->cpus && i < NS_MAX_CPUS; i++)
         res->cpu_busy_cycles[i] = 1000u * (unsigned)(i + 1);
     res->cpu_frames[0] = 6;
