@@ -279,6 +279,15 @@ void rp_close(rp_replay *r)
 }
 
 const char *rp_host_desc(const rp_replay *r) { return r->host_desc; }
+
+int rp_hosts(const rp_replay *r, ns_addr *out, int max)
+{
+    if (r->host_any)
+        return 0;
+    int n = r->nhosts < max ? r->nhosts : max;
+    memcpy(out, r->hosts, (size_t)n * sizeof *out);
+    return n;
+}
 uint64_t rp_total_frames(const rp_replay *r) { return r->total_frames; }
 uint64_t rp_from_host(const rp_replay *r) { return r->from_host; }
 uint64_t rp_not_for_host(const rp_replay *r) { return r->not_for_host; }

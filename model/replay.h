@@ -38,6 +38,8 @@ void rp_close(rp_replay *r);
 
 /* Selection result and counters. */
 const char *rp_host_desc(const rp_replay *r);      /* "10.0.0.2", "any", ... */
+/* The host addresses in use (0 for "any"); copies up to max into out. */
+int rp_hosts(const rp_replay *r, ns_addr *out, int max);
 uint64_t rp_total_frames(const rp_replay *r);      /* frames that will be fed over all passes */
 uint64_t rp_from_host(const rp_replay *r);
 uint64_t rp_not_for_host(const rp_replay *r);
