@@ -139,6 +139,7 @@ typedef struct ns_results {
 
     /* host interface */
     uint64_t frames_delivered;   /* frames the driver handed up */
+    uint64_t delivered_bytes;    /* their bytes */
     uint64_t frames_pending;     /* completed by the NIC, never processed by a DPC (moderation
                                     threshold not met when the run ended) */
     uint64_t dma_read_bytes, dma_write_bytes;
