@@ -80,6 +80,10 @@ const char *cli_scenario_description(const cli_scenario *sc);
 const char *cli_scenario_file(const cli_scenario *sc);
 const char *cli_scenario_trace(const cli_scenario *sc);
 
+/* Application work per received byte the run will use: app.cycles_per_byte, or the cost
+ * profile's app_byte when it was not given. */
+double cli_scenario_app_cycles_per_byte(const cli_scenario *sc);
+
 /* Warnings collected so far, oldest first, each one line without the
  * "nicsim: warning: " prefix. */
 size_t cli_scenario_warning_count(const cli_scenario *sc);
@@ -88,14 +92,25 @@ const char *cli_scenario_warning(const cli_scenario *sc, size_t i);
 /* ---- command line ---- */
 
 enum cli_command {
-    CLI_CMD_HELP = 0,     /* nicsim --help / -h */
-    CLI_CMD_VERSION = 1,  /* nicsim --version */
-    CLI_CMD_RUN = 2,      /* nicsim run SCENARIO ... */
-    CLI_CMD_RUN_HELP = 3  /* nicsim run --help */
+    CLI_CMD_HELP = 0,           /* nicsim --help / -h */
+    CLI_CMD_VERSION = 1,        /* nicsim --version */
+    CLI_CMD_RUN = 2,            /* nicsim run SCENARIO ... */
+    CLI_CMD_RUN_HELP = 3,       /* nicsim run --help */
+    CLI_CMD_COMPARE = 4,        /* nicsim compare A.json B.json ... */
+    CLI_CMD_COMPARE_HELP = 5,   /* nicsim compare --help */
+    CLI_CMD_CALIBRATE = 6,      /* nicsim calibrate ... */
+    CLI_CMD_CALIBRATE_HELP = 7  /* nicsim calibrate --help */
 };
+
+/* Output formats of nicsim compare. */
+enum cli_format { CLI_FMT_TEXT = 0, CLI_FMT_CSV = 1, CLI_FMT_MARKDOWN = 2 };
+
+/* Default output of nicsim calibrate (in the current directory). */
+#define CLI_CALIBRATE_DEFAULT_OUT "calibrated.profile"
 
 typedef struct cli_args {
     int command;              /* enum cli_command */
+    /* run */
     const char *scenario;     /* run: the scenario file */
     const char *trace;        /* --trace, or NULL */
     const char *report;       /* -o, or NULL */
@@ -109,6 +124,17 @@ typedef struct cli_args {
     int quiet;                /* --quiet: no text summary */
     int nsets;
     const char **sets;        /* --set values, in order (pointers into argv) */
+    const char *streams_dir;  /* --save-streams DIR, or NULL */
+    int no_baseline;          /* --no-baseline: skip the software baseline run */
+    /* compare */
+    int nreports;
+    const char **reports;     /* the report files, in order (pointers into argv) */
+    int format;               /* --format: enum cli_format (default text) */
+    int format_given;
+    /* calibrate */
+    const char *profile_out;  /* -o PROFILE (default CLI_CALIBRATE_DEFAULT_OUT) */
+    double mhz;               /* --mhz N: cycles at this clock; 0: measure it */
+    int force;                /* --force: overwrite an existing profile */
 } cli_args;
 
 /* Parses argv (argv[0] is the program). Errors are CLI_EUSAGE. Strings point into argv.
@@ -119,22 +145,54 @@ void cli_args_free(cli_args *a);
 /* Help texts. */
 void cli_print_usage(FILE *f);
 void cli_print_run_usage(FILE *f);
+void cli_print_compare_usage(FILE *f);
+void cli_print_calibrate_usage(FILE *f);
+
+/* --save-streams DIR: DIR must exist, be a directory, and be writable. */
+int cli_check_streams_dir(const char *dir, char *err, size_t errlen);
+
+/* The software baseline of a run: a copy of cfg with every offload off (EnableRSS = 0,
+ * EnableChecksumOffload = 0) and no outputs (wave, packet log, host pcap, streams);
+ * progress is kept. */
+void cli_baseline_config(const ns_config *cfg, ns_config *out);
+
+/* ---- calibrate ---- */
+
+/* nicsim calibrate: measures the stack's functions on this machine (hs_calibrate_to_file),
+ * writes a->profile_out (refusing to overwrite an existing file without a->force) and
+ * prints a short summary of the measured values on out. */
+int cli_calibrate(const cli_args *a, FILE *out, char *err, size_t errlen);
 
 /* ---- report ---- */
 
-/* The report object ("nicsim-report/1"), keys in insertion order (documented in
- * docs/report.md). Everything except sim.wall_s and sim.*_per_s depends only on the
- * inputs. NULL if out of memory. Release with json_decref(). */
-json_t *cli_report_build(const cli_scenario *sc, const ns_results *res);
+/* The report object ("nicsim-report/3"), keys in insertion order (documented in
+ * docs/report.md). res is the run as configured; base its software baseline
+ * (cli_baseline_config), or NULL for none (--no-baseline: no "baseline" and no "savings").
+ * Everything except sim.wall_s and sim.*_per_s depends only on the inputs. NULL if out of
+ * memory. Release with json_decref(). */
+json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns_results *base);
 
 /* Writes the report as indented JSON plus a newline. */
 int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen);
 
-/* The human-readable summary (aligned two-column table). */
-void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res);
+/* The human-readable summary: the run's details (aligned two-column table), then the
+ * offload | software | saved table and the cycle breakdown by kind (base may be NULL). */
+void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res,
+                           const ns_results *base);
 
-/* rx_bytes * 8 / simulated time, in Gb/s (0 if no time passed). */
+/* A one-line warning if the results contradict themselves (the stack's total cycles
+ * differ from the sum of per-CPU busy cycles); 0 and "" if they do not. */
+int cli_results_check(const ns_results *res, char *msg, size_t msglen);
+
+/* delivered_bytes * 8 / simulated time, in Gb/s (0 if no time passed). */
 double cli_throughput_gbps(const ns_results *res);
+/* The stack's total CPU cycles (stack.total_cycles). */
+uint64_t cli_total_cycles(const ns_results *res);
+/* Total cycles per delivered byte / per delivered frame (0 if none was delivered). */
+double cli_cycles_per_byte(const ns_results *res);
+double cli_cycles_per_packet(const ns_results *res);
+/* Sum of every drop reason. */
+uint64_t cli_frames_dropped(const ns_results *res);
 
 /* res->cpus and res->nvectors, clamped to the arrays of ns_results. */
 int cli_ncpus(const ns_results *res);
@@ -142,6 +200,24 @@ int cli_nvectors(const ns_results *res);
 /* Busy fraction of one CPU: busy cycles / (simulated seconds x cpu_mhz x 1e6); 0 if no time
  * passed, no clock, or cpu out of range. */
 double cli_cpu_utilization(const ns_results *res, int cpu);
+/* Average and highest cli_cpu_utilization over the CPUs, in percent (0 without CPUs). */
+double cli_cpu_utilization_avg_pct(const ns_results *res);
+double cli_cpu_utilization_max_pct(const ns_results *res);
+
+/* ---- compare ---- */
+
+/* Reads one report for nicsim compare. Errors (CLI_EUSAGE) name the file: unreadable,
+ * not JSON, not a nicsim report. */
+int cli_compare_load(const char *path, json_t **out, char *err, size_t errlen);
+
+/* Side-by-side table of the main figures of n >= 1 reports (loaded by cli_compare_load;
+ * paths name them in messages and headers), each against the first: absolute and
+ * percentage difference. Refuses (CLI_EUSAGE) reports of different schema versions. */
+int cli_compare_print(FILE *f, json_t *const *reports, const char *const *paths, int n,
+                      int format, char *err, size_t errlen);
+
+/* nicsim compare: loads a->reports and prints the table on out. */
+int cli_compare(const cli_args *a, FILE *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -73,6 +73,14 @@ static int check_outputs(const cli_args *a, const char *trace, char *err, size_t
     return CLI_OK;
 }
 
+/* Warns when a run's results contradict themselves. */
+static void check_results(const char *which, const ns_results *res)
+{
+    char msg[512];
+    if (cli_results_check(res, msg, sizeof msg))
+        fprintf(stderr, "nicsim: warning: %s: %s\n", which, msg);
+}
+
 static int cmd_run(const cli_args *a)
 {
     char err[1024] = "";
@@ -80,7 +88,8 @@ static int cmd_run(const cli_args *a)
     size_t shown = 0;
     FILE *report_f = NULL, *log_f = NULL;
     json_t *report = NULL;
-    ns_results *res = NULL;
+    ns_results *res = NULL, *base = NULL;
+    ns_config *base_cfg = NULL;
 
     cli_scenario *sc = cli_scenario_new();
     if (!sc) {
@@ -113,6 +122,11 @@ static int cmd_run(const cli_args *a)
     rc = check_outputs(a, trace, err, sizeof err);
     if (rc != CLI_OK)
         goto out;
+    if (a->streams_dir) {
+        rc = cli_check_streams_dir(a->streams_dir, err, sizeof err);
+        if (rc != CLI_OK)
+            goto out;
+    }
     if (a->report && !(report_f = open_output("-o", a->report, err, sizeof err))) {
         rc = CLI_EUSAGE;
         goto out;
@@ -135,19 +149,41 @@ static int cmd_run(const cli_args *a)
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
     cfg->packet_log = log_f;
+    cfg->streams_dir = a->streams_dir;
     cfg->progress = isatty(STDERR_FILENO) && !a->quiet;
 
     res = calloc(1, sizeof *res);
-    if (!res) {
+    if (!a->no_baseline) {
+        base = calloc(1, sizeof *base);
+        base_cfg = calloc(1, sizeof *base_cfg);
+    }
+    if (!res || (!a->no_baseline && (!base || !base_cfg))) {
         snprintf(err, sizeof err, "out of memory");
         rc = CLI_ENOMEM;
         goto out;
     }
+    if (cfg->progress && base)
+        fprintf(stderr, "run 1 of 2: offloads as configured\n");
     if (ns_run(cfg, res, err, sizeof err) != 0) {
         if (!err[0])
             snprintf(err, sizeof err, "the simulation failed");
         rc = CLI_ERUN;
         goto out;
+    }
+    check_results("run", res);
+    if (base) {
+        /* the same trace with every offload off; outputs only from the run above */
+        cli_baseline_config(cfg, base_cfg);
+        if (cfg->progress)
+            fprintf(stderr, "run 2 of 2: software baseline (RSS and checksum offload off)\n");
+        if (ns_run(base_cfg, base, err, sizeof err) != 0) {
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s", err[0] ? err : "the simulation failed");
+            snprintf(err, sizeof err, "software baseline run: %.900s", sub);
+            rc = CLI_ERUN;
+            goto out;
+        }
+        check_results("software baseline", base);
     }
     if (log_f) {
         FILE *f = log_f;
@@ -161,7 +197,7 @@ static int cmd_run(const cli_args *a)
     }
 
     if (report_f) {
-        report = cli_report_build(sc, res);
+        report = cli_report_build(sc, res, base);
         if (!report) {
             snprintf(err, sizeof err, "out of memory");
             rc = CLI_ENOMEM;
@@ -179,7 +215,7 @@ static int cmd_run(const cli_args *a)
         }
     }
     if (!a->quiet) {
-        cli_report_print_text(stdout, sc, res);
+        cli_report_print_text(stdout, sc, res, base);
         if (fflush(stdout) != 0) {
             snprintf(err, sizeof err, "cannot write the summary: %s", strerror(errno));
             rc = CLI_ERUN;
@@ -199,7 +235,31 @@ out:
         fclose(log_f);
     json_decref(report);
     free(res);
+    free(base);
+    free(base_cfg);
     cli_scenario_free(sc);
+    return cli_exit_status(rc);
+}
+
+static int cmd_compare(const cli_args *a)
+{
+    char err[1024] = "";
+    int rc = cli_compare(a, stdout, err, sizeof err);
+    if (rc == CLI_OK && fflush(stdout) != 0) {
+        snprintf(err, sizeof err, "cannot write the table: %s", strerror(errno));
+        rc = CLI_ERUN;
+    }
+    if (rc != CLI_OK)
+        print_error(err);
+    return cli_exit_status(rc);
+}
+
+static int cmd_calibrate(const cli_args *a)
+{
+    char err[1024] = "";
+    int rc = cli_calibrate(a, stdout, err, sizeof err);
+    if (rc != CLI_OK)
+        print_error(err);
     return cli_exit_status(rc);
 }
 
@@ -222,6 +282,20 @@ int main(int argc, char **argv)
     case CLI_CMD_RUN_HELP:
         cli_print_run_usage(stdout);
         status = 0;
+        break;
+    case CLI_CMD_COMPARE_HELP:
+        cli_print_compare_usage(stdout);
+        status = 0;
+        break;
+    case CLI_CMD_CALIBRATE_HELP:
+        cli_print_calibrate_usage(stdout);
+        status = 0;
+        break;
+    case CLI_CMD_COMPARE:
+        status = cmd_compare(&a);
+        break;
+    case CLI_CMD_CALIBRATE:
+        status = cmd_calibrate(&a);
         break;
     case CLI_CMD_VERSION:
         printf("nicsim %s\n", cli_version());

@@ -10,14 +10,40 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define CLI_REPORT_SCHEMA "nicsim-report/2"
+#define CLI_REPORT_SCHEMA "nicsim-report/3"
 
 double cli_throughput_gbps(const ns_results *res)
 {
     if (res->sim_time_ps == 0)
         return 0.0;
     /* bits per picosecond x 1000 = Gb/s */
-    return (double)res->rx_bytes * 8.0 * 1000.0 / (double)res->sim_time_ps;
+    return (double)res->delivered_bytes * 8.0 * 1000.0 / (double)res->sim_time_ps;
+}
+
+uint64_t cli_total_cycles(const ns_results *res)
+{
+    return res->stack.total_cycles;
+}
+
+double cli_cycles_per_byte(const ns_results *res)
+{
+    return res->delivered_bytes ? (double)cli_total_cycles(res) / (double)res->delivered_bytes
+                                : 0.0;
+}
+
+double cli_cycles_per_packet(const ns_results *res)
+{
+    return res->frames_delivered
+               ? (double)cli_total_cycles(res) / (double)res->frames_delivered
+               : 0.0;
+}
+
+uint64_t cli_frames_dropped(const ns_results *res)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
+        n += res->drops[i].value;
+    return n;
 }
 
 int cli_ncpus(const ns_results *res)
@@ -37,6 +63,41 @@ double cli_cpu_utilization(const ns_results *res, int cpu)
     /* cycles available = sim_time_s x MHz x 1e6 = sim_time_ps x MHz x 1e-6 */
     double avail = (double)res->sim_time_ps * res->cpu_mhz * 1e-6;
     return avail > 0 ? (double)res->cpu_busy_cycles[cpu] / avail : 0.0;
+}
+
+double cli_cpu_utilization_avg_pct(const ns_results *res)
+{
+    int n = cli_ncpus(res);
+    if (n == 0)
+        return 0.0;
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += cli_cpu_utilization(res, i);
+    return 100.0 * sum / n;
+}
+
+double cli_cpu_utilization_max_pct(const ns_results *res)
+{
+    double m = 0;
+    for (int i = 0; i < cli_ncpus(res); i++)
+        if (cli_cpu_utilization(res, i) > m)
+            m = cli_cpu_utilization(res, i);
+    return 100.0 * m;
+}
+
+int cli_results_check(const ns_results *res, char *msg, size_t msglen)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < cli_ncpus(res); i++)
+        sum += res->cpu_busy_cycles[i];
+    if (sum == cli_total_cycles(res)) {
+        cli_msg(msg, msglen, "%s", "");
+        return 0;
+    }
+    cli_msg(msg, msglen, "CPU accounting: the stack's total (%llu cycles, cpu.total_cycles) "
+            "differs from the sum of per-CPU busy cycles (%llu, cpu.per_cpu)",
+            (unsigned long long)cli_total_cycles(res), (unsigned long long)sum);
+    return 1;
 }
 
 /* "auto", "any" or the addresses, comma-separated. */
@@ -80,6 +141,17 @@ static json_t *cli_text(const char *s)
     return j;
 }
 
+/* cli_text of the first n bytes of s. */
+static json_t *cli_text_n(const char *s, size_t n)
+{
+    char *copy = cli_asprintf("%.*s", (int)n, s);
+    if (!copy)
+        return NULL;
+    json_t *j = cli_text(copy);
+    free(copy);
+    return j;
+}
+
 static json_t *cli_u64(uint64_t v)
 {
     return json_integer((json_int_t)v);
@@ -116,8 +188,9 @@ static int cli_set_dotted(json_t *obj, const char *name, json_t *v)
     }
 }
 
-static json_t *cli_config_json(const ns_config *c, const ns_results *res)
+static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
 {
+    const ns_config *c = cli_scenario_config_const(sc);
     json_t *cfg = json_object();
     json_t *nic = json_object();
     json_object_set_new(cfg, "nic", nic);
@@ -149,6 +222,11 @@ static json_t *cli_config_json(const ns_config *c, const ns_results *res)
     json_object_set_new(cfg, "tcpip", tcpip);
     json_object_set_new(tcpip, "EnableRSS", json_integer(c->rss_enable ? 1 : 0));
     json_object_set_new(tcpip, "EnableChecksumOffload", json_integer(c->csum_offload ? 1 : 0));
+    json_object_set_new(tcpip, "TcpAckFrequency", json_integer(c->stack.ack_every));
+    /* the key sets whole 100 ms ticks */
+    json_object_set_new(tcpip, "TcpDelAckTicks",
+                        cli_u64(c->stack.delack_ns / 100000000ull));
+    json_object_set_new(tcpip, "TcpWindowSize", json_integer(c->stack.rcv_window_bytes));
 
     json_t *replay = json_object();
     json_object_set_new(cfg, "replay", replay);
@@ -181,6 +259,7 @@ static json_t *cli_config_json(const ns_config *c, const ns_results *res)
     /* 0 in the scenario means the cost profile's clock: report the clock the run used */
     json_object_set_new(h, "cpu_mhz", json_real(c->cpu_mhz > 0 ? c->cpu_mhz : res->cpu_mhz));
     json_object_set_new(h, "memory_mb", json_integer(c->memory_mb));
+    json_object_set_new(h, "cost_profile", cli_text(c->cost_profile));
 
     json_t *drv = json_object();
     json_object_set_new(cfg, "driver", drv);
@@ -188,10 +267,248 @@ static json_t *cli_config_json(const ns_config *c, const ns_results *res)
     json_object_set_new(drv, "rx_buf_bytes", json_integer(c->rx_buf_bytes));
     json_object_set_new(drv, "tx_ring_entries", json_integer(c->tx_ring_entries));
     json_object_set_new(drv, "dpc_budget", json_integer(c->dpc_budget));
+
+    json_t *app = json_object();
+    json_object_set_new(cfg, "app", app);
+    json_object_set_new(app, "recv_buffer_bytes", json_integer(c->stack.recv_buffer_bytes));
+    json_object_set_new(app, "posted_buffers", json_integer(c->stack.posted_buffers));
+    json_object_set_new(app, "cycles_per_byte", json_real(cli_scenario_app_cycles_per_byte(sc)));
+    json_object_set_new(app, "consume_mbps", json_real(c->stack.app_rate_bytes_per_s * 8.0 / 1e6));
+    json_object_set_new(app, "complete_on_push", json_integer(c->stack.complete_on_push ? 1 : 0));
     return cfg;
 }
 
-json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
+/* The keys every run has (the run as configured and its baseline): sim, frames, rss, csum,
+ * dma, pcie, irq, tx, cpu, memory, ip, tcp, udp, app, [trace], throughput_gbps. */
+static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, int with_trace)
+{
+    const hs_stats *st = &res->stack;
+
+    json_t *sim = json_object();
+    json_object_set_new(r, "sim", sim);
+    json_object_set_new(sim, "nic_cycles", cli_u64(res->nic_cycles));
+    json_object_set_new(sim, "sim_time_ps", cli_u64(res->sim_time_ps));
+    json_object_set_new(sim, "sim_time_ns", cli_u64(res->sim_time_ps / 1000));  /* floor */
+    json_object_set_new(sim, "wall_s", json_real(res->wall_s));
+    json_object_set_new(sim, "nic_cycles_per_s",
+                        json_real(res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0));
+
+    json_t *fr = json_object();
+    json_object_set_new(r, "frames", fr);
+    json_object_set_new(fr, "records", cli_u64(res->records));
+    json_object_set_new(fr, "rx", cli_u64(res->frames_rx));
+    json_object_set_new(fr, "rx_bytes", cli_u64(res->rx_bytes));
+    json_object_set_new(fr, "from_host", cli_u64(res->from_host));
+    json_object_set_new(fr, "not_for_host", cli_u64(res->not_for_host));
+    json_object_set_new(fr, "delivered", cli_u64(res->frames_delivered));
+    json_object_set_new(fr, "delivered_bytes", cli_u64(res->delivered_bytes));
+    json_object_set_new(fr, "pending", cli_u64(res->frames_pending));
+    json_object_set_new(fr, "dropped_total", cli_u64(cli_frames_dropped(res)));
+    json_t *dropped = json_object();
+    json_object_set_new(fr, "dropped", dropped);
+    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
+        if (res->drops[i].name)
+            cli_set_dotted(dropped, res->drops[i].name, cli_u64(res->drops[i].value));
+
+    json_t *rss = json_object();
+    json_object_set_new(r, "rss", rss);
+    json_t *qf = json_array();
+    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
+    for (int q = 0; q < nq; q++)
+        json_array_append_new(qf, cli_u64(res->queue_frames[q]));
+    json_object_set_new(rss, "queue_frames", qf);
+    json_t *ht = json_object();
+    for (int t = 0; t < RSS_HT_COUNT; t++)
+        json_object_set_new(ht, rss_hash_type_name(t), cli_u64(res->hash_type_frames[t]));
+    json_object_set_new(rss, "hash_types", ht);
+    json_object_set_new(rss, "lookups_nic_hash", cli_u64(st->hash_nic));
+    json_object_set_new(rss, "lookups_sw_hash", cli_u64(st->hash_sw));
+    json_object_set_new(rss, "hash_mismatch", cli_u64(st->hash_mismatch));
+
+    json_t *cs = json_object();
+    json_object_set_new(r, "csum", cs);
+    for (int k = 0; k < NS_CSUM_COUNT; k++)
+        json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
+    json_object_set_new(cs, "sw_verified", cli_u64(st->csum_sw_ip + st->csum_sw_l4));
+    json_object_set_new(cs, "sw_ip", cli_u64(st->csum_sw_ip));
+    json_object_set_new(cs, "sw_l4", cli_u64(st->csum_sw_l4));
+    json_object_set_new(cs, "sw_bytes", cli_u64(st->csum_sw_bytes));
+    json_object_set_new(cs, "hw_trusted", cli_u64(st->csum_hw_trusted));
+    json_object_set_new(cs, "dropped_bad_ip", cli_u64(st->drop_bad_ip_csum));
+    json_object_set_new(cs, "dropped_bad_l4", cli_u64(st->drop_bad_l4_csum));
+
+    json_t *dma = json_object();
+    json_object_set_new(r, "dma", dma);
+    json_object_set_new(dma, "read_bytes", cli_u64(res->dma_read_bytes));
+    json_object_set_new(dma, "write_bytes", cli_u64(res->dma_write_bytes));
+
+    json_t *pcie = json_object();
+    json_object_set_new(r, "pcie", pcie);
+    json_object_set_new(pcie, "read_busy_pct", json_real(res->pcie_read_busy_pct));
+    json_object_set_new(pcie, "write_busy_pct", json_real(res->pcie_write_busy_pct));
+
+    json_t *irq = json_object();
+    json_object_set_new(r, "irq", irq);
+    json_object_set_new(irq, "count", cli_u64(res->irq_count));
+    json_t *pv = json_array();
+    for (int v = 0; v < cli_nvectors(res); v++)
+        json_array_append_new(pv, cli_u64(res->irq_per_vector[v]));
+    json_object_set_new(irq, "per_vector", pv);
+
+    json_t *tx = json_object();
+    json_object_set_new(r, "tx", tx);
+    json_object_set_new(tx, "frames", cli_u64(res->tx_frames));
+    json_object_set_new(tx, "bytes", cli_u64(res->tx_bytes));
+    json_object_set_new(tx, "ring_full", cli_u64(res->tx_ring_full));
+
+    json_t *cpu = json_object();
+    json_object_set_new(r, "cpu", cpu);
+    json_object_set_new(cpu, "count", json_integer(cli_ncpus(res)));
+    json_object_set_new(cpu, "mhz", json_real(res->cpu_mhz));
+    const char *prof = res->cost_profile_name[0] ? res->cost_profile_name : c->cost_profile;
+    json_object_set_new(cpu, "profile",
+                        cli_text_n(prof, prof == res->cost_profile_name
+                                             ? strnlen(prof, sizeof res->cost_profile_name)
+                                             : strlen(prof)));
+    json_t *pc = json_array();
+    for (int i = 0; i < cli_ncpus(res); i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "busy_cycles", cli_u64(res->cpu_busy_cycles[i]));
+        json_object_set_new(o, "utilization", json_real(cli_cpu_utilization(res, i)));
+        json_object_set_new(o, "frames", cli_u64(res->cpu_frames[i]));
+        json_array_append_new(pc, o);
+    }
+    json_object_set_new(cpu, "per_cpu", pc);
+    json_object_set_new(cpu, "total_cycles", cli_u64(cli_total_cycles(res)));
+    json_object_set_new(cpu, "utilization_avg_pct", json_real(cli_cpu_utilization_avg_pct(res)));
+    json_object_set_new(cpu, "utilization_max_pct", json_real(cli_cpu_utilization_max_pct(res)));
+    json_object_set_new(cpu, "cycles_per_byte", json_real(cli_cycles_per_byte(res)));
+    json_object_set_new(cpu, "cycles_per_packet", json_real(cli_cycles_per_packet(res)));
+    json_object_set_new(cpu, "bytes_copied", cli_u64(st->bytes_copied));
+    json_t *bd = json_object();
+    for (int k = 0; k < HS_K_COUNT; k++)
+        json_object_set_new(bd, hs_kind_name(k), cli_u64(st->kind_cycles[k]));
+    json_object_set_new(cpu, "breakdown", bd);
+
+    json_t *mem = json_object();
+    json_object_set_new(r, "memory", mem);
+    json_object_set_new(mem, "cpu_bytes", cli_u64(st->mem_bytes));
+    json_object_set_new(mem, "cpu_bytes_per_byte",
+                        json_real(res->delivered_bytes
+                                      ? (double)st->mem_bytes / (double)res->delivered_bytes
+                                      : 0.0));
+
+    json_t *ip = json_object();
+    json_object_set_new(r, "ip", ip);
+    json_object_set_new(ip, "rx_frames", cli_u64(st->rx_frames));
+    json_object_set_new(ip, "rx_bytes", cli_u64(st->rx_bytes));
+    json_object_set_new(ip, "dropped_non_ip", cli_u64(st->rx_non_ip));
+    json_object_set_new(ip, "dropped_malformed", cli_u64(st->rx_malformed));
+    json_object_set_new(ip, "dropped_not_for_host", cli_u64(st->rx_not_for_host));
+    json_object_set_new(ip, "dropped_fragments", cli_u64(st->rx_ip_fragments));
+    json_object_set_new(ip, "dropped_other_proto", cli_u64(st->rx_other_proto));
+
+    json_t *tcp = json_object();
+    json_object_set_new(r, "tcp", tcp);
+    json_object_set_new(tcp, "connections", cli_u64(st->conns));
+    json_object_set_new(tcp, "connections_syn", cli_u64(st->conns_syn));
+    json_object_set_new(tcp, "connections_midstream", cli_u64(st->conns_midstream));
+    json_object_set_new(tcp, "connections_fin", cli_u64(st->conns_fin));
+    json_object_set_new(tcp, "connections_rst", cli_u64(st->conns_rst));
+    json_object_set_new(tcp, "segments", cli_u64(st->tcp_segments));
+    json_object_set_new(tcp, "payload_bytes", cli_u64(st->tcp_payload_bytes));
+    json_object_set_new(tcp, "in_order_segments", cli_u64(st->in_order_segments));
+    json_object_set_new(tcp, "out_of_order_segments", cli_u64(st->ooo_segments));
+    json_object_set_new(tcp, "duplicate_segments", cli_u64(st->dup_segments));
+    json_object_set_new(tcp, "retransmitted_bytes", cli_u64(st->retrans_bytes));
+    json_object_set_new(tcp, "beyond_window_bytes", cli_u64(st->beyond_window_bytes));
+    json_object_set_new(tcp, "hold_dropped_bytes", cli_u64(st->hold_drop_bytes));
+    json_object_set_new(tcp, "after_fin_bytes", cli_u64(st->after_fin_bytes));
+    json_object_set_new(tcp, "rst_discarded_bytes", cli_u64(st->rst_discard_bytes));
+    json_object_set_new(tcp, "rst_ignored", cli_u64(st->rst_ignored));
+    json_object_set_new(tcp, "closed_segments", cli_u64(st->closed_segments));
+    json_object_set_new(tcp, "max_queued_bytes", cli_u64(st->max_queued_bytes));
+    json_object_set_new(tcp, "acks_sent", cli_u64(st->acks_sent));
+    json_object_set_new(tcp, "acks_every_n", cli_u64(st->acks_every_n));
+    json_object_set_new(tcp, "acks_timer", cli_u64(st->acks_timer));
+    json_object_set_new(tcp, "acks_immediate", cli_u64(st->acks_immediate));
+    json_object_set_new(tcp, "window_updates", cli_u64(st->window_updates));
+    json_object_set_new(tcp, "synacks_sent", cli_u64(st->synacks_sent));
+    json_object_set_new(tcp, "zero_window_acks", cli_u64(st->zero_window_acks));
+    json_object_set_new(tcp, "timers_fired", cli_u64(st->timers_fired));
+
+    json_t *udp = json_object();
+    json_object_set_new(r, "udp", udp);
+    json_object_set_new(udp, "datagrams", cli_u64(st->udp_datagrams));
+    json_object_set_new(udp, "bytes", cli_u64(st->udp_bytes));
+
+    json_t *app = json_object();
+    json_object_set_new(r, "app", app);
+    json_object_set_new(app, "bytes", cli_u64(st->app_bytes));
+    json_object_set_new(app, "receives", cli_u64(st->app_receives));
+    json_object_set_new(app, "buffers_posted", cli_u64(st->buffers_posted));
+    json_object_set_new(app, "close_delivered_bytes", cli_u64(st->close_delivered_bytes));
+    json_object_set_new(app, "close_gap_bytes", cli_u64(st->close_gap_bytes));
+    json_object_set_new(app, "stream_bytes_written", cli_u64(st->stream_bytes_written));
+    json_object_set_new(app, "stream_errors", cli_u64(st->stream_errors));
+
+    if (with_trace) {
+        json_t *tr = json_object();
+        json_object_set_new(r, "trace", tr);
+        if (res->linktype_name[0]) {
+            json_object_set_new(tr, "linktype",
+                                json_stringn(res->linktype_name,
+                                             strnlen(res->linktype_name,
+                                                     sizeof res->linktype_name)));
+        } else {
+            char lt[32];
+            snprintf(lt, sizeof lt, "DLT_%d", res->linktype);
+            json_object_set_new(tr, "linktype", json_string(lt));
+        }
+        for (int i = 0; i < res->ntrace && i < NS_MAX_COUNTERS; i++)
+            if (res->trace[i].name)
+                cli_set_dotted(tr, res->trace[i].name, cli_u64(res->trace[i].value));
+    }
+
+    json_object_set_new(r, "throughput_gbps", json_real(cli_throughput_gbps(res)));
+}
+
+/* b - a as a JSON integer (negative when a is larger). */
+static json_t *cli_diff(uint64_t b, uint64_t a)
+{
+    return json_integer(b >= a ? (json_int_t)(b - a) : -(json_int_t)(a - b));
+}
+
+/* The savings object: what the offloads save against the software baseline. */
+static json_t *cli_savings_json(const ns_results *off, const ns_results *sw)
+{
+    json_t *s = json_object();
+    uint64_t t_off = cli_total_cycles(off), t_sw = cli_total_cycles(sw);
+    json_object_set_new(s, "cpu_cycles", cli_diff(t_sw, t_off));
+    double saved = t_sw >= t_off ? (double)(t_sw - t_off) : -(double)(t_off - t_sw);
+    json_object_set_new(s, "cpu_cycles_pct", json_real(t_sw ? saved / (double)t_sw * 100.0 : 0.0));
+    json_object_set_new(s, "cycles_per_byte",
+                        json_real(cli_cycles_per_byte(sw) - cli_cycles_per_byte(off)));
+    json_object_set_new(s, "cycles_per_packet",
+                        json_real(cli_cycles_per_packet(sw) - cli_cycles_per_packet(off)));
+    json_object_set_new(s, "throughput_gbps",
+                        json_real(cli_throughput_gbps(off) - cli_throughput_gbps(sw)));
+    json_object_set_new(s, "cpu_utilization_pct",
+                        json_real(cli_cpu_utilization_avg_pct(sw) -
+                                  cli_cpu_utilization_avg_pct(off)));
+    json_object_set_new(s, "bytes_copied",
+                        cli_diff(sw->stack.bytes_copied, off->stack.bytes_copied));
+    json_object_set_new(s, "memory_cpu_bytes", cli_diff(sw->stack.mem_bytes, off->stack.mem_bytes));
+    json_object_set_new(s, "interrupts", cli_diff(sw->irq_count, off->irq_count));
+    json_t *bd = json_object();
+    for (int k = 0; k < HS_K_COUNT; k++)
+        json_object_set_new(bd, hs_kind_name(k),
+                            cli_diff(sw->stack.kind_cycles[k], off->stack.kind_cycles[k]));
+    json_object_set_new(s, "breakdown", bd);
+    return s;
+}
+
+json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns_results *base)
 {
     const ns_config *c = cli_scenario_config_const(sc);
     json_t *r = json_object();
@@ -216,105 +533,30 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res)
         json_object_set_new(s, "host", json_string(host));
     }
 
-    json_object_set_new(r, "config", cli_config_json(c, res));
+    json_object_set_new(r, "config", cli_config_json(sc, res));
+    cli_run_keys(r, c, res, 1);
 
-    json_t *sim = json_object();
-    json_object_set_new(r, "sim", sim);
-    json_object_set_new(sim, "nic_cycles", cli_u64(res->nic_cycles));
-    json_object_set_new(sim, "sim_time_ps", cli_u64(res->sim_time_ps));
-    json_object_set_new(sim, "sim_time_ns", cli_u64(res->sim_time_ps / 1000));  /* floor */
-    json_object_set_new(sim, "wall_s", json_real(res->wall_s));
-    json_object_set_new(sim, "nic_cycles_per_s",
-                        json_real(res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0));
-
-    json_t *fr = json_object();
-    json_object_set_new(r, "frames", fr);
-    json_object_set_new(fr, "records", cli_u64(res->records));
-    json_object_set_new(fr, "rx", cli_u64(res->frames_rx));
-    json_object_set_new(fr, "rx_bytes", cli_u64(res->rx_bytes));
-    json_object_set_new(fr, "from_host", cli_u64(res->from_host));
-    json_object_set_new(fr, "not_for_host", cli_u64(res->not_for_host));
-    json_object_set_new(fr, "delivered", cli_u64(res->frames_delivered));
-    json_object_set_new(fr, "pending", cli_u64(res->frames_pending));
-    json_t *dropped = json_object();
-    json_object_set_new(fr, "dropped", dropped);
-    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
-        if (res->drops[i].name)
-            cli_set_dotted(dropped, res->drops[i].name, cli_u64(res->drops[i].value));
-
-    json_t *rss = json_object();
-    json_object_set_new(r, "rss", rss);
-    json_t *qf = json_array();
-    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
-    for (int q = 0; q < nq; q++)
-        json_array_append_new(qf, cli_u64(res->queue_frames[q]));
-    json_object_set_new(rss, "queue_frames", qf);
-    json_t *ht = json_object();
-    for (int t = 0; t < RSS_HT_COUNT; t++)
-        json_object_set_new(ht, rss_hash_type_name(t), cli_u64(res->hash_type_frames[t]));
-    json_object_set_new(rss, "hash_types", ht);
-
-    json_t *cs = json_object();
-    json_object_set_new(r, "csum", cs);
-    for (int k = 0; k < NS_CSUM_COUNT; k++)
-        json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
-
-    json_t *dma = json_object();
-    json_object_set_new(r, "dma", dma);
-    json_object_set_new(dma, "read_bytes", cli_u64(res->dma_read_bytes));
-    json_object_set_new(dma, "write_bytes", cli_u64(res->dma_write_bytes));
-
-    json_t *pcie = json_object();
-    json_object_set_new(r, "pcie", pcie);
-    json_object_set_new(pcie, "read_busy_pct", json_real(res->pcie_read_busy_pct));
-    json_object_set_new(pcie, "write_busy_pct", json_real(res->pcie_write_busy_pct));
-
-    json_t *irq = json_object();
-    json_object_set_new(r, "irq", irq);
-    json_object_set_new(irq, "count", cli_u64(res->irq_count));
-    json_t *pv = json_array();
-    for (int v = 0; v < cli_nvectors(res); v++)
-        json_array_append_new(pv, cli_u64(res->irq_per_vector[v]));
-    json_object_set_new(irq, "per_vector", pv);
-
-    json_t *tx = json_object();
-    json_object_set_new(r, "tx", tx);
-    json_object_set_new(tx, "frames", cli_u64(res->tx_frames));
-    json_object_set_new(tx, "bytes", cli_u64(res->tx_bytes));
-
-    json_t *cpu = json_object();
-    json_object_set_new(r, "cpu", cpu);
-    json_object_set_new(cpu, "count", json_integer(cli_ncpus(res)));
-    json_object_set_new(cpu, "mhz", json_real(res->cpu_mhz));
-    json_t *pc = json_array();
-    uint64_t total = 0;
-    for (int i = 0; i < cli_ncpus(res); i++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "busy_cycles", cli_u64(res->cpu_busy_cycles[i]));
-        json_object_set_new(o, "utilization", json_real(cli_cpu_utilization(res, i)));
-        json_object_set_new(o, "frames", cli_u64(res->cpu_frames[i]));
-        json_array_append_new(pc, o);
-        total += res->cpu_busy_cycles[i];
+    if (base) {
+        json_t *b = json_object();
+        json_object_set_new(r, "baseline", b);
+        /* what the baseline changed, from the same derivation the run used */
+        ns_config *bc = malloc(sizeof *bc);
+        if (!bc) {
+            json_decref(r);
+            return NULL;
+        }
+        cli_baseline_config(c, bc);
+        json_t *bcfg = json_object();
+        json_object_set_new(b, "config", bcfg);
+        json_t *tcpip = json_object();
+        json_object_set_new(bcfg, "tcpip", tcpip);
+        json_object_set_new(tcpip, "EnableRSS", json_integer(bc->rss_enable ? 1 : 0));
+        json_object_set_new(tcpip, "EnableChecksumOffload",
+                            json_integer(bc->csum_offload ? 1 : 0));
+        cli_run_keys(b, bc, base, 0);
+        free(bc);
+        json_object_set_new(r, "savings", cli_savings_json(res, base));
     }
-    json_object_set_new(cpu, "per_cpu", pc);
-    json_object_set_new(cpu, "total_cycles", cli_u64(total));
-
-    json_t *tr = json_object();
-    json_object_set_new(r, "trace", tr);
-    if (res->linktype_name[0]) {
-        json_object_set_new(tr, "linktype", json_stringn(res->linktype_name,
-                                                          strnlen(res->linktype_name,
-                                                                  sizeof res->linktype_name)));
-    } else {
-        char lt[32];
-        snprintf(lt, sizeof lt, "DLT_%d", res->linktype);
-        json_object_set_new(tr, "linktype", json_string(lt));
-    }
-    for (int i = 0; i < res->ntrace && i < NS_MAX_COUNTERS; i++)
-        if (res->trace[i].name)
-            cli_set_dotted(tr, res->trace[i].name, cli_u64(res->trace[i].value));
-
-    json_object_set_new(r, "throughput_gbps", json_real(cli_throughput_gbps(res)));
     return r;
 }
 
@@ -364,7 +606,8 @@ static double cli_pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res)
+/* The run's details: configuration, frames, host interface, CPUs, queues. */
+static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
     const ns_config *c = cli_scenario_config_const(sc);
     char t[64];
@@ -399,6 +642,11 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
                 (unsigned)c->pcie.max_read_request);
     cli_row(f, "host CPUs", "%d at %g MHz, %u MiB memory", c->cpus, res->cpu_mhz,
             (unsigned)c->memory_mb);
+    if (res->cost_profile_name[0])
+        cli_row(f, "cost profile", "%.*s", (int)sizeof res->cost_profile_name,
+                res->cost_profile_name);
+    else
+        cli_row(f, "cost profile", "%s", c->cost_profile);
     cli_row(f, "driver", "%u x %u-byte RX buffers per queue, %u TX slots, DPC budget %u",
             (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
             (unsigned)c->tx_ring_entries, (unsigned)c->dpc_budget);
@@ -447,9 +695,15 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
         if (res->drops[i].value && res->drops[i].name)
             cli_row(f, "", "  %-24s %llu", res->drops[i].name,
                     (unsigned long long)res->drops[i].value);
-    cli_row(f, "throughput", "%.3f Gb/s", cli_throughput_gbps(res));
-    cli_row(f, "transmitted", "%llu frames, %llu bytes", (unsigned long long)res->tx_frames,
-            (unsigned long long)res->tx_bytes);
+    cli_row(f, "throughput", "%.3f Gb/s delivered (%llu bytes)", cli_throughput_gbps(res),
+            (unsigned long long)res->delivered_bytes);
+    if (res->tx_ring_full)
+        cli_row(f, "transmitted", "%llu frames, %llu bytes, %llu not sent (TX ring full)",
+                (unsigned long long)res->tx_frames, (unsigned long long)res->tx_bytes,
+                (unsigned long long)res->tx_ring_full);
+    else
+        cli_row(f, "transmitted", "%llu frames, %llu bytes", (unsigned long long)res->tx_frames,
+                (unsigned long long)res->tx_bytes);
     cli_row(f, "DMA", "%llu bytes written to the host, %llu bytes read",
             (unsigned long long)res->dma_write_bytes, (unsigned long long)res->dma_read_bytes);
     cli_row(f, "bus busy", "%.1f%% NIC to host, %.1f%% host to NIC", res->pcie_write_busy_pct,
@@ -477,6 +731,18 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
         fputc('\n', f);
     }
 
+    const hs_stats *st = &res->stack;
+    cli_row(f, "TCP", "%llu connection%s, %llu segments (%llu out of order, %llu duplicate), "
+            "%llu ACKs", (unsigned long long)st->conns, st->conns == 1 ? "" : "s",
+            (unsigned long long)st->tcp_segments, (unsigned long long)st->ooo_segments,
+            (unsigned long long)st->dup_segments, (unsigned long long)st->acks_sent);
+    if (st->udp_datagrams)
+        cli_row(f, "UDP", "%llu datagrams, %llu bytes", (unsigned long long)st->udp_datagrams,
+                (unsigned long long)st->udp_bytes);
+    cli_row(f, "application", "%llu bytes in %llu receive%s", (unsigned long long)st->app_bytes,
+            (unsigned long long)st->app_receives, st->app_receives == 1 ? "" : "s");
+    fputc('\n', f);
+
     int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
     for (int q = 0; q < nq; q++) {
         char label[16];
@@ -500,4 +766,125 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
         cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->csum_frames[k],
                 cli_pct(res->csum_frames[k], res->frames_rx));
     }
+}
+
+/* ---- offload vs software table ---- */
+
+/* One row of the comparison: a value per run, how to print it, and whether a larger
+ * value is the gain (throughput) rather than the cost. */
+typedef struct cli_cmp_row {
+    const char *label;
+    int decimals;       /* -1: integer */
+    int gain;           /* 1: saved = offload - software; 0: software - offload */
+    double (*get)(const ns_results *res);
+} cli_cmp_row;
+
+static double cli_get_gbps(const ns_results *r) { return cli_throughput_gbps(r); }
+static double cli_get_cycles(const ns_results *r) { return (double)cli_total_cycles(r); }
+static double cli_get_cpb(const ns_results *r) { return cli_cycles_per_byte(r); }
+static double cli_get_cpp(const ns_results *r) { return cli_cycles_per_packet(r); }
+static double cli_get_util_avg(const ns_results *r) { return cli_cpu_utilization_avg_pct(r); }
+static double cli_get_util_max(const ns_results *r) { return cli_cpu_utilization_max_pct(r); }
+static double cli_get_irq(const ns_results *r) { return (double)r->irq_count; }
+static double cli_get_copied(const ns_results *r) { return (double)r->stack.bytes_copied; }
+static double cli_get_dropped(const ns_results *r) { return (double)cli_frames_dropped(r); }
+
+static const cli_cmp_row cli_cmp_rows[] = {
+    {"throughput (Gb/s)", 3, 1, cli_get_gbps},
+    {"CPU cycles total", -1, 0, cli_get_cycles},
+    {"cycles/byte", 3, 0, cli_get_cpb},
+    {"cycles/packet", 1, 0, cli_get_cpp},
+    {"CPU utilization avg (%)", 1, 0, cli_get_util_avg},
+    {"CPU utilization max (%)", 1, 0, cli_get_util_max},
+    {"interrupts", -1, 0, cli_get_irq},
+    {"bytes copied", -1, 0, cli_get_copied},
+    {"frames dropped", -1, 0, cli_get_dropped},
+};
+
+#define CLI_TLABEL 26
+#define CLI_TCOL 14
+
+static void cli_num(char *buf, size_t len, double v, int decimals)
+{
+    if (decimals < 0)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%.*f", decimals, v);
+}
+
+static void cli_print_comparison(FILE *f, const ns_results *res, const ns_results *base)
+{
+    char a[48], b[48], d[48], p[48];
+    if (base) {
+        fprintf(f, "offload vs software baseline (same trace; software: RSS and checksum "
+                "offload off)\n");
+        fprintf(f, "%-*s %*s %*s %*s %*s\n", CLI_TLABEL, "", CLI_TCOL, "offload", CLI_TCOL,
+                "software", CLI_TCOL, "saved (abs)", CLI_TCOL, "saved %");
+    } else {
+        fprintf(f, "host CPU (no software baseline: --no-baseline)\n");
+        fprintf(f, "%-*s %*s\n", CLI_TLABEL, "", CLI_TCOL, "offload");
+    }
+    for (size_t i = 0; i < sizeof cli_cmp_rows / sizeof cli_cmp_rows[0]; i++) {
+        const cli_cmp_row *row = &cli_cmp_rows[i];
+        double vo = row->get(res);
+        cli_num(a, sizeof a, vo, row->decimals);
+        if (!base) {
+            fprintf(f, "  %-*s %*s\n", CLI_TLABEL - 2, row->label, CLI_TCOL, a);
+            continue;
+        }
+        double vs = row->get(base);
+        double saved = row->gain ? vo - vs : vs - vo;
+        cli_num(b, sizeof b, vs, row->decimals);
+        cli_num(d, sizeof d, saved, row->decimals);
+        if (vs != 0)
+            snprintf(p, sizeof p, "%.1f%%", saved / vs * 100.0);
+        else
+            snprintf(p, sizeof p, "-");
+        fprintf(f, "  %-*s %*s %*s %*s %*s\n", CLI_TLABEL - 2, row->label, CLI_TCOL, a, CLI_TCOL,
+                b, CLI_TCOL, d, CLI_TCOL, p);
+    }
+    if (base)
+        fprintf(f, "  (saved = software - offload; for throughput, offload - software; "
+                "saved %% of software)\n");
+    fputc('\n', f);
+
+    /* cycle breakdown by kind, both runs side by side */
+    uint64_t to = cli_total_cycles(res), ts = base ? cli_total_cycles(base) : 0;
+    if (base)
+        fprintf(f, "%-*s %*s %7s %*s %7s %*s\n", CLI_TLABEL, "cycle breakdown", CLI_TCOL,
+                "offload", "%", CLI_TCOL, "software", "%", CLI_TCOL, "saved");
+    else
+        fprintf(f, "%-*s %*s %7s\n", CLI_TLABEL, "cycle breakdown", CLI_TCOL, "offload", "%");
+    for (int k = 0; k < HS_K_COUNT; k++) {
+        uint64_t ko = res->stack.kind_cycles[k], ks = base ? base->stack.kind_cycles[k] : 0;
+        if (ko == 0 && ks == 0)
+            continue;
+        snprintf(p, sizeof p, "%.1f%%", cli_pct(ko, to));
+        if (!base) {
+            fprintf(f, "  %-*s %*llu %7s\n", CLI_TLABEL - 2, hs_kind_name(k), CLI_TCOL,
+                    (unsigned long long)ko, p);
+            continue;
+        }
+        snprintf(d, sizeof d, "%.1f%%", cli_pct(ks, ts));
+        snprintf(b, sizeof b, "%lld", ks >= ko ? (long long)(ks - ko) : -(long long)(ko - ks));
+        fprintf(f, "  %-*s %*llu %7s %*llu %7s %*s\n", CLI_TLABEL - 2, hs_kind_name(k), CLI_TCOL,
+                (unsigned long long)ko, p, CLI_TCOL, (unsigned long long)ks, d, CLI_TCOL, b);
+    }
+    if (base) {
+        snprintf(b, sizeof b, "%lld", ts >= to ? (long long)(ts - to) : -(long long)(to - ts));
+        fprintf(f, "  %-*s %*llu %7s %*llu %7s %*s\n", CLI_TLABEL - 2, "total", CLI_TCOL,
+                (unsigned long long)to, to ? "100.0%" : "-", CLI_TCOL, (unsigned long long)ts,
+                ts ? "100.0%" : "-", CLI_TCOL, b);
+    } else {
+        fprintf(f, "  %-*s %*llu %7s\n", CLI_TLABEL - 2, "total", CLI_TCOL,
+                (unsigned long long)to, to ? "100.0%" : "-");
+    }
+}
+
+void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res,
+                           const ns_results *base)
+{
+    cli_print_details(f, sc, res);
+    fputc('\n', f);
+    cli_print_comparison(f, res, base);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* Where a value came from. Lines are 1-based; "later" means a higher line, and every
  * --set comes after the whole file. */
@@ -29,9 +30,12 @@ enum sc_key {
     K_NIC_QUANTUM, K_NIC_IRQ_FRAMES, K_NIC_IRQ_US,
     K_PCIE_LINK, K_PCIE_LANES, K_PCIE_MAX_PAYLOAD, K_PCIE_MAX_READ_REQUEST,
     K_PCIE_READ_LATENCY, K_PCIE_READ_TAGS, K_PCIE_POSTED_BUFFER,
-    K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB,
+    K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB, K_HOST_COST_PROFILE,
     K_DRV_RX_RING, K_DRV_RX_BUF, K_DRV_TX_RING, K_DRV_DPC_BUDGET,
     K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_CSUM,
+    K_TCPIP_ACK_FREQUENCY, K_TCPIP_DELACK_TICKS, K_TCPIP_WINDOW_SIZE,
+    K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS, K_APP_CYCLES_PER_BYTE, K_APP_CONSUME_MBPS,
+    K_APP_COMPLETE_ON_PUSH,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_COUNT
 };
@@ -47,6 +51,7 @@ struct cli_scenario {
     char *table_text;     /* nic.indirection_table as written, for later messages */
     int tcp_chimney;      /* parsed, no effect yet */
     int tcpa;             /* parsed, no effect yet */
+    double profile_app_byte; /* app_byte of the cost profile in use */
     sc_origin given[K_COUNT];
     sc_origin cur;        /* origin of the value being applied */
     char **warn;
@@ -64,8 +69,8 @@ typedef struct sc_key_desc {
 } sc_key_desc;
 
 static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
-                                          "replay"};
-#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip] or [replay]"
+                                          "app", "replay"};
+#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app] or [replay]"
 
 /* RX queues the NIC is built with (NUM_RXQ, docs/hw-interface.md). */
 #define SC_NIC_RX_QUEUES 16
@@ -631,6 +636,81 @@ static int k_memory_mb(cli_scenario *sc, const char *v, char *why, size_t whylen
     return CLI_OK;
 }
 
+/* Relative paths in a file are relative to the file's directory; in --set, to the current
+ * one. Returns a heap string or NULL if out of memory. */
+static char *sc_resolve_path(const cli_scenario *sc, const char *v)
+{
+    if (sc->cur.kind == ORIGIN_FILE && v[0] != '/' && sc->dir && *sc->dir)
+        return cli_asprintf("%s%s", sc->dir, v);
+    return cli_strdup(v);
+}
+
+/* cost_profile = NAME | PATH: a built-in profile by name, otherwise a profile file, which
+ * is read (and checked) now so that a bad one stops before the run. */
+static int k_cost_profile(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    char names[128] = "";
+    const char *const *bn = hs_cost_builtin_names();
+    for (size_t i = 0; bn[i]; i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", bn[i]);
+    }
+    if (!*v) {
+        cli_msg(why, whylen, "empty value (expected a built-in profile: %s; or a profile file)",
+                names);
+        return CLI_EUSAGE;
+    }
+    /* hs_cost holds every key's source note: keep it off the stack */
+    hs_cost *cost = malloc(sizeof *cost);
+    if (!cost) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    int rc = CLI_OK;
+    char *path = NULL;
+    char herr[256] = "";
+    for (size_t i = 0; bn[i]; i++) {
+        if (strcmp(v, bn[i]) == 0) {
+            if (hs_cost_builtin(cost, v, herr, sizeof herr) != HS_OK) {
+                cli_msg(why, whylen, "%s", herr);
+                rc = CLI_EUSAGE;
+                goto out;
+            }
+            snprintf(sc->cfg.cost_profile, sizeof sc->cfg.cost_profile, "%s", v);
+            sc->profile_app_byte = cost->v[HS_C_APP_BYTE];
+            goto out;
+        }
+    }
+    path = sc_resolve_path(sc, v);
+    if (!path) {
+        cli_msg(why, whylen, "out of memory");
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    if (strlen(path) >= sizeof sc->cfg.cost_profile) {
+        cli_msg(why, whylen, "path longer than %zu bytes", sizeof sc->cfg.cost_profile - 1);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (access(path, R_OK) != 0) {
+        cli_msg(why, whylen, "cannot read profile file '%s': %s (built-in profiles: %s)", path,
+                strerror(errno), names);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    if (hs_cost_load(cost, path, herr, sizeof herr) != HS_OK) {
+        cli_msg(why, whylen, "bad profile: %s", herr);
+        rc = CLI_EUSAGE;
+        goto out;
+    }
+    snprintf(sc->cfg.cost_profile, sizeof sc->cfg.cost_profile, "%s", path);
+    sc->profile_app_byte = cost->v[HS_C_APP_BYTE];
+out:
+    free(path);
+    free(cost);
+    return rc;
+}
+
 /* ---- [driver] ---- */
 
 static int k_rx_ring(cli_scenario *sc, const char *v, char *why, size_t whylen)
@@ -693,6 +773,94 @@ static int k_tcpa(cli_scenario *sc, const char *v, char *why, size_t whylen)
 static int k_csum(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     return cli_parse_bool(v, &sc->cfg.csum_offload, why, whylen);
+}
+
+/* TcpAckFrequency: ACK every Nth full-size segment. */
+static int k_ack_frequency(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 255, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.ack_every = (uint32_t)x;
+    return CLI_OK;
+}
+
+/* TcpDelAckTicks: the delayed-ACK timer in 100 ms ticks; 0 arms it for "now". */
+#define SC_DELACK_TICK_NS 100000000ull
+static int k_delack_ticks(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 0, 6, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.delack_ns = x * SC_DELACK_TICK_NS;
+    return CLI_OK;
+}
+
+/* TcpWindowSize: the advertised receive window (no window scaling). */
+static int k_window_size(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 65535, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.rcv_window_bytes = (uint32_t)x;
+    return CLI_OK;
+}
+
+/* ---- [app] ---- */
+
+/* Per connection: recv_buffer_bytes x posted_buffers may not exceed this (hs_create). */
+#define SC_APP_MAX_POSTED_BYTES (1ull << 31)
+
+static int k_recv_buffer(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 1u << 30, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.recv_buffer_bytes = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_posted_buffers(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 1, 1024, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.posted_buffers = (uint32_t)x;
+    return CLI_OK;
+}
+
+static int k_cycles_per_byte(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (d < 0 || d > 1e6) {
+        cli_msg(why, whylen, "must be >= 0 and <= 1e+06");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.stack.app_cycles_per_byte = d;
+    return CLI_OK;
+}
+
+/* Megabits per second to bytes per second. */
+#define SC_MBPS_TO_BYTES_PER_S (1e6 / 8.0)
+
+static int k_consume_mbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (d < 0 || d > 1e7) {
+        cli_msg(why, whylen, "must be >= 0 and <= 1e+07 (0: the application consumes at once)");
+        return CLI_EUSAGE;
+    }
+    sc->cfg.stack.app_rate_bytes_per_s = d * SC_MBPS_TO_BYTES_PER_S;
+    return CLI_OK;
+}
+
+static int k_complete_on_push(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return cli_parse_bool(v, &sc->cfg.stack.complete_on_push, why, whylen);
 }
 
 /* ---- [replay] ---- */
@@ -776,6 +944,7 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_HOST_CPUS] = {"host", "cpus", k_cpus},
     [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", k_cpu_mhz},
     [K_HOST_MEMORY_MB] = {"host", "memory_mb", k_memory_mb},
+    [K_HOST_COST_PROFILE] = {"host", "cost_profile", k_cost_profile},
     [K_DRV_RX_RING] = {"driver", "rx_ring_entries", k_rx_ring},
     [K_DRV_RX_BUF] = {"driver", "rx_buf_bytes", k_rx_buf},
     [K_DRV_TX_RING] = {"driver", "tx_ring_entries", k_tx_ring},
@@ -784,6 +953,14 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", k_chimney},
     [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", k_tcpa},
     [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", k_csum},
+    [K_TCPIP_ACK_FREQUENCY] = {"tcpip", "TcpAckFrequency", k_ack_frequency},
+    [K_TCPIP_DELACK_TICKS] = {"tcpip", "TcpDelAckTicks", k_delack_ticks},
+    [K_TCPIP_WINDOW_SIZE] = {"tcpip", "TcpWindowSize", k_window_size},
+    [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", k_recv_buffer},
+    [K_APP_POSTED_BUFFERS] = {"app", "posted_buffers", k_posted_buffers},
+    [K_APP_CYCLES_PER_BYTE] = {"app", "cycles_per_byte", k_cycles_per_byte},
+    [K_APP_CONSUME_MBPS] = {"app", "consume_mbps", k_consume_mbps},
+    [K_APP_COMPLETE_ON_PUSH] = {"app", "complete_on_push", k_complete_on_push},
     [K_REPLAY_TIMING] = {"replay", "timing", k_timing},
     [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", k_multiplier},
     [K_REPLAY_MBPS] = {"replay", "mbps", k_mbps},
@@ -836,7 +1013,7 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
     }
     const sc_key_desc *d = &sc_keys[k];
 
-    char why[256] = "";
+    char why[512] = "";
     sc->cur = at;
     int rc = d->parse(sc, value, why, sizeof why);
     if (rc != CLI_OK) {
@@ -1026,6 +1203,14 @@ cli_scenario *cli_scenario_new(void)
     if (!sc)
         return NULL;
     ns_config_defaults(&sc->cfg);
+    hs_cost *cost = malloc(sizeof *cost);
+    if (!cost || hs_cost_builtin(cost, sc->cfg.cost_profile, NULL, 0) != HS_OK) {
+        free(cost);
+        free(sc);
+        return NULL;
+    }
+    sc->profile_app_byte = cost->v[HS_C_APP_BYTE];
+    free(cost);
     sc->description = cli_strdup("");
     sc->dir = cli_strdup("");
     if (!sc->description || !sc->dir) {
@@ -1281,6 +1466,17 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
     if (rc != CLI_OK)
         return rc;
 
+    uint64_t posted = (uint64_t)c->stack.recv_buffer_bytes * c->stack.posted_buffers;
+    if (posted > SC_APP_MAX_POSTED_BYTES) {
+        const int ks[] = {K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS};
+        sc_where_latest(sc, ks, 2, where, sizeof where);
+        cli_msg(err, errlen, "%s: app.recv_buffer_bytes x app.posted_buffers: %u x %u = %llu "
+                "bytes per connection exceeds 2 GiB (2147483648)", where,
+                (unsigned)c->stack.recv_buffer_bytes, (unsigned)c->stack.posted_buffers,
+                (unsigned long long)posted);
+        return CLI_EUSAGE;
+    }
+
     const char *trace = trace_override && *trace_override ? trace_override : sc->trace;
     if (!trace) {
         cli_msg(err, errlen, "no trace: give --trace FILE or 'trace = FILE' in the [scenario] "
@@ -1372,6 +1568,12 @@ const char *cli_scenario_file(const cli_scenario *sc)
 const char *cli_scenario_trace(const cli_scenario *sc)
 {
     return sc->trace_used;
+}
+
+double cli_scenario_app_cycles_per_byte(const cli_scenario *sc)
+{
+    double v = sc->cfg.stack.app_cycles_per_byte;
+    return v >= 0 ? v : sc->profile_app_byte;
 }
 
 size_t cli_scenario_warning_count(const cli_scenario *sc)

@@ -2,8 +2,11 @@
 #include "cli.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define ARGC(v) ((int)(sizeof(v) / sizeof((v)[0])))
 
@@ -75,6 +78,8 @@ START_TEST(run_minimal)
     ck_assert_int_eq(a.wave_to_given, 0);
     ck_assert_int_eq(a.quiet, 0);
     ck_assert_int_eq(a.nsets, 0);
+    ck_assert_ptr_null(a.streams_dir);
+    ck_assert_int_eq(a.no_baseline, 0);  /* the baseline runs by default */
     cli_args_free(&a);
 }
 END_TEST
@@ -85,7 +90,7 @@ START_TEST(run_all_options)
     const char *v[] = {"nicsim", "run", "--trace", "t.pcap", "--set", "nic.mtu=9000",
                        "S.ini", "--set=nic.rss_queues=4", "-o", "r.json", "--packet-log",
                        "p.csv", "--wave", "w.fst", "--wave-from", "1ms", "--wave-to=1.2ms",
-                       "--quiet"};
+                       "--quiet", "--save-streams", "streams", "--no-baseline"};
     ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
     ck_assert_str_eq(a.scenario, "S.ini");
     ck_assert_str_eq(a.trace, "t.pcap");
@@ -100,6 +105,8 @@ START_TEST(run_all_options)
     ck_assert_int_eq(a.wave_to_given, 1);
     ck_assert_uint_eq(a.wave_to_ps, 1200000000ULL);
     ck_assert_int_eq(a.quiet, 1);
+    ck_assert_str_eq(a.streams_dir, "streams");
+    ck_assert_int_eq(a.no_baseline, 1);
     cli_args_free(&a);
 
     const char *w[] = {"nicsim", "run", "-or.json", "-q", "--output=x.json", "S.ini"};
@@ -219,15 +226,269 @@ START_TEST(host_pcap_option)
 }
 END_TEST
 
+START_TEST(streams_and_baseline_options)
+{
+    cli_args a;
+    const char *eq[] = {"nicsim", "run", "S.ini", "--save-streams=out/dir"};
+    ck_assert_int_eq(parse(&a, ARGC(eq), eq), CLI_OK);
+    ck_assert_str_eq(a.streams_dir, "out/dir");
+    cli_args_free(&a);
+    const char *miss[] = {"nicsim", "run", "S.ini", "--save-streams"};
+    expect_error(ARGC(miss), miss, "--save-streams: missing argument");
+    const char *empty[] = {"nicsim", "run", "S.ini", "--save-streams="};
+    expect_error(ARGC(empty), empty, "--save-streams: empty value");
+    const char *twice[] = {"nicsim", "run", "S.ini", "--save-streams", "a", "--save-streams", "b"};
+    expect_error(ARGC(twice), twice, "--save-streams given more than once");
+    const char *nbv[] = {"nicsim", "run", "S.ini", "--no-baseline=1"};
+    expect_error(ARGC(nbv), nbv, "unknown option '--no-baseline=1'");
+
+    /* the directory check */
+    char err2[1024], dir[256], file[300];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/nicsim-args-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(cli_check_streams_dir(dir, err2, sizeof err2), CLI_OK);
+    snprintf(file, sizeof file, "%s/f", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(cli_check_streams_dir(file, err2, sizeof err2), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err2, "is not a directory"));
+    ck_assert_int_eq(cli_check_streams_dir("/no/such/dir", err2, sizeof err2), CLI_EUSAGE);
+    ck_assert_str_eq(err2, "--save-streams: cannot use '/no/such/dir': No such file or directory "
+                           "(give an existing directory)");
+    if (geteuid() != 0) {  /* root may write anywhere */
+        ck_assert_int_eq(chmod(dir, 0500), 0);
+        ck_assert_int_eq(cli_check_streams_dir(dir, err2, sizeof err2), CLI_EUSAGE);
+        ck_assert_ptr_nonnull(strstr(err2, "cannot write into"));
+        chmod(dir, 0700);
+    }
+    remove(file);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(baseline_config)
+{
+    ns_config c, b;
+    ns_config_defaults(&c);
+    c.rss_queues = 4;
+    c.cpus = 4;
+    c.stack.ack_every = 3;
+    c.stack.recv_buffer_bytes = 4096;
+    c.trace_path = "t.pcap";
+    c.wave_path = "w.fst";
+    c.wave_from_ps = 5;
+    c.wave_to_ps = 10;
+    c.packet_log = stdout;
+    c.host_pcap = "h.pcap";
+    c.streams_dir = "streams";
+    c.stack.streams_dir = "streams";
+    c.progress = 1;
+    snprintf(c.cost_profile, sizeof c.cost_profile, "modern");
+    ns_config_finalize(&c);
+    memset(&b, 0xa5, sizeof b);
+    cli_baseline_config(&c, &b);
+    /* every offload off */
+    ck_assert_int_eq(b.rss_enable, 0);
+    ck_assert_int_eq(b.csum_offload, 0);
+    ck_assert_int_eq(b.stack.csum_offload, 0);
+    /* no outputs */
+    ck_assert_ptr_null(b.wave_path);
+    ck_assert_uint_eq(b.wave_from_ps, 0);
+    ck_assert_uint_eq(b.wave_to_ps, 0);
+    ck_assert_ptr_null(b.packet_log);
+    ck_assert_ptr_null(b.host_pcap);
+    ck_assert_ptr_null(b.streams_dir);
+    ck_assert_ptr_null(b.stack.streams_dir);
+    /* everything else as in the run: same trace, host, stack and profile */
+    ck_assert_int_eq(b.progress, 1);
+    ck_assert_str_eq(b.trace_path, "t.pcap");
+    ck_assert_str_eq(b.cost_profile, "modern");
+    ck_assert_int_eq(b.rss_queues, 4);
+    ck_assert_int_eq(b.cpus, 4);
+    ck_assert_uint_eq(b.stack.ack_every, 3);
+    ck_assert_uint_eq(b.stack.recv_buffer_bytes, 4096);
+    ck_assert_mem_eq(b.table, c.table, sizeof c.table);
+    ck_assert_mem_eq(&b.pcie, &c.pcie, sizeof c.pcie);
+    /* the input is left alone; out may be the input itself */
+    ck_assert_int_eq(c.rss_enable, 1);
+    ck_assert_int_eq(c.csum_offload, 1);
+    ck_assert_str_eq(c.wave_path, "w.fst");
+    cli_baseline_config(&c, &c);
+    ck_assert_int_eq(c.rss_enable, 0);
+    ck_assert_ptr_null(c.wave_path);
+}
+END_TEST
+
+START_TEST(compare_options)
+{
+    cli_args a;
+    const char *v[] = {"nicsim", "compare", "a.json", "b.json", "c.json"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_COMPARE);
+    ck_assert_int_eq(a.nreports, 3);
+    ck_assert_str_eq(a.reports[0], "a.json");
+    ck_assert_str_eq(a.reports[2], "c.json");
+    ck_assert_int_eq(a.format, CLI_FMT_TEXT);
+    cli_args_free(&a);
+    static const struct {
+        const char *name;
+        int fmt;
+    } fm[] = {{"text", CLI_FMT_TEXT}, {"csv", CLI_FMT_CSV}, {"markdown", CLI_FMT_MARKDOWN},
+              {"md", CLI_FMT_MARKDOWN}};
+    for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++) {
+        const char *w[] = {"nicsim", "compare", "--format", fm[i].name, "a.json", "b.json"};
+        ck_assert_int_eq(parse(&a, ARGC(w), w), CLI_OK);
+        ck_assert_int_eq(a.format, fm[i].fmt);
+        ck_assert_int_eq(a.nreports, 2);
+        cli_args_free(&a);
+    }
+    const char *eq[] = {"nicsim", "compare", "a.json", "--format=csv", "b.json"};
+    ck_assert_int_eq(parse(&a, ARGC(eq), eq), CLI_OK);
+    ck_assert_int_eq(a.format, CLI_FMT_CSV);
+    cli_args_free(&a);
+    const char *h[] = {"nicsim", "compare", "--help"};
+    ck_assert_int_eq(parse(&a, ARGC(h), h), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_COMPARE_HELP);
+    cli_args_free(&a);
+    const char *h2[] = {"nicsim", "help", "compare"};
+    ck_assert_int_eq(parse(&a, ARGC(h2), h2), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_COMPARE_HELP);
+    cli_args_free(&a);
+
+    const char *one[] = {"nicsim", "compare", "a.json"};
+    expect_error(ARGC(one), one, "compare: needs at least two reports");
+    const char *none[] = {"nicsim", "compare"};
+    expect_error(ARGC(none), none, "compare: needs at least two reports");
+    const char *bad[] = {"nicsim", "compare", "a.json", "b.json", "--format", "html"};
+    expect_error(ARGC(bad), bad, "--format: 'html' is not a format (expected text, csv or "
+                                 "markdown)");
+    const char *twice[] = {"nicsim", "compare", "a.json", "b.json", "--format", "csv",
+                           "--format", "text"};
+    expect_error(ARGC(twice), twice, "--format given more than once");
+    const char *miss[] = {"nicsim", "compare", "a.json", "b.json", "--format"};
+    expect_error(ARGC(miss), miss, "--format: missing argument");
+    const char *unk[] = {"nicsim", "compare", "a.json", "b.json", "-o", "x"};
+    expect_error(ARGC(unk), unk, "unknown option '-o' (try 'nicsim compare --help')");
+}
+END_TEST
+
+START_TEST(calibrate_options)
+{
+    cli_args a;
+    const char *v[] = {"nicsim", "calibrate"};
+    ck_assert_int_eq(parse(&a, ARGC(v), v), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_CALIBRATE);
+    ck_assert_str_eq(a.profile_out, "calibrated.profile");
+    ck_assert(a.mhz == 0.0);
+    ck_assert_int_eq(a.force, 0);
+    cli_args_free(&a);
+    const char *all[] = {"nicsim", "calibrate", "-o", "my.profile", "--mhz", "2666.5", "--force"};
+    ck_assert_int_eq(parse(&a, ARGC(all), all), CLI_OK);
+    ck_assert_str_eq(a.profile_out, "my.profile");
+    ck_assert(a.mhz == 2666.5);
+    ck_assert_int_eq(a.force, 1);
+    cli_args_free(&a);
+    const char *eq[] = {"nicsim", "calibrate", "--output=p", "--mhz=3000"};
+    ck_assert_int_eq(parse(&a, ARGC(eq), eq), CLI_OK);
+    ck_assert_str_eq(a.profile_out, "p");
+    ck_assert(a.mhz == 3000.0);
+    cli_args_free(&a);
+    const char *h[] = {"nicsim", "calibrate", "-h"};
+    ck_assert_int_eq(parse(&a, ARGC(h), h), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_CALIBRATE_HELP);
+    cli_args_free(&a);
+    const char *h2[] = {"nicsim", "help", "calibrate"};
+    ck_assert_int_eq(parse(&a, ARGC(h2), h2), CLI_OK);
+    ck_assert_int_eq(a.command, CLI_CMD_CALIBRATE_HELP);
+    cli_args_free(&a);
+
+    const char *zero[] = {"nicsim", "calibrate", "--mhz", "0"};
+    expect_error(ARGC(zero), zero, "--mhz: must be 1..1000000 MHz ('0')");
+    const char *neg[] = {"nicsim", "calibrate", "--mhz", "-5"};
+    expect_error(ARGC(neg), neg, "--mhz: must be 1..1000000 MHz ('-5')");
+    const char *word[] = {"nicsim", "calibrate", "--mhz", "fast"};
+    expect_error(ARGC(word), word, "--mhz: not a number ('fast')");
+    const char *big[] = {"nicsim", "calibrate", "--mhz", "2e6"};
+    expect_error(ARGC(big), big, "--mhz: must be 1..1000000 MHz");
+    const char *twice[] = {"nicsim", "calibrate", "--mhz", "2", "--mhz", "3"};
+    expect_error(ARGC(twice), twice, "--mhz given more than once");
+    const char *pos[] = {"nicsim", "calibrate", "out.profile"};
+    expect_error(ARGC(pos), pos, "calibrate: unexpected argument 'out.profile' (write the "
+                                 "profile with -o out.profile)");
+    const char *empty[] = {"nicsim", "calibrate", "-o", ""};
+    expect_error(ARGC(empty), empty, "--output: empty value");
+    const char *unk[] = {"nicsim", "calibrate", "--runs", "3"};
+    expect_error(ARGC(unk), unk, "unknown option '--runs' (try 'nicsim calibrate --help')");
+}
+END_TEST
+
+START_TEST(calibrate_refuses_overwrite)
+{
+    /* the checks that come before any measurement */
+    char dir[256], path[300], err2[1024];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/nicsim-cal-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/old.profile", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("keep me\n", f);
+    fclose(f);
+    cli_args a;
+    memset(&a, 0, sizeof a);
+    a.command = CLI_CMD_CALIBRATE;
+    a.profile_out = path;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(cli_calibrate(&a, out, err2, sizeof err2), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err2, "exists; use --force to overwrite it"));
+    a.profile_out = dir;  /* a directory, --force or not */
+    a.force = 1;
+    ck_assert_int_eq(cli_calibrate(&a, out, err2, sizeof err2), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err2, "is a directory"));
+    snprintf(path, sizeof path, "%s/no/such/dir/p.profile", dir);
+    a.profile_out = path;
+    ck_assert_int_eq(cli_calibrate(&a, out, err2, sizeof err2), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err2, "calibrate: cannot write"));
+    fclose(out);
+    ck_assert_str_eq(buf, "");
+    free(buf);
+    snprintf(path, sizeof path, "%s/old.profile", dir);
+    char line[32] = "";
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    ck_assert_str_eq(line, "keep me\n");
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(usage_texts)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     cli_print_usage(f);
-    cli_print_run_usage(f);
     fclose(f);
     ck_assert_ptr_nonnull(strstr(buf, "usage: nicsim COMMAND"));
+    ck_assert_ptr_nonnull(strstr(buf, "  run SCENARIO.ini"));
+    ck_assert_ptr_nonnull(strstr(buf, "  compare A.json B.json"));
+    ck_assert_ptr_nonnull(strstr(buf, "  calibrate [-o PROFILE] [--mhz N] [--force]"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    cli_print_run_usage(f);
+    cli_print_compare_usage(f);
+    cli_print_calibrate_usage(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "--save-streams DIR"));
+    ck_assert_ptr_nonnull(strstr(buf, "--no-baseline"));
+    ck_assert_ptr_nonnull(strstr(buf, "--format FORMAT"));
+    ck_assert_ptr_nonnull(strstr(buf, "--mhz N"));
+    ck_assert_ptr_nonnull(strstr(buf, "--force"));
     ck_assert_ptr_nonnull(strstr(buf, "--wave-from TIME"));
     ck_assert_ptr_nonnull(strstr(buf, "--set SECTION.KEY=VALUE"));
     ck_assert_ptr_nonnull(strstr(buf, "--host-pcap FILE"));
@@ -246,6 +507,11 @@ int main(void)
     tcase_add_test(tc, errors);
     tcase_add_test(tc, wave_options);
     tcase_add_test(tc, host_pcap_option);
+    tcase_add_test(tc, streams_and_baseline_options);
+    tcase_add_test(tc, baseline_config);
+    tcase_add_test(tc, compare_options);
+    tcase_add_test(tc, calibrate_options);
+    tcase_add_test(tc, calibrate_refuses_overwrite);
     tcase_add_test(tc, usage_texts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -24,7 +24,7 @@ static const char *nicsim;
 static int stub_mode;
 static char tmpdir[512];
 static char good[1100], notrace[1100], badkey[1100], badval[1100], chimney[1100], fail[1100],
-    bigrings[1100];
+    bigrings[1100], fail2[1100];
 
 /* Output of one run. */
 typedef struct run_out {
@@ -124,6 +124,8 @@ static void setup(void)
     tu_write(tmpdir, "chimney.ini", "[tcpip]\nEnableTCPChimney = 1\n[nic]\nmtu = big\n", chimney,
              sizeof chimney);
     tu_write(tmpdir, "fail.ini", "[scenario]\ntrace = fail.pcap\n", fail, sizeof fail);
+    tu_write(tmpdir, "fail2.pcap", "FAIL2\n", p, sizeof p);
+    tu_write(tmpdir, "fail2.ini", "[scenario]\ntrace = fail2.pcap\n", fail2, sizeof fail2);
     tu_write(tmpdir, "bigrings.ini", "[scenario]\ntrace = t.pcap\n[driver]\nrx_ring_entries = 8192\n"
              "[host]\nmemory_mb = 16\n", bigrings, sizeof bigrings);
 }
@@ -321,14 +323,132 @@ START_TEST(help_and_version)
     ck_assert_str_eq(r.err, "");
     run(&r, "-h", NULL);
     ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "  compare A.json B.json"));
+    ck_assert_ptr_nonnull(strstr(r.out, "  calibrate [-o PROFILE]"));
     run(&r, "run", "--help", NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "--wave-from TIME"));
     ck_assert_ptr_nonnull(strstr(r.out, "--host-pcap FILE"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--save-streams DIR"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--no-baseline"));
+    run(&r, "compare", "--help", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: nicsim compare"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--format FORMAT"));
+    run(&r, "help", "calibrate", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "usage: nicsim calibrate"));
+    ck_assert_ptr_nonnull(strstr(r.out, "--force"));
     run(&r, "--version", NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_ptr_nonnull(strstr(r.out, "nicsim "));
     ck_assert_str_eq(r.err, "");
+}
+END_TEST
+
+START_TEST(save_streams_errors)
+{
+    run_out r;
+    char p[1200];
+    snprintf(p, sizeof p, "%s/no/such/dir", tmpdir);
+    run(&r, "run", good, "--save-streams", p, NULL);
+    expect_error(&r, 2, "--save-streams: cannot use '");
+    ck_assert_ptr_nonnull(strstr(r.err, "no/such/dir': No such file or directory"));
+    snprintf(p, sizeof p, "%s/t.pcap", tmpdir);
+    run(&r, "run", good, "--save-streams", p, NULL);
+    expect_error(&r, 2, "' is not a directory");
+    run(&r, "run", good, "--save-streams", NULL);
+    expect_error(&r, 2, "--save-streams: missing argument");
+}
+END_TEST
+
+/* Writes a minimal nicsim report by hand. */
+static void hand_report(const char *name, const char *schema, const char *scen, double gbps,
+                        long cycles, char *path, size_t len)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"schema\": \"%s\", \"scenario\": {\"name\": \"%s\"}, \"cpu\": "
+             "{\"total_cycles\": %ld}, \"throughput_gbps\": %g}\n",
+             schema, scen, cycles, gbps);
+    tu_write(tmpdir, name, text, path, len);
+}
+
+START_TEST(compare_command)
+{
+    run_out r;
+    char a[1200], b[1200], old[1200], junk[1200];
+    hand_report("a.json", "nicsim-report/3", "fast", 8.0, 2000000, a, sizeof a);
+    hand_report("b.json", "nicsim-report/3", "slow", 4.0, 3000000, b, sizeof b);
+    hand_report("old.json", "nicsim-report/2", "old", 1.0, 1, old, sizeof old);
+    tu_write(tmpdir, "junk.json", "\x01\x02 not json", junk, sizeof junk);
+
+    run(&r, "compare", a, b, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_ptr_nonnull(strstr(r.out, "metric                fast     slow      diff  diff %\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "throughput (Gb/s)    8.000    4.000    -4.000  -50.0%\n"));
+    run(&r, "compare", "--format", "csv", a, b, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "metric,fast,slow,slow diff,slow diff %\n"
+                            "throughput (Gb/s),8,4,-4,-50\n"
+                            "CPU cycles total,2000000,3000000,1000000,50\n");
+    run(&r, "compare", a, b, "--format=markdown", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "| metric | fast | slow | diff | diff % |\n"
+                                        "|---|---:|---:|---:|---:|\n"));
+
+    run(&r, "compare", a, old, NULL);
+    expect_error(&r, 2, "is a nicsim-report/2 report but '");
+    ck_assert_ptr_nonnull(strstr(r.err, old));
+    run(&r, "compare", a, junk, NULL);
+    expect_error(&r, 2, "is not a nicsim report: not JSON");
+    ck_assert_ptr_nonnull(strstr(r.err, junk));
+    run(&r, "compare", good, a, NULL);  /* an INI file */
+    expect_error(&r, 2, "is not a nicsim report");
+    char none[1200];
+    snprintf(none, sizeof none, "%s/none.json", tmpdir);
+    run(&r, "compare", a, none, NULL);
+    expect_error(&r, 2, "cannot read report '");
+    run(&r, "compare", a, NULL);
+    expect_error(&r, 2, "compare: needs at least two reports");
+    run(&r, "compare", a, b, "--format", "pdf", NULL);
+    expect_error(&r, 2, "--format: 'pdf' is not a format");
+}
+END_TEST
+
+START_TEST(calibrate_command)
+{
+    run_out r;
+    char p[1200], text[8192];
+    snprintf(p, sizeof p, "%s/c.profile", tmpdir);
+    run(&r, "calibrate", "-o", p, "--mhz", "2000", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.err, "");
+    ck_assert_ptr_nonnull(strstr(r.out, "wrote "));
+    ck_assert_ptr_nonnull(strstr(r.out, "clock given (--mhz): 2000 MHz\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "copy_cold_byte"));
+    ck_assert_ptr_nonnull(strstr(r.out, "cycles/byte"));
+    slurp(p, text, sizeof text);
+    ck_assert_ptr_nonnull(strstr(text, "name = calibrated"));
+    /* the profile it wrote is usable as a scenario's cost profile */
+    char ini[1200];
+    tu_write(tmpdir, "cal.ini", "[scenario]\ntrace = t.pcap\n[host]\ncost_profile = c.profile\n",
+             ini, sizeof ini);
+    if (stub_mode) {
+        run(&r, "run", ini, "--quiet", "--no-baseline", NULL);
+        ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    }
+    /* no overwrite without --force */
+    run(&r, "calibrate", "-o", p, NULL);
+    expect_error(&r, 2, "exists; use --force to overwrite it");
+    run(&r, "calibrate", "-o", tmpdir, "--force", NULL);
+    expect_error(&r, 2, "is a directory");
+    snprintf(p, sizeof p, "%s/no/such/dir/c.profile", tmpdir);
+    run(&r, "calibrate", "-o", p, NULL);
+    expect_error(&r, 2, "calibrate: cannot write '");
+    run(&r, "calibrate", "--mhz", "0", NULL);
+    expect_error(&r, 2, "--mhz: must be 1..1000000 MHz");
 }
 END_TEST
 
@@ -347,7 +467,24 @@ START_TEST(run_ok)
     json_error_t je;
     json_t *j = json_load_file(rep, 0, &je);
     ck_assert_msg(j != NULL, "report does not parse: %s", je.text);
-    ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "nicsim-report/2");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "schema")), "nicsim-report/3");
+    /* the software baseline ran and costs more than the offloads */
+    json_t *bl = json_object_get(j, "baseline");
+    ck_assert_ptr_nonnull(bl);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(bl,
+                         "config"), "tcpip"), "EnableRSS")), 0);
+    json_t *sv = json_object_get(j, "savings");
+    ck_assert_ptr_nonnull(sv);
+    ck_assert_int_gt(json_integer_value(json_object_get(sv, "cpu_cycles")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(sv, "cpu_cycles")),
+                     json_integer_value(json_object_get(json_object_get(bl, "cpu"),
+                                                        "total_cycles")) -
+                         json_integer_value(json_object_get(json_object_get(j, "cpu"),
+                                                            "total_cycles")));
+    ck_assert_int_gt(json_integer_value(json_object_get(json_object_get(sv, "breakdown"),
+                                                        "checksum")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "cpu"), "profile")),
+                     "xeon-2006");
     json_t *qf = json_object_get(json_object_get(j, "rss"), "queue_frames");
     ck_assert_uint_eq(json_array_size(qf), 2);
     json_t *fr = json_object_get(j, "frames");
@@ -375,6 +512,27 @@ START_TEST(run_ok)
     char csv[256];
     slurp(log, csv, sizeof csv);
     ck_assert_ptr_nonnull(strstr(csv, "frame,len,cpu,path\n"));
+    /* the packet log is the run's only: one header, not the baseline's too */
+    ck_assert_int_eq(count_lines(csv, "frame,"), 1);
+
+    /* --no-baseline: no baseline, no savings */
+    run(&r, "run", good, "-o", rep, "--quiet", "--no-baseline", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    j = json_load_file(rep, 0, &je);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_ptr_null(json_object_get(j, "baseline"));
+    ck_assert_ptr_null(json_object_get(j, "savings"));
+    json_decref(j);
+
+    /* --save-streams: the directory reaches the run, not the baseline */
+    char sdir[1200], runs[1300], stext[256];
+    snprintf(sdir, sizeof sdir, "%s/streams", tmpdir);
+    ck_assert_int_eq(mkdir(sdir, 0755), 0);
+    run(&r, "run", good, "--save-streams", sdir, "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    snprintf(runs, sizeof runs, "%s/stub-runs.txt", sdir);
+    slurp(runs, stext, sizeof stext);
+    ck_assert_str_eq(stext, "run rss=1 csum=1\n");
 
     /* --host-pcap reaches the model, which writes the file */
     char hp[1200];
@@ -396,9 +554,32 @@ START_TEST(run_ok)
     ck_assert_ptr_nonnull(strstr(r.out, "queue 3"));
     ck_assert_ptr_nonnull(strstr(r.out, "  delivered      6 frames\n"));
     ck_assert_ptr_nonnull(strstr(r.out, "  cpu 1 "));
+    /* the offload | software | saved table and the breakdown */
+    ck_assert_ptr_nonnull(strstr(r.out, "offload vs software baseline"));
+    ck_assert_ptr_nonnull(strstr(r.out, "offload       software    saved (abs)        saved %\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "  cycles/byte "));
+    ck_assert_ptr_nonnull(strstr(r.out, "cycle breakdown "));
+    ck_assert_ptr_nonnull(strstr(r.out, "  checksum                              0    0.0%"));
+    run(&r, "run", good, "--no-baseline", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "no software baseline"));
+    ck_assert_ptr_null(strstr(r.out, "software  "));
+
+    /* reports of two runs compare */
+    char rep2[1200];
+    snprintf(rep2, sizeof rep2, "%s/r2.json", tmpdir);
+    run(&r, "run", good, "-o", rep, "--quiet", NULL);
+    ck_assert_int_eq(r.status, 0);
+    run(&r, "run", good, "-o", rep2, "--quiet", "--set", "tcpip.EnableChecksumOffload=0", NULL);
+    ck_assert_int_eq(r.status, 0);
+    run(&r, "compare", rep, rep2, "--format", "csv", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "metric,good (r.json),good (r2.json),"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\nsaved: CPU cycles (%),"));
 
     /* the shipped scenarios run (over the stand-in model) without errors or warnings */
-    static const char *const shipped[] = {"quickstart.ini", "slow-bus.ini", "rss-off.ini"};
+    static const char *const shipped[] = {"quickstart.ini", "slow-bus.ini", "rss-off.ini",
+                                          "storage-backup.ini"};
     for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
         char sp[1200];
         snprintf(sp, sizeof sp, "%s/scenarios/%s", NICSIM_SOURCE_DIR, shipped[i]);
@@ -418,6 +599,13 @@ START_TEST(run_failure)
     expect_error(&r, 1, "stand-in model: simulated failure");
     struct stat st;
     ck_assert_msg(stat(rep, &st) != 0, "a failed run left a report behind");
+    /* the baseline fails after the run succeeded: still no report */
+    run(&r, "run", fail2, "-o", rep, NULL);
+    expect_error(&r, 1, "software baseline run: stand-in model: simulated failure");
+    ck_assert_msg(stat(rep, &st) != 0, "a failed baseline left a report behind");
+    /* without the baseline the same trace runs */
+    run(&r, "run", fail2, "-o", rep, "--no-baseline", "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 }
 END_TEST
 
@@ -443,6 +631,9 @@ int main(int argc, char **argv)
     tcase_add_test(tc, host_interface_keys);
     tcase_add_test(tc, host_pcap_errors);
     tcase_add_test(tc, help_and_version);
+    tcase_add_test(tc, save_streams_errors);
+    tcase_add_test(tc, compare_command);
+    tcase_add_test(tc, calibrate_command);
     if (stub_mode) {
         tcase_add_test(tc, run_ok);
         tcase_add_test(tc, run_failure);

@@ -81,6 +81,86 @@ static void fill_results(ns_results *r)
     r->ntrace = 2;
     r->trace[0] = (ns_counter){"truncated", 3};
     r->trace[1] = (ns_counter){"resegmented", 1};
+    r->delivered_bytes = 975000; /* 7.8 Mbit in 1 ms = 7.8 Gb/s */
+    r->tx_ring_full = 4;
+    snprintf(r->cost_profile_name, sizeof r->cost_profile_name, "xeon-2006");
+    hs_stats *st = &r->stack;
+    st->cpus = 3;
+    st->cpu_cycles[0] = 500000;
+    st->cpu_cycles[1] = 1999999;
+    st->total_cycles = 2499999;
+    st->kind_cycles[HS_K_INTERRUPT] = 150000;
+    st->kind_cycles[HS_K_DPC] = 120000;
+    st->kind_cycles[HS_K_DRIVER] = 546000;
+    st->kind_cycles[HS_K_IP_RX] = 780000;
+    st->kind_cycles[HS_K_TCP_RX] = 500000;
+    st->kind_cycles[HS_K_COPY] = 403999;
+    st->mem_bytes = 1900000;
+    st->rx_frames = 780;
+    st->rx_bytes = 975000;
+    st->rx_non_ip = 2;
+    st->csum_hw_trusted = 778;
+    st->hash_nic = 778;
+    st->tcp_segments = 770;
+    st->tcp_payload_bytes = 950000;
+    st->conns = 4;
+    st->conns_syn = 3;
+    st->conns_midstream = 1;
+    st->in_order_segments = 760;
+    st->ooo_segments = 6;
+    st->dup_segments = 4;
+    st->retrans_bytes = 5792;
+    st->acks_sent = 390;
+    st->bytes_copied = 944208;
+    st->app_bytes = 944208;
+    st->app_receives = 20;
+    st->buffers_posted = 28;
+    st->udp_datagrams = 8;
+    st->udp_bytes = 4000;
+}
+
+/* The software baseline of fill_results: the same trace, everything on CPU 0 and in
+ * software: more cycles, fewer frames delivered. */
+static void fill_baseline(ns_results *b)
+{
+    fill_results(b);
+    b->wall_s = 0.5;
+    for (int q = 0; q < 4; q++)
+        b->queue_frames[q] = q == 0 ? 800 : 0;
+    b->hash_type_frames[0] = 800;
+    b->hash_type_frames[2] = 0;
+    b->csum_frames[0] = 800;
+    b->csum_frames[1] = 0;
+    b->csum_frames[3] = 0;
+    b->drops[1] = (ns_counter){"no_descriptor", 60};
+    b->frames_delivered = 720;
+    b->delivered_bytes = 900000;  /* 7.2 Gb/s */
+    b->irq_count = 150;
+    b->cpu_busy_cycles[0] = 2000000;
+    b->cpu_busy_cycles[1] = 1500000;
+    b->cpu_busy_cycles[2] = 500000;
+    b->cpu_frames[0] = 720;
+    b->cpu_frames[1] = 0;
+    hs_stats *st = &b->stack;
+    memset(st->cpu_cycles, 0, sizeof st->cpu_cycles);
+    st->cpu_cycles[0] = 2000000;
+    st->cpu_cycles[1] = 1500000;
+    st->cpu_cycles[2] = 500000;
+    st->total_cycles = 4000000;
+    st->kind_cycles[HS_K_CHECKSUM] = 1000000;
+    st->kind_cycles[HS_K_HASH] = 216000;
+    st->kind_cycles[HS_K_COPY] = 608000;  /* warm after the checksum */
+    st->kind_cycles[HS_K_INTERRUPT] = 225000;
+    st->kind_cycles[HS_K_DPC] = 125000;
+    st->mem_bytes = 2800000;
+    st->csum_hw_trusted = 0;
+    st->csum_sw_ip = 720;
+    st->csum_sw_l4 = 720;
+    st->csum_sw_bytes = 890000;
+    st->hash_nic = 0;
+    st->hash_sw = 720;
+    st->bytes_copied = 871000;
+    st->app_bytes = 871000;
 }
 
 static const char *const quick_text =
@@ -125,10 +205,10 @@ START_TEST(schema_and_values)
     cli_scenario *sc = make_scenario(quick_text);
     ns_results r;
     fill_results(&r);
-    json_t *j = cli_report_build(sc, &r);
+    json_t *j = cli_report_build(sc, &r, NULL);
     ck_assert_ptr_nonnull(j);
 
-    ck_assert_str_eq(gets_(j, "schema"), "nicsim-report/2");
+    ck_assert_str_eq(gets_(j, "schema"), "nicsim-report/3");
     ck_assert_str_eq(gets_(j, "nicsim_version"), cli_version());
     ck_assert_str_eq(gets_(j, "scenario.name"), "quick");
     ck_assert_str_eq(gets_(j, "scenario.description"), "test run");
@@ -158,6 +238,9 @@ START_TEST(schema_and_values)
     ck_assert(getr(j, "config.nic.irq_moderation_us") == 50.0);
     ck_assert_int_eq(geti(j, "config.tcpip.EnableRSS"), 1);
     ck_assert_int_eq(geti(j, "config.tcpip.EnableChecksumOffload"), 1);
+    ck_assert_int_eq(geti(j, "config.tcpip.TcpAckFrequency"), 2);
+    ck_assert_int_eq(geti(j, "config.tcpip.TcpDelAckTicks"), 2);
+    ck_assert_int_eq(geti(j, "config.tcpip.TcpWindowSize"), 65535);
     ck_assert_str_eq(gets_(j, "config.replay.timing"), "recorded");
     ck_assert(getr(j, "config.replay.multiplier") == 1.0);
     ck_assert(getr(j, "config.replay.mbps") == 0.0);
@@ -178,18 +261,24 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(j, "config.driver.rx_buf_bytes"), 2048);
     ck_assert_int_eq(geti(j, "config.driver.tx_ring_entries"), 256);
     ck_assert_int_eq(geti(j, "config.driver.dpc_budget"), 64);
+    ck_assert_str_eq(gets_(j, "config.host.cost_profile"), "xeon-2006");
+    ck_assert_int_eq(geti(j, "config.app.recv_buffer_bytes"), 65536);
+    ck_assert_int_eq(geti(j, "config.app.posted_buffers"), 2);
+    ck_assert(getr(j, "config.app.cycles_per_byte") == 0.0);  /* xeon-2006's app_byte */
+    ck_assert(getr(j, "config.app.consume_mbps") == 0.0);
+    ck_assert_int_eq(geti(j, "config.app.complete_on_push"), 1);
     /* config sections in their documented order */
     static const char *const corder[] = {"nic", "tcpip", "replay", "scenario", "pcie", "host",
-                                         "driver"};
+                                         "driver", "app"};
     size_t ci = 0;
     const char *ckey;
     json_t *cv;
     json_object_foreach(get(j, "config"), ckey, cv) {
-        ck_assert_msg(ci < 7, "extra key config.%s", ckey);
+        ck_assert_msg(ci < 8, "extra key config.%s", ckey);
         ck_assert_str_eq(ckey, corder[ci]);
         ci++;
     }
-    ck_assert_uint_eq(ci, 7);
+    ck_assert_uint_eq(ci, 8);
 
     ck_assert_int_eq(geti(j, "sim.nic_cycles"), 156250);
     ck_assert_int_eq(geti(j, "sim.sim_time_ps"), 1000000000);
@@ -211,15 +300,18 @@ START_TEST(schema_and_values)
     /* the accounting identity holds for what the model gave */
     ck_assert_int_eq(geti(j, "frames.rx"), geti(j, "frames.delivered") + geti(j, "frames.pending") +
                                                7 + 0 + 3 + 2);
+    ck_assert_int_eq(geti(j, "frames.delivered_bytes"), 975000);
+    ck_assert_int_eq(geti(j, "frames.dropped_total"), 12);
     static const char *const forder[] = {"records", "rx", "rx_bytes", "from_host", "not_for_host",
-                                         "delivered", "pending", "dropped"};
+                                         "delivered", "delivered_bytes", "pending",
+                                         "dropped_total", "dropped"};
     size_t fi = 0;
     json_object_foreach(get(j, "frames"), ckey, cv) {
-        ck_assert_msg(fi < 8, "extra key frames.%s", ckey);
+        ck_assert_msg(fi < 10, "extra key frames.%s", ckey);
         ck_assert_str_eq(ckey, forder[fi]);
         fi++;
     }
-    ck_assert_uint_eq(fi, 8);
+    ck_assert_uint_eq(fi, 10);
 
     ck_assert_int_eq(geti(j, "dma.read_bytes"), 65536);
     ck_assert_int_eq(geti(j, "dma.write_bytes"), 1012800);
@@ -234,6 +326,7 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(json_integer_value(json_array_get(pv, 16)), 1);
     ck_assert_int_eq(geti(j, "tx.frames"), 3);
     ck_assert_int_eq(geti(j, "tx.bytes"), 192);
+    ck_assert_int_eq(geti(j, "tx.ring_full"), 4);
     ck_assert_int_eq(geti(j, "cpu.count"), 3);
     ck_assert(getr(j, "cpu.mhz") == 2000.0);
     json_t *pc = get(j, "cpu.per_cpu");
@@ -248,6 +341,45 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(json_array_get(pc, 2), "busy_cycles"), 0);
     ck_assert_uint_eq(json_object_size(json_array_get(pc, 2)), 3);
     ck_assert_int_eq(geti(j, "cpu.total_cycles"), 2499999);
+    ck_assert_int_eq(geti(j, "cpu.total_cycles"),
+                     geti(json_array_get(pc, 0), "busy_cycles") +
+                         geti(json_array_get(pc, 1), "busy_cycles") +
+                         geti(json_array_get(pc, 2), "busy_cycles"));
+    ck_assert_str_eq(gets_(j, "cpu.profile"), "xeon-2006");
+    ck_assert(getr(j, "cpu.utilization_avg_pct") == 100.0 * (0.25 + 1999999.0 / 2000000.0) / 3);
+    ck_assert(fabs(getr(j, "cpu.utilization_max_pct") - 99.99995) < 1e-9);
+    ck_assert(getr(j, "cpu.cycles_per_byte") == 2499999.0 / 975000.0);
+    ck_assert(getr(j, "cpu.cycles_per_packet") == 2499999.0 / 780.0);
+    ck_assert_int_eq(geti(j, "cpu.bytes_copied"), 944208);
+    json_t *bd = get(j, "cpu.breakdown");
+    ck_assert_uint_eq(json_object_size(bd), HS_K_COUNT);
+    ck_assert_int_eq(geti(j, "cpu.breakdown.interrupt"), 150000);
+    ck_assert_int_eq(geti(j, "cpu.breakdown.copy"), 403999);
+    ck_assert_int_eq(geti(j, "cpu.breakdown.checksum"), 0);
+    json_int_t bsum = 0;
+    json_object_foreach(bd, ckey, cv)
+        bsum += json_integer_value(cv);
+    ck_assert_int_eq(bsum, geti(j, "cpu.total_cycles"));
+    ck_assert_int_eq(geti(j, "memory.cpu_bytes"), 1900000);
+    ck_assert(getr(j, "memory.cpu_bytes_per_byte") == 1900000.0 / 975000.0);
+    ck_assert_int_eq(geti(j, "ip.rx_frames"), 780);
+    ck_assert_int_eq(geti(j, "ip.dropped_non_ip"), 2);
+    ck_assert_int_eq(geti(j, "tcp.connections"), 4);
+    ck_assert_int_eq(geti(j, "tcp.connections_midstream"), 1);
+    ck_assert_int_eq(geti(j, "tcp.segments"), 770);
+    ck_assert_int_eq(geti(j, "tcp.retransmitted_bytes"), 5792);
+    ck_assert_int_eq(geti(j, "tcp.out_of_order_segments"), 6);
+    ck_assert_int_eq(geti(j, "tcp.duplicate_segments"), 4);
+    ck_assert_int_eq(geti(j, "tcp.acks_sent"), 390);
+    ck_assert_int_eq(geti(j, "udp.datagrams"), 8);
+    ck_assert_int_eq(geti(j, "udp.bytes"), 4000);
+    ck_assert_int_eq(geti(j, "app.bytes"), 944208);
+    ck_assert_int_eq(geti(j, "app.receives"), 20);
+    ck_assert_int_eq(geti(j, "app.buffers_posted"), 28);
+    ck_assert_int_eq(geti(j, "csum.sw_verified"), 0);
+    ck_assert_int_eq(geti(j, "csum.hw_trusted"), 778);
+    ck_assert_int_eq(geti(j, "rss.lookups_nic_hash"), 778);
+    ck_assert_int_eq(geti(j, "rss.lookups_sw_hash"), 0);
 
     json_t *qf = get(j, "rss.queue_frames");
     ck_assert_uint_eq(json_array_size(qf), 4);
@@ -256,19 +388,21 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(j, "rss.hash_types.none"), 10);
     ck_assert_int_eq(geti(j, "rss.hash_types.tcp_ipv4"), 790);
     ck_assert_int_eq(geti(j, "rss.hash_types.udp_ipv6"), 0);
-    ck_assert_uint_eq(json_object_size(get(j, "csum")), NS_CSUM_COUNT);
+    ck_assert_uint_eq(json_object_size(get(j, "csum")), NS_CSUM_COUNT + 7);
     ck_assert_int_eq(geti(j, "csum.ok"), 795);
     ck_assert_int_eq(geti(j, "csum.bad_l4"), 5);
     ck_assert_int_eq(geti(j, "csum.unverified"), 0);
     ck_assert_str_eq(gets_(j, "trace.linktype"), "EN10MB");
     ck_assert_int_eq(geti(j, "trace.truncated"), 3);
     ck_assert_int_eq(geti(j, "trace.resegmented"), 1);
-    ck_assert(fabs(getr(j, "throughput_gbps") - 8.0) < 1e-12);
+    /* delivered bytes, no longer received bytes */
+    ck_assert(fabs(getr(j, "throughput_gbps") - 7.8) < 1e-12);
 
-    /* top-level keys in their documented order */
+    /* top-level keys in their documented order; no baseline given: no baseline, no savings */
     static const char *const order[] = {"schema", "nicsim_version", "scenario", "config", "sim",
                                         "frames", "rss", "csum", "dma", "pcie", "irq", "tx",
-                                        "cpu", "trace", "throughput_gbps"};
+                                        "cpu", "memory", "ip", "tcp", "udp", "app", "trace",
+                                        "throughput_gbps"};
     const size_t norder = sizeof order / sizeof order[0];
     size_t i = 0;
     const char *key;
@@ -303,8 +437,12 @@ START_TEST(deterministic)
     fill_results(&r1);
     fill_results(&r2);
     r2.wall_s = 9.5;
-    json_t *a = cli_report_build(sc, &r1);
-    json_t *b = cli_report_build(sc, &r2);
+    ns_results b1, b2;
+    fill_baseline(&b1);
+    fill_baseline(&b2);
+    b2.wall_s = 17.25;
+    json_t *a = cli_report_build(sc, &r1, &b1);
+    json_t *b = cli_report_build(sc, &r2, &b2);
     char *da = dump(a), *db = dump(b);
     ck_assert_str_ne(da, db);
     json_t *sa = json_object_get(a, "sim"), *sb = json_object_get(b, "sim");
@@ -318,13 +456,23 @@ START_TEST(deterministic)
             json_object_del(sa, key);  /* frees key: last */
         }
     }
+    /* the same inside the baseline */
+    sa = json_object_get(json_object_get(a, "baseline"), "sim");
+    sb = json_object_get(json_object_get(b, "baseline"), "sim");
+    json_object_foreach_safe(sa, tmp, key, v) {
+        size_t n = strlen(key);
+        if (strncmp(key, "wall_", 5) == 0 || (n > 6 && strcmp(key + n - 6, "_per_s") == 0)) {
+            json_object_del(sb, key);
+            json_object_del(sa, key);
+        }
+    }
     free(da);
     free(db);
     da = dump(a);
     db = dump(b);
     ck_assert_str_eq(da, db);
     /* indented, newline-terminated */
-    ck_assert_ptr_nonnull(strstr(da, "{\n  \"schema\": \"nicsim-report/2\",\n"));
+    ck_assert_ptr_nonnull(strstr(da, "{\n  \"schema\": \"nicsim-report/3\",\n"));
     ck_assert_int_eq(da[strlen(da) - 1], '\n');
     ck_assert(json_equal(a, b));
     free(da);
@@ -343,7 +491,7 @@ START_TEST(config_variants)
         "rss_hash_types = none\n[replay]\ntiming = topspeed\nloop = 2\n");
     ns_results r;
     memset(&r, 0, sizeof r);
-    json_t *j = cli_report_build(sc, &r);
+    json_t *j = cli_report_build(sc, &r, NULL);
     ck_assert_str_eq(gets_(j, "scenario.name"), "quick");  /* file stem */
     ck_assert_str_eq(gets_(j, "scenario.trace"), "/abs/t.pcap");
     ck_assert_str_eq(gets_(j, "scenario.host"), "10.0.0.1,2001:db8::1");  /* from the config */
@@ -354,6 +502,10 @@ START_TEST(config_variants)
     ck_assert_str_eq(gets_(j, "config.replay.timing"), "topspeed");
     ck_assert_str_eq(gets_(j, "trace.linktype"), "DLT_0");
     ck_assert(getr(j, "throughput_gbps") == 0.0);  /* no time passed */
+    ck_assert(getr(j, "cpu.cycles_per_byte") == 0.0);  /* nothing delivered */
+    ck_assert(getr(j, "cpu.cycles_per_packet") == 0.0);
+    ck_assert(getr(j, "cpu.utilization_avg_pct") == 0.0);
+    ck_assert(getr(j, "memory.cpu_bytes_per_byte") == 0.0);
     ck_assert(getr(j, "sim.nic_cycles_per_s") == 0.0);
     ck_assert_uint_eq(json_object_size(get(j, "frames.dropped")), 0);
     /* no CPUs, no vectors reported: empty arrays, no division by zero */
@@ -366,7 +518,7 @@ START_TEST(config_variants)
     /* a name that is not UTF-8 still gives valid JSON */
     sc = make_scenario("[scenario]\nname = caf\xe9\ntrace = t.pcap\nhost = any\n");
     memset(&r, 0, sizeof r);
-    j = cli_report_build(sc, &r);
+    j = cli_report_build(sc, &r, NULL);
     ck_assert_str_eq(gets_(j, "scenario.name"), "caf?");
     ck_assert_str_eq(gets_(j, "config.scenario.host"), "any");
     json_decref(j);
@@ -385,7 +537,7 @@ START_TEST(config_host_interface)
         "dpc_budget = 32\n");
     ns_results r;
     memset(&r, 0, sizeof r);
-    json_t *j = cli_report_build(sc, &r);
+    json_t *j = cli_report_build(sc, &r, NULL);
     ck_assert_int_eq(geti(j, "config.nic.irq_moderation_frames"), 1);
     ck_assert(getr(j, "config.nic.irq_moderation_us") == 0.5);
     ck_assert_str_eq(gets_(j, "config.pcie.link"), "pci-x");
@@ -444,20 +596,31 @@ START_TEST(text_summary)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    cli_report_print_text(f, sc, &r);
+    cli_report_print_text(f, sc, &r, NULL);
     fclose(f);
     ck_assert_ptr_nonnull(strstr(buf, "nicsim "));
     ck_assert_ptr_nonnull(strstr(buf, ": quick\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  host           192.0.2.1\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  simulated      1 ms, 156250 NIC cycles\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "  throughput     8.000 Gb/s\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  throughput     7.800 Gb/s delivered (975000 bytes)\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  cost profile   xeon-2006\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  TCP            4 connections, 770 segments (6 out of order, "
+                                      "4 duplicate), 390 ACKs\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  UDP            8 datagrams, 4000 bytes\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  application    944208 bytes in 20 receives\n"));
+    /* without a baseline: the offload column alone, and the breakdown */
+    ck_assert_ptr_nonnull(strstr(buf, "no software baseline"));
+    ck_assert_ptr_null(strstr(buf, "software  "));
+    ck_assert_ptr_nonnull(strstr(buf, "  CPU cycles total                2499999\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  copy                             403999   16.2%\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  dropped        12\n"));
     ck_assert_ptr_nonnull(strstr(buf, "    rx_fifo_overflow         7\n"));
     ck_assert_ptr_nonnull(strstr(buf, "    completion_ring_full     3\n"));
     ck_assert_ptr_null(strstr(buf, "no_descriptor"));  /* zero: not listed */
     ck_assert_ptr_nonnull(strstr(buf, "  delivered      780 frames\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  pending        8 frames\n"));
-    ck_assert_ptr_nonnull(strstr(buf, "  transmitted    3 frames, 192 bytes\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "  transmitted    3 frames, 192 bytes, 4 not sent (TX ring "
+                                      "full)\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  DMA            1012800 bytes written to the host, "
                                       "65536 bytes read\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  bus busy       42.5% NIC to host, 0.8% host to NIC\n"));
@@ -481,7 +644,7 @@ START_TEST(text_summary)
     ck_assert_ptr_nonnull(strstr(buf, "  queue 3               200 frames  25.0%\n"));
     ck_assert_ptr_nonnull(strstr(buf, "  csum bad_l4             5 frames   0.6%\n"));
     free(buf);
-    ck_assert(cli_throughput_gbps(&r) == 8.0);
+    ck_assert(cli_throughput_gbps(&r) == 7.8);
     cli_scenario_free(sc);
 }
 END_TEST
@@ -508,7 +671,7 @@ START_TEST(text_summary_variants)
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
-        cli_report_print_text(f, sc, &r);
+        cli_report_print_text(f, sc, &r, NULL);
         fclose(f);
         ck_assert_msg(strstr(buf, buses[i].want) != NULL, "no '%s' in:\n%s", buses[i].want, buf);
         ck_assert_ptr_nonnull(strstr(buf, "  irq moderation 1 frame\n"));
@@ -526,7 +689,7 @@ START_TEST(write_error)
     cli_scenario *sc = make_scenario(quick_text);
     ns_results r;
     fill_results(&r);
-    json_t *j = cli_report_build(sc, &r);
+    json_t *j = cli_report_build(sc, &r, NULL);
     FILE *f = fopen("/dev/full", "w");
     if (f) {
         char err[256] = "";
@@ -536,6 +699,167 @@ START_TEST(write_error)
     }
     json_decref(j);
     cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(baseline_and_savings)
+{
+    cli_scenario *sc = make_scenario(quick_text);
+    ns_results r, b;
+    fill_results(&r);
+    fill_baseline(&b);
+    json_t *j = cli_report_build(sc, &r, &b);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(gets_(j, "schema"), "nicsim-report/3");
+
+    /* the baseline: its own run keys, in order, with what it changed */
+    json_t *bj = get(j, "baseline");
+    static const char *const border[] = {"config", "sim", "frames", "rss", "csum", "dma", "pcie",
+                                         "irq", "tx", "cpu", "memory", "ip", "tcp", "udp", "app",
+                                         "throughput_gbps"};
+    size_t i = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(bj, key, v) {
+        ck_assert_msg(i < sizeof border / sizeof border[0], "extra key baseline.%s", key);
+        ck_assert_str_eq(key, border[i]);
+        i++;
+    }
+    ck_assert_uint_eq(i, sizeof border / sizeof border[0]);
+    ck_assert_int_eq(geti(j, "baseline.config.tcpip.EnableRSS"), 0);
+    ck_assert_int_eq(geti(j, "baseline.config.tcpip.EnableChecksumOffload"), 0);
+    ck_assert_int_eq(geti(j, "config.tcpip.EnableRSS"), 1);  /* the run's own config unchanged */
+    ck_assert_int_eq(geti(j, "baseline.cpu.total_cycles"), 4000000);
+    ck_assert_int_eq(geti(j, "baseline.frames.delivered"), 720);
+    ck_assert_int_eq(geti(j, "baseline.frames.dropped.no_descriptor"), 60);
+    ck_assert_int_eq(geti(j, "baseline.cpu.breakdown.checksum"), 1000000);
+    ck_assert_int_eq(geti(j, "baseline.csum.sw_verified"), 1440);
+    ck_assert_int_eq(geti(j, "baseline.rss.hash_types.none"), 800);
+    ck_assert_int_eq(geti(j, "baseline.rss.lookups_sw_hash"), 720);
+    ck_assert(fabs(getr(j, "baseline.throughput_gbps") - 7.2) < 1e-12);
+    ck_assert(getr(j, "baseline.sim.wall_s") == 0.25 * 2);
+    ck_assert_ptr_null(json_object_get(bj, "trace"));  /* the same capture */
+
+    /* savings: exact arithmetic on the two runs */
+    static const char *const sorder[] = {"cpu_cycles", "cpu_cycles_pct", "cycles_per_byte",
+                                         "cycles_per_packet", "throughput_gbps",
+                                         "cpu_utilization_pct", "bytes_copied", "memory_cpu_bytes",
+                                         "interrupts", "breakdown"};
+    i = 0;
+    json_object_foreach(get(j, "savings"), key, v) {
+        ck_assert_msg(i < sizeof sorder / sizeof sorder[0], "extra key savings.%s", key);
+        ck_assert_str_eq(key, sorder[i]);
+        i++;
+    }
+    ck_assert_uint_eq(i, sizeof sorder / sizeof sorder[0]);
+    ck_assert_int_eq(geti(j, "savings.cpu_cycles"), 4000000 - 2499999);
+    ck_assert(getr(j, "savings.cpu_cycles_pct") == 1500001.0 / 4000000.0 * 100.0);
+    ck_assert(fabs(getr(j, "savings.cpu_cycles_pct") - 37.500025) < 1e-9);
+    ck_assert(getr(j, "savings.cycles_per_byte") == 4000000.0 / 900000.0 - 2499999.0 / 975000.0);
+    ck_assert(getr(j, "savings.cycles_per_packet") == 4000000.0 / 720.0 - 2499999.0 / 780.0);
+    ck_assert(getr(j, "savings.throughput_gbps") ==
+              cli_throughput_gbps(&r) - cli_throughput_gbps(&b));
+    ck_assert(fabs(getr(j, "savings.throughput_gbps") - 0.6) < 1e-12);
+    ck_assert(getr(j, "savings.cpu_utilization_pct") ==
+              cli_cpu_utilization_avg_pct(&b) - cli_cpu_utilization_avg_pct(&r));
+    ck_assert(fabs(getr(j, "savings.cpu_utilization_pct") -
+                   (200.0 / 3.0 - (25.0 + 99.99995) / 3.0)) < 1e-9);
+    ck_assert_int_eq(geti(j, "savings.bytes_copied"), 871000 - 944208);  /* negative */
+    ck_assert_int_eq(geti(j, "savings.memory_cpu_bytes"), 900000);
+    ck_assert_int_eq(geti(j, "savings.interrupts"), 50);
+    ck_assert_int_eq(geti(j, "savings.breakdown.checksum"), 1000000);
+    ck_assert_int_eq(geti(j, "savings.breakdown.hash"), 216000);
+    ck_assert_int_eq(geti(j, "savings.breakdown.copy"), 608000 - 403999);
+    ck_assert_int_eq(geti(j, "savings.breakdown.dpc"), 5000);
+    ck_assert_int_eq(geti(j, "savings.breakdown.tcp_rx"), 0);
+    json_int_t sum = 0;
+    json_object_foreach(get(j, "savings.breakdown"), key, v)
+        sum += json_integer_value(v);
+    ck_assert_int_eq(sum, geti(j, "savings.cpu_cycles"));
+
+    /* top level: baseline and savings last */
+    const char *last = NULL, *before = NULL;
+    json_object_foreach(j, key, v) {
+        before = last;
+        last = key;
+    }
+    ck_assert_str_eq(before, "baseline");
+    ck_assert_str_eq(last, "savings");
+    json_decref(j);
+
+    /* --no-baseline: neither object */
+    j = cli_report_build(sc, &r, NULL);
+    ck_assert_ptr_null(json_object_get(j, "baseline"));
+    ck_assert_ptr_null(json_object_get(j, "savings"));
+    json_decref(j);
+
+    /* a baseline without cycles: no division by zero */
+    ns_results z;
+    memset(&z, 0, sizeof z);
+    j = cli_report_build(sc, &r, &z);
+    ck_assert(getr(j, "savings.cpu_cycles_pct") == 0.0);
+    ck_assert_int_eq(geti(j, "savings.cpu_cycles"), -2499999);
+    json_decref(j);
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(text_offload_table)
+{
+    cli_scenario *sc = make_scenario(quick_text);
+    ns_results r, b;
+    fill_results(&r);
+    fill_baseline(&b);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cli_report_print_text(f, sc, &r, &b);
+    fclose(f);
+    /* the details stay above the table */
+    const char *details = strstr(buf, "  delivered      780 frames\n");
+    const char *table = strstr(buf, "offload vs software baseline");
+    ck_assert_ptr_nonnull(details);
+    ck_assert_ptr_nonnull(table);
+    ck_assert(details < table);
+    static const char *const want[] = {
+        "                                  offload       software    saved (abs)        saved %\n",
+        "  throughput (Gb/s)                 7.800          7.200          0.600           8.3%\n",
+        "  CPU cycles total                2499999        4000000        1500001          37.5%\n",
+        "  cycles/byte                       2.564          4.444          1.880          42.3%\n",
+        "  cycles/packet                    3205.1         5555.6         2350.4          42.3%\n",
+        "  CPU utilization avg (%)            41.7           66.7           25.0          37.5%\n",
+        "  CPU utilization max (%)           100.0          100.0            0.0           0.0%\n",
+        "  interrupts                          100            150             50          33.3%\n",
+        "  bytes copied                     944208         871000         -73208          -8.4%\n",
+        "  frames dropped                       12             72             60          83.3%\n",
+        "cycle breakdown                   offload       %       software       %          saved\n",
+        "  interrupt                        150000    6.0%         225000    5.6%          75000\n",
+        "  checksum                              0    0.0%        1000000   25.0%        1000000\n",
+        "  copy                             403999   16.2%         608000   15.2%         204001\n",
+        "  total                           2499999  100.0%        4000000  100.0%        1500001\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(table, want[i]) != NULL, "no '%s' in:\n%s", want[i], table);
+    ck_assert_ptr_null(strstr(table, "  timer "));  /* zero in both runs: not listed */
+    free(buf);
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(results_check)
+{
+    ns_results r;
+    fill_results(&r);
+    char msg[512];
+    ck_assert_int_eq(cli_results_check(&r, msg, sizeof msg), 0);
+    ck_assert_str_eq(msg, "");
+    r.stack.total_cycles = 7;
+    ck_assert_int_eq(cli_results_check(&r, msg, sizeof msg), 1);
+    ck_assert_ptr_nonnull(strstr(msg, "(7 cycles"));
+    ck_assert_ptr_nonnull(strstr(msg, "(2499999,"));
+    ck_assert_ptr_null(strchr(msg, '\n'));
+    ck_assert_uint_eq(cli_total_cycles(&r), 7);
+    ck_assert_uint_eq(cli_frames_dropped(&r), 12);
 }
 END_TEST
 
@@ -552,6 +876,9 @@ int main(void)
     tcase_add_test(tc, text_summary);
     tcase_add_test(tc, text_summary_variants);
     tcase_add_test(tc, write_error);
+    tcase_add_test(tc, baseline_and_savings);
+    tcase_add_test(tc, text_offload_table);
+    tcase_add_test(tc, results_check);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char tmpdir[512];
 
@@ -139,6 +141,174 @@ START_TEST(defaults)
     ck_assert_str_eq(cli_scenario_description(l.sc), "");
     ck_assert_str_eq(cli_scenario_file(l.sc), l.path);
     ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    /* host stack: hs_config_defaults, the xeon-2006 profile */
+    ck_assert_str_eq(c->cost_profile, "xeon-2006");
+    ck_assert_uint_eq(c->stack.ack_every, 2);
+    ck_assert_uint_eq(c->stack.delack_ns, 200000000ull);
+    ck_assert_uint_eq(c->stack.rcv_window_bytes, 65535);
+    ck_assert_uint_eq(c->stack.recv_buffer_bytes, 65536);
+    ck_assert_uint_eq(c->stack.posted_buffers, 2);
+    ck_assert(c->stack.app_cycles_per_byte < 0);  /* the profile's app_byte */
+    ck_assert(cli_scenario_app_cycles_per_byte(l.sc) == 0.0);
+    ck_assert(c->stack.app_rate_bytes_per_s == 0.0);
+    ck_assert_int_eq(c->stack.complete_on_push, 1);
+    ck_assert_ptr_null(c->streams_dir);
+    done(&l);
+}
+END_TEST
+
+START_TEST(stack_keys_good)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l,
+        "[host]\ncost_profile = modern\n"
+        "[tcpip]\nTcpAckFrequency = 1\nTcpDelAckTicks = 0\nTcpWindowSize = 8760\n"
+        "[app]\nrecv_buffer_bytes = 4096\nposted_buffers = 8\ncycles_per_byte = 0.75\n"
+        "consume_mbps = 100\ncomplete_on_push = no\n");
+    ck_assert_str_eq(c->cost_profile, "modern");
+    ck_assert_uint_eq(c->stack.ack_every, 1);
+    ck_assert_uint_eq(c->stack.delack_ns, 0);  /* ACK at the next timer run */
+    ck_assert_uint_eq(c->stack.rcv_window_bytes, 8760);
+    ck_assert_uint_eq(c->stack.recv_buffer_bytes, 4096);
+    ck_assert_uint_eq(c->stack.posted_buffers, 8);
+    ck_assert(c->stack.app_cycles_per_byte == 0.75);
+    ck_assert(cli_scenario_app_cycles_per_byte(l.sc) == 0.75);
+    ck_assert(c->stack.app_rate_bytes_per_s == 12500000.0);  /* 100 Mb/s in bytes/s */
+    ck_assert_int_eq(c->stack.complete_on_push, 0);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    done(&l);
+
+    c = load_ok(&l, "[tcpip]\nTcpAckFrequency = 255\nTcpDelAckTicks = 6\nTcpWindowSize = 1\n"
+                    "[app]\ncycles_per_byte = 0\nconsume_mbps = 0.008\n[host]\n"
+                    "cost_profile = xeon-2006\n");
+    ck_assert_uint_eq(c->stack.ack_every, 255);
+    ck_assert_uint_eq(c->stack.delack_ns, 600000000ull);
+    ck_assert_uint_eq(c->stack.rcv_window_bytes, 1);
+    ck_assert(c->stack.app_cycles_per_byte == 0.0);
+    ck_assert(c->stack.app_rate_bytes_per_s == 1000.0);
+    ck_assert_str_eq(c->cost_profile, "xeon-2006");
+    done(&l);
+
+    /* the same through --set, and a did-you-mean for the case */
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.TcpDelAckTicks=1", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "app.posted_buffers=3", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "host.cost_profile=modern", err, sizeof err), CLI_OK);
+    ck_assert_uint_eq(cli_scenario_config(sc)->stack.delack_ns, 100000000ull);
+    ck_assert_uint_eq(cli_scenario_config(sc)->stack.posted_buffers, 3);
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.tcpackfrequency=2", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'tcpip.tcpackfrequency' (did you mean "
+                          "'tcpip.TcpAckFrequency'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.posted_buffers=2", err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "(did you mean 'app.posted_buffers'?)"));
+    cli_scenario_free(sc);
+}
+END_TEST
+
+/* Writes a copy of a built-in profile to dir/name with app_byte set; returns its path. */
+static void write_profile(const char *dir, const char *name, double app_byte, char *path,
+                          size_t len)
+{
+    hs_cost *c = malloc(sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(hs_cost_builtin(c, "modern", NULL, 0), HS_OK);
+    snprintf(c->name, sizeof c->name, "mine");
+    c->v[HS_C_APP_BYTE] = app_byte;
+    snprintf(path, len, "%s/%s", dir, name);
+    char err[256];
+    ck_assert_msg(hs_cost_save(c, path, err, sizeof err) == HS_OK, "%s", err);
+    free(c);
+}
+
+START_TEST(cost_profile_files)
+{
+    loaded l;
+    char prof[1100], want[2200], sub[1100];
+    write_profile(tmpdir, "mine.profile", 0.25, prof, sizeof prof);
+    /* relative to the scenario's directory; its app_byte is the default application work */
+    const ns_config *c = load_ok(&l, "[host]\ncost_profile = mine.profile\n");
+    ck_assert_str_eq(c->cost_profile, prof);
+    ck_assert(cli_scenario_app_cycles_per_byte(l.sc) == 0.25);
+    done(&l);
+    c = load_ok(&l, "[app]\ncycles_per_byte = 2\n[host]\ncost_profile = mine.profile\n");
+    ck_assert(cli_scenario_app_cycles_per_byte(l.sc) == 2.0);
+    done(&l);
+    /* in a subdirectory, and by absolute path */
+    snprintf(sub, sizeof sub, "%s/prof", tmpdir);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    write_profile(sub, "x.profile", 0, prof, sizeof prof);
+    c = load_ok(&l, "[host]\ncost_profile = prof/x.profile\n");
+    ck_assert_str_eq(c->cost_profile, prof);
+    done(&l);
+    char text[1400];
+    snprintf(text, sizeof text, "[host]\ncost_profile = %s\n", prof);
+    c = load_ok(&l, text);
+    ck_assert_str_eq(c->cost_profile, prof);
+    done(&l);
+
+    /* a missing file names the key and the line, before any run */
+    load_bad(&l, "[host]\ncpus = 2\ncost_profile = nope.profile\n", 3,
+             "host.cost_profile: cannot read profile file '");
+    snprintf(want, sizeof want, "'%s/nope.profile': No such file or directory (built-in "
+             "profiles: xeon-2006, modern) ('nope.profile')", tmpdir);
+    ck_assert_msg(strstr(l.err, want) != NULL, "got '%s'", l.err);
+    done(&l);
+    /* a malformed one: the profile's own FILE:LINE: KEY: message */
+    tu_write(tmpdir, "bad.profile", "name = bad\ncpu_mhz = fast\n", prof, sizeof prof);
+    load_bad(&l, "[host]\ncost_profile = bad.profile\n", 2,
+             "host.cost_profile: bad profile: ");
+    snprintf(want, sizeof want, "%s:2: cpu_mhz: not a number", prof);
+    ck_assert_msg(strstr(l.err, want) != NULL, "got '%s'", l.err);
+    done(&l);
+    /* a directory */
+    load_bad(&l, "[host]\ncost_profile = prof\n", 2, "host.cost_profile: bad profile: ");
+    done(&l);
+    /* too long for ns_config */
+    char longv[700];
+    memset(longv, 'a', 600);
+    longv[600] = '\0';
+    snprintf(text, sizeof text, "[host]\ncost_profile = %s\n", longv);
+    load_bad(&l, text, 2, "host.cost_profile: path longer than 511 bytes");
+    done(&l);
+
+    /* --set: relative to the current directory */
+    ck_assert_int_eq(chdir(tmpdir), 0);
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "host.cost_profile=mine.profile", err, sizeof err),
+                     CLI_OK);
+    ck_assert_str_eq(cli_scenario_config(sc)->cost_profile, "mine.profile");
+    ck_assert_int_eq(cli_scenario_set(sc, "host.cost_profile=prof/none", err, sizeof err),
+                     CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: host.cost_profile: cannot read profile file 'prof/none': No "
+                          "such file or directory (built-in profiles: xeon-2006, modern) "
+                          "('prof/none')");
+    /* the last good value stays */
+    ck_assert_str_eq(cli_scenario_config(sc)->cost_profile, "mine.profile");
+    cli_scenario_free(sc);
+}
+END_TEST
+
+START_TEST(app_buffers_limit)
+{
+    loaded l;
+    /* 2 GiB per connection is the most the stack takes */
+    const ns_config *c = load_ok(&l, "[app]\nrecv_buffer_bytes = 1073741824\nposted_buffers = 2\n");
+    ck_assert_uint_eq(c->stack.recv_buffer_bytes, 1073741824u);
+    done(&l);
+    load_text(&l, "[app]\nposted_buffers = 4\nrecv_buffer_bytes = 1073741824\n");
+    ck_assert_int_eq(l.rc, CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 3, "app.recv_buffer_bytes x app.posted_buffers: 1073741824 x 4 = 4294967296 "
+                     "bytes per connection exceeds 2 GiB");
+    done(&l);
+    /* the later key is blamed, --set after the file */
+    load_text(&l, "[app]\nrecv_buffer_bytes = 1073741824\n");
+    ck_assert_int_eq(cli_scenario_set(l.sc, "app.posted_buffers=3", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    ck_assert_msg(strncmp(l.err, "--set: app.recv_buffer_bytes x app.posted_buffers:", 50) == 0,
+                  "%s", l.err);
     done(&l);
 }
 END_TEST
@@ -501,6 +671,30 @@ static const struct bad_case {
     {"tcpip", "EnableTCPChimney", "2", "expected 0/1"},
     {"tcpip", "EnableTCPA", "x", "expected 0/1"},
     {"tcpip", "EnableChecksumOffload", "enabled", "expected 0/1"},
+    {"tcpip", "TcpAckFrequency", "0", "out of range (expected 1..255)"},
+    {"tcpip", "TcpAckFrequency", "256", "out of range (expected 1..255)"},
+    {"tcpip", "TcpAckFrequency", "two", "not an integer"},
+    {"tcpip", "TcpDelAckTicks", "7", "out of range (expected 0..6)"},
+    {"tcpip", "TcpDelAckTicks", "200ms", "not an integer"},
+    {"tcpip", "TcpDelAckTicks", "-1", "must not be negative"},
+    {"tcpip", "TcpWindowSize", "0", "out of range (expected 1..65535)"},
+    {"tcpip", "TcpWindowSize", "65536", "out of range (expected 1..65535)"},
+    {"tcpip", "TcpWindowSize", "64k", "not an integer"},
+    {"host", "cost_profile", "", "empty value (expected a built-in profile: xeon-2006, modern; "
+                                 "or a profile file)"},
+    {"host", "cost_profile", "no-such.profile", "cannot read profile file '"},
+    {"host", "cost_profile", "Modern", "cannot read profile file '"},
+    {"app", "recv_buffer_bytes", "0", "out of range (expected 1..1073741824)"},
+    {"app", "recv_buffer_bytes", "1073741825", "out of range"},
+    {"app", "recv_buffer_bytes", "64k", "not an integer"},
+    {"app", "posted_buffers", "0", "out of range (expected 1..1024)"},
+    {"app", "posted_buffers", "1025", "out of range (expected 1..1024)"},
+    {"app", "cycles_per_byte", "-0.5", "must be >= 0 and <= 1e+06"},
+    {"app", "cycles_per_byte", "2e6", "must be >= 0 and <= 1e+06"},
+    {"app", "cycles_per_byte", "fast", "not a number"},
+    {"app", "consume_mbps", "-1", "must be >= 0 and <= 1e+07"},
+    {"app", "consume_mbps", "100Mb", "not a number"},
+    {"app", "complete_on_push", "2", "expected 0/1"},
     {"replay", "timing", "realtime", "expected recorded or topspeed"},
     {"replay", "multiplier", "0", "must be > 0"},
     {"replay", "multiplier", "-1", "must be > 0"},
@@ -583,7 +777,7 @@ START_TEST(unknown_section)
     loaded l;
     load_bad(&l, "[nic]\nmtu = 1500\n\n[firewall]\nenable = 1\n", 4,
              "unknown section '[firewall]' (expected [scenario], [nic], [pcie], [host], [driver], "
-             "[tcpip] or [replay])");
+             "[tcpip], [app] or [replay])");
     done(&l);
     /* [host] is a section now; its Windows flags are not keys (yet) */
     load_bad(&l, "[host]\nfirewall = 1\n", 2, "unknown key 'host.firewall'");
@@ -1232,6 +1426,15 @@ START_TEST(shipped_scenarios)
     ck_assert_int_eq(c->rss_enable, 0);
     ck_assert_int_eq(c->cpus, 4);
     cli_scenario_free(sc);
+
+    sc = load_shipped("storage-backup.ini");
+    c = cli_scenario_config(sc);
+    ck_assert_int_eq(c->cpus, 2);
+    ck_assert_int_eq(c->rss_queues, 2);
+    ck_assert_str_eq(c->cost_profile, "xeon-2006");
+    ck_assert_uint_eq(c->stack.posted_buffers, 4);
+    ck_assert_ptr_nonnull(strstr(cli_scenario_trace(sc), "traces/netns-loss.pcap"));
+    cli_scenario_free(sc);
 }
 END_TEST
 #endif
@@ -1298,6 +1501,9 @@ int main(void)
     tcase_add_test(tc, rss_queues_limit);
     tcase_add_test(tc, memory_check);
     tcase_add_test(tc, pcie_checks);
+    tcase_add_test(tc, stack_keys_good);
+    tcase_add_test(tc, cost_profile_files);
+    tcase_add_test(tc, app_buffers_limit);
 #ifdef NICSIM_SOURCE_DIR
     tcase_add_test(tc, shipped_scenarios);
 #endif
