@@ -11,5 +11,6 @@ void cli_msg(char *err, size_t errlen, const char *fmt, ...)
 /* Heap copies; NULL if out of memory. */
 char *cli_strdup(const char *s);
 char *cli_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *cli_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

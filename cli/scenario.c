@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,10 +63,41 @@ struct cli_scenario {
 
 typedef int (*sc_parse_fn)(cli_scenario *sc, const char *v, char *why, size_t whylen);
 
+/* How a key's value is read. A plain key (every kind but SK_FN) is a number or a flag that is
+ * checked by its kind's rule and stored as it is into a field of the scenario; SK_FN keys
+ * have a handler of their own. */
+typedef enum sc_kind {
+    SK_FN,       /* parse() */
+    SK_UINT,     /* an integer in lo..hi */
+    SK_POW2,     /* a power of two in lo..hi */
+    SK_POSITIVE, /* a number > 0 and <= max */
+    SK_RATE,     /* a number >= 0 and <= max: > 0 sets a fixed rate, 0 turns it off */
+    SK_NONNEG,   /* a number >= 0 and <= max; note (if any) says what 0 means */
+    SK_BOOL,     /* 0/1, true/false, yes/no or on/off */
+} sc_kind;
+
+/* Where a plain key stores its value: a field of cli_scenario and the field's type. */
+typedef enum sc_ftype { SF_INT, SF_U32, SF_DOUBLE } sc_ftype;
+
+typedef struct sc_field {
+    size_t off;
+    sc_ftype type;
+} sc_field;
+
+/* The field m of cli_scenario (e.g. cfg.pcie.read_tags), with the type it is declared with. */
+#define SC_FIELD(m)                                                                      \
+    {offsetof(cli_scenario, m),                                                          \
+     _Generic(((cli_scenario *)0)->m, int: SF_INT, uint32_t: SF_U32, double: SF_DOUBLE)}
+
 typedef struct sc_key_desc {
     const char *section;
     const char *name;
-    sc_parse_fn parse;
+    sc_kind kind;
+    sc_parse_fn parse;  /* SK_FN */
+    uint64_t lo, hi;    /* SK_UINT, SK_POW2 */
+    double max;         /* SK_POSITIVE, SK_RATE, SK_NONNEG */
+    const char *note;   /* SK_NONNEG */
+    sc_field field;     /* plain keys */
 } sc_key_desc;
 
 static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
@@ -97,16 +129,10 @@ static int sc_warn(cli_scenario *sc, const char *fmt, ...)
     }
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *s = cli_vasprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return CLI_ENOMEM;
-    char *s = malloc((size_t)n + 1);
     if (!s)
         return CLI_ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     sc->warn[sc->nwarn++] = s;
     return CLI_OK;
 }
@@ -159,6 +185,93 @@ static char *sc_trim(char *s)
     return s;
 }
 
+/* Relative paths in a file are relative to the file's directory; in --set, to the current
+ * one. Returns a heap string or NULL if out of memory. */
+static char *sc_resolve_path(const cli_scenario *sc, const char *v)
+{
+    if (sc->cur.kind == ORIGIN_FILE && v[0] != '/' && sc->dir && *sc->dir)
+        return cli_asprintf("%s%s", sc->dir, v);
+    return cli_strdup(v);
+}
+
+/* The next item of the comma-separated list at *p, cut out in place and trimmed; empty items
+ * count. *p moves past the item's comma, and is NULL after the last item. */
+static char *sc_next_item(char **p)
+{
+    char *item = *p;
+    char *comma = strchr(item, ',');
+    if (comma) {
+        *comma = '\0';
+        *p = comma + 1;
+    } else {
+        *p = NULL;
+    }
+    return sc_trim(item);
+}
+
+/* ---- plain keys ---- */
+
+/* A number by the rule of kind SK_POSITIVE, SK_RATE or SK_NONNEG. */
+static int sc_number(const char *v, sc_kind kind, double max, const char *note, double *out,
+                     char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    int ok = kind == SK_POSITIVE ? d > 0 && d <= max : d >= 0 && d <= max;
+    if (!ok) {
+        if (kind == SK_POSITIVE)
+            cli_msg(why, whylen, "must be > 0 and <= %g", max);
+        else if (kind == SK_RATE)
+            cli_msg(why, whylen, "must be > 0 and <= %g (or 0 for off)", max);
+        else
+            cli_msg(why, whylen, "must be >= 0 and <= %g%s", max, note ? note : "");
+        return CLI_EUSAGE;
+    }
+    *out = d;
+    return CLI_OK;
+}
+
+/* A plain key's value: checked by its kind's rule and stored into its field. Every plain
+ * value fits a double exactly (the integers are at most 2^32 - 1). */
+static int sc_parse_plain(cli_scenario *sc, const sc_key_desc *d, const char *v, char *why,
+                          size_t whylen)
+{
+    double val;
+    if (d->kind == SK_UINT || d->kind == SK_POW2) {
+        uint64_t x;
+        if (cli_parse_uint(v, d->lo, d->hi, &x, why, whylen) != CLI_OK)
+            return CLI_EUSAGE;
+        if (d->kind == SK_POW2 && (x & (x - 1)) != 0) {
+            cli_msg(why, whylen, "not a power of two (expected %llu, %llu, ..., %llu)",
+                    (unsigned long long)d->lo, (unsigned long long)(d->lo * 2),
+                    (unsigned long long)d->hi);
+            return CLI_EUSAGE;
+        }
+        val = (double)x;
+    } else if (d->kind == SK_BOOL) {
+        int b;
+        if (cli_parse_bool(v, &b, why, whylen) != CLI_OK)
+            return CLI_EUSAGE;
+        val = b;
+    } else if (sc_number(v, d->kind, d->max, d->note, &val, why, whylen) != CLI_OK) {
+        return CLI_EUSAGE;
+    }
+    void *p = (char *)sc + d->field.off;
+    switch (d->field.type) {
+    case SF_INT:
+        *(int *)p = (int)val;
+        break;
+    case SF_U32:
+        *(uint32_t *)p = (uint32_t)val;
+        break;
+    case SF_DOUBLE:
+        *(double *)p = val;
+        break;
+    }
+    return CLI_OK;
+}
+
 /* ---- [scenario] ---- */
 
 static int k_name(cli_scenario *sc, const char *v, char *why, size_t whylen)
@@ -177,18 +290,14 @@ static int k_trace(cli_scenario *sc, const char *v, char *why, size_t whylen)
         cli_msg(why, whylen, "empty path");
         return CLI_EUSAGE;
     }
-    /* relative paths in a file are relative to the file's directory */
-    if (sc->cur.kind == ORIGIN_FILE && v[0] != '/' && sc->dir && *sc->dir) {
-        char *s = cli_asprintf("%s%s", sc->dir, v);
-        if (!s) {
-            cli_msg(why, whylen, "out of memory");
-            return CLI_ENOMEM;
-        }
-        free(sc->trace);
-        sc->trace = s;
-        return CLI_OK;
+    char *path = sc_resolve_path(sc, v);
+    if (!path) {
+        cli_msg(why, whylen, "out of memory");
+        return CLI_ENOMEM;
     }
-    return sc_replace_str(&sc->trace, v, why, whylen);
+    free(sc->trace);
+    sc->trace = path;
+    return CLI_OK;
 }
 
 static int k_host(cli_scenario *sc, const char *v, char *why, size_t whylen)
@@ -211,13 +320,8 @@ static int k_host(cli_scenario *sc, const char *v, char *why, size_t whylen)
     int rc = CLI_OK;
     ns_addr hosts[NS_MAX_HOSTS];
     int n = 0;
-    char *p = copy;
-    /* strtok_r would skip empty items; walk the commas by hand */
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        char *item = sc_trim(p);
+    for (char *p = copy; p;) {
+        char *item = sc_next_item(&p);
         if (!*item) {
             cli_msg(why, whylen, "empty address in the list");
             rc = CLI_EUSAGE;
@@ -245,9 +349,6 @@ static int k_host(cli_scenario *sc, const char *v, char *why, size_t whylen)
             goto out;
         }
         n++;
-        if (!comma)
-            break;
-        p = comma + 1;
     }
     sc->cfg.host_mode = NS_HOST_LIST;
     sc->cfg.host_count = n;
@@ -275,38 +376,6 @@ static int k_data_width(cli_scenario *sc, const char *v, char *why, size_t whyle
         return CLI_EUSAGE;
     }
     sc->cfg.data_width = (int)w;
-    return CLI_OK;
-}
-
-static int sc_positive(const char *v, double max, double *out, char *why, size_t whylen)
-{
-    double d;
-    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    if (!(d > 0) || d > max) {
-        cli_msg(why, whylen, "must be > 0 and <= %g", max);
-        return CLI_EUSAGE;
-    }
-    *out = d;
-    return CLI_OK;
-}
-
-static int k_clock_mhz(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_positive(v, 100000, &sc->cfg.clock_mhz, why, whylen);
-}
-
-static int k_link_gbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_positive(v, 100000, &sc->cfg.link_gbps, why, whylen);
-}
-
-static int k_mtu(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 576, 9000, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.mtu = (uint32_t)x;
     return CLI_OK;
 }
 
@@ -371,15 +440,6 @@ static int k_rss_key(cli_scenario *sc, const char *v, char *why, size_t whylen)
     return CLI_OK;
 }
 
-static int k_rss_queues(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, NS_MAX_QUEUES, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.rss_queues = (int)x;
-    return CLI_OK;
-}
-
 static int k_table(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     char *copy = cli_strdup(v);
@@ -390,12 +450,8 @@ static int k_table(cli_scenario *sc, const char *v, char *why, size_t whylen)
     int rc = CLI_OK;
     uint8_t table[NS_TABLE_MAX];
     int n = 0;
-    char *p = copy;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        char *item = sc_trim(p);
+    for (char *p = copy; p;) {
+        char *item = sc_next_item(&p);
         if (n == NS_TABLE_MAX) {
             cli_msg(why, whylen, "more than %d entries", NS_TABLE_MAX);
             rc = CLI_EUSAGE;
@@ -409,9 +465,6 @@ static int k_table(cli_scenario *sc, const char *v, char *why, size_t whylen)
             goto out;
         }
         table[n++] = (uint8_t)q;
-        if (!comma)
-            break;
-        p = comma + 1;
     }
     if ((n & (n - 1)) != 0) {
         cli_msg(why, whylen, "%d entries; the count must be a power of two (1, 2, 4, ..., %d)",
@@ -441,12 +494,8 @@ static int k_hash_types(cli_scenario *sc, const char *v, char *why, size_t whyle
     int rc = CLI_OK;
     uint32_t mask = 0;
     int items = 0, none = 0;
-    char *p = copy;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        char *item = sc_trim(p);
+    for (char *p = copy; p;) {
+        char *item = sc_next_item(&p);
         size_t len = strlen(item);
         if (!*item) {
             cli_msg(why, whylen, "empty name in the list");
@@ -470,9 +519,6 @@ static int k_hash_types(cli_scenario *sc, const char *v, char *why, size_t whyle
         else
             mask |= RSS_HT_BIT(t);
         items++;
-        if (!comma)
-            break;
-        p = comma + 1;
     }
     if (none && items > 1) {
         cli_msg(why, whylen, "'none' cannot be combined with hash types");
@@ -485,63 +531,7 @@ out:
     return rc;
 }
 
-static int k_rx_fifo(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 64, 1u << 30, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.rx_fifo_bytes = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_quantum(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 1000000, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.quantum_cycles = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_irq_frames(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 65535, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.irq_moderation_frames = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_irq_us(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    double d;
-    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    if (d < 0 || d > 100000) {
-        cli_msg(why, whylen, "must be >= 0 and <= 100000 (0: no time threshold)");
-        return CLI_EUSAGE;
-    }
-    sc->cfg.irq_moderation_us = d;
-    return CLI_OK;
-}
-
 /* ---- [pcie] ---- */
-
-/* A power of two in [lo, hi]. */
-static int sc_pow2(const char *v, uint64_t lo, uint64_t hi, uint64_t *out, char *why,
-                   size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, lo, hi, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    if ((x & (x - 1)) != 0) {
-        cli_msg(why, whylen, "not a power of two (expected %llu, %llu, ..., %llu)",
-                (unsigned long long)lo, (unsigned long long)(lo * 2), (unsigned long long)hi);
-        return CLI_EUSAGE;
-    }
-    *out = x;
-    return CLI_OK;
-}
 
 static int k_pcie_link(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
@@ -566,84 +556,7 @@ static int k_pcie_lanes(cli_scenario *sc, const char *v, char *why, size_t whyle
     return CLI_OK;
 }
 
-static int k_pcie_max_payload(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (sc_pow2(v, 128, 4096, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.pcie.max_payload = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_pcie_max_read_request(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (sc_pow2(v, 128, 4096, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.pcie.max_read_request = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_pcie_read_latency(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 100000, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.pcie.read_latency_ns = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_pcie_read_tags(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 256, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.pcie.read_tags = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_pcie_posted_buffer(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 64, 1048576, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.pcie.posted_buffer = (uint32_t)x;
-    return CLI_OK;
-}
-
 /* ---- [host] ---- */
-
-static int k_cpus(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, NS_MAX_CPUS, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.cpus = (int)x;
-    return CLI_OK;
-}
-
-static int k_cpu_mhz(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_positive(v, 100000, &sc->cfg.cpu_mhz, why, whylen);
-}
-
-static int k_memory_mb(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 16, 65536, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.memory_mb = (uint32_t)x;
-    return CLI_OK;
-}
-
-/* Relative paths in a file are relative to the file's directory; in --set, to the current
- * one. Returns a heap string or NULL if out of memory. */
-static char *sc_resolve_path(const cli_scenario *sc, const char *v)
-{
-    if (sc->cur.kind == ORIGIN_FILE && v[0] != '/' && sc->dir && *sc->dir)
-        return cli_asprintf("%s%s", sc->dir, v);
-    return cli_strdup(v);
-}
 
 /* cost_profile = NAME | PATH: a built-in profile by name, otherwise a profile file, which
  * is read (and checked) now so that a bad one stops before the run. */
@@ -713,15 +626,6 @@ out:
 
 /* ---- [driver] ---- */
 
-static int k_rx_ring(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (sc_pow2(v, 8, 32768, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.rx_ring_entries = (uint32_t)x;
-    return CLI_OK;
-}
-
 static int k_rx_buf(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     uint64_t x;
@@ -735,55 +639,7 @@ static int k_rx_buf(cli_scenario *sc, const char *v, char *why, size_t whylen)
     return CLI_OK;
 }
 
-static int k_tx_ring(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (sc_pow2(v, 8, 32768, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.tx_ring_entries = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_dpc_budget(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 65536, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.dpc_budget = (uint32_t)x;
-    return CLI_OK;
-}
-
 /* ---- [tcpip] ---- */
-
-static int k_enable_rss(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return cli_parse_bool(v, &sc->cfg.rss_enable, why, whylen);
-}
-
-static int k_chimney(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return cli_parse_bool(v, &sc->tcp_chimney, why, whylen);
-}
-
-static int k_tcpa(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return cli_parse_bool(v, &sc->tcpa, why, whylen);
-}
-
-static int k_csum(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return cli_parse_bool(v, &sc->cfg.csum_offload, why, whylen);
-}
-
-/* TcpAckFrequency: ACK every Nth full-size segment. */
-static int k_ack_frequency(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 255, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.stack.ack_every = (uint32_t)x;
-    return CLI_OK;
-}
 
 /* TcpDelAckTicks: the delayed-ACK timer in 100 ms ticks; 0 arms it for "now". */
 #define SC_DELACK_TICK_NS 100000000ull
@@ -796,51 +652,10 @@ static int k_delack_ticks(cli_scenario *sc, const char *v, char *why, size_t why
     return CLI_OK;
 }
 
-/* TcpWindowSize: the advertised receive window (no window scaling). */
-static int k_window_size(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 65535, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.stack.rcv_window_bytes = (uint32_t)x;
-    return CLI_OK;
-}
-
 /* ---- [app] ---- */
 
 /* Per connection: recv_buffer_bytes x posted_buffers may not exceed this (hs_create). */
 #define SC_APP_MAX_POSTED_BYTES (1ull << 31)
-
-static int k_recv_buffer(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 1u << 30, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.stack.recv_buffer_bytes = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_posted_buffers(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, 1024, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.stack.posted_buffers = (uint32_t)x;
-    return CLI_OK;
-}
-
-static int k_cycles_per_byte(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    double d;
-    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    if (d < 0 || d > 1e6) {
-        cli_msg(why, whylen, "must be >= 0 and <= 1e+06");
-        return CLI_EUSAGE;
-    }
-    sc->cfg.stack.app_cycles_per_byte = d;
-    return CLI_OK;
-}
 
 /* Megabits per second to bytes per second. */
 #define SC_MBPS_TO_BYTES_PER_S (1e6 / 8.0)
@@ -848,19 +663,11 @@ static int k_cycles_per_byte(cli_scenario *sc, const char *v, char *why, size_t 
 static int k_consume_mbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     double d;
-    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+    if (sc_number(v, SK_NONNEG, 1e7, " (0: the application consumes at once)", &d, why,
+                  whylen) != CLI_OK)
         return CLI_EUSAGE;
-    if (d < 0 || d > 1e7) {
-        cli_msg(why, whylen, "must be >= 0 and <= 1e+07 (0: the application consumes at once)");
-        return CLI_EUSAGE;
-    }
     sc->cfg.stack.app_rate_bytes_per_s = d * SC_MBPS_TO_BYTES_PER_S;
     return CLI_OK;
-}
-
-static int k_complete_on_push(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return cli_parse_bool(v, &sc->cfg.stack.complete_on_push, why, whylen);
 }
 
 /* ---- [replay] ---- */
@@ -878,94 +685,95 @@ static int k_timing(cli_scenario *sc, const char *v, char *why, size_t whylen)
     return CLI_OK;
 }
 
-static int k_multiplier(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_positive(v, 1e6, &sc->cfg.multiplier, why, whylen);
-}
-
-/* mbps and pps: > 0 sets a fixed rate, 0 turns it off again (e.g. with --set). */
-static int sc_rate(const char *v, double max, double *out, char *why, size_t whylen)
-{
-    double d;
-    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    if (d < 0 || d > max) {
-        cli_msg(why, whylen, "must be > 0 and <= %g (or 0 for off)", max);
-        return CLI_EUSAGE;
-    }
-    *out = d;
-    return CLI_OK;
-}
-
-static int k_mbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_rate(v, 1e7, &sc->cfg.mbps, why, whylen);
-}
-
-static int k_pps(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return sc_rate(v, 1e10, &sc->cfg.pps, why, whylen);
-}
-
-static int k_loop(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    uint64_t x;
-    if (cli_parse_uint(v, 1, UINT32_MAX, &x, why, whylen) != CLI_OK)
-        return CLI_EUSAGE;
-    sc->cfg.loop = (uint32_t)x;
-    return CLI_OK;
-}
-
+/* Every key: its rule and field, or its handler. */
 static const sc_key_desc sc_keys[K_COUNT] = {
-    [K_SC_NAME] = {"scenario", "name", k_name},
-    [K_SC_DESCRIPTION] = {"scenario", "description", k_description},
-    [K_SC_TRACE] = {"scenario", "trace", k_trace},
-    [K_SC_HOST] = {"scenario", "host", k_host},
-    [K_NIC_DATA_WIDTH] = {"nic", "data_width", k_data_width},
-    [K_NIC_CLOCK_MHZ] = {"nic", "clock_mhz", k_clock_mhz},
-    [K_NIC_LINK_GBPS] = {"nic", "link_gbps", k_link_gbps},
-    [K_NIC_MTU] = {"nic", "mtu", k_mtu},
-    [K_NIC_OVERSIZE] = {"nic", "oversize", k_oversize},
-    [K_NIC_RSS_KEY] = {"nic", "rss_key", k_rss_key},
-    [K_NIC_RSS_QUEUES] = {"nic", "rss_queues", k_rss_queues},
-    [K_NIC_TABLE] = {"nic", "indirection_table", k_table},
-    [K_NIC_HASH_TYPES] = {"nic", "rss_hash_types", k_hash_types},
-    [K_NIC_RX_FIFO] = {"nic", "rx_fifo_bytes", k_rx_fifo},
-    [K_NIC_QUANTUM] = {"nic", "quantum_cycles", k_quantum},
-    [K_NIC_IRQ_FRAMES] = {"nic", "irq_moderation_frames", k_irq_frames},
-    [K_NIC_IRQ_US] = {"nic", "irq_moderation_us", k_irq_us},
-    [K_PCIE_LINK] = {"pcie", "link", k_pcie_link},
-    [K_PCIE_LANES] = {"pcie", "lanes", k_pcie_lanes},
-    [K_PCIE_MAX_PAYLOAD] = {"pcie", "max_payload", k_pcie_max_payload},
-    [K_PCIE_MAX_READ_REQUEST] = {"pcie", "max_read_request", k_pcie_max_read_request},
-    [K_PCIE_READ_LATENCY] = {"pcie", "read_latency_ns", k_pcie_read_latency},
-    [K_PCIE_READ_TAGS] = {"pcie", "read_tags", k_pcie_read_tags},
-    [K_PCIE_POSTED_BUFFER] = {"pcie", "posted_buffer", k_pcie_posted_buffer},
-    [K_HOST_CPUS] = {"host", "cpus", k_cpus},
-    [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", k_cpu_mhz},
-    [K_HOST_MEMORY_MB] = {"host", "memory_mb", k_memory_mb},
-    [K_HOST_COST_PROFILE] = {"host", "cost_profile", k_cost_profile},
-    [K_DRV_RX_RING] = {"driver", "rx_ring_entries", k_rx_ring},
-    [K_DRV_RX_BUF] = {"driver", "rx_buf_bytes", k_rx_buf},
-    [K_DRV_TX_RING] = {"driver", "tx_ring_entries", k_tx_ring},
-    [K_DRV_DPC_BUDGET] = {"driver", "dpc_budget", k_dpc_budget},
-    [K_TCPIP_RSS] = {"tcpip", "EnableRSS", k_enable_rss},
-    [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", k_chimney},
-    [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", k_tcpa},
-    [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", k_csum},
-    [K_TCPIP_ACK_FREQUENCY] = {"tcpip", "TcpAckFrequency", k_ack_frequency},
-    [K_TCPIP_DELACK_TICKS] = {"tcpip", "TcpDelAckTicks", k_delack_ticks},
-    [K_TCPIP_WINDOW_SIZE] = {"tcpip", "TcpWindowSize", k_window_size},
-    [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", k_recv_buffer},
-    [K_APP_POSTED_BUFFERS] = {"app", "posted_buffers", k_posted_buffers},
-    [K_APP_CYCLES_PER_BYTE] = {"app", "cycles_per_byte", k_cycles_per_byte},
-    [K_APP_CONSUME_MBPS] = {"app", "consume_mbps", k_consume_mbps},
-    [K_APP_COMPLETE_ON_PUSH] = {"app", "complete_on_push", k_complete_on_push},
-    [K_REPLAY_TIMING] = {"replay", "timing", k_timing},
-    [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", k_multiplier},
-    [K_REPLAY_MBPS] = {"replay", "mbps", k_mbps},
-    [K_REPLAY_PPS] = {"replay", "pps", k_pps},
-    [K_REPLAY_LOOP] = {"replay", "loop", k_loop},
+    [K_SC_NAME] = {"scenario", "name", SK_FN, .parse = k_name},
+    [K_SC_DESCRIPTION] = {"scenario", "description", SK_FN, .parse = k_description},
+    [K_SC_TRACE] = {"scenario", "trace", SK_FN, .parse = k_trace},
+    [K_SC_HOST] = {"scenario", "host", SK_FN, .parse = k_host},
+
+    [K_NIC_DATA_WIDTH] = {"nic", "data_width", SK_FN, .parse = k_data_width},
+    [K_NIC_CLOCK_MHZ] = {"nic", "clock_mhz", SK_POSITIVE, .max = 100000,
+                         .field = SC_FIELD(cfg.clock_mhz)},
+    [K_NIC_LINK_GBPS] = {"nic", "link_gbps", SK_POSITIVE, .max = 100000,
+                         .field = SC_FIELD(cfg.link_gbps)},
+    [K_NIC_MTU] = {"nic", "mtu", SK_UINT, .lo = 576, .hi = 9000, .field = SC_FIELD(cfg.mtu)},
+    [K_NIC_OVERSIZE] = {"nic", "oversize", SK_FN, .parse = k_oversize},
+    [K_NIC_RSS_KEY] = {"nic", "rss_key", SK_FN, .parse = k_rss_key},
+    [K_NIC_RSS_QUEUES] = {"nic", "rss_queues", SK_UINT, .lo = 1, .hi = NS_MAX_QUEUES,
+                          .field = SC_FIELD(cfg.rss_queues)},
+    [K_NIC_TABLE] = {"nic", "indirection_table", SK_FN, .parse = k_table},
+    [K_NIC_HASH_TYPES] = {"nic", "rss_hash_types", SK_FN, .parse = k_hash_types},
+    [K_NIC_RX_FIFO] = {"nic", "rx_fifo_bytes", SK_UINT, .lo = 64, .hi = 1u << 30,
+                       .field = SC_FIELD(cfg.rx_fifo_bytes)},
+    [K_NIC_QUANTUM] = {"nic", "quantum_cycles", SK_UINT, .lo = 1, .hi = 1000000,
+                       .field = SC_FIELD(cfg.quantum_cycles)},
+    [K_NIC_IRQ_FRAMES] = {"nic", "irq_moderation_frames", SK_UINT, .lo = 1, .hi = 65535,
+                          .field = SC_FIELD(cfg.irq_moderation_frames)},
+    [K_NIC_IRQ_US] = {"nic", "irq_moderation_us", SK_NONNEG, .max = 100000,
+                      .note = " (0: no time threshold)",
+                      .field = SC_FIELD(cfg.irq_moderation_us)},
+
+    [K_PCIE_LINK] = {"pcie", "link", SK_FN, .parse = k_pcie_link},
+    [K_PCIE_LANES] = {"pcie", "lanes", SK_FN, .parse = k_pcie_lanes},
+    [K_PCIE_MAX_PAYLOAD] = {"pcie", "max_payload", SK_POW2, .lo = 128, .hi = 4096,
+                            .field = SC_FIELD(cfg.pcie.max_payload)},
+    [K_PCIE_MAX_READ_REQUEST] = {"pcie", "max_read_request", SK_POW2, .lo = 128, .hi = 4096,
+                                 .field = SC_FIELD(cfg.pcie.max_read_request)},
+    [K_PCIE_READ_LATENCY] = {"pcie", "read_latency_ns", SK_UINT, .lo = 1, .hi = 100000,
+                             .field = SC_FIELD(cfg.pcie.read_latency_ns)},
+    [K_PCIE_READ_TAGS] = {"pcie", "read_tags", SK_UINT, .lo = 1, .hi = 256,
+                          .field = SC_FIELD(cfg.pcie.read_tags)},
+    [K_PCIE_POSTED_BUFFER] = {"pcie", "posted_buffer", SK_UINT, .lo = 64, .hi = 1048576,
+                              .field = SC_FIELD(cfg.pcie.posted_buffer)},
+
+    [K_HOST_CPUS] = {"host", "cpus", SK_UINT, .lo = 1, .hi = NS_MAX_CPUS,
+                     .field = SC_FIELD(cfg.cpus)},
+    [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", SK_POSITIVE, .max = 100000,
+                        .field = SC_FIELD(cfg.cpu_mhz)},
+    [K_HOST_MEMORY_MB] = {"host", "memory_mb", SK_UINT, .lo = 16, .hi = 65536,
+                          .field = SC_FIELD(cfg.memory_mb)},
+    [K_HOST_COST_PROFILE] = {"host", "cost_profile", SK_FN, .parse = k_cost_profile},
+
+    [K_DRV_RX_RING] = {"driver", "rx_ring_entries", SK_POW2, .lo = 8, .hi = 32768,
+                       .field = SC_FIELD(cfg.rx_ring_entries)},
+    [K_DRV_RX_BUF] = {"driver", "rx_buf_bytes", SK_FN, .parse = k_rx_buf},
+    [K_DRV_TX_RING] = {"driver", "tx_ring_entries", SK_POW2, .lo = 8, .hi = 32768,
+                       .field = SC_FIELD(cfg.tx_ring_entries)},
+    [K_DRV_DPC_BUDGET] = {"driver", "dpc_budget", SK_UINT, .lo = 1, .hi = 65536,
+                          .field = SC_FIELD(cfg.dpc_budget)},
+
+    [K_TCPIP_RSS] = {"tcpip", "EnableRSS", SK_BOOL, .field = SC_FIELD(cfg.rss_enable)},
+    [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", SK_BOOL, .field = SC_FIELD(tcp_chimney)},
+    [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", SK_BOOL, .field = SC_FIELD(tcpa)},
+    [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", SK_BOOL,
+                      .field = SC_FIELD(cfg.csum_offload)},
+    /* TcpAckFrequency: ACK every Nth full-size segment */
+    [K_TCPIP_ACK_FREQUENCY] = {"tcpip", "TcpAckFrequency", SK_UINT, .lo = 1, .hi = 255,
+                               .field = SC_FIELD(cfg.stack.ack_every)},
+    [K_TCPIP_DELACK_TICKS] = {"tcpip", "TcpDelAckTicks", SK_FN, .parse = k_delack_ticks},
+    /* TcpWindowSize: the advertised receive window (no window scaling) */
+    [K_TCPIP_WINDOW_SIZE] = {"tcpip", "TcpWindowSize", SK_UINT, .lo = 1, .hi = 65535,
+                             .field = SC_FIELD(cfg.stack.rcv_window_bytes)},
+
+    [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", SK_UINT, .lo = 1, .hi = 1u << 30,
+                           .field = SC_FIELD(cfg.stack.recv_buffer_bytes)},
+    [K_APP_POSTED_BUFFERS] = {"app", "posted_buffers", SK_UINT, .lo = 1, .hi = 1024,
+                              .field = SC_FIELD(cfg.stack.posted_buffers)},
+    [K_APP_CYCLES_PER_BYTE] = {"app", "cycles_per_byte", SK_NONNEG, .max = 1e6,
+                               .field = SC_FIELD(cfg.stack.app_cycles_per_byte)},
+    [K_APP_CONSUME_MBPS] = {"app", "consume_mbps", SK_FN, .parse = k_consume_mbps},
+    [K_APP_COMPLETE_ON_PUSH] = {"app", "complete_on_push", SK_BOOL,
+                                .field = SC_FIELD(cfg.stack.complete_on_push)},
+
+    [K_REPLAY_TIMING] = {"replay", "timing", SK_FN, .parse = k_timing},
+    [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", SK_POSITIVE, .max = 1e6,
+                             .field = SC_FIELD(cfg.multiplier)},
+    /* mbps and pps: > 0 sets a fixed rate, 0 turns it off again (e.g. with --set) */
+    [K_REPLAY_MBPS] = {"replay", "mbps", SK_RATE, .max = 1e7, .field = SC_FIELD(cfg.mbps)},
+    [K_REPLAY_PPS] = {"replay", "pps", SK_RATE, .max = 1e10, .field = SC_FIELD(cfg.pps)},
+    [K_REPLAY_LOOP] = {"replay", "loop", SK_UINT, .lo = 1, .hi = UINT32_MAX,
+                       .field = SC_FIELD(cfg.loop)},
 };
 
 static int sc_section_known(const char *s)
@@ -1015,7 +823,8 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
 
     char why[512] = "";
     sc->cur = at;
-    int rc = d->parse(sc, value, why, sizeof why);
+    int rc = d->kind == SK_FN ? d->parse(sc, value, why, sizeof why)
+                              : sc_parse_plain(sc, d, value, why, sizeof why);
     if (rc != CLI_OK) {
         char q[64];
         sc_quote(value, q, sizeof q);
