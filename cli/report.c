@@ -124,6 +124,39 @@ static void cli_host_text(const ns_config *c, char *buf, size_t len)
     }
 }
 
+/* The host address(es) of the run: as the model reports them, else as configured. */
+static void cli_host_used(const ns_config *c, const ns_results *res, char *buf, size_t len)
+{
+    if (res->host[0])
+        snprintf(buf, len, "%.*s", (int)sizeof res->host, res->host);
+    else
+        cli_host_text(c, buf, len);
+}
+
+/* The cost profile of the run (*len bytes, not terminated): as the model reports it, else
+ * as configured. */
+static const char *cli_profile_used(const ns_config *c, const ns_results *res, int *len)
+{
+    if (res->cost_profile_name[0]) {
+        *len = (int)strnlen(res->cost_profile_name, sizeof res->cost_profile_name);
+        return res->cost_profile_name;
+    }
+    *len = (int)strlen(c->cost_profile);
+    return c->cost_profile;
+}
+
+/* RX queues with a frame count in the results. */
+static int cli_nqueues(const ns_config *c)
+{
+    return c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
+}
+
+/* b - a, negative when a is larger. */
+static long long cli_sdiff(uint64_t b, uint64_t a)
+{
+    return b >= a ? (long long)(b - a) : -(long long)(a - b);
+}
+
 /* A JSON string from user text; bytes that are not valid UTF-8 become '?'. */
 static json_t *cli_text(const char *s)
 {
@@ -313,8 +346,7 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     json_t *rss = json_object();
     json_object_set_new(r, "rss", rss);
     json_t *qf = json_array();
-    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
-    for (int q = 0; q < nq; q++)
+    for (int q = 0; q < cli_nqueues(c); q++)
         json_array_append_new(qf, cli_u64(res->queue_frames[q]));
     json_object_set_new(rss, "queue_frames", qf);
     json_t *ht = json_object();
@@ -365,11 +397,9 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     json_object_set_new(r, "cpu", cpu);
     json_object_set_new(cpu, "count", json_integer(cli_ncpus(res)));
     json_object_set_new(cpu, "mhz", json_real(res->cpu_mhz));
-    const char *prof = res->cost_profile_name[0] ? res->cost_profile_name : c->cost_profile;
-    json_object_set_new(cpu, "profile",
-                        cli_text_n(prof, prof == res->cost_profile_name
-                                             ? strnlen(prof, sizeof res->cost_profile_name)
-                                             : strlen(prof)));
+    int prof_len;
+    const char *prof = cli_profile_used(c, res, &prof_len);
+    json_object_set_new(cpu, "profile", cli_text_n(prof, (size_t)prof_len));
     json_t *pc = json_array();
     for (int i = 0; i < cli_ncpus(res); i++) {
         json_t *o = json_object();
@@ -473,10 +503,10 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     json_object_set_new(r, "throughput_gbps", json_real(cli_throughput_gbps(res)));
 }
 
-/* b - a as a JSON integer (negative when a is larger). */
+/* b - a as a JSON integer. */
 static json_t *cli_diff(uint64_t b, uint64_t a)
 {
-    return json_integer(b >= a ? (json_int_t)(b - a) : -(json_int_t)(a - b));
+    return json_integer((json_int_t)cli_sdiff(b, a));
 }
 
 /* The savings object: what the offloads save against the software baseline. */
@@ -525,13 +555,9 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns
     json_object_set_new(s, "file", file ? cli_text(file) : json_null());
     const char *trace = cli_scenario_trace(sc);
     json_object_set_new(s, "trace", trace ? cli_text(trace) : json_null());
-    if (res->host[0]) {
-        json_object_set_new(s, "host", json_stringn(res->host, strnlen(res->host, sizeof res->host)));
-    } else {
-        char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
-        cli_host_text(c, host, sizeof host);
-        json_object_set_new(s, "host", json_string(host));
-    }
+    char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
+    cli_host_used(c, res, host, sizeof host);
+    json_object_set_new(s, "host", json_string(host));
 
     json_object_set_new(r, "config", cli_config_json(sc, res));
     cli_run_keys(r, c, res, 1);
@@ -606,6 +632,18 @@ static double cli_pct(uint64_t part, uint64_t whole)
     return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* "N frames P%" of all received frames. */
+static void cli_frames_row(FILE *f, const char *label, uint64_t n, uint64_t rx)
+{
+    cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)n, cli_pct(n, rx));
+}
+
+/* "" for one, "s" for any other count. */
+static const char *cli_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 /* The run's details: configuration, frames, host interface, CPUs, queues. */
 static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
@@ -617,23 +655,17 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
         cli_row(f, "scenario", "%s", cli_scenario_file(sc));
     cli_row(f, "trace", "%s (%s)", cli_scenario_trace(sc) ? cli_scenario_trace(sc) : "-",
             res->linktype_name[0] ? res->linktype_name : "unknown link type");
-    if (res->host[0]) {
-        cli_row(f, "host", "%.*s", (int)sizeof res->host, res->host);
-    } else {
-        char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
-        cli_host_text(c, host, sizeof host);
-        cli_row(f, "host", "%s", host);
-    }
+    char host[NS_MAX_HOSTS * (INET6_ADDRSTRLEN + 1) + 8];
+    cli_host_used(c, res, host, sizeof host);
+    cli_row(f, "host", "%s", host);
     cli_row(f, "NIC", "%d-bit datapath at %g MHz, %g Gb/s link, MTU %u", c->data_width,
             c->clock_mhz, c->link_gbps, (unsigned)c->mtu);
     cli_row(f, "offloads", "RSS %s (%d queue%s, %d-entry table), checksum %s",
-            c->rss_enable ? "on" : "off", c->rss_queues, c->rss_queues == 1 ? "" : "s",
+            c->rss_enable ? "on" : "off", c->rss_queues, cli_plural((uint64_t)c->rss_queues),
             c->table_size, c->csum_offload ? "on" : "off");
-    if (c->pcie.link == PCIE_PCI)
-        cli_row(f, "host bus", "PCI 32-bit/33 MHz, %.3g Gb/s shared by both directions",
-                pcie_raw_bps(&c->pcie) / 1e9);
-    else if (c->pcie.link == PCIE_PCIX)
-        cli_row(f, "host bus", "PCI-X 64-bit/133 MHz, %.3g Gb/s shared by both directions",
+    if (c->pcie.link == PCIE_PCI || c->pcie.link == PCIE_PCIX)
+        cli_row(f, "host bus", "%s, %.3g Gb/s shared by both directions",
+                c->pcie.link == PCIE_PCI ? "PCI 32-bit/33 MHz" : "PCI-X 64-bit/133 MHz",
                 pcie_raw_bps(&c->pcie) / 1e9);
     else
         cli_row(f, "host bus", "PCIe %s x%d, %.3g Gb/s per direction, max payload %u, read "
@@ -642,31 +674,27 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
                 (unsigned)c->pcie.max_read_request);
     cli_row(f, "host CPUs", "%d at %g MHz, %u MiB memory", c->cpus, res->cpu_mhz,
             (unsigned)c->memory_mb);
-    if (res->cost_profile_name[0])
-        cli_row(f, "cost profile", "%.*s", (int)sizeof res->cost_profile_name,
-                res->cost_profile_name);
-    else
-        cli_row(f, "cost profile", "%s", c->cost_profile);
+    int prof_len;
+    const char *prof = cli_profile_used(c, res, &prof_len);
+    cli_row(f, "cost profile", "%.*s", prof_len, prof);
     cli_row(f, "driver", "%u x %u-byte RX buffers per queue, %u TX slots, DPC budget %u",
             (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
             (unsigned)c->tx_ring_entries, (unsigned)c->dpc_budget);
+    char us[48] = "";
     if (c->irq_moderation_us > 0)
-        cli_row(f, "irq moderation", "%u frame%s or %g us", (unsigned)c->irq_moderation_frames,
-                c->irq_moderation_frames == 1 ? "" : "s", c->irq_moderation_us);
-    else
-        cli_row(f, "irq moderation", "%u frame%s", (unsigned)c->irq_moderation_frames,
-                c->irq_moderation_frames == 1 ? "" : "s");
+        snprintf(us, sizeof us, " or %g us", c->irq_moderation_us);
+    cli_row(f, "irq moderation", "%u frame%s%s", (unsigned)c->irq_moderation_frames,
+            cli_plural(c->irq_moderation_frames), us);
+    char pace[64];
     if (c->mbps > 0)
-        cli_row(f, "replay", "fixed %g Mb/s, %u loop%s", c->mbps, (unsigned)c->loop,
-                c->loop == 1 ? "" : "s");
+        snprintf(pace, sizeof pace, "fixed %g Mb/s", c->mbps);
     else if (c->pps > 0)
-        cli_row(f, "replay", "fixed %g packets/s, %u loop%s", c->pps, (unsigned)c->loop,
-                c->loop == 1 ? "" : "s");
+        snprintf(pace, sizeof pace, "fixed %g packets/s", c->pps);
     else if (c->timing == NS_TIMING_TOPSPEED)
-        cli_row(f, "replay", "top speed, %u loop%s", (unsigned)c->loop, c->loop == 1 ? "" : "s");
+        snprintf(pace, sizeof pace, "top speed");
     else
-        cli_row(f, "replay", "recorded timing x%g, %u loop%s", c->multiplier, (unsigned)c->loop,
-                c->loop == 1 ? "" : "s");
+        snprintf(pace, sizeof pace, "recorded timing x%g", c->multiplier);
+    cli_row(f, "replay", "%s, %u loop%s", pace, (unsigned)c->loop, cli_plural(c->loop));
     fputc('\n', f);
 
     cli_fmt_time(res->sim_time_ps, t, sizeof t);
@@ -684,13 +712,10 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
     cli_row(f, "not fed", "%llu from the host, %llu not for the host",
             (unsigned long long)res->from_host, (unsigned long long)res->not_for_host);
     cli_row(f, "delivered", "%llu frame%s", (unsigned long long)res->frames_delivered,
-            res->frames_delivered == 1 ? "" : "s");
+            cli_plural(res->frames_delivered));
     cli_row(f, "pending", "%llu frame%s", (unsigned long long)res->frames_pending,
-            res->frames_pending == 1 ? "" : "s");
-    uint64_t total_drops = 0;
-    for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
-        total_drops += res->drops[i].value;
-    cli_row(f, "dropped", "%llu", (unsigned long long)total_drops);
+            cli_plural(res->frames_pending));
+    cli_row(f, "dropped", "%llu", (unsigned long long)cli_frames_dropped(res));
     for (int i = 0; i < res->ndrops && i < NS_MAX_COUNTERS; i++)
         if (res->drops[i].value && res->drops[i].name)
             cli_row(f, "", "  %-24s %llu", res->drops[i].name,
@@ -733,38 +758,32 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
 
     const hs_stats *st = &res->stack;
     cli_row(f, "TCP", "%llu connection%s, %llu segments (%llu out of order, %llu duplicate), "
-            "%llu ACKs", (unsigned long long)st->conns, st->conns == 1 ? "" : "s",
+            "%llu ACKs", (unsigned long long)st->conns, cli_plural(st->conns),
             (unsigned long long)st->tcp_segments, (unsigned long long)st->ooo_segments,
             (unsigned long long)st->dup_segments, (unsigned long long)st->acks_sent);
     if (st->udp_datagrams)
         cli_row(f, "UDP", "%llu datagrams, %llu bytes", (unsigned long long)st->udp_datagrams,
                 (unsigned long long)st->udp_bytes);
     cli_row(f, "application", "%llu bytes in %llu receive%s", (unsigned long long)st->app_bytes,
-            (unsigned long long)st->app_receives, st->app_receives == 1 ? "" : "s");
+            (unsigned long long)st->app_receives, cli_plural(st->app_receives));
     fputc('\n', f);
 
-    int nq = c->rss_queues < NS_MAX_QUEUES ? c->rss_queues : NS_MAX_QUEUES;
-    for (int q = 0; q < nq; q++) {
-        char label[16];
+    char label[24];
+    for (int q = 0; q < cli_nqueues(c); q++) {
         snprintf(label, sizeof label, "queue %d", q);
-        cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->queue_frames[q],
-                cli_pct(res->queue_frames[q], res->frames_rx));
+        cli_frames_row(f, label, res->queue_frames[q], res->frames_rx);
     }
-    for (int h = 0; h < RSS_HT_COUNT; h++)
-        if (res->hash_type_frames[h])
-        {
-            char label[24];
-            snprintf(label, sizeof label, "hash %s", rss_hash_type_name(h));
-            cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->hash_type_frames[h],
-                    cli_pct(res->hash_type_frames[h], res->frames_rx));
-        }
+    for (int h = 0; h < RSS_HT_COUNT; h++) {
+        if (!res->hash_type_frames[h])
+            continue;
+        snprintf(label, sizeof label, "hash %s", rss_hash_type_name(h));
+        cli_frames_row(f, label, res->hash_type_frames[h], res->frames_rx);
+    }
     for (int k = 0; k < NS_CSUM_COUNT; k++) {
         if (!res->csum_frames[k])
             continue;
-        char label[24];
         snprintf(label, sizeof label, "csum %s", ns_csum_name(k));
-        cli_row(f, label, "%10llu frames %5.1f%%", (unsigned long long)res->csum_frames[k],
-                cli_pct(res->csum_frames[k], res->frames_rx));
+        cli_frames_row(f, label, res->csum_frames[k], res->frames_rx);
     }
 }
 
@@ -866,12 +885,12 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
             continue;
         }
         snprintf(d, sizeof d, "%.1f%%", cli_pct(ks, ts));
-        snprintf(b, sizeof b, "%lld", ks >= ko ? (long long)(ks - ko) : -(long long)(ko - ks));
+        snprintf(b, sizeof b, "%lld", cli_sdiff(ks, ko));
         fprintf(f, "  %-*s %*llu %7s %*llu %7s %*s\n", CLI_TLABEL - 2, hs_kind_name(k), CLI_TCOL,
                 (unsigned long long)ko, p, CLI_TCOL, (unsigned long long)ks, d, CLI_TCOL, b);
     }
     if (base) {
-        snprintf(b, sizeof b, "%lld", ts >= to ? (long long)(ts - to) : -(long long)(to - ts));
+        snprintf(b, sizeof b, "%lld", cli_sdiff(ts, to));
         fprintf(f, "  %-*s %*llu %7s %*llu %7s %*s\n", CLI_TLABEL - 2, "total", CLI_TCOL,
                 (unsigned long long)to, to ? "100.0%" : "-", CLI_TCOL, (unsigned long long)ts,
                 ts ? "100.0%" : "-", CLI_TCOL, b);
