@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -221,6 +222,33 @@ static int cli_set_dotted(json_t *obj, const char *name, json_t *v)
     }
 }
 
+/* A report key whose value is a uint64_t counter of ns_results (e.g. stack.conns). */
+typedef struct cli_counter {
+    const char *key;
+    size_t off;
+} cli_counter;
+
+/* The entry for key and field; a field that is not a uint64_t does not compile. */
+#define CLI_COUNTER(key, field) \
+    {key, _Generic(((ns_results *)0)->field, uint64_t: offsetof(ns_results, field))}
+
+/* obj[key] = the counter, for each entry of a table that ends with {NULL}. */
+static void cli_set_counters(json_t *obj, const ns_results *res, const cli_counter *k)
+{
+    for (; k->key; k++)
+        json_object_set_new(obj, k->key, cli_u64(*(const uint64_t *)((const char *)res + k->off)));
+}
+
+/* parent[key] = a new object with the table's counters; returned for any further keys. */
+static json_t *cli_counters_object(json_t *parent, const char *key, const ns_results *res,
+                                   const cli_counter *k)
+{
+    json_t *obj = json_object();
+    json_object_set_new(parent, key, obj);
+    cli_set_counters(obj, res, k);
+    return obj;
+}
+
 static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
 {
     const ns_config *c = cli_scenario_config_const(sc);
@@ -311,6 +339,109 @@ static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
     return cfg;
 }
 
+/* The plain counters of cli_run_keys, object by object, in report order. */
+static const cli_counter cli_frames_counters[] = {
+    CLI_COUNTER("records", records),
+    CLI_COUNTER("rx", frames_rx),
+    CLI_COUNTER("rx_bytes", rx_bytes),
+    CLI_COUNTER("from_host", from_host),
+    CLI_COUNTER("not_for_host", not_for_host),
+    CLI_COUNTER("delivered", frames_delivered),
+    CLI_COUNTER("delivered_bytes", delivered_bytes),
+    CLI_COUNTER("pending", frames_pending),
+    {NULL, 0},
+};
+
+/* after rss.queue_frames and rss.hash_types */
+static const cli_counter cli_rss_counters[] = {
+    CLI_COUNTER("lookups_nic_hash", stack.hash_nic),
+    CLI_COUNTER("lookups_sw_hash", stack.hash_sw),
+    CLI_COUNTER("hash_mismatch", stack.hash_mismatch),
+    {NULL, 0},
+};
+
+/* after the per-verdict counts and csum.sw_verified */
+static const cli_counter cli_csum_counters[] = {
+    CLI_COUNTER("sw_ip", stack.csum_sw_ip),
+    CLI_COUNTER("sw_l4", stack.csum_sw_l4),
+    CLI_COUNTER("sw_bytes", stack.csum_sw_bytes),
+    CLI_COUNTER("hw_trusted", stack.csum_hw_trusted),
+    CLI_COUNTER("dropped_bad_ip", stack.drop_bad_ip_csum),
+    CLI_COUNTER("dropped_bad_l4", stack.drop_bad_l4_csum),
+    {NULL, 0},
+};
+
+static const cli_counter cli_dma_counters[] = {
+    CLI_COUNTER("read_bytes", dma_read_bytes),
+    CLI_COUNTER("write_bytes", dma_write_bytes),
+    {NULL, 0},
+};
+
+static const cli_counter cli_tx_counters[] = {
+    CLI_COUNTER("frames", tx_frames),
+    CLI_COUNTER("bytes", tx_bytes),
+    CLI_COUNTER("ring_full", tx_ring_full),
+    {NULL, 0},
+};
+
+static const cli_counter cli_ip_counters[] = {
+    CLI_COUNTER("rx_frames", stack.rx_frames),
+    CLI_COUNTER("rx_bytes", stack.rx_bytes),
+    CLI_COUNTER("dropped_non_ip", stack.rx_non_ip),
+    CLI_COUNTER("dropped_malformed", stack.rx_malformed),
+    CLI_COUNTER("dropped_not_for_host", stack.rx_not_for_host),
+    CLI_COUNTER("dropped_fragments", stack.rx_ip_fragments),
+    CLI_COUNTER("dropped_other_proto", stack.rx_other_proto),
+    {NULL, 0},
+};
+
+static const cli_counter cli_tcp_counters[] = {
+    CLI_COUNTER("connections", stack.conns),
+    CLI_COUNTER("connections_syn", stack.conns_syn),
+    CLI_COUNTER("connections_midstream", stack.conns_midstream),
+    CLI_COUNTER("connections_fin", stack.conns_fin),
+    CLI_COUNTER("connections_rst", stack.conns_rst),
+    CLI_COUNTER("segments", stack.tcp_segments),
+    CLI_COUNTER("payload_bytes", stack.tcp_payload_bytes),
+    CLI_COUNTER("in_order_segments", stack.in_order_segments),
+    CLI_COUNTER("out_of_order_segments", stack.ooo_segments),
+    CLI_COUNTER("duplicate_segments", stack.dup_segments),
+    CLI_COUNTER("retransmitted_bytes", stack.retrans_bytes),
+    CLI_COUNTER("beyond_window_bytes", stack.beyond_window_bytes),
+    CLI_COUNTER("hold_dropped_bytes", stack.hold_drop_bytes),
+    CLI_COUNTER("after_fin_bytes", stack.after_fin_bytes),
+    CLI_COUNTER("rst_discarded_bytes", stack.rst_discard_bytes),
+    CLI_COUNTER("rst_ignored", stack.rst_ignored),
+    CLI_COUNTER("closed_segments", stack.closed_segments),
+    CLI_COUNTER("max_queued_bytes", stack.max_queued_bytes),
+    CLI_COUNTER("acks_sent", stack.acks_sent),
+    CLI_COUNTER("acks_every_n", stack.acks_every_n),
+    CLI_COUNTER("acks_timer", stack.acks_timer),
+    CLI_COUNTER("acks_immediate", stack.acks_immediate),
+    CLI_COUNTER("window_updates", stack.window_updates),
+    CLI_COUNTER("synacks_sent", stack.synacks_sent),
+    CLI_COUNTER("zero_window_acks", stack.zero_window_acks),
+    CLI_COUNTER("timers_fired", stack.timers_fired),
+    {NULL, 0},
+};
+
+static const cli_counter cli_udp_counters[] = {
+    CLI_COUNTER("datagrams", stack.udp_datagrams),
+    CLI_COUNTER("bytes", stack.udp_bytes),
+    {NULL, 0},
+};
+
+static const cli_counter cli_app_counters[] = {
+    CLI_COUNTER("bytes", stack.app_bytes),
+    CLI_COUNTER("receives", stack.app_receives),
+    CLI_COUNTER("buffers_posted", stack.buffers_posted),
+    CLI_COUNTER("close_delivered_bytes", stack.close_delivered_bytes),
+    CLI_COUNTER("close_gap_bytes", stack.close_gap_bytes),
+    CLI_COUNTER("stream_bytes_written", stack.stream_bytes_written),
+    CLI_COUNTER("stream_errors", stack.stream_errors),
+    {NULL, 0},
+};
+
 /* The keys every run has (the run as configured and its baseline): sim, frames, rss, csum,
  * dma, pcie, irq, tx, cpu, memory, ip, tcp, udp, app, [trace], throughput_gbps. */
 static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, int with_trace)
@@ -326,16 +457,7 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     json_object_set_new(sim, "nic_cycles_per_s",
                         json_real(res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0));
 
-    json_t *fr = json_object();
-    json_object_set_new(r, "frames", fr);
-    json_object_set_new(fr, "records", cli_u64(res->records));
-    json_object_set_new(fr, "rx", cli_u64(res->frames_rx));
-    json_object_set_new(fr, "rx_bytes", cli_u64(res->rx_bytes));
-    json_object_set_new(fr, "from_host", cli_u64(res->from_host));
-    json_object_set_new(fr, "not_for_host", cli_u64(res->not_for_host));
-    json_object_set_new(fr, "delivered", cli_u64(res->frames_delivered));
-    json_object_set_new(fr, "delivered_bytes", cli_u64(res->delivered_bytes));
-    json_object_set_new(fr, "pending", cli_u64(res->frames_pending));
+    json_t *fr = cli_counters_object(r, "frames", res, cli_frames_counters);
     json_object_set_new(fr, "dropped_total", cli_u64(cli_frames_dropped(res)));
     json_t *dropped = json_object();
     json_object_set_new(fr, "dropped", dropped);
@@ -353,26 +475,16 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     for (int t = 0; t < RSS_HT_COUNT; t++)
         json_object_set_new(ht, rss_hash_type_name(t), cli_u64(res->hash_type_frames[t]));
     json_object_set_new(rss, "hash_types", ht);
-    json_object_set_new(rss, "lookups_nic_hash", cli_u64(st->hash_nic));
-    json_object_set_new(rss, "lookups_sw_hash", cli_u64(st->hash_sw));
-    json_object_set_new(rss, "hash_mismatch", cli_u64(st->hash_mismatch));
+    cli_set_counters(rss, res, cli_rss_counters);
 
     json_t *cs = json_object();
     json_object_set_new(r, "csum", cs);
     for (int k = 0; k < NS_CSUM_COUNT; k++)
         json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
     json_object_set_new(cs, "sw_verified", cli_u64(st->csum_sw_ip + st->csum_sw_l4));
-    json_object_set_new(cs, "sw_ip", cli_u64(st->csum_sw_ip));
-    json_object_set_new(cs, "sw_l4", cli_u64(st->csum_sw_l4));
-    json_object_set_new(cs, "sw_bytes", cli_u64(st->csum_sw_bytes));
-    json_object_set_new(cs, "hw_trusted", cli_u64(st->csum_hw_trusted));
-    json_object_set_new(cs, "dropped_bad_ip", cli_u64(st->drop_bad_ip_csum));
-    json_object_set_new(cs, "dropped_bad_l4", cli_u64(st->drop_bad_l4_csum));
+    cli_set_counters(cs, res, cli_csum_counters);
 
-    json_t *dma = json_object();
-    json_object_set_new(r, "dma", dma);
-    json_object_set_new(dma, "read_bytes", cli_u64(res->dma_read_bytes));
-    json_object_set_new(dma, "write_bytes", cli_u64(res->dma_write_bytes));
+    cli_counters_object(r, "dma", res, cli_dma_counters);
 
     json_t *pcie = json_object();
     json_object_set_new(r, "pcie", pcie);
@@ -387,11 +499,7 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
         json_array_append_new(pv, cli_u64(res->irq_per_vector[v]));
     json_object_set_new(irq, "per_vector", pv);
 
-    json_t *tx = json_object();
-    json_object_set_new(r, "tx", tx);
-    json_object_set_new(tx, "frames", cli_u64(res->tx_frames));
-    json_object_set_new(tx, "bytes", cli_u64(res->tx_bytes));
-    json_object_set_new(tx, "ring_full", cli_u64(res->tx_ring_full));
+    cli_counters_object(r, "tx", res, cli_tx_counters);
 
     json_t *cpu = json_object();
     json_object_set_new(r, "cpu", cpu);
@@ -428,59 +536,13 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
                                       ? (double)st->mem_bytes / (double)res->delivered_bytes
                                       : 0.0));
 
-    json_t *ip = json_object();
-    json_object_set_new(r, "ip", ip);
-    json_object_set_new(ip, "rx_frames", cli_u64(st->rx_frames));
-    json_object_set_new(ip, "rx_bytes", cli_u64(st->rx_bytes));
-    json_object_set_new(ip, "dropped_non_ip", cli_u64(st->rx_non_ip));
-    json_object_set_new(ip, "dropped_malformed", cli_u64(st->rx_malformed));
-    json_object_set_new(ip, "dropped_not_for_host", cli_u64(st->rx_not_for_host));
-    json_object_set_new(ip, "dropped_fragments", cli_u64(st->rx_ip_fragments));
-    json_object_set_new(ip, "dropped_other_proto", cli_u64(st->rx_other_proto));
+    cli_counters_object(r, "ip", res, cli_ip_counters);
 
-    json_t *tcp = json_object();
-    json_object_set_new(r, "tcp", tcp);
-    json_object_set_new(tcp, "connections", cli_u64(st->conns));
-    json_object_set_new(tcp, "connections_syn", cli_u64(st->conns_syn));
-    json_object_set_new(tcp, "connections_midstream", cli_u64(st->conns_midstream));
-    json_object_set_new(tcp, "connections_fin", cli_u64(st->conns_fin));
-    json_object_set_new(tcp, "connections_rst", cli_u64(st->conns_rst));
-    json_object_set_new(tcp, "segments", cli_u64(st->tcp_segments));
-    json_object_set_new(tcp, "payload_bytes", cli_u64(st->tcp_payload_bytes));
-    json_object_set_new(tcp, "in_order_segments", cli_u64(st->in_order_segments));
-    json_object_set_new(tcp, "out_of_order_segments", cli_u64(st->ooo_segments));
-    json_object_set_new(tcp, "duplicate_segments", cli_u64(st->dup_segments));
-    json_object_set_new(tcp, "retransmitted_bytes", cli_u64(st->retrans_bytes));
-    json_object_set_new(tcp, "beyond_window_bytes", cli_u64(st->beyond_window_bytes));
-    json_object_set_new(tcp, "hold_dropped_bytes", cli_u64(st->hold_drop_bytes));
-    json_object_set_new(tcp, "after_fin_bytes", cli_u64(st->after_fin_bytes));
-    json_object_set_new(tcp, "rst_discarded_bytes", cli_u64(st->rst_discard_bytes));
-    json_object_set_new(tcp, "rst_ignored", cli_u64(st->rst_ignored));
-    json_object_set_new(tcp, "closed_segments", cli_u64(st->closed_segments));
-    json_object_set_new(tcp, "max_queued_bytes", cli_u64(st->max_queued_bytes));
-    json_object_set_new(tcp, "acks_sent", cli_u64(st->acks_sent));
-    json_object_set_new(tcp, "acks_every_n", cli_u64(st->acks_every_n));
-    json_object_set_new(tcp, "acks_timer", cli_u64(st->acks_timer));
-    json_object_set_new(tcp, "acks_immediate", cli_u64(st->acks_immediate));
-    json_object_set_new(tcp, "window_updates", cli_u64(st->window_updates));
-    json_object_set_new(tcp, "synacks_sent", cli_u64(st->synacks_sent));
-    json_object_set_new(tcp, "zero_window_acks", cli_u64(st->zero_window_acks));
-    json_object_set_new(tcp, "timers_fired", cli_u64(st->timers_fired));
+    cli_counters_object(r, "tcp", res, cli_tcp_counters);
 
-    json_t *udp = json_object();
-    json_object_set_new(r, "udp", udp);
-    json_object_set_new(udp, "datagrams", cli_u64(st->udp_datagrams));
-    json_object_set_new(udp, "bytes", cli_u64(st->udp_bytes));
+    cli_counters_object(r, "udp", res, cli_udp_counters);
 
-    json_t *app = json_object();
-    json_object_set_new(r, "app", app);
-    json_object_set_new(app, "bytes", cli_u64(st->app_bytes));
-    json_object_set_new(app, "receives", cli_u64(st->app_receives));
-    json_object_set_new(app, "buffers_posted", cli_u64(st->buffers_posted));
-    json_object_set_new(app, "close_delivered_bytes", cli_u64(st->close_delivered_bytes));
-    json_object_set_new(app, "close_gap_bytes", cli_u64(st->close_gap_bytes));
-    json_object_set_new(app, "stream_bytes_written", cli_u64(st->stream_bytes_written));
-    json_object_set_new(app, "stream_errors", cli_u64(st->stream_errors));
+    cli_counters_object(r, "app", res, cli_app_counters);
 
     if (with_trace) {
         json_t *tr = json_object();
