@@ -252,9 +252,15 @@ START_TEST(quickstart_hashes_match_reference)
 }
 END_TEST
 
+static void strip_wall_sim(json_t *sim);
 static void strip_wall(json_t *r)
 {
-    json_t *sim = json_object_get(r, "sim");
+    strip_wall_sim(json_object_get(r, "sim"));
+    strip_wall_sim(json_object_get(json_object_get(r, "baseline"), "sim"));
+}
+
+static void strip_wall_sim(json_t *sim)
+{
     const char *k;
     json_t *v;
     void *tmp;
