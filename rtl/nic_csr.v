@@ -3,16 +3,20 @@
 `default_nettype none
 
 /*
- * NIC control/status registers and receive statistics.
+ * NIC control/status registers, statistics and register-port decoding.
  *
  * 32-bit registers at word-aligned byte addresses (address bits [1:0] are
  * ignored). Reads return data one cycle after the read strobe.
  *
+ * Global registers (0x0000-0x0FFF), held here:
  *   0x000 RO  ID 0x4E494353 ("NICS")
  *   0x004 RO  DATA_WIDTH
- *   0x008 RW  CTRL: bit0 rss_enable (reset 1), bit1 csum_enable (reset 1)
+ *   0x008 RW  CTRL: bit0 rss_enable (reset 1), bit1 csum_enable (reset 1),
+ *             bit2 RX DMA enable (reset 0), bit3 TX enable (reset 0)
  *   0x00C RW  RSS hash-type enable mask, bits [5:0] (reset 0x1B)
  *   0x010 RW  indirection table size minus 1, bits [6:0] (reset 0)
+ *   0x01C RO  number of RX queues (NUM_RXQ)
+ *   0x020 RO  number of interrupt vectors (NUM_RXQ + 1)
  *   0x040..0x064 RW  RSS key word k = key bytes 4k..4k+3, byte 4k in [31:24]
  *   0x100..0x17C RW  indirection table word j = entries 4j..4j+3,
  *                    entry 4j+b in bits [8b+6:8b]
@@ -20,12 +24,24 @@
  *   0x208 RO  rx_bytes[63:32]    0x20C RO  frames with checksum bad_ip
  *   0x210 RO  bad_l4             0x214 RO  unverified
  *   0x218 RO  non-IP frames
+ *   0x220 RO  frames dropped: no RX descriptor (all queues)
+ *   0x224 RO  frames dropped: completion ring full (all queues)
+ *   0x228 RO  frames transmitted
+ *   0x22C RO  interrupt messages sent (all vectors)
+ * Sub-blocks, reached through the m_sub_* strobes (index and word offset
+ * decoded here; each block registers its own read data, which is zero
+ * unless the read hit it, and s_sub_rdata is their OR):
+ *   0x1000 + 0x40 q  RX queue q (m_sub_rxq)
+ *   0x2000..0x203F   TX queue (m_sub_txq)
+ *   0x3000 + 0x10 v  interrupt vector v (m_sub_vec)
  * Other addresses read as zero and ignore writes.
  */
 module nic_csr #
 (
     // Line-side data path width reported at 0x004
-    parameter DATA_WIDTH = 64
+    parameter DATA_WIDTH = 64,
+    // Number of RX queues reported at 0x01C (vectors: NUM_RXQ + 1)
+    parameter NUM_RXQ = 16
 )
 (
     /*
@@ -37,7 +53,7 @@ module nic_csr #
     /*
      * Register port
      */
-    input  wire [11:0]        s_csr_addr,
+    input  wire [15:0]        s_csr_addr,
     input  wire [31:0]        s_csr_wdata,
     input  wire               s_csr_wr,
     input  wire               s_csr_rd,
@@ -45,10 +61,25 @@ module nic_csr #
     output wire               s_csr_rvalid,
 
     /*
+     * Sub-block register access
+     */
+    output wire               m_sub_wr,
+    output wire               m_sub_rd,
+    output wire               m_sub_rxq,
+    output wire               m_sub_txq,
+    output wire               m_sub_vec,
+    output wire [7:0]         m_sub_idx,
+    output wire [3:0]         m_sub_off,
+    output wire [31:0]        m_sub_wdata,
+    input  wire [31:0]        s_sub_rdata,
+
+    /*
      * Configuration
      */
     output wire               cfg_rss_enable,
     output wire               cfg_csum_enable,
+    output wire               cfg_rx_dma_enable,
+    output wire               cfg_tx_enable,
     output wire [5:0]         cfg_hash_mask,
     output wire [6:0]         cfg_table_mask,
     output wire [319:0]       cfg_key,       // key byte 0 in bits [319:312]
@@ -60,13 +91,19 @@ module nic_csr #
     input  wire               stat_valid,
     input  wire [15:0]        stat_len,
     input  wire [2:0]         stat_csum,
-    input  wire [1:0]         stat_l3
+    input  wire [1:0]         stat_l3,
+    input  wire               stat_drop_nodesc,
+    input  wire               stat_drop_full,
+    input  wire               stat_tx_frame,
+    input  wire               stat_irq
 );
 
 // identification value
 localparam [31:0] ID_VALUE = 32'h4E494353;
-// reported data width
+// reported data width, queues and vectors
 localparam [31:0] WIDTH_VALUE = DATA_WIDTH;
+localparam [31:0] RXQ_VALUE = NUM_RXQ;
+localparam [31:0] VEC_VALUE = NUM_RXQ + 1;
 
 // word addresses (byte address / 4)
 localparam [9:0] A_ID = 10'h000;
@@ -74,6 +111,8 @@ localparam [9:0] A_WIDTH = 10'h001;
 localparam [9:0] A_CTRL = 10'h002;
 localparam [9:0] A_HMASK = 10'h003;
 localparam [9:0] A_TMASK = 10'h004;
+localparam [9:0] A_NUM_RXQ = 10'h007;
+localparam [9:0] A_NUM_VEC = 10'h008;
 localparam [9:0] A_KEY = 10'h010;
 localparam [9:0] A_TABLE = 10'h040;
 localparam [9:0] A_FRAMES = 10'h080;
@@ -83,6 +122,10 @@ localparam [9:0] A_BAD_IP = 10'h083;
 localparam [9:0] A_BAD_L4 = 10'h084;
 localparam [9:0] A_UNVER = 10'h085;
 localparam [9:0] A_NON_IP = 10'h086;
+localparam [9:0] A_DROP_NODESC = 10'h088;
+localparam [9:0] A_DROP_FULL = 10'h089;
+localparam [9:0] A_TX_FRAMES = 10'h08A;
+localparam [9:0] A_IRQS = 10'h08B;
 
 // checksum status codes counted
 localparam [2:0] CS_BAD_IP = 3'd2;
@@ -91,11 +134,11 @@ localparam [2:0] CS_UNVERIFIED = 3'd4;
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512) begin : g_bad_param
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || NUM_RXQ < 1 || NUM_RXQ > 32) begin : g_bad_param
 `ifdef VERILATOR
-        $fatal(1, "nic_csr: DATA_WIDTH out of range");
+        $fatal(1, "nic_csr: DATA_WIDTH or NUM_RXQ out of range");
 `endif
-        initial $fatal(1, "nic_csr: DATA_WIDTH out of range");
+        initial $fatal(1, "nic_csr: DATA_WIDTH or NUM_RXQ out of range");
     end
 endgenerate
 
@@ -104,6 +147,12 @@ endgenerate
 wire [1:0] unused_addr_bits = s_csr_addr[1:0];
 /* verilator lint_on UNUSEDSIGNAL */
 wire [9:0] waddr = s_csr_addr[11:2];
+
+// regions: globals, RX queues, TX queue, vectors
+wire glob = s_csr_addr[15:12] == 4'h0;
+wire sub_rxq = s_csr_addr[15:12] == 4'h1;
+wire sub_txq = s_csr_addr[15:6] == 10'h080;
+wire sub_vec = s_csr_addr[15:12] == 4'h3;
 
 reg         rss_enable_reg = 1'b1;
 reg         csum_enable_reg = 1'b1;
@@ -121,9 +170,16 @@ reg [31:0]  stat_bad_ip_reg = 32'd0;
 reg [31:0]  stat_bad_l4_reg = 32'd0;
 reg [31:0]  stat_unver_reg = 32'd0;
 reg [31:0]  stat_non_ip_reg = 32'd0;
+reg [31:0]  stat_drop_nodesc_reg = 32'd0;
+reg [31:0]  stat_drop_full_reg = 32'd0;
+reg [31:0]  stat_tx_frames_reg = 32'd0;
+reg [31:0]  stat_irqs_reg = 32'd0;
+reg         rx_dma_enable_reg = 1'b0;
+reg         tx_enable_reg = 1'b0;
+reg         sub_read_reg = 1'b0;
 
-wire key_sel = waddr >= A_KEY && waddr < A_KEY + 10'd10;
-wire table_sel = waddr >= A_TABLE && waddr < A_TABLE + 10'd32;
+wire key_sel = glob && waddr >= A_KEY && waddr < A_KEY + 10'd10;
+wire table_sel = glob && waddr >= A_TABLE && waddr < A_TABLE + 10'd32;
 wire [3:0] key_word = waddr[3:0] - A_KEY[3:0];
 wire [4:0] table_word = waddr[4:0];
 
@@ -135,6 +191,7 @@ wire [9:0] table_pos = {table_word, 2'b00} * 10'd7;
 // Read data for the selected register. Evaluated inside the clocked block,
 // only on a read strobe.
 function [31:0] read_data;
+    input       glob_hit;
     input [9:0] addr;
     input       key_hit;
     input       table_hit;
@@ -150,13 +207,16 @@ function [31:0] read_data;
                          1'b0, table_reg[tpos + 14 +: 7],
                          1'b0, table_reg[tpos + 7 +: 7],
                          1'b0, table_reg[tpos +: 7]};
-        end else begin
+        end else if (glob_hit) begin
             case (addr)
                 A_ID: read_data = ID_VALUE;
                 A_WIDTH: read_data = WIDTH_VALUE;
-                A_CTRL: read_data = {30'd0, csum_enable_reg, rss_enable_reg};
+                A_CTRL: read_data = {28'd0, tx_enable_reg, rx_dma_enable_reg,
+                                     csum_enable_reg, rss_enable_reg};
                 A_HMASK: read_data = {26'd0, hash_mask_reg};
                 A_TMASK: read_data = {25'd0, table_mask_reg};
+                A_NUM_RXQ: read_data = RXQ_VALUE;
+                A_NUM_VEC: read_data = VEC_VALUE;
                 A_FRAMES: read_data = stat_frames_reg;
                 A_BYTES_LO: read_data = stat_bytes_reg[31:0];
                 A_BYTES_HI: read_data = stat_bytes_reg[63:32];
@@ -164,6 +224,10 @@ function [31:0] read_data;
                 A_BAD_L4: read_data = stat_bad_l4_reg;
                 A_UNVER: read_data = stat_unver_reg;
                 A_NON_IP: read_data = stat_non_ip_reg;
+                A_DROP_NODESC: read_data = stat_drop_nodesc_reg;
+                A_DROP_FULL: read_data = stat_drop_full_reg;
+                A_TX_FRAMES: read_data = stat_tx_frames_reg;
+                A_IRQS: read_data = stat_irqs_reg;
                 default: read_data = 32'd0;
             endcase
         end
@@ -173,7 +237,8 @@ endfunction
 always @(posedge clk) begin
     rvalid_reg <= s_csr_rd;
     if (s_csr_rd) begin
-        rdata_reg <= read_data(waddr, key_sel, table_sel, key_pos, table_pos);
+        rdata_reg <= read_data(glob, waddr, key_sel, table_sel, key_pos, table_pos);
+        sub_read_reg <= sub_rxq || sub_txq || sub_vec;
     end
 
     if (s_csr_wr) begin
@@ -184,11 +249,13 @@ always @(posedge clk) begin
             table_reg[table_pos + 7 +: 7] <= s_csr_wdata[14:8];
             table_reg[table_pos + 14 +: 7] <= s_csr_wdata[22:16];
             table_reg[table_pos + 21 +: 7] <= s_csr_wdata[30:24];
-        end else begin
+        end else if (glob) begin
             case (waddr)
                 A_CTRL: begin
                     rss_enable_reg <= s_csr_wdata[0];
                     csum_enable_reg <= s_csr_wdata[1];
+                    rx_dma_enable_reg <= s_csr_wdata[2];
+                    tx_enable_reg <= s_csr_wdata[3];
                 end
                 A_HMASK: hash_mask_reg <= s_csr_wdata[5:0];
                 A_TMASK: table_mask_reg <= s_csr_wdata[6:0];
@@ -213,6 +280,18 @@ always @(posedge clk) begin
             stat_non_ip_reg <= stat_non_ip_reg + 32'd1;
         end
     end
+    if (stat_drop_nodesc) begin
+        stat_drop_nodesc_reg <= stat_drop_nodesc_reg + 32'd1;
+    end
+    if (stat_drop_full) begin
+        stat_drop_full_reg <= stat_drop_full_reg + 32'd1;
+    end
+    if (stat_tx_frame) begin
+        stat_tx_frames_reg <= stat_tx_frames_reg + 32'd1;
+    end
+    if (stat_irq) begin
+        stat_irqs_reg <= stat_irqs_reg + 32'd1;
+    end
 
     if (rst) begin
         rss_enable_reg <= 1'b1;
@@ -229,14 +308,32 @@ always @(posedge clk) begin
         stat_bad_l4_reg <= 32'd0;
         stat_unver_reg <= 32'd0;
         stat_non_ip_reg <= 32'd0;
+        stat_drop_nodesc_reg <= 32'd0;
+        stat_drop_full_reg <= 32'd0;
+        stat_tx_frames_reg <= 32'd0;
+        stat_irqs_reg <= 32'd0;
+        rx_dma_enable_reg <= 1'b0;
+        tx_enable_reg <= 1'b0;
+        sub_read_reg <= 1'b0;
     end
 end
 
-assign s_csr_rdata = rdata_reg;
+assign s_csr_rdata = sub_read_reg ? s_sub_rdata : rdata_reg;
 assign s_csr_rvalid = rvalid_reg;
+
+assign m_sub_wr = s_csr_wr;
+assign m_sub_rd = s_csr_rd;
+assign m_sub_rxq = sub_rxq;
+assign m_sub_txq = sub_txq;
+assign m_sub_vec = sub_vec;
+assign m_sub_idx = sub_vec ? s_csr_addr[11:4] : {2'b00, s_csr_addr[11:6]};
+assign m_sub_off = sub_vec ? {2'b00, s_csr_addr[3:2]} : s_csr_addr[5:2];
+assign m_sub_wdata = s_csr_wdata;
 
 assign cfg_rss_enable = rss_enable_reg;
 assign cfg_csum_enable = csum_enable_reg;
+assign cfg_rx_dma_enable = rx_dma_enable_reg;
+assign cfg_tx_enable = tx_enable_reg;
 assign cfg_hash_mask = hash_mask_reg;
 assign cfg_table_mask = table_mask_reg;
 assign cfg_key = key_reg;
