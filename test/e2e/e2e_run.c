@@ -696,6 +696,50 @@ START_TEST(interrupts_follow_moderation)
 }
 END_TEST
 
+/* Connection k of traces/netns-loss.pcap sent head -c 50000 of `seq -f "%08g k" 1 5556`. */
+static char *sent_bytes(int k)
+{
+    char *b = malloc(50000 + 64);
+    size_t n = 0;
+    for (int i = 1; n < 50000; i++)
+        n += (size_t)sprintf(b + n, "%08d %d\n", i, k);
+    return b;
+}
+
+START_TEST(streams_equal_what_linux_sent)
+{
+    char dir[1024], cmd[4096];
+    snprintf(dir, sizeof dir, "%s/streams", g_work);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char args[4096];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --trace traces/netns-loss.pcap "
+             "--save-streams '%s' -o '%s/streams.json'", dir, g_work);
+    ck_assert_int_eq(run_nicsim("streams", args), 0);
+    /* a real capture with loss and retransmission: every stream equals the sender's bytes */
+    const char *names[3] = {"10.99.0.1_38048-10.99.0.2_5001.bin", "10.99.0.1_38050-10.99.0.2_5001.bin",
+                            "10.99.0.1_35274-10.99.0.2_5001.bin"};
+    for (int k = 1; k <= 3; k++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k - 1]);
+        FILE *f = fopen(path, "rb");
+        ck_assert_msg(f != NULL, "missing stream %s", path);
+        char *got = malloc(60000);
+        size_t n = fread(got, 1, 60000, f);
+        fclose(f);
+        char *want = sent_bytes(k);
+        ck_assert_uint_eq(n, 50000);
+        ck_assert_msg(memcmp(got, want, 50000) == 0, "stream %d differs from what was sent", k);
+        free(got);
+        free(want);
+    }
+    json_t *r = load_report("streams.json");
+    ck_assert_int_eq(jint(r, "tcp.connections"), 3);
+    ck_assert_int_eq(jint(r, "tcp.payload_bytes"), 150000);
+    json_decref(r);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -722,6 +766,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, host_pcap_equals_accepted_frames);
     tcase_add_test(tc, slow_bus_limits_and_drops);
     tcase_add_test(tc, interrupts_follow_moderation);
+    tcase_add_test(tc, streams_equal_what_linux_sent);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
