@@ -740,6 +740,63 @@ START_TEST(streams_equal_what_linux_sent)
 }
 END_TEST
 
+static json_int_t cpu_busy(json_t *r, size_t i)
+{
+    json_t *pc = json_object_get(json_object_get(r, "cpu"), "per_cpu");
+    return json_integer_value(json_object_get(json_array_get(pc, i), "busy_cycles"));
+}
+
+START_TEST(rss_spreads_cpu_cycles_and_saturation_emerges)
+{
+    /* 4 connections, 4 queues, 4 CPUs: every CPU works, none more than twice another */
+    ck_assert_int_eq(run_w("on4", "run scenarios/quickstart.ini --quiet --no-baseline --set host.cpus=4 "
+                                  "-o '%W/on4.json'"),
+                     0);
+    ck_assert_int_eq(run_w("off4", "run scenarios/quickstart.ini --quiet --no-baseline --set host.cpus=4 "
+                                   "--set tcpip.EnableRSS=0 -o '%W/off4.json'"),
+                     0);
+    json_t *on = load_report("on4.json"), *off = load_report("off4.json");
+    json_int_t lo = cpu_busy(on, 0), hi = lo;
+    for (size_t i = 1; i < 4; i++) {
+        json_int_t v = cpu_busy(on, i);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    ck_assert_int_gt(lo, 0);
+    ck_assert_int_le(hi, 2 * lo);
+    /* RSS off: the un-scaled stack does all receive work on CPU 0 */
+    ck_assert_int_gt(cpu_busy(off, 0), 0);
+    for (size_t i = 1; i < 4; i++)
+        ck_assert_int_eq(cpu_busy(off, i), 0);
+    json_decref(on);
+    json_decref(off);
+
+    /* 10 GbE back to back: one CPU without RSS saturates and the NIC runs out of buffers;
+     * four CPUs with RSS keep up */
+    const char *common = "--quiet --no-baseline --set replay.timing=topspeed --set replay.loop=10 "
+                         "--set driver.rx_ring_entries=64";
+    char args[1024];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini %s --set host.cpus=1 --set tcpip.EnableRSS=0 "
+             "-o '%s/sat1.json'", common, g_work);
+    ck_assert_int_eq(run_nicsim("sat1", args), 0);
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini %s --set host.cpus=4 -o '%s/sat4.json'", common,
+             g_work);
+    ck_assert_int_eq(run_nicsim("sat4", args), 0);
+    json_t *one = load_report("sat1.json"), *four = load_report("sat4.json");
+    check_accounting(one, 10);
+    check_accounting(four, 10);
+    ck_assert_int_gt(jint(one, "frames.dropped.no_descriptor"), 100);
+    json_t *pc = json_object_get(json_object_get(one, "cpu"), "per_cpu");
+    ck_assert_double_gt(json_number_value(json_object_get(json_array_get(pc, 0), "utilization")), 0.95);
+    ck_assert_int_eq(jint(four, "frames.dropped.no_descriptor"), 0);
+    ck_assert_int_eq(jint(four, "frames.delivered"), jint(four, "frames.rx"));
+    ck_assert_double_gt(json_number_value(json_object_get(four, "throughput_gbps")),
+                        2 * json_number_value(json_object_get(one, "throughput_gbps")));
+    json_decref(one);
+    json_decref(four);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -767,6 +824,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, slow_bus_limits_and_drops);
     tcase_add_test(tc, interrupts_follow_moderation);
     tcase_add_test(tc, streams_equal_what_linux_sent);
+    tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
