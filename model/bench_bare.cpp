@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "port_bytes.h"
+
 extern "C" {
 #include "drv.h"
 #include "trace.h"
@@ -24,29 +26,6 @@ extern "C" {
 
 namespace {
 template <class V> using TdataT = std::remove_reference_t<decltype(std::declval<V>().s_axis_rx_tdata)>;
-
-template <class T> void put_bytes(T &port, const uint8_t *p, unsigned n, unsigned width_bytes)
-{
-    if constexpr (std::is_integral<T>::value) {
-        uint64_t d = 0;
-        for (unsigned i = 0; i < n && i < 8; i++) d |= (uint64_t)p[i] << (8 * i);
-        port = (T)d;
-        (void)width_bytes;
-    } else {
-        for (unsigned w = 0; w < width_bytes / 4; w++) {
-            uint32_t v = 0;
-            for (unsigned b = 0; b < 4 && 4 * w + b < n; b++) v |= (uint32_t)p[4 * w + b] << (8 * b);
-            port[w] = v;
-        }
-    }
-}
-template <class T> uint8_t get_byte(const T &port, unsigned i)
-{
-    if constexpr (std::is_integral<T>::value)
-        return (uint8_t)((uint64_t)port >> (8 * i));
-    else
-        return (uint8_t)(port[i / 4] >> (8 * (i % 4)));
-}
 
 template <class V> struct Bench {
     static constexpr unsigned kBytes = sizeof(TdataT<V>) <= 8 ? 8 : sizeof(TdataT<V>);
@@ -124,7 +103,7 @@ template <class V> struct Bench {
             const std::vector<uint8_t> &f = frames[fi];
             unsigned n = (unsigned)std::min<size_t>(kBytes, f.size() - off);
             put_bytes(m->s_axis_rx_tdata, f.data() + off, n, kBytes);
-            m->s_axis_rx_tkeep = n >= kBytes ? (kBytes >= 64 ? ~0ull : ((1ull << kBytes) - 1)) : ((1ull << n) - 1);
+            m->s_axis_rx_tkeep = keep_mask(n, kBytes);
             m->s_axis_rx_tvalid = 1;
             m->s_axis_rx_tlast = off + n >= f.size();
             m->s_axis_rx_tuser = 0;

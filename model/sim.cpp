@@ -33,6 +33,7 @@ extern "C" {
 #include "rss.h"
 }
 #include "platform.h"
+#include "port_bytes.h"
 #include "wave.h"
 
 // libsystemc's own main() references sc_main; nicsim has its own main() and drives the
@@ -112,42 +113,10 @@ struct DmaRead {
 template <class V> using TdataT = std::remove_reference_t<decltype(std::declval<V>().s_axis_rx_tdata)>;
 template <class V> constexpr unsigned bytes_per_beat() { return sizeof(TdataT<V>) <= 8 ? 8 : sizeof(TdataT<V>); }
 
-// Byte lanes of a DATA_WIDTH-bit port: byte i in bits [8i+7:8i].
-template <class T> void put_bytes(T &port, const uint8_t *p, unsigned n, unsigned width_bytes)
-{
-    if constexpr (std::is_integral<T>::value) {
-        uint64_t d = 0;
-        for (unsigned i = 0; i < n && i < 8; i++) d |= (uint64_t)p[i] << (8 * i);
-        port = (T)d;
-        (void)width_bytes;
-    } else {
-        for (unsigned w = 0; w < width_bytes / 4; w++) {
-            uint32_t v = 0;
-            for (unsigned b = 0; b < 4; b++) {
-                unsigned i = 4 * w + b;
-                if (i < n) v |= (uint32_t)p[i] << (8 * b);
-            }
-            port[w] = v;
-        }
-    }
-}
-template <class T> uint8_t get_byte(const T &port, unsigned i)
-{
-    if constexpr (std::is_integral<T>::value)
-        return (uint8_t)((uint64_t)port >> (8 * i));
-    else
-        return (uint8_t)(port[i / 4] >> (8 * (i % 4)));
-}
 template <class T> bool lane_set(const T &mask, unsigned i)
 {
     return ((uint64_t)mask >> i) & 1u;
 }
-template <class T> T keep_for(unsigned n, unsigned width_bytes)
-{
-    if (n >= width_bytes) return (T)(width_bytes >= 64 ? ~0ull : ((1ull << width_bytes) - 1ull));
-    return (T)((1ull << n) - 1ull);
-}
-
 class NicBase {
   public:
     virtual ~NicBase() = default;
@@ -356,7 +325,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
             MacFrame &h = fifo_.front();
             unsigned n = std::min<unsigned>(bytes_per_beat<V>(), (unsigned)(h.data.size() - h.fed));
             put_bytes(m.s_axis_rx_tdata, h.data.data() + h.fed, n, bytes_per_beat<V>());
-            m.s_axis_rx_tkeep = keep_for<decltype(m.s_axis_rx_tkeep + 0)>(n, bytes_per_beat<V>());
+            m.s_axis_rx_tkeep = keep_mask(n, bytes_per_beat<V>());
             m.s_axis_rx_tvalid = 1;
             m.s_axis_rx_tlast = h.fed + n >= h.data.size();
             m.s_axis_rx_tuser = h.unverifiable;
