@@ -49,9 +49,18 @@ template <class V> struct Bench {
         m->eval();
         cycles++;
     }
+    // Register access from the zero-time host: every other port idle meanwhile.
+    void quiet_ports()
+    {
+        m->s_axis_rx_tvalid = 0;
+        m->s_dma_rd_cpl_valid = 0;
+        m->m_dma_rd_req_ready = 0;
+        m->m_dma_wr_ready = 0;
+    }
     static void csr_write(void *ctx, uint32_t a, uint32_t v)
     {
         auto *b = static_cast<Bench *>(ctx);
+        b->quiet_ports();
         b->m->s_csr_addr = a;
         b->m->s_csr_wdata = v;
         b->m->s_csr_wr = 1;
@@ -61,6 +70,7 @@ template <class V> struct Bench {
     static uint32_t csr_read(void *ctx, uint32_t a)
     {
         auto *b = static_cast<Bench *>(ctx);
+        b->quiet_ports();
         b->m->s_csr_addr = a;
         b->m->s_csr_rd = 1;
         b->tick();
