@@ -42,13 +42,17 @@ module bench_tb;
         .clk(clk), .rst(rst),
         .s_axis_rx_tdata(tdata), .s_axis_rx_tkeep(tkeep), .s_axis_rx_tvalid(tvalid),
         .s_axis_rx_tready(tready), .s_axis_rx_tlast(tlast), .s_axis_rx_tuser(1'b0),
-        .s_csr_addr(12'd0), .s_csr_wdata(32'd0), .s_csr_wr(1'b0), .s_csr_rd(1'b0),
+        .s_csr_addr(16'd0), .s_csr_wdata(32'd0), .s_csr_wr(1'b0), .s_csr_rd(1'b0),
         .s_csr_rdata(csr_rdata), .s_csr_rvalid(csr_rvalid),
         .m_axis_rxmeta_tvalid(meta_valid), .m_axis_rxmeta_tready(1'b1),
         .m_axis_rxmeta_len(meta_len), .m_axis_rxmeta_l3(meta_l3), .m_axis_rxmeta_l4(meta_l4),
         .m_axis_rxmeta_hash_type(meta_ht), .m_axis_rxmeta_hash(meta_hash),
         .m_axis_rxmeta_queue(meta_queue), .m_axis_rxmeta_csum(meta_csum),
-        .m_axis_rxmeta_frag(meta_frag), .idle(idle)
+        .m_axis_rxmeta_frag(meta_frag), .idle(idle),
+        // host interface idle: RX DMA is off after reset, so frames end on the result stream
+        .s_now_ns(64'd0), .m_dma_rd_req_ready(1'b0), .s_dma_rd_cpl_valid(1'b0),
+        .s_dma_rd_cpl_data({DATA_WIDTH{1'b0}}), .s_dma_rd_cpl_tag(8'd0), .s_dma_rd_cpl_last(1'b0),
+        .m_dma_wr_ready(1'b1), .m_axis_tx_tready(1'b1)
     );
 
     always #3.2 clk = ~clk;
