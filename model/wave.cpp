@@ -56,7 +56,13 @@ bool WaveWriter::open(std::string &err)
     return true;
 }
 
-void WaveWriter::do_dump(uint64_t t_ps) { fst_->dump(t_ps); }
+void WaveWriter::do_dump(uint64_t t_ps)
+{
+    if (dumped_ && t_ps <= last_ps_) return;  // the window edge coincided with a clock phase
+    dumped_ = true;
+    last_ps_ = t_ps;
+    fst_->dump(t_ps);
+}
 
 bool WaveWriter::close(uint64_t end_ps, std::string &err)
 {

@@ -37,7 +37,8 @@ class WaveWriter {
   private:
     void do_dump(uint64_t t_ps);
     std::string path_, fst_path_;
-    bool vcd_ = false, opened_ = false, started_ = false, ended_ = false;
+    bool vcd_ = false, opened_ = false, started_ = false, ended_ = false, dumped_ = false;
+    uint64_t last_ps_ = 0;  // time of the last dump: times must strictly increase
     uint64_t from_ps_, to_ps_;
     std::unique_ptr<VerilatedFstC> fst_;
 };
