@@ -80,7 +80,6 @@ struct Platform {
     uint64_t fifo_overflow = 0, fifo_peak = 0;
     uint64_t frames_pending = 0;
 
-    uint64_t now_ps() const;
     void flush_rows();
     void write_row(const LogRow &r);
 };

@@ -751,7 +751,6 @@ struct ScContextGuard {
 struct DriverGlue {
     Platform *pf;
     NicBase *nic;
-    std::vector<CsrWrite> *deferred;  // writes made during a CPU's driver call
 };
 
 void glue_csr_write(void *ctx, uint32_t addr, uint32_t val)
@@ -897,7 +896,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     dc.irq_mod_frames = (uint16_t)c.irq_moderation_frames;
     dc.irq_mod_time_ns = (uint32_t)(c.irq_moderation_us * 1000.0 + 0.5);
     dc.dpc_budget = c.dpc_budget;
-    DriverGlue dg{&pf, nic.get(), nullptr};
+    DriverGlue dg{&pf, nic.get()};
     drv_hw_ops hw{glue_csr_write, glue_csr_read, &dg};
     UpperGlue ug{&pf};
     drv_callbacks cb{glue_rx, glue_cost, &ug};
@@ -952,8 +951,6 @@ void add_counter(ns_counter *arr, int *n, const char *name, uint64_t v)
 }
 
 }  // namespace
-
-uint64_t Platform::now_ps() const { return sc_now_ps(); }
 
 void Platform::write_row(const LogRow &r)
 {
