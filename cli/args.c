@@ -534,26 +534,3 @@ int cli_check_streams_dir(const char *dir, char *err, size_t errlen)
     }
     return CLI_OK;
 }
-
-void cli_baseline_config(const ns_config *cfg, ns_config *out)
-{
-    if (out != cfg)
-        memcpy(out, cfg, sizeof *out);
-    /* every offload the model has, off: RSS (the NIC does not hash; one queue, one CPU for
-     * receive interrupts and DPCs) and checksum offload (the stack verifies every checksum).
-     * TCP Chimney (EnableTCPChimney) and NetDMA (EnableTCPA) join this list once the model
-     * has them. */
-    out->rss_enable = 0;
-    out->csum_offload = 0;
-    out->stack.csum_offload = 0;
-    /* outputs belong to the run as configured */
-    out->wave_path = NULL;
-    out->wave_from_ps = 0;
-    out->wave_to_ps = 0;
-    out->packet_log = NULL;
-    out->host_pcap = NULL;
-    out->streams_dir = NULL;
-    out->stack.streams_dir = NULL;
-    out->stack.app_data = NULL;
-    out->stack.app_user = NULL;
-}

@@ -151,10 +151,6 @@ void cli_print_calibrate_usage(FILE *f);
 /* --save-streams DIR: DIR must exist, be a directory, and be writable. */
 int cli_check_streams_dir(const char *dir, char *err, size_t errlen);
 
-/* The software baseline of a run: a copy of cfg with every offload off (EnableRSS = 0,
- * EnableChecksumOffload = 0) and no outputs (wave, packet log, host pcap, streams);
- * progress is kept. */
-void cli_baseline_config(const ns_config *cfg, ns_config *out);
 
 /* ---- calibrate ---- */
 
@@ -167,7 +163,7 @@ int cli_calibrate(const cli_args *a, FILE *out, char *err, size_t errlen);
 
 /* The report object ("nicsim-report/3"), keys in insertion order (documented in
  * docs/report.md). res is the run as configured; base its software baseline
- * (cli_baseline_config), or NULL for none (--no-baseline: no "baseline" and no "savings").
+ * (ns_config_baseline, model/nicsim_model.h), or NULL for none (--no-baseline: no "baseline" and no "savings").
  * Everything except sim.wall_s and sim.*_per_s depends only on the inputs. NULL if out of
  * memory. Release with json_decref(). */
 json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns_results *base);

@@ -1,8 +1,10 @@
 /* nicsim: command-line entry point. Everything but the process plumbing lives in
  * nicsim_cli (cli.h). */
 #include "cli.h"
+#include "outfile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,6 @@ static void print_warnings(const cli_scenario *sc, size_t *shown)
 {
     for (; *shown < cli_scenario_warning_count(sc); (*shown)++)
         fprintf(stderr, "nicsim: warning: %s\n", cli_scenario_warning(sc, *shown));
-}
-
-/* Opens an output file before the run so that a bad path fails early. */
-static FILE *open_output(const char *opt, const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "w");
-    if (!f)
-        snprintf(err, errlen, "%s: cannot write '%s': %s", opt, path, strerror(errno));
-    return f;
 }
 
 /* 1 if a and b name the same regular file: the same string, or both exist and are one
@@ -81,34 +74,153 @@ static void check_results(const char *which, const ns_results *res)
         fprintf(stderr, "nicsim: warning: %s: %s\n", which, msg);
 }
 
+/* Prints the warnings of the run and of its baseline, each line once. */
+static void print_run_warnings(const ns_results *res, const ns_results *base)
+{
+    const ns_results *runs[2] = {res, base};
+    for (int r = 0; r < 2; r++) {
+        if (!runs[r])
+            continue;
+        for (int i = 0; i < runs[r]->nwarnings; i++) {
+            const char *w = runs[r]->warnings[i];
+            int seen = 0;
+            for (int j = 0; j < res->nwarnings && r == 1 && !seen; j++)
+                seen = strcmp(w, res->warnings[j]) == 0;
+            if (!seen)
+                fprintf(stderr, "nicsim: warning: %s%s\n", r == 1 ? "software baseline: " : "", w);
+        }
+    }
+}
+
+/* Every output of a run, written through temporaries (cli/outfile.h). */
+typedef struct run_outputs {
+    cli_out report, log, host_pcap, wave, gtkw, streams;
+    char *gtkw_path;
+} run_outputs;
+
+static cli_out *outputs_list(run_outputs *o, size_t *n)
+{
+    *n = 6;
+    return &o->report;
+}
+
+static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    if (cli_out_open(&o->report, "-o", a->report, "", 1, err, errlen) < 0 ||
+        cli_out_open(&o->log, "--packet-log", a->packet_log, "", 1, err, errlen) < 0 ||
+        cli_out_open(&o->host_pcap, "--host-pcap", a->host_pcap, "", 0, err, errlen) < 0)
+        return CLI_EUSAGE;
+    if (a->wave) {
+        /* the waveform keeps its extension (it selects the format); the save file is beside it */
+        const char *dot = strrchr(a->wave, '.');
+        size_t stem = dot ? (size_t)(dot - a->wave) : strlen(a->wave);
+        o->gtkw_path = malloc(stem + 6);
+        if (!o->gtkw_path) {
+            snprintf(err, errlen, "out of memory");
+            return CLI_ENOMEM;
+        }
+        snprintf(o->gtkw_path, stem + 6, "%.*s.gtkw", (int)stem, a->wave);
+        if (cli_out_open(&o->wave, "--wave", a->wave, dot ? dot : "", 0, err, errlen) < 0 ||
+            cli_out_open(&o->gtkw, "--wave", o->gtkw_path, ".gtkw", 0, err, errlen) < 0)
+            return CLI_EUSAGE;
+    }
+    if (a->streams_dir && cli_out_open_dir(&o->streams, "--save-streams", a->streams_dir, err, errlen) < 0)
+        return CLI_EUSAGE;
+    return CLI_OK;
+}
+
+static int commit_outputs(run_outputs *o, char *err, size_t errlen)
+{
+    size_t n;
+    cli_out *l = outputs_list(o, &n);
+    for (size_t i = 0; i < n; i++)
+        if (cli_out_commit(&l[i], err, errlen) < 0)
+            return CLI_ERUN;
+    return CLI_OK;
+}
+
+static void abort_outputs(run_outputs *o)
+{
+    size_t n;
+    cli_out *l = outputs_list(o, &n);
+    for (size_t i = 0; i < n; i++)
+        cli_out_abort(&l[i]);
+    free(o->gtkw_path);
+    o->gtkw_path = NULL;
+}
+
+/* Loads the scenario, the --set values and the trace override; prints their warnings. */
+static int load_scenario(const cli_args *a, cli_scenario *sc, char *err, size_t errlen)
+{
+    size_t shown = 0;
+    int rc = cli_scenario_load(sc, a->scenario, err, errlen);
+    print_warnings(sc, &shown);
+    for (int i = 0; rc == CLI_OK && i < a->nsets; i++) {
+        rc = cli_scenario_set(sc, a->sets[i], err, errlen);
+        print_warnings(sc, &shown);
+    }
+    if (rc == CLI_OK) {
+        rc = cli_scenario_finish(sc, a->trace, err, errlen);
+        print_warnings(sc, &shown);
+    }
+    return rc;
+}
+
+/* The run as configured, then its software baseline (unless --no-baseline). */
+static int simulate(const cli_args *a, ns_config *cfg, ns_results *res, ns_results *base, char *err,
+                    size_t errlen)
+{
+    if (cfg->progress && base)
+        fprintf(stderr, "run 1 of 2: offloads as configured\n");
+    if (ns_run(cfg, res, err, errlen) != 0) {
+        if (!err[0])
+            snprintf(err, errlen, "the simulation failed");
+        return CLI_ERUN;
+    }
+    check_results("run", res);
+    if (!base)
+        return CLI_OK;
+    ns_config *base_cfg = malloc(sizeof *base_cfg);
+    if (!base_cfg) {
+        snprintf(err, errlen, "out of memory");
+        return CLI_ENOMEM;
+    }
+    /* the same trace with every offload off; outputs only from the run above */
+    ns_config_baseline(cfg, base_cfg);
+    if (cfg->progress)
+        fprintf(stderr, "run 2 of 2: software baseline (RSS and checksum offload off)\n");
+    int rc = CLI_OK;
+    if (ns_run(base_cfg, base, err, errlen) != 0) {
+        char sub[1024];
+        snprintf(sub, sizeof sub, "%s", err[0] ? err : "the simulation failed");
+        snprintf(err, errlen, "software baseline run: %.900s", sub);
+        rc = CLI_ERUN;
+    } else {
+        check_results("software baseline", base);
+    }
+    free(base_cfg);
+    (void)a;
+    return rc;
+}
+
 static int cmd_run(const cli_args *a)
 {
     char err[1024] = "";
     int rc = CLI_OK;
-    size_t shown = 0;
-    FILE *report_f = NULL, *log_f = NULL;
     json_t *report = NULL;
     ns_results *res = NULL, *base = NULL;
-    ns_config *base_cfg = NULL;
+    run_outputs out;
+    memset(&out, 0, sizeof out);
 
+    cli_out_signals_install();
     cli_scenario *sc = cli_scenario_new();
     if (!sc) {
         snprintf(err, sizeof err, "out of memory");
         rc = CLI_ENOMEM;
         goto out;
     }
-    rc = cli_scenario_load(sc, a->scenario, err, sizeof err);
-    print_warnings(sc, &shown);
-    if (rc != CLI_OK)
-        goto out;
-    for (int i = 0; i < a->nsets; i++) {
-        rc = cli_scenario_set(sc, a->sets[i], err, sizeof err);
-        print_warnings(sc, &shown);
-        if (rc != CLI_OK)
-            goto out;
-    }
-    rc = cli_scenario_finish(sc, a->trace, err, sizeof err);
-    print_warnings(sc, &shown);
+    rc = load_scenario(a, sc, err, sizeof err);
     if (rc != CLI_OK)
         goto out;
 
@@ -120,100 +232,51 @@ static int cmd_run(const cli_args *a)
         goto out;
     }
     rc = check_outputs(a, trace, err, sizeof err);
+    if (rc == CLI_OK && a->streams_dir)
+        rc = cli_check_streams_dir(a->streams_dir, err, sizeof err);
+    if (rc == CLI_OK)
+        rc = open_outputs(a, &out, err, sizeof err);
     if (rc != CLI_OK)
         goto out;
-    if (a->streams_dir) {
-        rc = cli_check_streams_dir(a->streams_dir, err, sizeof err);
-        if (rc != CLI_OK)
-            goto out;
-    }
-    if (a->report && !(report_f = open_output("-o", a->report, err, sizeof err))) {
-        rc = CLI_EUSAGE;
-        goto out;
-    }
-    if (a->packet_log && !(log_f = open_output("--packet-log", a->packet_log, err, sizeof err))) {
-        rc = CLI_EUSAGE;
-        goto out;
-    }
-    if (a->host_pcap) {
-        /* the model writes it; open it here only so that a bad path fails before the run */
-        FILE *f = open_output("--host-pcap", a->host_pcap, err, sizeof err);
-        if (!f) {
-            rc = CLI_EUSAGE;
-            goto out;
-        }
-        fclose(f);
-    }
-    cfg->host_pcap = a->host_pcap;
-    cfg->wave_path = a->wave;
+    cfg->host_pcap = out.host_pcap.path ? cli_out_target(&out.host_pcap) : NULL;
+    cfg->wave_path = out.wave.path ? cli_out_target(&out.wave) : NULL;
+    cfg->wave_save_path = out.gtkw.path ? cli_out_target(&out.gtkw) : NULL;
+    cfg->wave_dumpfile = a->wave;
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
-    cfg->packet_log = log_f;
-    cfg->streams_dir = a->streams_dir;
+    cfg->packet_log = out.log.f;
+    cfg->streams_dir = out.streams.path ? cli_out_target(&out.streams) : NULL;
     cfg->progress = isatty(STDERR_FILENO) && !a->quiet;
+    cfg->cancel = cli_out_interrupt_flag();
 
     res = calloc(1, sizeof *res);
-    if (!a->no_baseline) {
-        base = calloc(1, sizeof *base);
-        base_cfg = calloc(1, sizeof *base_cfg);
-    }
-    if (!res || (!a->no_baseline && (!base || !base_cfg))) {
+    base = a->no_baseline ? NULL : calloc(1, sizeof *base);
+    if (!res || (!a->no_baseline && !base)) {
         snprintf(err, sizeof err, "out of memory");
         rc = CLI_ENOMEM;
         goto out;
     }
-    if (cfg->progress && base)
-        fprintf(stderr, "run 1 of 2: offloads as configured\n");
-    if (ns_run(cfg, res, err, sizeof err) != 0) {
-        if (!err[0])
-            snprintf(err, sizeof err, "the simulation failed");
-        rc = CLI_ERUN;
+    rc = simulate(a, cfg, res, base, err, sizeof err);
+    if (rc != CLI_OK)
         goto out;
-    }
-    check_results("run", res);
-    if (base) {
-        /* the same trace with every offload off; outputs only from the run above */
-        cli_baseline_config(cfg, base_cfg);
-        if (cfg->progress)
-            fprintf(stderr, "run 2 of 2: software baseline (RSS and checksum offload off)\n");
-        if (ns_run(base_cfg, base, err, sizeof err) != 0) {
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s", err[0] ? err : "the simulation failed");
-            snprintf(err, sizeof err, "software baseline run: %.900s", sub);
-            rc = CLI_ERUN;
-            goto out;
-        }
-        check_results("software baseline", base);
-    }
-    if (log_f) {
-        FILE *f = log_f;
-        log_f = NULL;
-        if (fclose(f) != 0) {
-            snprintf(err, sizeof err, "--packet-log: cannot write '%s': %s", a->packet_log,
-                     strerror(errno));
-            rc = CLI_ERUN;
-            goto out;
-        }
-    }
+    print_run_warnings(res, base);
 
-    if (report_f) {
+    if (out.report.path) {
         report = cli_report_build(sc, res, base);
         if (!report) {
             snprintf(err, sizeof err, "out of memory");
             rc = CLI_ENOMEM;
             goto out;
         }
-        rc = cli_report_write(report, report_f, err, sizeof err);
+        rc = cli_report_write(report, out.report.f, err, sizeof err);
         if (rc != CLI_OK)
             goto out;
-        FILE *f = report_f;
-        report_f = NULL;
-        if (fclose(f) != 0) {
-            snprintf(err, sizeof err, "-o: cannot write '%s': %s", a->report, strerror(errno));
-            rc = CLI_ERUN;
-            goto out;
-        }
     }
+    if (cli_out_interrupted())
+        goto out;
+    rc = commit_outputs(&out, err, sizeof err);
+    if (rc != CLI_OK)
+        goto out;
     if (!a->quiet) {
         cli_report_print_text(stdout, sc, res, base);
         if (fflush(stdout) != 0) {
@@ -224,21 +287,22 @@ static int cmd_run(const cli_args *a)
     }
 
 out:
-    if (rc != CLI_OK)
+    /* a failed or interrupted run leaves every existing file as it was */
+    abort_outputs(&out);
+    int status = cli_exit_status(rc);
+    if (cli_out_interrupted()) {
+        int sig = cli_out_interrupted();
+        fprintf(stderr, "nicsim: interrupted by %s; no output was written and existing files were left "
+                        "as they were\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        status = 128 + sig;
+    } else if (rc != CLI_OK) {
         print_error(err);
-    if (report_f) {
-        /* no report from a failed run: an old one must not pass for its result */
-        fclose(report_f);
-        remove(a->report);
     }
-    if (log_f)
-        fclose(log_f);
     json_decref(report);
     free(res);
     free(base);
-    free(base_cfg);
     cli_scenario_free(sc);
-    return cli_exit_status(rc);
+    return status;
 }
 
 static int cmd_compare(const cli_args *a)

@@ -479,8 +479,8 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
 
     json_t *cs = json_object();
     json_object_set_new(r, "csum", cs);
-    for (int k = 0; k < NS_CSUM_COUNT; k++)
-        json_object_set_new(cs, ns_csum_name(k), cli_u64(res->csum_frames[k]));
+    for (int k = 0; k < NIC_CSUM_COUNT; k++)
+        json_object_set_new(cs, nic_csum_name(k), cli_u64(res->csum_frames[k]));
     json_object_set_new(cs, "sw_verified", cli_u64(st->csum_sw_ip + st->csum_sw_l4));
     cli_set_counters(cs, res, cli_csum_counters);
 
@@ -633,7 +633,7 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns
             json_decref(r);
             return NULL;
         }
-        cli_baseline_config(c, bc);
+        ns_config_baseline(c, bc);
         json_t *bcfg = json_object();
         json_object_set_new(b, "config", bcfg);
         json_t *tcpip = json_object();
@@ -841,10 +841,10 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
         snprintf(label, sizeof label, "hash %s", rss_hash_type_name(h));
         cli_frames_row(f, label, res->hash_type_frames[h], res->frames_rx);
     }
-    for (int k = 0; k < NS_CSUM_COUNT; k++) {
+    for (int k = 0; k < NIC_CSUM_COUNT; k++) {
         if (!res->csum_frames[k])
             continue;
-        snprintf(label, sizeof label, "csum %s", ns_csum_name(k));
+        snprintf(label, sizeof label, "csum %s", nic_csum_name(k));
         cli_frames_row(f, label, res->csum_frames[k], res->frames_rx);
     }
 }

@@ -104,15 +104,6 @@ static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "dr
                                           "app", "replay"};
 #define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app] or [replay]"
 
-/* RX queues the NIC is built with (NUM_RXQ, docs/hw-interface.md). */
-#define SC_NIC_RX_QUEUES 16
-/* Host memory sizing (cli_scenario_finish): bytes of ring entries per slot (a 16-byte
- * descriptor and a 16-byte completion), the driver's TX bounce buffer per TX slot, and slack
- * for everything else the driver allocates (alignment, linearization buffers). */
-#define SC_RING_ENTRY_BYTES 32u
-#define SC_TX_BUF_BYTES 2048u
-#define SC_MEM_SLACK_BYTES (1024u * 1024u)
-
 /* ---- helpers ---- */
 
 static int sc_warn(cli_scenario *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1192,16 +1183,13 @@ static int sc_check_pcie(const cli_scenario *sc, char *err, size_t errlen)
     return CLI_EUSAGE;
 }
 
-/* Host memory must hold what the driver allocates: per RX queue in use, rx_ring_entries
- * buffers of rx_buf_bytes; the TX bounce buffers; 32 bytes of descriptor and completion per
- * ring slot; and 1 MiB of slack. */
+/* Host memory must hold what the driver allocates (ns_mem_required: rings, buffers, TX bounce
+ * buffers, linearization buffers). */
 static int sc_check_memory(const cli_scenario *sc, char *err, size_t errlen)
 {
     const ns_config *c = &sc->cfg;
     uint64_t rxq = c->rss_enable ? (uint64_t)c->rss_queues : 1;
-    uint64_t need = rxq * c->rx_ring_entries * ((uint64_t)c->rx_buf_bytes + SC_RING_ENTRY_BYTES) +
-                    (uint64_t)c->tx_ring_entries * (SC_TX_BUF_BYTES + SC_RING_ENTRY_BYTES) +
-                    SC_MEM_SLACK_BYTES;
+    uint64_t need = ns_mem_required(c);
     uint64_t have = (uint64_t)c->memory_mb << 20;
     if (need <= have)
         return CLI_OK;
@@ -1215,12 +1203,12 @@ static int sc_check_memory(const cli_scenario *sc, char *err, size_t errlen)
     }
     uint64_t need_mb = (need + (1u << 20) - 1) >> 20;
     cli_msg(err, errlen, "%s: host.memory_mb: %u MiB%s cannot hold the driver's rings: they need "
-            "%.1f MiB (%llu RX queue%s x %u x %u-byte buffers, %u x %u-byte TX buffers, "
-            "descriptors and completions, 1 MiB slack); set host.memory_mb to %llu or more",
+            "%.2f MiB (%llu RX queue%s x %u x %u-byte buffers, %u TX buffers, "
+            "descriptors and completions); set host.memory_mb to %llu or more",
             where, (unsigned)c->memory_mb, sc->given[K_HOST_MEMORY_MB].kind ? "" : " (default)",
             (double)need / (1 << 20), (unsigned long long)rxq, rxq == 1 ? "" : "s",
             (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
-            (unsigned)c->tx_ring_entries, SC_TX_BUF_BYTES, (unsigned long long)need_mb);
+            (unsigned)c->tx_ring_entries, (unsigned long long)need_mb);
     return CLI_EUSAGE;
 }
 
@@ -1234,11 +1222,11 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
     }
     ns_config *c = &sc->cfg;
 
-    if (c->rss_queues > SC_NIC_RX_QUEUES) {
+    if (c->rss_queues > NS_NIC_RX_QUEUES) {
         sc_where(sc, sc->given[K_NIC_RSS_QUEUES], where, sizeof where);
         cli_msg(err, errlen, "%s: nic.rss_queues: %d exceeds the %d RX queues the NIC is built "
-                "with (expected 1..%d)", where, c->rss_queues, SC_NIC_RX_QUEUES,
-                SC_NIC_RX_QUEUES);
+                "with (expected 1..%d)", where, c->rss_queues, NS_NIC_RX_QUEUES,
+                NS_NIC_RX_QUEUES);
         return CLI_EUSAGE;
     }
 

@@ -17,6 +17,7 @@
  * work. All multi-byte fields in host memory are little-endian. */
 #include "drv.h"
 
+#include "nic_hw.h"
 #include "rss.h"
 
 #include <assert.h>
@@ -25,58 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- registers (docs/architecture.md "CSR map", docs/hw-interface.md) ---- */
-enum {
-    REG_ID = 0x000,
-    REG_CTRL = 0x008,
-    REG_HASH_TYPES = 0x00C,
-    REG_TABLE_MASK = 0x010,
-    REG_NUM_RXQ = 0x01C,
-    REG_KEY0 = 0x040,   /* 10 words: key bytes 4k..4k+3, byte 4k in bits 31:24 */
-    REG_TABLE0 = 0x100, /* 32 words: entries 4j..4j+3, entry 4j in bits 6:0 */
-    REG_RXQ0 = 0x1000,  /* + 0x40 per RX queue */
-    REG_RXQ_STRIDE = 0x40,
-    REG_TXQ = 0x2000,
-    REG_VEC0 = 0x3000,  /* + 0x10 per vector */
-    REG_VEC_STRIDE = 0x10,
-};
-/* Offsets inside an RX or TX queue's block. */
-enum {
-    Q_DESC_LO = 0x00,
-    Q_DESC_HI = 0x04,
-    Q_DESC_LOG2 = 0x08,
-    Q_TAIL = 0x0C,      /* doorbell */
-    Q_CPL_LO = 0x14,
-    Q_CPL_HI = 0x18,
-    Q_CPL_LOG2 = 0x1C,
-    Q_CPL_HEAD = 0x20,
-    Q_VECTOR = 0x28,
-    Q_ENABLE = 0x2C,
-};
-/* Offsets inside a vector's block. */
-enum {
-    V_MOD_FRAMES = 0x0,
-    V_MOD_TIME = 0x4,
-    V_CTRL = 0x8,
-};
-#define NIC_ID 0x4E494353u /* "NICS" */
-#define CTRL_RSS (1u << 0)
-#define CTRL_CSUM (1u << 1)
-#define CTRL_RX_DMA (1u << 2)
-#define CTRL_TX (1u << 3)
-#define VEC_REARM (1u << 0)
-#define VEC_ENABLE (1u << 1)
-
-#define MAX_RXQ 64          /* RX queue blocks fit below the TX block (0x1000 + 0x40 * 64) */
-#define DESC_BYTES 16u
-#define CPL_BYTES 16u
+/* Registers, descriptor and completion layouts: rtl/nic_hw.h (docs/hw-interface.md). */
+#define MAX_RXQ ((NIC_REG_TXQ - NIC_REG_RXQ0) / NIC_REG_RXQ_STRIDE) /* RX queue blocks below the TX block */
 #define RING_ALIGN 4096u    /* rings on their own page (the contract asks for 16) */
 #define BUF_ALIGN 64u       /* buffers on cache lines */
-#define MAX_FRAME 65535u    /* completion length field is 16 bits */
-#define MAX_DESC_PER_FRAME 255u /* completion "descriptors used" field is 8 bits */
-#define CPL_TYPE_RX 1
-#define CPL_TYPE_TX 2
-#define TX_FLAG_EOP 1u
 
 typedef struct drv_ring {
     uint32_t regs;         /* CSR block of the queue */
@@ -193,7 +146,7 @@ static uint64_t doorbell(drv_dev *d, int cpu, uint32_t addr, uint32_t val)
     return charge(d, cpu, DRV_OP_DOORBELL, 1);
 }
 
-static uint32_t vec_reg(int v, uint32_t off) { return REG_VEC0 + REG_VEC_STRIDE * (uint32_t)v + off; }
+static uint32_t vec_reg(int v, uint32_t off) { return NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (uint32_t)v + off; }
 
 /* ---- configuration ---- */
 void drv_config_defaults(drv_config *c)
@@ -235,7 +188,7 @@ static int check_config(const drv_config *c, char *err, size_t errlen)
                                   "driver: table[%d] = %u is not below rx_queues %d", i,
                                   (unsigned)c->table[i], c->rx_queues);
         }
-        if (c->hash_types & ~0x3Fu)
+        if (c->hash_types & ~(unsigned)NIC_HASH_TYPES_MASK)
             return seterr(err, errlen, DRV_EINVAL,
                           "driver: hash_types 0x%x has bits beyond the six hash types (0x3f)",
                           (unsigned)c->hash_types);
@@ -259,26 +212,63 @@ static int check_config(const drv_config *c, char *err, size_t errlen)
     return DRV_OK;
 }
 
+/* Layout of what drv_open allocates, shared by drv_open and drv_mem_required. */
+static uint32_t buf_stride(uint32_t buf_bytes) { return (buf_bytes + BUF_ALIGN - 1) & ~(BUF_ALIGN - 1); }
+/* Bytes of a queue's linearization buffer for multi-buffer frames (0: none needed): a frame
+ * needs at most 255 descriptors and 65535 bytes. */
+static uint64_t lin_bytes(const drv_config *c)
+{
+    if (c->rx_buf_bytes >= NIC_MAX_FRAME)
+        return 0;
+    uint64_t lin = (uint64_t)c->rx_ring_entries * c->rx_buf_bytes;
+    return lin > NIC_MAX_FRAME ? NIC_MAX_FRAME : lin;
+}
+static void plan_add(uint64_t *end, uint64_t size, uint64_t align)
+{
+    *end = ((*end + align - 1) & ~(align - 1)) + size;
+}
+static void plan_ring(uint64_t *end, uint32_t entries, uint32_t buf_bytes)
+{
+    plan_add(end, (uint64_t)entries * NIC_DESC_BYTES, RING_ALIGN);
+    plan_add(end, (uint64_t)entries * NIC_CPL_BYTES, RING_ALIGN);
+    plan_add(end, (uint64_t)entries * buf_stride(buf_bytes), RING_ALIGN);
+}
+
+uint64_t drv_mem_required(const drv_config *c)
+{
+    if (!c || check_config(c, NULL, 0) != DRV_OK)
+        return 0;
+    int nq = c->rss_enable ? c->rx_queues : 1;
+    uint64_t end = 0;
+    for (int q = 0; q < nq; q++) {
+        plan_ring(&end, c->rx_ring_entries, c->rx_buf_bytes);
+        if (lin_bytes(c))
+            plan_add(&end, lin_bytes(c), BUF_ALIGN);
+    }
+    plan_ring(&end, c->tx_ring_entries, c->tx_buf_bytes);
+    return end;
+}
+
+static int mem_exhausted(const drv_config *c, const char *what, char *err, size_t errlen)
+{
+    return seterr(err, errlen, DRV_ENOMEM,
+                  "driver: host memory exhausted allocating %s (the driver needs %llu bytes in all)",
+                  what, (unsigned long long)drv_mem_required(c));
+}
+
 /* Allocates a ring's descriptors, completions and buffers from mem. */
-static int ring_alloc(drv_ring *r, drv_mem *mem, uint32_t entries, uint32_t buf_bytes,
-                      const char *what, char *err, size_t errlen)
+static int ring_alloc(drv_ring *r, const drv_config *c, const drv_mem_if *mem, uint32_t entries,
+                      uint32_t buf_bytes, const char *what, char *err, size_t errlen)
 {
     r->entries = entries;
     r->log2 = log2u(entries);
     r->buf_bytes = buf_bytes;
-    r->buf_stride = (buf_bytes + BUF_ALIGN - 1) & ~(BUF_ALIGN - 1);
-    uint64_t ring_bytes = (uint64_t)entries * DESC_BYTES;
-    uint64_t bufs = (uint64_t)entries * r->buf_stride;
-    if (drv_mem_alloc(mem, ring_bytes, RING_ALIGN, &r->desc_dma) != 0 ||
-        drv_mem_alloc(mem, (uint64_t)entries * CPL_BYTES, RING_ALIGN, &r->cpl_dma) != 0 ||
-        drv_mem_alloc(mem, bufs, RING_ALIGN, &r->buf_dma) != 0)
-        return seterr(err, errlen, DRV_ENOMEM,
-                      "driver: host memory exhausted allocating %s (%llu of %llu bytes used)", what,
-                      (unsigned long long)mem->next, (unsigned long long)mem->size);
-    r->desc = drv_mem_ptr(mem, r->desc_dma, ring_bytes);
-    r->cpl = drv_mem_ptr(mem, r->cpl_dma, (uint64_t)entries * CPL_BYTES);
-    r->buf = drv_mem_ptr(mem, r->buf_dma, bufs);
-    assert(r->desc && r->cpl && r->buf && "ring_alloc: allocation outside the region");
+    r->buf_stride = buf_stride(buf_bytes);
+    r->desc = mem->alloc(mem->ctx, (uint64_t)entries * NIC_DESC_BYTES, RING_ALIGN, &r->desc_dma);
+    r->cpl = r->desc ? mem->alloc(mem->ctx, (uint64_t)entries * NIC_CPL_BYTES, RING_ALIGN, &r->cpl_dma) : NULL;
+    r->buf = r->cpl ? mem->alloc(mem->ctx, (uint64_t)entries * r->buf_stride, RING_ALIGN, &r->buf_dma) : NULL;
+    if (!r->buf)
+        return mem_exhausted(c, what, err, errlen);
     return DRV_OK;
 }
 
@@ -289,83 +279,84 @@ static uint64_t buf_addr(const drv_ring *r, uint32_t slot)
 
 static void rx_write_desc(drv_ring *r, uint32_t slot)
 {
-    uint8_t *p = r->desc + (size_t)slot * DESC_BYTES;
-    put_le64(p, buf_addr(r, slot));
-    put_le32(p + 8, r->buf_bytes);
-    put_le32(p + 12, 0);
+    uint8_t *p = r->desc + (size_t)slot * NIC_DESC_BYTES;
+    put_le64(p + NIC_RXD_ADDR, buf_addr(r, slot));
+    put_le32(p + NIC_RXD_LEN, r->buf_bytes);
+    put_le32(p + NIC_RXD_LEN + 4, 0);
 }
 
 static void program_ring(drv_dev *d, const drv_ring *r)
 {
-    csr_write(d, r->regs + Q_DESC_LO, (uint32_t)r->desc_dma);
-    csr_write(d, r->regs + Q_DESC_HI, (uint32_t)(r->desc_dma >> 32));
-    csr_write(d, r->regs + Q_DESC_LOG2, r->log2);
-    csr_write(d, r->regs + Q_CPL_LO, (uint32_t)r->cpl_dma);
-    csr_write(d, r->regs + Q_CPL_HI, (uint32_t)(r->cpl_dma >> 32));
-    csr_write(d, r->regs + Q_CPL_LOG2, r->log2);
-    csr_write(d, r->regs + Q_CPL_HEAD, r->cpl_head);
-    csr_write(d, r->regs + Q_VECTOR, (uint32_t)r->vector);
-    csr_write(d, r->regs + Q_ENABLE, 1);
-    csr_write(d, r->regs + Q_TAIL, r->tail);
+    csr_write(d, r->regs + NIC_Q_DESC_LO, (uint32_t)r->desc_dma);
+    csr_write(d, r->regs + NIC_Q_DESC_HI, (uint32_t)(r->desc_dma >> 32));
+    csr_write(d, r->regs + NIC_Q_DESC_LOG2, r->log2);
+    csr_write(d, r->regs + NIC_Q_CPL_LO, (uint32_t)r->cpl_dma);
+    csr_write(d, r->regs + NIC_Q_CPL_HI, (uint32_t)(r->cpl_dma >> 32));
+    csr_write(d, r->regs + NIC_Q_CPL_LOG2, r->log2);
+    csr_write(d, r->regs + NIC_Q_CPL_HEAD, r->cpl_head);
+    csr_write(d, r->regs + NIC_Q_VECTOR, (uint32_t)r->vector);
+    csr_write(d, r->regs + NIC_Q_ENABLE, 1);
+    csr_write(d, r->regs + NIC_Q_TAIL, r->tail);
 }
 
 static void program_vector(drv_dev *d, int v, int used)
 {
     if (!used) {
-        csr_write(d, vec_reg(v, V_CTRL), 0);
+        csr_write(d, vec_reg(v, NIC_V_CTRL), 0);
         return;
     }
-    csr_write(d, vec_reg(v, V_MOD_FRAMES), d->cfg.irq_mod_frames);
-    csr_write(d, vec_reg(v, V_MOD_TIME), d->cfg.irq_mod_time_ns);
-    csr_write(d, vec_reg(v, V_CTRL), VEC_ENABLE | VEC_REARM);
+    csr_write(d, vec_reg(v, NIC_V_MOD_FRAMES), d->cfg.irq_mod_frames);
+    csr_write(d, vec_reg(v, NIC_V_MOD_TIME), d->cfg.irq_mod_time_ns);
+    csr_write(d, vec_reg(v, NIC_V_CTRL), NIC_VEC_ENABLE | NIC_VEC_REARM);
 }
 
 static void program_device(drv_dev *d)
 {
     const drv_config *c = &d->cfg;
-    csr_write(d, REG_CTRL, 0); /* quiet while the rings are set up */
+    csr_write(d, NIC_REG_CTRL, 0); /* quiet while the rings are set up */
     for (int k = 0; k < 10; k++) {
         const uint8_t *b = c->rss_key + 4 * k;
-        csr_write(d, REG_KEY0 + 4u * (uint32_t)k,
+        csr_write(d, NIC_REG_KEY0 + 4u * (uint32_t)k,
                   ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3]);
     }
-    csr_write(d, REG_HASH_TYPES, c->hash_types & 0x3Fu);
-    csr_write(d, REG_TABLE_MASK, (uint32_t)c->table_size - 1);
+    csr_write(d, NIC_REG_HASH_TYPES, c->hash_types & NIC_HASH_TYPES_MASK);
+    csr_write(d, NIC_REG_TABLE_MASK, (uint32_t)c->table_size - 1);
     /* All 128 entries, the table repeated past table_size, so the NIC routes consistently
      * whatever it does with the mask. */
     for (int j = 0; j < 32; j++) {
         uint32_t w = 0;
         for (int e = 0; e < 4; e++)
             w |= (uint32_t)(c->table[(4 * j + e) & (c->table_size - 1)] & 0x7F) << (8 * e);
-        csr_write(d, REG_TABLE0 + 4u * (uint32_t)j, w);
+        csr_write(d, NIC_REG_TABLE0 + 4u * (uint32_t)j, w);
     }
     for (int q = 0; q < d->num_rxq; q++) {
         if (q < d->nq)
             program_ring(d, &d->rx[q].r);
         else
-            csr_write(d, REG_RXQ0 + REG_RXQ_STRIDE * (uint32_t)q + Q_ENABLE, 0);
+            csr_write(d, NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (uint32_t)q + NIC_Q_ENABLE, 0);
     }
     program_ring(d, &d->tx);
     for (int v = 0; v <= d->num_rxq; v++)
         program_vector(d, v, v < d->nq || v == d->num_rxq);
-    uint32_t ctrl = CTRL_RX_DMA | CTRL_TX;
+    uint32_t ctrl = NIC_CTRL_RX_DMA | NIC_CTRL_TX;
     if (c->rss_enable)
-        ctrl |= CTRL_RSS;
+        ctrl |= NIC_CTRL_RSS;
     if (c->csum_offload)
-        ctrl |= CTRL_CSUM;
-    csr_write(d, REG_CTRL, ctrl);
+        ctrl |= NIC_CTRL_CSUM;
+    csr_write(d, NIC_REG_CTRL, ctrl);
 }
 
-int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem *mem,
+int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const drv_mem_if *mem,
              const drv_callbacks *cb, char *err, size_t errlen)
 {
     int rc = DRV_OK;
     drv_dev *d = NULL;
-    uint64_t mem_mark = mem ? mem->next : 0;
+    uint64_t mem_mark = mem && mem->mark ? mem->mark(mem->ctx) : 0;
 
     if (out)
         *out = NULL;
-    if (!out || !cfg || !hw || !hw->csr_write || !hw->csr_read || !mem || !cb) {
+    if (!out || !cfg || !hw || !hw->csr_write || !hw->csr_read || !mem || !mem->alloc || !mem->mark ||
+        !mem->rewind || !cb) {
         rc = seterr(err, errlen, DRV_EINVAL, "driver: drv_open needs out, cfg, hw ops, mem and cb");
         goto fail;
     }
@@ -373,14 +364,14 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem
     if (rc != DRV_OK)
         goto fail;
 
-    uint32_t id = hw->csr_read(hw->ctx, REG_ID);
-    if (id != NIC_ID) {
+    uint32_t id = hw->csr_read(hw->ctx, NIC_REG_ID);
+    if (id != NIC_ID_VALUE) {
         rc = seterr(err, errlen, DRV_EDEVICE,
                     "driver: device ID 0x%08x is not a nicsim NIC (expected 0x%08x)",
-                    (unsigned)id, (unsigned)NIC_ID);
+                    (unsigned)id, (unsigned)NIC_ID_VALUE);
         goto fail;
     }
-    uint32_t num_rxq = hw->csr_read(hw->ctx, REG_NUM_RXQ);
+    uint32_t num_rxq = hw->csr_read(hw->ctx, NIC_REG_NUM_RXQ);
     if (num_rxq < 1 || num_rxq > MAX_RXQ) {
         rc = seterr(err, errlen, DRV_EDEVICE, "driver: device reports %u RX queues (expected 1..%d)",
                     (unsigned)num_rxq, MAX_RXQ);
@@ -418,39 +409,34 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem
 
     for (int q = 0; q < d->nq; q++) {
         drv_rxq *rq = &d->rx[q];
-        char what[32];
+        char what[48];
         snprintf(what, sizeof what, "RX queue %d", q);
-        rc = ring_alloc(&rq->r, mem, cfg->rx_ring_entries, cfg->rx_buf_bytes, what, err, errlen);
+        rc = ring_alloc(&rq->r, cfg, mem, cfg->rx_ring_entries, cfg->rx_buf_bytes, what, err, errlen);
         if (rc != DRV_OK)
             goto fail;
-        rq->r.regs = REG_RXQ0 + REG_RXQ_STRIDE * (uint32_t)q;
+        rq->r.regs = NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (uint32_t)q;
         rq->r.vector = q;
         rq->r.cpu = cfg->rss_enable ? q % cfg->cpus : 0;
-        /* A frame needs at most 255 descriptors and 65535 bytes. */
-        uint64_t lin = (uint64_t)cfg->rx_ring_entries * cfg->rx_buf_bytes;
-        if (lin > MAX_FRAME)
-            lin = MAX_FRAME;
-        if (cfg->rx_buf_bytes < MAX_FRAME) {
+        uint64_t lin = lin_bytes(cfg);
+        if (lin) {
             uint64_t lin_dma;
-            if (drv_mem_alloc(mem, lin, BUF_ALIGN, &lin_dma) != 0) {
-                rc = seterr(err, errlen, DRV_ENOMEM,
-                            "driver: host memory exhausted allocating RX queue %d linearization "
-                            "buffer (%llu of %llu bytes used)",
-                            q, (unsigned long long)mem->next, (unsigned long long)mem->size);
+            snprintf(what, sizeof what, "RX queue %d linearization buffer", q);
+            rq->lin = mem->alloc(mem->ctx, lin, BUF_ALIGN, &lin_dma);
+            if (!rq->lin) {
+                rc = mem_exhausted(cfg, what, err, errlen);
                 goto fail;
             }
-            rq->lin = drv_mem_ptr(mem, lin_dma, lin);
             rq->lin_bytes = (uint32_t)lin;
         }
         for (uint32_t s = 0; s < rq->r.entries; s++)
             rx_write_desc(&rq->r, s);
         rq->r.tail = (uint16_t)rq->r.entries; /* every buffer posted */
     }
-    rc = ring_alloc(&d->tx, mem, cfg->tx_ring_entries, cfg->tx_buf_bytes, "the TX queue", err,
+    rc = ring_alloc(&d->tx, cfg, mem, cfg->tx_ring_entries, cfg->tx_buf_bytes, "the TX queue", err,
                     errlen);
     if (rc != DRV_OK)
         goto fail;
-    d->tx.regs = REG_TXQ;
+    d->tx.regs = NIC_REG_TXQ;
     d->tx.vector = (int)num_rxq;
     d->tx.cpu = 0;
     d->tx_len = calloc(cfg->tx_ring_entries, sizeof *d->tx_len);
@@ -470,8 +456,8 @@ fail:
         free(d->tx_ndesc);
         free(d);
     }
-    if (mem)
-        mem->next = mem_mark;
+    if (mem && mem->rewind)
+        mem->rewind(mem->ctx, mem_mark);
     return rc;
 }
 
@@ -500,22 +486,22 @@ void drv_get_stats(const drv_dev *d, drv_stats *s) { *s = d->st; }
 /* ---- completions ---- */
 static int cpl_ready(const drv_ring *r)
 {
-    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * CPL_BYTES;
-    unsigned phase = ((r->cpl_head >> r->log2) & 1u) ^ 1u;
-    return (e[15] >> 7) == phase;
+    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * NIC_CPL_BYTES;
+    unsigned phase = nic_cpl_phase(r->cpl_head, r->log2);
+    return ((e[NIC_CPL_FLAGS] & NIC_CPL_PHASE) != 0) == phase;
 }
 
 static void cpl_read(const drv_ring *r, drv_cpl *c)
 {
-    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * CPL_BYTES;
-    c->word0 = get_le32(e);
-    c->len = get_le16(e + 4);
-    c->hash_type = e[6];
-    c->flags = e[7];
-    c->first = get_le16(e + 8);
-    c->used = e[10];
-    c->queue = e[11];
-    c->type = e[14];
+    const uint8_t *e = r->cpl + (size_t)(r->cpl_head & (r->entries - 1)) * NIC_CPL_BYTES;
+    c->word0 = get_le32(e + NIC_CPL_HASH);
+    c->len = get_le16(e + NIC_CPL_LEN);
+    c->hash_type = e[NIC_CPL_HASH_TYPE];
+    c->flags = e[NIC_CPL_STATUS];
+    c->first = get_le16(e + NIC_CPL_FIRST_DESC);
+    c->used = e[NIC_CPL_NDESC];
+    c->queue = e[NIC_CPL_QUEUE];
+    c->type = e[NIC_CPL_TYPE];
 }
 
 /* Descriptors posted to the NIC and not yet consumed (RX) or reclaimed (TX). */
@@ -534,12 +520,12 @@ static int cpl_names_next(const drv_ring *r, const drv_cpl *c)
 
 static int rx_cpl_valid(const drv_ring *r, int q, const drv_cpl *c)
 {
-    if (c->type != CPL_TYPE_RX || c->queue != q || !cpl_names_next(r, c))
+    if (c->type != NIC_CPL_TYPE_RX || c->queue != q || !cpl_names_next(r, c))
         return 0;
     if (c->len == 0 || c->len > (uint32_t)c->used * r->buf_bytes ||
         c->len <= (uint32_t)(c->used - 1) * r->buf_bytes)
         return 0;
-    if (c->hash_type >= RSS_HT_COUNT || (c->flags & 7u) > 4)
+    if (c->hash_type >= RSS_HT_COUNT || (c->flags & NIC_CPL_ST_CSUM_MASK) >= NIC_CSUM_COUNT)
         return 0;
     return 1;
 }
@@ -565,7 +551,7 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
             d->st.bad_completion++;
             /* An RX entry on this ring naming the next descriptors: the NIC did fill them,
              * so they go back to it with the others. Anything else is left alone. */
-            if (c.type == CPL_TYPE_RX && cpl_names_next(r, &c)) {
+            if (c.type == NIC_CPL_TYPE_RX && cpl_names_next(r, &c)) {
                 r->next = (uint16_t)(r->next + c.used);
                 consumed += c.used;
             }
@@ -590,9 +576,9 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
         f.len = c.len;
         f.hash_type = c.hash_type;
         f.hash = c.hash_type ? c.word0 : 0;
-        f.csum = c.flags & 7u;
-        f.l3 = (c.flags >> 3) & 3u;
-        f.l4 = (c.flags >> 5) & 3u;
+        f.csum = c.flags & NIC_CPL_ST_CSUM_MASK;
+        f.l3 = (c.flags >> NIC_CPL_ST_L3_SHIFT) & NIC_CPL_ST_KIND_MASK;
+        f.l4 = (c.flags >> NIC_CPL_ST_L4_SHIFT) & NIC_CPL_ST_KIND_MASK;
         f.frag = c.flags >> 7;
         f.queue = (uint8_t)q;
         f.cpu = cpu;
@@ -614,15 +600,15 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
         assert(outstanding(r) == r->entries && "rx_dpc: not every buffer is posted again");
         d->st.rx_reposted += consumed;
         cyc += charge(d, cpu, DRV_OP_RX_REPOST, consumed);
-        cyc += doorbell(d, cpu, r->regs + Q_TAIL, r->tail);
+        cyc += doorbell(d, cpu, r->regs + NIC_Q_TAIL, r->tail);
     }
     if (n)
-        cyc += doorbell(d, cpu, r->regs + Q_CPL_HEAD, r->cpl_head);
+        cyc += doorbell(d, cpu, r->regs + NIC_Q_CPL_HEAD, r->cpl_head);
     if (cpl_ready(r)) {
         *more = 1;
         d->st.dpc_requeued++;
     } else {
-        cyc += doorbell(d, cpu, vec_reg(r->vector, V_CTRL), VEC_ENABLE | VEC_REARM);
+        cyc += doorbell(d, cpu, vec_reg(r->vector, NIC_V_CTRL), NIC_VEC_ENABLE | NIC_VEC_REARM);
     }
     return cyc;
 }
@@ -630,7 +616,7 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
 static int tx_cpl_valid(const drv_dev *d, const drv_cpl *c)
 {
     const drv_ring *r = &d->tx;
-    if (c->type != CPL_TYPE_TX || !cpl_names_next(r, c))
+    if (c->type != NIC_CPL_TYPE_TX || !cpl_names_next(r, c))
         return 0;
     uint32_t slot = r->next & (r->entries - 1);
     return c->used == d->tx_ndesc[slot] && c->len == d->tx_len[slot] &&
@@ -663,7 +649,7 @@ static uint64_t tx_reclaim(drv_dev *d, int cpu, uint32_t budget, uint32_t *n)
         r->next = (uint16_t)(r->next + c.used);
     }
     if (got)
-        cyc += doorbell(d, cpu, r->regs + Q_CPL_HEAD, r->cpl_head);
+        cyc += doorbell(d, cpu, r->regs + NIC_Q_CPL_HEAD, r->cpl_head);
     *n = got;
     return cyc;
 }
@@ -679,7 +665,7 @@ static uint64_t tx_dpc(drv_dev *d, int *more)
         *more = 1;
         d->st.dpc_requeued++;
     } else {
-        cyc += doorbell(d, r->cpu, vec_reg(r->vector, V_CTRL), VEC_ENABLE | VEC_REARM);
+        cyc += doorbell(d, r->cpu, vec_reg(r->vector, NIC_V_CTRL), NIC_VEC_ENABLE | NIC_VEC_REARM);
     }
     return cyc;
 }
@@ -721,7 +707,7 @@ int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len)
     assert((frame || len == 0) && "drv_tx: no frame");
 
     uint32_t ndesc = len ? (len + r->buf_bytes - 1) / r->buf_bytes : 0;
-    if (len == 0 || len > MAX_FRAME || ndesc > r->entries || ndesc > MAX_DESC_PER_FRAME) {
+    if (len == 0 || len > NIC_MAX_FRAME || ndesc > r->entries || ndesc > NIC_MAX_DESC_PER_FRAME) {
         d->st.tx_bad_len++;
         return -2;
     }
@@ -740,11 +726,11 @@ int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len)
         uint32_t slot = r->tail & mask;
         uint32_t chunk = len - off < r->buf_bytes ? len - off : r->buf_bytes;
         memcpy(r->buf + (size_t)slot * r->buf_stride, frame + off, chunk);
-        uint8_t *p = r->desc + (size_t)slot * DESC_BYTES;
-        put_le64(p, buf_addr(r, slot));
-        put_le16(p + 8, (uint16_t)chunk);
-        put_le16(p + 10, i + 1 == ndesc ? TX_FLAG_EOP : 0);
-        put_le32(p + 12, slot);
+        uint8_t *p = r->desc + (size_t)slot * NIC_DESC_BYTES;
+        put_le64(p + NIC_TXD_ADDR, buf_addr(r, slot));
+        put_le16(p + NIC_TXD_LEN, (uint16_t)chunk);
+        put_le16(p + NIC_TXD_FLAGS, i + 1 == ndesc ? NIC_TXD_F_EOP : 0);
+        put_le32(p + NIC_TXD_COOKIE, slot);
         off += chunk;
         r->tail++;
     }
@@ -754,7 +740,7 @@ int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len)
     d->st.tx_bytes += len;
     cyc += charge(d, cpu, DRV_OP_COPY_BYTE, len);
     cyc += charge(d, cpu, DRV_OP_TX_FRAME, 1);
-    cyc += doorbell(d, cpu, r->regs + Q_TAIL, r->tail);
+    cyc += doorbell(d, cpu, r->regs + NIC_Q_TAIL, r->tail);
     assert(cyc <= (uint64_t)INT64_MAX && "drv_tx: cycle count overflows the return type");
     return (int64_t)cyc;
 }

@@ -24,24 +24,19 @@ enum drv_status {
     DRV_OK = 0,
     DRV_EINVAL = -1,   /* bad configuration or argument (the message says which field) */
     DRV_EDEVICE = -2,  /* the device is not a nicsim NIC or reports an unusable geometry */
-    DRV_ENOMEM = -3,   /* the host memory region (drv_mem) or the C heap is exhausted */
+    DRV_ENOMEM = -3,   /* the host memory region (drv_mem_if) or the C heap is exhausted */
 };
 
-/* ---- host memory: one flat region shared with the NIC's DMA, and its allocator ---- */
-typedef struct drv_mem {
-    uint8_t *base;      /* the region's bytes */
-    uint64_t dma_base;  /* bus address of base[0] */
-    uint64_t size;
-    uint64_t next;      /* allocator: next free offset (bump allocation, never freed) */
-} drv_mem;
-
-void drv_mem_init(drv_mem *m, uint8_t *base, uint64_t dma_base, uint64_t size);
-/* Allocates size bytes aligned to align (a power of two; the bus address is aligned), zeroed.
- * Returns 0 and the bus address in *dma, or -1 when the region is exhausted or align is not
- * a power of two. */
-int drv_mem_alloc(drv_mem *m, uint64_t size, uint64_t align, uint64_t *dma);
-/* Pointer to [dma, dma+len) inside the region, or NULL if any byte is outside it. */
-void *drv_mem_ptr(const drv_mem *m, uint64_t dma, uint64_t len);
+/* ---- host memory: the platform owns the region the NIC reaches by DMA; the driver
+ * allocates its rings and buffers from it through this interface (model/hostmem.h) ---- */
+typedef struct drv_mem_if {
+    /* size bytes whose bus address is aligned to align (a power of two), zeroed: the host
+     * pointer, and the bus address in *dma; NULL when the region is exhausted */
+    void *(*alloc)(void *ctx, uint64_t size, uint64_t align, uint64_t *dma);
+    uint64_t (*mark)(void *ctx);              /* the allocator's state ... */
+    void (*rewind)(void *ctx, uint64_t mark); /* ... and back to it: frees what came after */
+    void *ctx;
+} drv_mem_if;
 
 /* ---- what the driver needs from its environment ---- */
 typedef struct drv_hw_ops {
@@ -73,7 +68,7 @@ typedef struct drv_rx_frame {
     uint32_t len;
     uint32_t hash;       /* RSS hash, 0 if hash_type is 0 */
     uint8_t hash_type;   /* rss_hash_type numbering (hoststack/rss.h) */
-    uint8_t csum;        /* NS_CSUM_* numbering: 0 none, 1 ok, 2 bad_ip, 3 bad_l4, 4 unverified */
+    uint8_t csum;        /* checksum status NIC_CSUM_* (rtl/nic_hw.h) */
     uint8_t l3, l4;      /* as in the completion entry */
     uint8_t frag;
     uint8_t queue;
@@ -134,8 +129,11 @@ typedef struct drv_dev drv_dev;
  * vectors and moderation, enables (CTRL last). Returns DRV_OK and the device in *out, or a
  * negative drv_status with a one-line message in err; on error mem is left as it was and no
  * register has been written. */
-int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, drv_mem *mem,
+int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const drv_mem_if *mem,
              const drv_callbacks *cb, char *err, size_t errlen);
+/* Bytes of host memory drv_open allocates for cfg from a region whose bus address is 4 KiB
+ * aligned (alignment padding included); 0 if cfg is invalid. */
+uint64_t drv_mem_required(const drv_config *cfg);
 /* Frees the driver's state. Does not touch the NIC or the host memory region (the
  * simulation that owns both may already be gone). NULL is accepted. */
 void drv_close(drv_dev *d);

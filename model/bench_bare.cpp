@@ -21,6 +21,7 @@
 
 extern "C" {
 #include "drv.h"
+#include "hostmem.h"
 #include "trace.h"
 }
 
@@ -31,8 +32,8 @@ template <class V> struct Bench {
     static constexpr unsigned kBytes = sizeof(TdataT<V>) <= 8 ? 8 : sizeof(TdataT<V>);
     std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
     std::unique_ptr<V> m{new V(ctx.get(), "nic")};
-    std::vector<uint8_t> mem = std::vector<uint8_t>(64u << 20);
-    drv_mem dmem{};
+    hm_region *mem = nullptr;
+    ~Bench() { hm_close(mem); }
     drv_dev *drv = nullptr;
     uint64_t cycles = 0, delivered = 0;
     struct Rd {
@@ -94,14 +95,18 @@ template <class V> struct Bench {
         m->rst = 0;
         m->m_axis_rxmeta_tready = 1;
         m->m_axis_tx_tready = 1;
-        drv_mem_init(&dmem, mem.data(), 0x100000000ull, mem.size());
+        char err[256];
+        if (hm_open(&mem, 0x100000000ull, 64u << 20, err, sizeof err) < 0) {
+            std::fprintf(stderr, "nicsim-bench-bare: %s\n", err);
+            return 1;
+        }
+        drv_mem_if dmem = hm_driver_if(mem);
         drv_config dc;
         drv_config_defaults(&dc);
         dc.cpus = 4;
         dc.rx_queues = 4;
         drv_hw_ops hw{csr_write, csr_read, this};
         drv_callbacks cb{rx, cost, this};
-        char err[256];
         if (drv_open(&drv, &dc, &hw, &dmem, &cb, err, sizeof err) < 0) {
             std::fprintf(stderr, "nicsim-bench-bare: %s\n", err);
             return 1;
@@ -123,7 +128,7 @@ template <class V> struct Bench {
             if (!reads.empty()) {  // zero-latency host memory
                 Rd &r = reads.front();
                 unsigned k = std::min<unsigned>(kBytes, r.len - r.sent);
-                put_bytes(m->s_dma_rd_cpl_data, (const uint8_t *)drv_mem_ptr(&dmem, r.addr + r.sent, k), k, kBytes);
+                put_bytes(m->s_dma_rd_cpl_data, (const uint8_t *)hm_ptr(mem, r.addr + r.sent, k), k, kBytes);
                 m->s_dma_rd_cpl_tag = r.tag;
                 m->s_dma_rd_cpl_last = r.sent + k >= r.len;
                 m->s_dma_rd_cpl_valid = 1;
@@ -139,7 +144,7 @@ template <class V> struct Bench {
                 uint64_t a = m->m_dma_wr_addr;
                 for (unsigned i = 0; i < kBytes; i++)
                     if (((uint64_t)m->m_dma_wr_strb >> i) & 1) {
-                        uint8_t *p = (uint8_t *)drv_mem_ptr(&dmem, a + i, 1);
+                        uint8_t *p = (uint8_t *)hm_ptr(mem, a + i, 1);
                         if (p) *p = get_byte(m->m_dma_wr_data, i);
                     }
             }

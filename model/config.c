@@ -3,6 +3,7 @@
 #include "nicsim_model.h"
 
 #include "rss.h"
+#include "simtime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,17 +106,51 @@ void ns_config_finalize(ns_config *cfg)
     }
 }
 
-static const char *const ns_csum_names[NS_CSUM_COUNT] = {
-    [NS_CSUM_NONE] = "none",
-    [NS_CSUM_OK] = "ok",
-    [NS_CSUM_BAD_IP] = "bad_ip",
-    [NS_CSUM_BAD_L4] = "bad_l4",
-    [NS_CSUM_UNVERIFIED] = "unverified",
-};
-
-const char *ns_csum_name(int csum)
+void ns_config_baseline(const ns_config *cfg, ns_config *out)
 {
-    if (csum < 0 || csum >= NS_CSUM_COUNT)
-        return NULL;
-    return ns_csum_names[csum];
+    if (out != cfg)
+        memcpy(out, cfg, sizeof *out);
+    /* every offload the model has, off: RSS (the NIC does not hash; one queue, one CPU for
+     * receive interrupts and DPCs) and checksum offload (the stack verifies every checksum).
+     * TCP Chimney (EnableTCPChimney) and NetDMA (EnableTCPA) join this list once the model
+     * has them. */
+    out->rss_enable = 0;
+    out->csum_offload = 0;
+    out->stack.csum_offload = 0;
+    /* outputs belong to the run as configured */
+    out->wave_path = NULL;
+    out->wave_from_ps = 0;
+    out->wave_to_ps = 0;
+    out->packet_log = NULL;
+    out->host_pcap = NULL;
+    out->streams_dir = NULL;
+    out->stack.streams_dir = NULL;
+    out->stack.app_data = NULL;
+    out->stack.app_user = NULL;
+}
+
+void ns_driver_config(const ns_config *c, drv_config *dc)
+{
+    drv_config_defaults(dc);
+    dc->cpus = c->cpus;
+    dc->rss_enable = c->rss_enable;
+    dc->rx_queues = c->rss_enable ? c->rss_queues : 1;
+    memcpy(dc->rss_key, c->rss_key, sizeof dc->rss_key);
+    dc->hash_types = c->rss_hash_types;
+    dc->table_size = c->table_size;
+    memcpy(dc->table, c->table, sizeof dc->table);
+    dc->csum_offload = c->csum_offload;
+    dc->rx_ring_entries = c->rx_ring_entries;
+    dc->rx_buf_bytes = c->rx_buf_bytes;
+    dc->tx_ring_entries = c->tx_ring_entries;
+    dc->irq_mod_frames = (uint16_t)c->irq_moderation_frames;
+    dc->irq_mod_time_ns = (uint32_t)ns_scale_round(c->irq_moderation_us, 1000.0); /* us to ns */
+    dc->dpc_budget = c->dpc_budget;
+}
+
+uint64_t ns_mem_required(const ns_config *cfg)
+{
+    drv_config dc;
+    ns_driver_config(cfg, &dc);
+    return drv_mem_required(&dc);
 }

@@ -2,11 +2,14 @@
  * Prefix ns_. No global state: every run owns its own context. */
 #ifndef NICSIM_MODEL_H
 #define NICSIM_MODEL_H
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "drv.h"
 #include "hs.h"
+#include "nic_hw.h"
 #include "pcie.h"
 
 #ifdef __cplusplus
@@ -18,6 +21,10 @@ extern "C" {
 #define NS_MAX_HOSTS 16
 #define NS_MAX_CPUS 64
 #define NS_MAX_VECTORS 65
+/* RX queues the Verilated NIC is built with (nic_top NUM_RXQ, model/CMakeLists.txt). */
+#define NS_NIC_RX_QUEUES 16
+#define NS_MAX_WARNINGS 16
+#define NS_WARNING_LEN 512
 
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
 enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
@@ -43,7 +50,7 @@ typedef struct ns_config {
     uint8_t table[NS_TABLE_MAX]; /* queue per entry */
     int csum_offload;            /* [tcpip] EnableChecksumOffload: NIC verifies checksums (default 1) */
     uint32_t rx_fifo_bytes;      /* MAC receive FIFO ahead of the pipeline; overflow drops (default 65536) */
-    uint32_t quantum_cycles;     /* temporal-decoupling quantum in NIC cycles (default 4096) */
+    uint32_t quantum_cycles;     /* temporal-decoupling quantum in NIC cycles (default 1024) */
 
     /* [replay] */
     int timing;                  /* enum ns_timing */
@@ -88,6 +95,13 @@ typedef struct ns_config {
     hs_config stack;             /* [tcpip] / [app] settings of the software stack; cpus,
                                     csum_offload, rss_key and hosts are filled by the model */
     const char *streams_dir;     /* output: --save-streams DIR */
+
+    /* output names when the caller writes through temporaries (cli/outfile.h) */
+    const char *wave_save_path;  /* the .gtkw file to write (NULL: beside wave_path) */
+    const char *wave_dumpfile;   /* the waveform's name inside the .gtkw (NULL: wave_path) */
+    /* polled by the run: when *cancel becomes non-zero the run stops at its next sync point
+     * and fails with "interrupted" (NULL: never) */
+    const volatile sig_atomic_t *cancel;
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -96,13 +110,14 @@ void ns_config_defaults(ns_config *cfg);
  * indirection table (round-robin over rss_queues) unless table_given. */
 void ns_config_finalize(ns_config *cfg);
 
-#define NS_CSUM_NONE 0
-#define NS_CSUM_OK 1
-#define NS_CSUM_BAD_IP 2
-#define NS_CSUM_BAD_L4 3
-#define NS_CSUM_UNVERIFIED 4
-#define NS_CSUM_COUNT 5
-const char *ns_csum_name(int csum);
+/* The software baseline of cfg: the same run with every offload off, and no outputs (they
+ * belong to the run as configured). out may be cfg. */
+void ns_config_baseline(const ns_config *cfg, ns_config *out);
+/* The driver's configuration for cfg. */
+void ns_driver_config(const ns_config *cfg, drv_config *dc);
+/* Bytes of host memory the driver allocates for cfg (host.memory_mb must hold them); 0 when
+ * the driver settings are invalid. */
+uint64_t ns_mem_required(const ns_config *cfg);
 
 /* A named counter (drop and error reasons, trace statistics). */
 typedef struct ns_counter {
@@ -130,7 +145,7 @@ typedef struct ns_results {
     uint64_t queue_frames[NS_MAX_QUEUES];
     int queues;
     uint64_t hash_type_frames[7];
-    uint64_t csum_frames[NS_CSUM_COUNT];
+    uint64_t csum_frames[NIC_CSUM_COUNT];
     /* drops and other named counters; every drop reason has one, zero or not */
     int ndrops;
     ns_counter drops[NS_MAX_COUNTERS];
@@ -156,10 +171,15 @@ typedef struct ns_results {
     hs_stats stack;              /* the host stack's counters and cycle breakdown */
     char cost_profile_name[64];
     uint64_t tx_ring_full;       /* frames the stack could not send: TX ring full */
+    /* warnings about the run (one line each, without "nicsim: warning: "), printed by the
+     * caller; the last one says so when more were dropped */
+    int nwarnings;
+    char warnings[NS_MAX_WARNINGS][NS_WARNING_LEN];
 } ns_results;
 
 /* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative
- * code with a one-line message in err on failure. Warnings go to stderr ("nicsim: warning: ..."). */
+ * code with a one-line message in err on failure. Warnings are returned in res->warnings;
+ * nothing is printed (except the progress line when cfg->progress is set). */
 int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen);
 
 #ifdef __cplusplus

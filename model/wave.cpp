@@ -17,6 +17,8 @@ bool ends_with(const std::string &s, const char *suf)
     std::string t(suf);
     return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
 }
+}  // namespace
+
 std::string strip_ext(const std::string &p)
 {
     size_t dot = p.find_last_of('.');
@@ -24,7 +26,6 @@ std::string strip_ext(const std::string &p)
     if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return p;
     return p.substr(0, dot);
 }
-}  // namespace
 
 WaveWriter::WaveWriter(const std::string &path, uint64_t from_ps, uint64_t to_ps)
     : path_(path), from_ps_(from_ps), to_ps_(to_ps), fst_(new VerilatedFstC)
@@ -86,7 +87,8 @@ bool WaveWriter::close(uint64_t end_ps, std::string &err)
     return ok;
 }
 
-std::string write_gtkw_save(const std::string &wave_path, const char *top_scope)
+std::string write_gtkw_save(const std::string &wave_path, const std::string &dumpfile, const std::string &save,
+                            const char *top_scope)
 {
     // VCD output was converted from the FST, which is deleted; read the hierarchy of
     // whichever file exists (fstapi reads both FST and, via its VCD front end, only FST,
@@ -147,16 +149,15 @@ std::string write_gtkw_save(const std::string &wave_path, const char *top_scope)
         }
         fstReaderClose(rd);
     }
-    std::string save = strip_ext(wave_path) + ".gtkw";
     FILE *g = std::fopen(save.c_str(), "w");
     if (!g) return save + ": cannot write GTKWave save file";
     char cwd[4096];
-    std::string abs = wave_path;
-    if (!wave_path.empty() && wave_path[0] != '/' && getcwd(cwd, sizeof cwd))
-        abs = std::string(cwd) + "/" + wave_path;
+    std::string abs = dumpfile;
+    if (!dumpfile.empty() && dumpfile[0] != '/' && getcwd(cwd, sizeof cwd))
+        abs = std::string(cwd) + "/" + dumpfile;
     std::fprintf(g, "[*] nicsim waveform save file: one group per block\n");
     std::fprintf(g, "[dumpfile] \"%s\"\n[savefile] \"%s\"\n[timestart] 0\n[size] 1600 900\n",
-                 abs.c_str(), save.c_str());
+                 abs.c_str(), (strip_ext(dumpfile) + ".gtkw").c_str());
     std::fprintf(g, "[sst_width] 260\n[signals_width] 320\n[sst_expanded] 1\n");
     std::string top = top_scope;
     for (auto &scope : order) {

@@ -45,6 +45,12 @@ class WaveWriter {
 
 // Writes PATH-with-.gtkw beside the wave file: one group per module instance (its ports),
 // read back from the FST hierarchy. Returns "" or an error message.
-std::string write_gtkw_save(const std::string &wave_path, const char *top_scope);
+// Writes the GTKWave save file `save` for the waveform read back from wave_path; the save file
+// names the waveform `dumpfile` (and itself dumpfile's name with .gtkw), which differ from the
+// paths written when the caller writes through temporaries. Returns "" or an error.
+std::string write_gtkw_save(const std::string &wave_path, const std::string &dumpfile, const std::string &save,
+                            const char *top_scope);
+// path without its extension
+std::string strip_ext(const std::string &p);
 
 #endif

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * NIC control/status registers, statistics and register-port decoding.
  *
@@ -99,38 +101,38 @@ module nic_csr #
 );
 
 // identification value
-localparam [31:0] ID_VALUE = 32'h4E494353;
+localparam [31:0] ID_VALUE = `NIC_ID_VALUE;
 // reported data width, queues and vectors
 localparam [31:0] WIDTH_VALUE = DATA_WIDTH;
 localparam [31:0] RXQ_VALUE = NUM_RXQ;
 localparam [31:0] VEC_VALUE = NUM_RXQ + 1;
 
 // word addresses (byte address / 4)
-localparam [9:0] A_ID = 10'h000;
-localparam [9:0] A_WIDTH = 10'h001;
-localparam [9:0] A_CTRL = 10'h002;
-localparam [9:0] A_HMASK = 10'h003;
-localparam [9:0] A_TMASK = 10'h004;
-localparam [9:0] A_NUM_RXQ = 10'h007;
-localparam [9:0] A_NUM_VEC = 10'h008;
-localparam [9:0] A_KEY = 10'h010;
-localparam [9:0] A_TABLE = 10'h040;
-localparam [9:0] A_FRAMES = 10'h080;
-localparam [9:0] A_BYTES_LO = 10'h081;
-localparam [9:0] A_BYTES_HI = 10'h082;
-localparam [9:0] A_BAD_IP = 10'h083;
-localparam [9:0] A_BAD_L4 = 10'h084;
-localparam [9:0] A_UNVER = 10'h085;
-localparam [9:0] A_NON_IP = 10'h086;
-localparam [9:0] A_DROP_NODESC = 10'h088;
-localparam [9:0] A_DROP_FULL = 10'h089;
-localparam [9:0] A_TX_FRAMES = 10'h08A;
-localparam [9:0] A_IRQS = 10'h08B;
+localparam [9:0] A_ID = `NIC_REG_ID_W;
+localparam [9:0] A_WIDTH = `NIC_REG_WIDTH_W;
+localparam [9:0] A_CTRL = `NIC_REG_CTRL_W;
+localparam [9:0] A_HMASK = `NIC_REG_HASH_TYPES_W;
+localparam [9:0] A_TMASK = `NIC_REG_TABLE_MASK_W;
+localparam [9:0] A_NUM_RXQ = `NIC_REG_NUM_RXQ_W;
+localparam [9:0] A_NUM_VEC = `NIC_REG_NUM_VEC_W;
+localparam [9:0] A_KEY = `NIC_REG_KEY0_W;
+localparam [9:0] A_TABLE = `NIC_REG_TABLE0_W;
+localparam [9:0] A_FRAMES = `NIC_REG_STAT_RX_FRAMES_W;
+localparam [9:0] A_BYTES_LO = `NIC_REG_STAT_RX_BYTES_LO_W;
+localparam [9:0] A_BYTES_HI = `NIC_REG_STAT_RX_BYTES_HI_W;
+localparam [9:0] A_BAD_IP = `NIC_REG_STAT_BAD_IP_W;
+localparam [9:0] A_BAD_L4 = `NIC_REG_STAT_BAD_L4_W;
+localparam [9:0] A_UNVER = `NIC_REG_STAT_UNVERIFIED_W;
+localparam [9:0] A_NON_IP = `NIC_REG_STAT_NON_IP_W;
+localparam [9:0] A_DROP_NODESC = `NIC_REG_STAT_DROP_NODESC_W;
+localparam [9:0] A_DROP_FULL = `NIC_REG_STAT_DROP_CPL_FULL_W;
+localparam [9:0] A_TX_FRAMES = `NIC_REG_STAT_TX_FRAMES_W;
+localparam [9:0] A_IRQS = `NIC_REG_STAT_IRQS_W;
 
 // checksum status codes counted
-localparam [2:0] CS_BAD_IP = 3'd2;
-localparam [2:0] CS_BAD_L4 = 3'd3;
-localparam [2:0] CS_UNVERIFIED = 3'd4;
+localparam [2:0] CS_BAD_IP = `NIC_CSUM_BAD_IP;
+localparam [2:0] CS_BAD_L4 = `NIC_CSUM_BAD_L4;
+localparam [2:0] CS_UNVERIFIED = `NIC_CSUM_UNVERIFIED;
 
 // parameter checks
 generate
@@ -149,10 +151,10 @@ wire [1:0] unused_addr_bits = s_csr_addr[1:0];
 wire [9:0] waddr = s_csr_addr[11:2];
 
 // regions: globals, RX queues, TX queue, vectors
-wire glob = s_csr_addr[15:12] == 4'h0;
-wire sub_rxq = s_csr_addr[15:12] == 4'h1;
-wire sub_txq = s_csr_addr[15:6] == 10'h080;
-wire sub_vec = s_csr_addr[15:12] == 4'h3;
+wire glob = s_csr_addr[15:12] == `NIC_BLK_GLOBAL;
+wire sub_rxq = s_csr_addr[15:12] == `NIC_BLK_RXQ;
+wire sub_txq = s_csr_addr[15:12] == `NIC_BLK_TXQ && s_csr_addr[11:6] == 6'd0;
+wire sub_vec = s_csr_addr[15:12] == `NIC_BLK_VEC;
 
 reg         rss_enable_reg = 1'b1;
 reg         csum_enable_reg = 1'b1;

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Descriptor prefetch for a set of descriptor rings (one per queue).
  *
@@ -137,12 +139,12 @@ localparam DPB = DATA_WIDTH / 128;
 localparam DPB_READ = DPB < DEPTH ? DPB : DEPTH;
 
 // register word offsets
-localparam [3:0] R_BASE_LO = 4'd0;
-localparam [3:0] R_BASE_HI = 4'd1;
-localparam [3:0] R_LOG2 = 4'd2;
-localparam [3:0] R_TAIL = 4'd3;
-localparam [3:0] R_HEAD = 4'd4;
-localparam [3:0] R_ENABLE = 4'd11;
+localparam [3:0] R_BASE_LO = `NIC_Q_DESC_LO_W;
+localparam [3:0] R_BASE_HI = `NIC_Q_DESC_HI_W;
+localparam [3:0] R_LOG2 = `NIC_Q_DESC_LOG2_W;
+localparam [3:0] R_TAIL = `NIC_Q_TAIL_W;
+localparam [3:0] R_HEAD = `NIC_Q_HEAD_W;
+localparam [3:0] R_ENABLE = `NIC_Q_ENABLE_W;
 
 // parameter checks
 generate

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Receive DMA: frames after the checksum stage into host buffers, then a
  * completion entry per frame.
@@ -185,20 +187,20 @@ localparam [1:0] S_DATA = 2'd2;
 localparam [1:0] S_DROP = 2'd3;
 
 // fates
-localparam [1:0] F_DELIVERED = 2'd0;
-localparam [1:0] F_NO_DESC = 2'd1;
-localparam [1:0] F_CPL_FULL = 2'd2;
+localparam [1:0] F_DELIVERED = `NIC_FATE_DELIVERED;
+localparam [1:0] F_NO_DESC = `NIC_FATE_NO_DESC;
+localparam [1:0] F_CPL_FULL = `NIC_FATE_CPL_FULL;
 
 // register word offsets
-localparam [3:0] R_CPL_LO = 4'd5;
-localparam [3:0] R_CPL_HI = 4'd6;
-localparam [3:0] R_CPL_LOG2 = 4'd7;
-localparam [3:0] R_CPL_HEAD = 4'd8;
-localparam [3:0] R_CPL_TAIL = 4'd9;
-localparam [3:0] R_VECTOR = 4'd10;
-localparam [3:0] R_DROP_NODESC = 4'd12;
-localparam [3:0] R_DROP_FULL = 4'd13;
-localparam [3:0] R_DONE = 4'd14;
+localparam [3:0] R_CPL_LO = `NIC_Q_CPL_LO_W;
+localparam [3:0] R_CPL_HI = `NIC_Q_CPL_HI_W;
+localparam [3:0] R_CPL_LOG2 = `NIC_Q_CPL_LOG2_W;
+localparam [3:0] R_CPL_HEAD = `NIC_Q_CPL_HEAD_W;
+localparam [3:0] R_CPL_TAIL = `NIC_Q_CPL_TAIL_W;
+localparam [3:0] R_VECTOR = `NIC_Q_VECTOR_W;
+localparam [3:0] R_DROP_NODESC = `NIC_Q_DROP_NODESC_W;
+localparam [3:0] R_DROP_FULL = `NIC_Q_DROP_CPL_FULL_W;
+localparam [3:0] R_DONE = `NIC_Q_DONE_W;
 
 // parameter checks
 generate
@@ -648,7 +650,7 @@ always @(posedge clk) begin
         cpl_addr_reg <= {ccfg_mem[q_reg][63:4], 4'd0} +
                         {44'd0, cgen_mem[q_reg][15:0] &
                                 ((16'd1 << ccfg_mem[q_reg][67:64]) - 16'd1), 4'd0};
-        cpl_entry_reg <= {!cgen_mem[q_reg][{2'b00, ccfg_mem[q_reg][67:64]}], 7'd0, 8'd1, 16'd0,
+        cpl_entry_reg <= {!cgen_mem[q_reg][{2'b00, ccfg_mem[q_reg][67:64]}], 7'd0, `NIC_CPL_TYPE_RX, 16'd0,
                           {{8-Q_WIDTH{1'b0}}, q_reg}, dused_reg, dfirst_reg,
                           s_meta_frag, s_meta_l4, s_meta_l3, s_meta_csum,
                           5'd0, s_meta_hash_type, s_meta_len, s_meta_hash};

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Transmit DMA: descriptors -> buffer reads -> line-side frames -> completions.
  *
@@ -146,13 +148,13 @@ localparam CTX_USED = CHW + RAW;
 localparam CPL_BEATS = DATA_WIDTH == 64 ? 2 : 1;
 
 // register word offsets
-localparam [3:0] R_CPL_LO = 4'd5;
-localparam [3:0] R_CPL_HI = 4'd6;
-localparam [3:0] R_CPL_LOG2 = 4'd7;
-localparam [3:0] R_CPL_HEAD = 4'd8;
-localparam [3:0] R_CPL_TAIL = 4'd9;
-localparam [3:0] R_VECTOR = 4'd10;
-localparam [3:0] R_SENT = 4'd14;
+localparam [3:0] R_CPL_LO = `NIC_Q_CPL_LO_W;
+localparam [3:0] R_CPL_HI = `NIC_Q_CPL_HI_W;
+localparam [3:0] R_CPL_LOG2 = `NIC_Q_CPL_LOG2_W;
+localparam [3:0] R_CPL_HEAD = `NIC_Q_CPL_HEAD_W;
+localparam [3:0] R_CPL_TAIL = `NIC_Q_CPL_TAIL_W;
+localparam [3:0] R_VECTOR = `NIC_Q_VECTOR_W;
+localparam [3:0] R_SENT = `NIC_Q_DONE_W;
 
 // completion writer states
 localparam [1:0] CW_IDLE = 2'd0;
@@ -638,7 +640,7 @@ always @(posedge clk) begin
             if (o_fend) begin
                 f_new_reg <= 1'b1;
                 cw_state_reg <= CW_WAIT;
-                cw_entry_reg <= {8'd0, 8'd2, 16'd0, 8'd0, f_dused_reg, f_dfirst_reg,
+                cw_entry_reg <= {8'd0, `NIC_CPL_TYPE_TX, 16'd0, 8'd0, f_dused_reg, f_dfirst_reg,
                                  16'd0, f_len_reg + {{16-NB_W{1'b0}}, o_n}, oc_cookie_reg};
             end
         end

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Interrupt vectors with moderation (MSI-X style messages).
  *
@@ -98,10 +100,10 @@ localparam VN = 1 << V_WIDTH;
 localparam [V_WIDTH-1:0] V_LAST = NUM_VEC[V_WIDTH-1:0] - 1'b1;
 
 // register word offsets
-localparam [1:0] R_FRAMES = 2'd0;
-localparam [1:0] R_TIME = 2'd1;
-localparam [1:0] R_CTRL = 2'd2;
-localparam [1:0] R_SENT = 2'd3;
+localparam [1:0] R_FRAMES = `NIC_V_MOD_FRAMES_W;
+localparam [1:0] R_TIME = `NIC_V_MOD_TIME_W;
+localparam [1:0] R_CTRL = `NIC_V_CTRL_W;
+localparam [1:0] R_SENT = `NIC_V_SENT_W;
 
 // parameter checks
 generate

@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Receive checksum stage and result assembly.
  *
@@ -124,11 +126,11 @@ localparam PRM_WIDTH = 2 + 2 + 1 + 3 + 32 + 7 + 6 + 5 + 12 + 17 + 21;
 localparam META_WIDTH = 16 + 2 + 2 + 3 + 32 + 7 + 3 + 1;
 
 // checksum status codes
-localparam [2:0] CS_NONE = 3'd0;
-localparam [2:0] CS_OK = 3'd1;
-localparam [2:0] CS_BAD_IP = 3'd2;
-localparam [2:0] CS_BAD_L4 = 3'd3;
-localparam [2:0] CS_UNVERIFIED = 3'd4;
+localparam [2:0] CS_NONE = `NIC_CSUM_NONE;
+localparam [2:0] CS_OK = `NIC_CSUM_OK;
+localparam [2:0] CS_BAD_IP = `NIC_CSUM_BAD_IP;
+localparam [2:0] CS_BAD_L4 = `NIC_CSUM_BAD_L4;
+localparam [2:0] CS_UNVERIFIED = `NIC_CSUM_UNVERIFIED;
 
 // parameter checks
 generate

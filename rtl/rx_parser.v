@@ -2,6 +2,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "nic_hw.vh"
+
 /*
  * Receive header parser, RSS hash and indirection, one frame per cycle.
  *
@@ -449,19 +451,20 @@ reg [2:0] w_ht;
 
 always @* begin
     if (!cfg_rss_enable || !w_hdr_ok) begin
-        w_ht = 3'd0;
+        w_ht = `NIC_HT_NONE;
     end else if (w_l4 == 2'd1 && w_ports_ok && m_tcp) begin
-        w_ht = w_v4 ? 3'd2 : 3'd5;
+        w_ht = w_v4 ? `NIC_HT_TCP_IPV4 : `NIC_HT_TCP_IPV6;
     end else if (w_l4 == 2'd2 && w_ports_ok && m_udp) begin
-        w_ht = w_v4 ? 3'd3 : 3'd6;
+        w_ht = w_v4 ? `NIC_HT_UDP_IPV4 : `NIC_HT_UDP_IPV6;
     end else if (m_ip) begin
-        w_ht = w_v4 ? 3'd1 : 3'd4;
+        w_ht = w_v4 ? `NIC_HT_IPV4 : `NIC_HT_IPV6;
     end else begin
-        w_ht = 3'd0;
+        w_ht = `NIC_HT_NONE;
     end
 end
 
-wire w_use_ports = w_ht == 3'd2 || w_ht == 3'd3 || w_ht == 3'd5 || w_ht == 3'd6;
+wire w_use_ports = w_ht == `NIC_HT_TCP_IPV4 || w_ht == `NIC_HT_UDP_IPV4 ||
+                   w_ht == `NIC_HT_TCP_IPV6 || w_ht == `NIC_HT_UDP_IPV6;
 wire [31:0] w_ports = w_use_ports ? {sport, dport} : 32'd0;
 
 wire [16:0] w_cur_17 = {5'd0, w_cur};

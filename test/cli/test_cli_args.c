@@ -288,7 +288,7 @@ START_TEST(baseline_config)
     snprintf(c.cost_profile, sizeof c.cost_profile, "modern");
     ns_config_finalize(&c);
     memset(&b, 0xa5, sizeof b);
-    cli_baseline_config(&c, &b);
+    ns_config_baseline(&c, &b);
     /* every offload off */
     ck_assert_int_eq(b.rss_enable, 0);
     ck_assert_int_eq(b.csum_offload, 0);
@@ -315,7 +315,7 @@ START_TEST(baseline_config)
     ck_assert_int_eq(c.rss_enable, 1);
     ck_assert_int_eq(c.csum_offload, 1);
     ck_assert_str_eq(c.wave_path, "w.fst");
-    cli_baseline_config(&c, &c);
+    ns_config_baseline(&c, &c);
     ck_assert_int_eq(c.rss_enable, 0);
     ck_assert_ptr_null(c.wave_path);
 }

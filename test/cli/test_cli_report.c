@@ -388,7 +388,7 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(j, "rss.hash_types.none"), 10);
     ck_assert_int_eq(geti(j, "rss.hash_types.tcp_ipv4"), 790);
     ck_assert_int_eq(geti(j, "rss.hash_types.udp_ipv6"), 0);
-    ck_assert_uint_eq(json_object_size(get(j, "csum")), NS_CSUM_COUNT + 7);
+    ck_assert_uint_eq(json_object_size(get(j, "csum")), NIC_CSUM_COUNT + 7);
     ck_assert_int_eq(geti(j, "csum.ok"), 795);
     ck_assert_int_eq(geti(j, "csum.bad_l4"), 5);
     ck_assert_int_eq(geti(j, "csum.unverified"), 0);

@@ -1298,9 +1298,9 @@ START_TEST(memory_check)
     load_text(&l, text);
     ck_assert_int_eq(l.rc, CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
-    expect_at(&l, 7, "host.memory_mb: 17 MiB cannot hold the driver's rings: they need 17.8 MiB "
-                     "(4 RX queues x 2048 x 2048-byte buffers, 256 x 2048-byte TX buffers, "
-                     "descriptors and completions, 1 MiB slack); set host.memory_mb to 18 or more");
+    expect_at(&l, 7, "host.memory_mb: 17 MiB cannot hold the driver's rings: they need 17.01 MiB "
+                     "(4 RX queues x 2048 x 2048-byte buffers, 256 TX buffers, "
+                     "descriptors and completions); set host.memory_mb to 18 or more");
     done(&l);
 
     /* RSS off: one queue in use, whatever rss_queues says */
@@ -1317,9 +1317,9 @@ START_TEST(memory_check)
                      CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
     ck_assert_msg(strstr(l.err, "--set: host.memory_mb: 64 MiB (default) cannot hold the "
-                                "driver's rings: they need 66.0 MiB (1 RX queue x 16384 x "
+                                "driver's rings: they need 65.07 MiB (1 RX queue x 16384 x "
                                 "4096-byte buffers") == l.err, "%s", l.err);
-    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 67 or more"));
+    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 66 or more"));
     done(&l);
     load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
@@ -1327,16 +1327,16 @@ START_TEST(memory_check)
     done(&l);
     /* ... and a --set of memory_mb settles it */
     load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
-    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=67", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=66", l.err, sizeof l.err), CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
     done(&l);
     load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
-    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=66", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=65", l.err, sizeof l.err), CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
-    ck_assert_msg(strstr(l.err, "--set: host.memory_mb: 66 MiB cannot hold") == l.err, "%s",
+    ck_assert_msg(strstr(l.err, "--set: host.memory_mb: 65 MiB cannot hold") == l.err, "%s",
                   l.err);
     done(&l);
-    /* the largest rings (32850 MiB) fit the largest memory; no overflow on the way */
+    /* the largest rings (32849 MiB) fit the largest memory; no overflow on the way */
     ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
                                   "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n"
                                   "[host]\nmemory_mb = 65536\n")->memory_mb, 65536);
@@ -1344,9 +1344,9 @@ START_TEST(memory_check)
     load_text(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
                   "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n[host]\nmemory_mb = 32768\n");
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
-    expect_at(&l, 8, "they need 32850.0 MiB (16 RX queues x 32768 x 65536-byte buffers, "
-                     "32768 x 2048-byte TX buffers");
-    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 32850 or more"));
+    expect_at(&l, 8, "they need 32849.00 MiB (16 RX queues x 32768 x 65536-byte buffers, "
+                     "32768 TX buffers");
+    ck_assert_ptr_nonnull(strstr(l.err, "set host.memory_mb to 32849 or more"));
     done(&l);
 }
 END_TEST

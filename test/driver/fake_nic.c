@@ -1,35 +1,19 @@
 /* Software model of the NIC's host interface for the driver tests; see fake_nic.h. */
 #include "fake_nic.h"
 
+#include "nic_hw.h"
+
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Register map, from docs/architecture.md and docs/hw-interface.md. */
-#define A_ID 0x000u
-#define A_WIDTH 0x004u
-#define A_CTRL 0x008u
-#define A_HTYPES 0x00Cu
-#define A_TMASK 0x010u
-#define A_NUM_RXQ 0x01Cu
-#define A_NUM_VEC 0x020u
-#define A_KEY 0x040u      /* .. 0x064 */
-#define A_TABLE 0x100u    /* .. 0x17C */
-#define A_STAT 0x200u     /* .. 0x218: receive-pipeline statistics */
-#define A_DROP_NODESC 0x220u
-#define A_DROP_CPLFULL 0x224u
-#define A_TX_FRAMES 0x228u
-#define A_IRQS 0x22Cu
-#define A_RXQ 0x1000u
-#define A_TXQ 0x2000u
-#define A_VEC 0x3000u
+/* Register map and layouts: rtl/nic_hw.h (docs/hw-interface.md). */
+#define A_STAT NIC_REG_STAT_RX_FRAMES /* .. NIC_REG_STAT_NON_IP: receive-pipeline statistics */
+#define A_KEY_BYTES (4u * NIC_KEY_WORDS)
+#define A_TABLE_BYTES (4u * NIC_TABLE_WORDS)
 
-#define F_CTRL_RSS 1u
-#define F_CTRL_CSUM 2u
-#define F_CTRL_RXDMA 4u
-#define F_CTRL_TX 8u
 
 #define LOG_MAX 65536u
 #define IRQ_FIFO 1024u
@@ -119,9 +103,9 @@ fake_nic *fake_nic_new(int num_rxq, uint8_t *mem, uint64_t dma_base, uint64_t si
     f->mem = mem;
     f->dma_base = dma_base;
     f->size = size;
-    f->id = 0x4E494353u;
+    f->id = NIC_ID_VALUE;
     f->num_rxq_reg = (uint32_t)num_rxq;
-    f->ctrl = F_CTRL_RSS | F_CTRL_CSUM; /* reset values */
+    f->ctrl = NIC_CTRL_RSS | NIC_CTRL_CSUM; /* reset values */
     f->htypes = 0x1B;
     f->corrupt_byte = -1;
     f->log = calloc(LOG_MAX, sizeof *f->log);
@@ -142,9 +126,9 @@ void fake_nic_free(fake_nic *f)
 
 void fake_nic_poke(fake_nic *f, uint32_t addr, uint32_t val)
 {
-    if (addr == A_ID)
+    if (addr == NIC_REG_ID)
         f->id = val;
-    else if (addr == A_NUM_RXQ)
+    else if (addr == NIC_REG_NUM_RXQ)
         f->num_rxq_reg = val;
     else
         assert(0 && "fake_nic_poke: only ID and NUM_RXQ");
@@ -230,14 +214,14 @@ static int q_configured(fake_nic *f, const fq *q, const char *name)
 static void q_write(fake_nic *f, fq *q, const char *name, uint32_t off, uint32_t val)
 {
     switch (off) {
-    case 0x00: q->desc_lo = val; break;
-    case 0x04: q->desc_hi = val; break;
-    case 0x08:
+    case NIC_Q_DESC_LO: q->desc_lo = val; break;
+    case NIC_Q_DESC_HI: q->desc_hi = val; break;
+    case NIC_Q_DESC_LOG2:
         if (val < 1 || val > 15)
             violation(f, "%s descriptor ring log2 %u out of 1..15", name, (unsigned)val);
         q->desc_log2 = val;
         break;
-    case 0x0C: {
+    case NIC_Q_TAIL: {
         uint16_t t = (uint16_t)val;
         if (val > 0xFFFF)
             violation(f, "%s doorbell 0x%x wider than 16 bits", name, (unsigned)val);
@@ -248,14 +232,14 @@ static void q_write(fake_nic *f, fq *q, const char *name, uint32_t off, uint32_t
         q->tail = t;
         break;
     }
-    case 0x14: q->cpl_lo = val; break;
-    case 0x18: q->cpl_hi = val; break;
-    case 0x1C:
+    case NIC_Q_CPL_LO: q->cpl_lo = val; break;
+    case NIC_Q_CPL_HI: q->cpl_hi = val; break;
+    case NIC_Q_CPL_LOG2:
         if (val < 1 || val > 15)
             violation(f, "%s completion ring log2 %u out of 1..15", name, (unsigned)val);
         q->cpl_log2 = val;
         break;
-    case 0x20: {
+    case NIC_Q_CPL_HEAD: {
         uint16_t h = (uint16_t)val;
         if ((uint16_t)(q->cpl_tail - h) > (uint16_t)(q->cpl_tail - q->cpl_head))
             violation(f, "%s completion head %u moves back or past tail %u (was %u)", name,
@@ -263,12 +247,12 @@ static void q_write(fake_nic *f, fq *q, const char *name, uint32_t off, uint32_t
         q->cpl_head = h;
         break;
     }
-    case 0x28:
+    case NIC_Q_VECTOR:
         if (val > (uint32_t)f->num_rxq)
             violation(f, "%s vector %u does not exist", name, (unsigned)val);
         q->vector = val;
         break;
-    case 0x2C:
+    case NIC_Q_ENABLE:
         q->enable = val & 1;
         if (q->enable)
             q_configured(f, q, name);
@@ -283,21 +267,21 @@ static uint32_t q_read(const fq *q, uint32_t off, int *ok)
 {
     *ok = 1;
     switch (off) {
-    case 0x00: return q->desc_lo;
-    case 0x04: return q->desc_hi;
-    case 0x08: return q->desc_log2;
-    case 0x0C: return q->tail;
-    case 0x10: return q->head;
-    case 0x14: return q->cpl_lo;
-    case 0x18: return q->cpl_hi;
-    case 0x1C: return q->cpl_log2;
-    case 0x20: return q->cpl_head;
-    case 0x24: return q->cpl_tail;
-    case 0x28: return q->vector;
-    case 0x2C: return q->enable;
-    case 0x30: return q->drop_nodesc;
-    case 0x34: return q->drop_cplfull;
-    case 0x38: return q->completed;
+    case NIC_Q_DESC_LO: return q->desc_lo;
+    case NIC_Q_DESC_HI: return q->desc_hi;
+    case NIC_Q_DESC_LOG2: return q->desc_log2;
+    case NIC_Q_TAIL: return q->tail;
+    case NIC_Q_HEAD: return q->head;
+    case NIC_Q_CPL_LO: return q->cpl_lo;
+    case NIC_Q_CPL_HI: return q->cpl_hi;
+    case NIC_Q_CPL_LOG2: return q->cpl_log2;
+    case NIC_Q_CPL_HEAD: return q->cpl_head;
+    case NIC_Q_CPL_TAIL: return q->cpl_tail;
+    case NIC_Q_VECTOR: return q->vector;
+    case NIC_Q_ENABLE: return q->enable;
+    case NIC_Q_DROP_NODESC: return q->drop_nodesc;
+    case NIC_Q_DROP_CPL_FULL: return q->drop_cplfull;
+    case NIC_Q_DONE: return q->completed;
     }
     *ok = 0;
     return 0;
@@ -313,34 +297,35 @@ static void csr_write(void *ctx, uint32_t addr, uint32_t val)
         violation(f, "unaligned register write 0x%x", (unsigned)addr);
         return;
     }
-    if (addr == A_CTRL) {
-        if (val & ~0xFu)
+    if (addr == NIC_REG_CTRL) {
+        const uint32_t ctrl_bits = NIC_CTRL_RSS | NIC_CTRL_CSUM | NIC_CTRL_RX_DMA | NIC_CTRL_TX;
+        if (val & ~ctrl_bits)
             violation(f, "CTRL 0x%x sets undefined bits", (unsigned)val);
-        f->ctrl = val & 0xF;
-    } else if (addr == A_HTYPES) {
-        f->htypes = val & 0x3F;
-    } else if (addr == A_TMASK) {
+        f->ctrl = val & ctrl_bits;
+    } else if (addr == NIC_REG_HASH_TYPES) {
+        f->htypes = val & NIC_HASH_TYPES_MASK;
+    } else if (addr == NIC_REG_TABLE_MASK) {
         if (val > 127 || (val & (val + 1)) != 0)
             violation(f, "table mask 0x%x is not a power of two minus one <= 127", (unsigned)val);
         f->tmask = val & 0x7F;
-    } else if (addr >= A_KEY && addr < A_KEY + 40) {
-        f->key[(addr - A_KEY) / 4] = val;
-    } else if (addr >= A_TABLE && addr < A_TABLE + 128) {
-        f->table[(addr - A_TABLE) / 4] = val;
-    } else if (addr >= A_RXQ && addr < A_RXQ + 0x40u * (uint32_t)f->num_rxq) {
+    } else if (addr >= NIC_REG_KEY0 && addr < NIC_REG_KEY0 + A_KEY_BYTES) {
+        f->key[(addr - NIC_REG_KEY0) / 4] = val;
+    } else if (addr >= NIC_REG_TABLE0 && addr < NIC_REG_TABLE0 + A_TABLE_BYTES) {
+        f->table[(addr - NIC_REG_TABLE0) / 4] = val;
+    } else if (addr >= NIC_REG_RXQ0 && addr < NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (uint32_t)f->num_rxq) {
         char name[24];
-        unsigned q = (addr - A_RXQ) / 0x40;
+        unsigned q = (addr - NIC_REG_RXQ0) / NIC_REG_RXQ_STRIDE;
         snprintf(name, sizeof name, "RX queue %u", q);
-        q_write(f, &f->rx[q], name, (addr - A_RXQ) % 0x40, val);
-    } else if (addr >= A_TXQ && addr < A_TXQ + 0x40) {
-        q_write(f, &f->tx, "TX queue", addr - A_TXQ, val);
-    } else if (addr >= A_VEC && addr < A_VEC + 0x10u * (uint32_t)(f->num_rxq + 1)) {
-        unsigned v = (addr - A_VEC) / 0x10;
+        q_write(f, &f->rx[q], name, (addr - NIC_REG_RXQ0) % NIC_REG_RXQ_STRIDE, val);
+    } else if (addr >= NIC_REG_TXQ && addr < NIC_REG_TXQ + NIC_Q_BLOCK_BYTES) {
+        q_write(f, &f->tx, "TX queue", addr - NIC_REG_TXQ, val);
+    } else if (addr >= NIC_REG_VEC0 && addr < NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (uint32_t)(f->num_rxq + 1)) {
+        unsigned v = (addr - NIC_REG_VEC0) / NIC_REG_VEC_STRIDE;
         fv *x = &f->vec[v];
-        switch ((addr - A_VEC) % 0x10) {
-        case 0x0: x->frames_thr = val & 0xFFFF; break;
-        case 0x4: x->time_thr = val; break;
-        case 0x8:
+        switch ((addr - NIC_REG_VEC0) % NIC_REG_VEC_STRIDE) {
+        case NIC_V_MOD_FRAMES: x->frames_thr = val & 0xFFFF; break;
+        case NIC_V_MOD_TIME: x->time_thr = val; break;
+        case NIC_V_CTRL:
             x->enabled = (val >> 1) & 1;
             if (val & 1)
                 x->masked = 0;
@@ -358,35 +343,35 @@ static uint32_t reg_value(const fake_nic *f, uint32_t addr, int *known)
 {
     int ok = 1;
     *known = 1;
-    if (addr == A_ID) return f->id;
-    if (addr == A_WIDTH) return 64;
-    if (addr == A_CTRL) return f->ctrl;
-    if (addr == A_HTYPES) return f->htypes;
-    if (addr == A_TMASK) return f->tmask;
-    if (addr == A_NUM_RXQ) return f->num_rxq_reg;
-    if (addr == A_NUM_VEC) return (uint32_t)f->num_rxq + 1;
-    if (addr >= A_KEY && addr < A_KEY + 40) return f->key[(addr - A_KEY) / 4];
-    if (addr >= A_TABLE && addr < A_TABLE + 128) return f->table[(addr - A_TABLE) / 4];
-    if (addr >= A_STAT && addr <= 0x218) return 0;
-    if (addr == A_DROP_NODESC) return f->drop_nodesc;
-    if (addr == A_DROP_CPLFULL) return f->drop_cplfull;
-    if (addr == A_TX_FRAMES) return f->tx_frames;
-    if (addr == A_IRQS) return f->irqs;
-    if (addr >= A_RXQ && addr < A_RXQ + 0x40u * (uint32_t)f->num_rxq) {
-        uint32_t v = q_read(&f->rx[(addr - A_RXQ) / 0x40], (addr - A_RXQ) % 0x40, &ok);
+    if (addr == NIC_REG_ID) return f->id;
+    if (addr == NIC_REG_WIDTH) return 64;
+    if (addr == NIC_REG_CTRL) return f->ctrl;
+    if (addr == NIC_REG_HASH_TYPES) return f->htypes;
+    if (addr == NIC_REG_TABLE_MASK) return f->tmask;
+    if (addr == NIC_REG_NUM_RXQ) return f->num_rxq_reg;
+    if (addr == NIC_REG_NUM_VEC) return (uint32_t)f->num_rxq + 1;
+    if (addr >= NIC_REG_KEY0 && addr < NIC_REG_KEY0 + A_KEY_BYTES) return f->key[(addr - NIC_REG_KEY0) / 4];
+    if (addr >= NIC_REG_TABLE0 && addr < NIC_REG_TABLE0 + A_TABLE_BYTES) return f->table[(addr - NIC_REG_TABLE0) / 4];
+    if (addr >= A_STAT && addr <= NIC_REG_STAT_NON_IP) return 0;
+    if (addr == NIC_REG_STAT_DROP_NODESC) return f->drop_nodesc;
+    if (addr == NIC_REG_STAT_DROP_CPL_FULL) return f->drop_cplfull;
+    if (addr == NIC_REG_STAT_TX_FRAMES) return f->tx_frames;
+    if (addr == NIC_REG_STAT_IRQS) return f->irqs;
+    if (addr >= NIC_REG_RXQ0 && addr < NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (uint32_t)f->num_rxq) {
+        uint32_t v = q_read(&f->rx[(addr - NIC_REG_RXQ0) / NIC_REG_RXQ_STRIDE], (addr - NIC_REG_RXQ0) % NIC_REG_RXQ_STRIDE, &ok);
         if (ok) return v;
     }
-    if (addr >= A_TXQ && addr < A_TXQ + 0x40) {
-        uint32_t v = q_read(&f->tx, addr - A_TXQ, &ok);
+    if (addr >= NIC_REG_TXQ && addr < NIC_REG_TXQ + NIC_Q_BLOCK_BYTES) {
+        uint32_t v = q_read(&f->tx, addr - NIC_REG_TXQ, &ok);
         if (ok) return v;
     }
-    if (addr >= A_VEC && addr < A_VEC + 0x10u * (uint32_t)(f->num_rxq + 1)) {
-        const fv *x = &f->vec[(addr - A_VEC) / 0x10];
-        switch ((addr - A_VEC) % 0x10) {
-        case 0x0: return x->frames_thr;
-        case 0x4: return x->time_thr;
-        case 0x8: return (uint32_t)x->enabled << 1;
-        case 0xC: return x->messages;
+    if (addr >= NIC_REG_VEC0 && addr < NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (uint32_t)(f->num_rxq + 1)) {
+        const fv *x = &f->vec[(addr - NIC_REG_VEC0) / NIC_REG_VEC_STRIDE];
+        switch ((addr - NIC_REG_VEC0) % NIC_REG_VEC_STRIDE) {
+        case NIC_V_MOD_FRAMES: return x->frames_thr;
+        case NIC_V_MOD_TIME: return x->time_thr;
+        case NIC_V_CTRL: return (uint32_t)x->enabled << 1;
+        case NIC_V_SENT: return x->messages;
         }
     }
     *known = 0;
@@ -441,14 +426,14 @@ static int write_cpl(fake_nic *f, fq *q, uint8_t e[16])
     if (!n || (uint16_t)(q->cpl_tail - q->cpl_head) >= n)
         return -1;
     uint64_t base = ((uint64_t)q->cpl_hi << 32) | q->cpl_lo;
-    uint8_t *p = host(f, base + 16ull * (q->cpl_tail & (n - 1)), 16);
+    uint8_t *p = host(f, base + (uint64_t)NIC_CPL_BYTES * (q->cpl_tail & (n - 1)), NIC_CPL_BYTES);
     if (!p) {
         violation(f, "completion ring outside host memory");
         return -1;
     }
-    unsigned phase = ((q->cpl_tail >> q->cpl_log2) & 1u) ^ 1u;
-    e[15] = (uint8_t)((e[15] & 0x7F) | (phase << 7));
-    memcpy(p, e, 16); /* one burst */
+    unsigned phase = nic_cpl_phase(q->cpl_tail, q->cpl_log2);
+    e[NIC_CPL_FLAGS] = (uint8_t)((e[NIC_CPL_FLAGS] & ~NIC_CPL_PHASE) | (phase ? NIC_CPL_PHASE : 0));
+    memcpy(p, e, NIC_CPL_BYTES); /* one burst */
     q->cpl_tail++;
     return 0;
 }
@@ -459,7 +444,7 @@ int fake_nic_rx_queue(fake_nic *f, int qi, const uint8_t *data, uint32_t len,
     assert(qi >= 0 && qi < f->num_rxq && "fake_nic_rx_queue: no such queue");
     assert(len >= 1 && len <= 65535 && "fake_nic_rx_queue: frame length 1..65535");
     fq *q = &f->rx[qi];
-    if (!(f->ctrl & F_CTRL_RXDMA) || !q->enable)
+    if (!(f->ctrl & NIC_CTRL_RX_DMA) || !q->enable)
         goto no_desc;
 
     /* Walk the descriptors the frame needs before writing anything. */
@@ -476,7 +461,7 @@ int fake_nic_rx_queue(fake_nic *f, int qi, const uint8_t *data, uint32_t len,
             return FAKE_DROP_BAD;
         }
         uint64_t addr = rd_le(d, 8);
-        uint32_t bytes = (uint32_t)rd_le(d + 8, 4);
+        uint32_t bytes = (uint32_t)rd_le(d + NIC_RXD_LEN, 4);
         if (bytes == 0 || !host(f, addr, bytes)) {
             violation(f, "RX descriptor %u: buffer 0x%llx + %u outside host memory or empty",
                       (unsigned)(uint16_t)(q->head + used), (unsigned long long)addr,
@@ -497,25 +482,28 @@ int fake_nic_rx_queue(fake_nic *f, int qi, const uint8_t *data, uint32_t len,
     for (uint32_t i = 0; i < used; i++) {
         const uint8_t *d = host(f, dbase + 16ull * ((q->head + i) & (entries - 1)), 16);
         uint64_t addr = rd_le(d, 8);
-        uint32_t bytes = (uint32_t)rd_le(d + 8, 4);
+        uint32_t bytes = (uint32_t)rd_le(d + NIC_RXD_LEN, 4);
         uint32_t chunk = len - off < bytes ? len - off : bytes;
         memcpy(host(f, addr, chunk), data + off, chunk);
         off += chunk;
     }
 
     uint8_t hash_type = m->hash_type;
-    if (!(f->ctrl & F_CTRL_RSS) || (hash_type && !(f->htypes & (1u << (hash_type - 1)))))
+    if (!(f->ctrl & NIC_CTRL_RSS) || (hash_type && !(f->htypes & (1u << (hash_type - 1)))))
         hash_type = 0;
-    uint8_t csum = (f->ctrl & F_CTRL_CSUM) ? m->csum : 0;
-    uint8_t e[16] = {0};
-    wr_le(e, hash_type ? m->hash : 0, 4);
-    wr_le(e + 4, len, 2);
-    e[6] = hash_type;
-    e[7] = (uint8_t)((csum & 7) | ((m->l3 & 3) << 3) | ((m->l4 & 3) << 5) | ((m->frag & 1) << 7));
-    wr_le(e + 8, q->head, 2);
-    e[10] = (uint8_t)used;
-    e[11] = (uint8_t)qi;
-    e[14] = 1;
+    uint8_t csum = (f->ctrl & NIC_CTRL_CSUM) ? m->csum : 0;
+    uint8_t e[NIC_CPL_BYTES] = {0};
+    wr_le(e + NIC_CPL_HASH, hash_type ? m->hash : 0, 4);
+    wr_le(e + NIC_CPL_LEN, len, 2);
+    e[NIC_CPL_HASH_TYPE] = hash_type;
+    e[NIC_CPL_STATUS] = (uint8_t)((csum & NIC_CPL_ST_CSUM_MASK) |
+                                  ((m->l3 & NIC_CPL_ST_KIND_MASK) << NIC_CPL_ST_L3_SHIFT) |
+                                  ((m->l4 & NIC_CPL_ST_KIND_MASK) << NIC_CPL_ST_L4_SHIFT) |
+                                  (m->frag ? NIC_CPL_ST_FRAG : 0));
+    wr_le(e + NIC_CPL_FIRST_DESC, q->head, 2);
+    e[NIC_CPL_NDESC] = (uint8_t)used;
+    e[NIC_CPL_QUEUE] = (uint8_t)qi;
+    e[NIC_CPL_TYPE] = NIC_CPL_TYPE_RX;
     if (f->corrupt_byte >= 0) {
         e[f->corrupt_byte] = f->corrupt_value;
         f->corrupt_byte = -1;
@@ -538,7 +526,7 @@ int fake_nic_rx(fake_nic *f, const uint8_t *data, uint32_t len, const fake_rx_me
 {
     int q = 0;
     int ht = m->hash_type;
-    if ((f->ctrl & F_CTRL_RSS) && ht && (f->htypes & (1u << (ht - 1)))) {
+    if ((f->ctrl & NIC_CTRL_RSS) && ht && (f->htypes & (1u << (ht - 1)))) {
         uint32_t e = m->hash & f->tmask;
         q = (int)((f->table[e / 4] >> (8 * (e % 4))) & 0x7F);
         if (q >= f->num_rxq) {
@@ -573,7 +561,7 @@ int fake_nic_tx_run(fake_nic *f, int max_frames)
     fq *q = &f->tx;
     int sent = 0;
     while (max_frames < 0 || sent < max_frames) {
-        if (!(f->ctrl & F_CTRL_TX) || !q->enable)
+        if (!(f->ctrl & NIC_CTRL_TX) || !q->enable)
             break;
         uint32_t entries = q_entries(q->desc_log2);
         uint32_t avail = (uint16_t)(q->tail - q->head);
@@ -588,8 +576,8 @@ int fake_nic_tx_run(fake_nic *f, int max_frames)
                 violation(f, "TX descriptor ring outside host memory");
                 return sent;
             }
-            uint32_t bytes = (uint32_t)rd_le(d + 8, 2);
-            uint32_t flags = (uint32_t)rd_le(d + 10, 2);
+            uint32_t bytes = (uint32_t)rd_le(d + NIC_TXD_LEN, 2);
+            uint32_t flags = (uint32_t)rd_le(d + NIC_TXD_FLAGS, 2);
             if (bytes == 0 || !host(f, rd_le(d, 8), bytes)) {
                 violation(f, "TX descriptor %u: empty or outside host memory",
                           (unsigned)(uint16_t)(q->head + n));
@@ -598,7 +586,7 @@ int fake_nic_tx_run(fake_nic *f, int max_frames)
             if (flags & ~1u)
                 violation(f, "TX descriptor %u: undefined flags 0x%x",
                           (unsigned)(uint16_t)(q->head + n), (unsigned)flags);
-            cookie = (uint32_t)rd_le(d + 12, 4);
+            cookie = (uint32_t)rd_le(d + NIC_TXD_COOKIE, 4);
             eop = flags & 1;
             total += bytes;
             n++;
@@ -614,7 +602,7 @@ int fake_nic_tx_run(fake_nic *f, int max_frames)
         uint32_t off = 0;
         for (uint32_t i = 0; i < n; i++) {
             const uint8_t *d = host(f, dbase + 16ull * ((q->head + i) & (entries - 1)), 16);
-            uint32_t bytes = (uint32_t)rd_le(d + 8, 2);
+            uint32_t bytes = (uint32_t)rd_le(d + NIC_TXD_LEN, 2);
             memcpy(frame + off, host(f, rd_le(d, 8), bytes), bytes);
             off += bytes;
         }
@@ -624,12 +612,12 @@ int fake_nic_tx_run(fake_nic *f, int max_frames)
             assert(f->txout && "fake_nic_tx_run: out of memory");
         }
         f->txout[f->ntx++] = (fframe){frame, total};
-        uint8_t e[16] = {0};
-        wr_le(e, cookie, 4);
-        wr_le(e + 4, total, 2);
-        wr_le(e + 8, q->head, 2);
-        e[10] = (uint8_t)n;
-        e[14] = 2;
+        uint8_t e[NIC_CPL_BYTES] = {0};
+        wr_le(e + NIC_CPL_HASH, cookie, 4);
+        wr_le(e + NIC_CPL_LEN, total, 2);
+        wr_le(e + NIC_CPL_FIRST_DESC, q->head, 2);
+        e[NIC_CPL_NDESC] = (uint8_t)n;
+        e[NIC_CPL_TYPE] = NIC_CPL_TYPE_TX;
         q->head = (uint16_t)(q->head + n);
         int rc = write_cpl(f, q, e);
         assert(rc == 0 && "fake_nic_tx_run: completion ring checked above");

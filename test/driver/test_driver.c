@@ -3,6 +3,7 @@
  * multi-buffer frames, RSS on/off), moderation, transmit (byte-exact output, ring full,
  * reclaim, multi-descriptor frames), cost accounting, bad completions, two devices. */
 #include "drv.h"
+#include "hostmem.h"
 #include "fake_nic.h"
 
 #include <check.h>
@@ -40,8 +41,9 @@ typedef struct rec_frame {
 } rec_frame;
 
 typedef struct env {
-    uint8_t *mem;
-    drv_mem dm;
+    hm_region *hm; /* host memory (model/hostmem.h) */
+    uint8_t *mem;  /* its bytes */
+    drv_mem_if dm; /* the driver's view of it */
     fake_nic *f;
     drv_dev *d;
     drv_config cfg;
@@ -112,10 +114,12 @@ static void small_cfg(drv_config *c)
 static void env_init(env *e, int num_rxq)
 {
     memset(e, 0, sizeof *e);
-    e->mem = malloc(MEM_BYTES);
+    char err[256];
+    ck_assert_msg(hm_open(&e->hm, DMA_BASE, MEM_BYTES, err, sizeof err) == 0, "%s", err);
+    e->mem = hm_ptr(e->hm, DMA_BASE, MEM_BYTES);
     ck_assert_ptr_nonnull(e->mem);
     memset(e->mem, 0xA5, MEM_BYTES); /* the allocator must zero what it hands out */
-    drv_mem_init(&e->dm, e->mem, DMA_BASE, MEM_BYTES);
+    e->dm = hm_driver_if(e->hm);
     e->f = fake_nic_new(num_rxq, e->mem, DMA_BASE, MEM_BYTES);
 }
 
@@ -143,7 +147,7 @@ static void env_free(env *e)
     for (size_t i = 0; i < e->nrx; i++)
         free(e->rx[i].data);
     free(e->rx);
-    free(e->mem);
+    hm_close(e->hm);
 }
 
 static void check_fake_ok(const env *e)
@@ -199,40 +203,79 @@ static int table_queue(const drv_config *c, uint32_t hash)
 
 START_TEST(mem_allocator)
 {
-    uint8_t buf[4096];
-    drv_mem m;
+    hm_region *m;
+    char err[128];
     uint64_t a;
-    memset(buf, 0xEE, sizeof buf);
-    drv_mem_init(&m, buf, 0x1003, sizeof buf); /* an odd bus base */
-    ck_assert_int_eq(drv_mem_alloc(&m, 10, 1, &a), 0);
-    ck_assert_uint_eq(a, 0x1003);
-    ck_assert_int_eq(drv_mem_alloc(&m, 100, 64, &a), 0);
+    const uint64_t base = 0x1003, size = 4096; /* an odd bus base */
+    ck_assert_int_eq(hm_open(&m, base, size, err, sizeof err), 0);
+    uint8_t *buf = hm_ptr(m, base, size);
+    memset(buf, 0xEE, size);
+    ck_assert_ptr_eq(hm_alloc(m, 10, 1, &a), buf);
+    ck_assert_uint_eq(a, base);
+    uint8_t *p = hm_alloc(m, 100, 64, &a);
     ck_assert_uint_eq(a % 64, 0); /* the bus address is aligned */
-    ck_assert_uint_ge(a, 0x1003 + 10);
-    uint8_t *p = drv_mem_ptr(&m, a, 100);
-    ck_assert_ptr_eq(p, buf + (a - 0x1003));
+    ck_assert_uint_ge(a, base + 10);
+    ck_assert_ptr_eq(p, buf + (a - base));
+    ck_assert_ptr_eq(hm_ptr(m, a, 100), p);
     for (int i = 0; i < 100; i++)
         ck_assert_uint_eq(p[i], 0);
     ck_assert_uint_eq(buf[10], 0xEE); /* padding not touched */
-    uint64_t before = m.next;
-    ck_assert_int_eq(drv_mem_alloc(&m, 8, 3, &a), -1); /* not a power of two */
-    ck_assert_int_eq(drv_mem_alloc(&m, 8, 0, &a), -1);
-    ck_assert_int_eq(drv_mem_alloc(&m, 4096, 1, &a), -1); /* too big */
-    ck_assert_int_eq(drv_mem_alloc(&m, UINT64_MAX, 1, &a), -1);
-    ck_assert_uint_eq(m.next, before);
-    uint64_t rest = sizeof buf - m.next;
-    ck_assert_int_eq(drv_mem_alloc(&m, rest, 1, &a), 0); /* exactly to the end */
-    ck_assert_int_eq(drv_mem_alloc(&m, 1, 1, &a), -1);
-    ck_assert_int_eq(drv_mem_alloc(&m, 0, 1, &a), 0);
+    uint64_t before = hm_mark(m);
+    ck_assert_ptr_null(hm_alloc(m, 8, 3, &a)); /* not a power of two */
+    ck_assert_ptr_null(hm_alloc(m, 8, 0, &a));
+    ck_assert_ptr_null(hm_alloc(m, 4096, 1, &a)); /* too big */
+    ck_assert_ptr_null(hm_alloc(m, UINT64_MAX, 1, &a));
+    ck_assert_uint_eq(hm_mark(m), before);
+    uint64_t rest = size - hm_used(m);
+    ck_assert_ptr_nonnull(hm_alloc(m, rest, 1, &a)); /* exactly to the end */
+    ck_assert_ptr_null(hm_alloc(m, 1, 1, &a));
+    ck_assert_ptr_nonnull(hm_alloc(m, 0, 1, &a));
+    hm_rewind(m, before); /* memory given back is zeroed when handed out again */
+    memset(buf + before, 0x55, size - before);
+    p = hm_alloc(m, 16, 1, &a);
+    for (int i = 0; i < 16; i++)
+        ck_assert_uint_eq(p[i], 0);
 
-    ck_assert_ptr_null(drv_mem_ptr(&m, 0x1002, 1));
-    ck_assert_ptr_nonnull(drv_mem_ptr(&m, 0x1003, 4096));
-    ck_assert_ptr_null(drv_mem_ptr(&m, 0x1003, 4097));
-    ck_assert_ptr_null(drv_mem_ptr(&m, 0x1003 + 4095, 2));
-    ck_assert_ptr_nonnull(drv_mem_ptr(&m, 0x1003 + 4095, 1));
-    ck_assert_ptr_null(drv_mem_ptr(&m, 0x1003 + 4097, 0));
-    ck_assert_ptr_null(drv_mem_ptr(&m, 0x1004, UINT64_MAX));
-    ck_assert_ptr_null(drv_mem_ptr(&m, UINT64_MAX, 2));
+    ck_assert_ptr_null(hm_ptr(m, base - 1, 1));
+    ck_assert_ptr_nonnull(hm_ptr(m, base, 4096));
+    ck_assert_ptr_null(hm_ptr(m, base, 4097));
+    ck_assert_ptr_null(hm_ptr(m, base + 4095, 2));
+    ck_assert_ptr_nonnull(hm_ptr(m, base + 4095, 1));
+    ck_assert_ptr_null(hm_ptr(m, base + 4097, 0));
+    ck_assert_ptr_null(hm_ptr(m, base + 1, UINT64_MAX));
+    ck_assert_ptr_null(hm_ptr(m, UINT64_MAX, 2));
+    hm_close(m);
+    /* a region the bus cannot address is refused with a message */
+    ck_assert_int_eq(hm_open(&m, UINT64_MAX - 10, 4096, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "host memory"));
+}
+END_TEST
+
+/* drv_mem_required is what drv_open takes from a 4 KiB-aligned region, whatever the layout. */
+START_TEST(mem_required_matches_open)
+{
+    static const struct {
+        int rss, queues;
+        uint32_t rx_entries, rx_buf, tx_entries;
+    } cases[] = {{1, 4, 64, 2048, 32}, {0, 4, 64, 2048, 32}, {1, 3, 128, 9000, 64}, {1, 2, 16, 65535, 16},
+                 {1, 1, 256, 100, 8}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        env e;
+        env_init(&e, 8);
+        small_cfg(&e.cfg);
+        e.cfg.rss_enable = cases[i].rss;
+        e.cfg.rx_queues = cases[i].queues;
+        e.cfg.rx_ring_entries = cases[i].rx_entries;
+        e.cfg.rx_buf_bytes = cases[i].rx_buf;
+        e.cfg.tx_ring_entries = cases[i].tx_entries;
+        ck_assert_msg(env_open_rc(&e) == DRV_OK, "case %zu: %s", i, e.err);
+        ck_assert_uint_eq(drv_mem_required(&e.cfg), hm_used(e.hm));
+        env_free(&e);
+    }
+    drv_config bad;
+    drv_config_defaults(&bad);
+    bad.rx_ring_entries = 3;
+    ck_assert_uint_eq(drv_mem_required(&bad), 0);
 }
 END_TEST
 
@@ -444,7 +487,7 @@ START_TEST(open_rejects_bad_config)
     env e;
     env_init(&e, 8);
     small_cfg(&e.cfg);
-    e.dm.next = 100; /* something already allocated */
+    ck_assert_ptr_nonnull(hm_alloc(e.hm, 100, 1, NULL)); /* something already allocated */
     bc->mutate(&e.cfg, &e);
     e.d = (drv_dev *)&e; /* must be cleared */
     int rc = env_open_rc(&e);
@@ -455,7 +498,7 @@ START_TEST(open_rejects_bad_config)
                   bc->what);
     ck_assert_msg(strchr(e.err, '\n') == NULL, "message has a newline: %s", e.err);
     ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
-    ck_assert_uint_eq(e.dm.next, 100);
+    ck_assert_uint_eq(hm_used(e.hm), 100);
     env_free(&e);
 }
 END_TEST
@@ -467,7 +510,7 @@ START_TEST(open_recovers_after_failure)
     small_cfg(&e.cfg);
     e.cfg.rx_ring_entries = 4096; /* does not fit in 8 MiB with 4 queues */
     ck_assert_int_eq(env_open_rc(&e), DRV_ENOMEM);
-    ck_assert_uint_eq(e.dm.next, 0);
+    ck_assert_uint_eq(hm_used(e.hm), 0);
     e.cfg.rx_ring_entries = 512; /* fits: the failed attempt gave its memory back */
     e.cfg.rx_buf_bytes = 3000;
     ck_assert_msg(env_open_rc(&e) == DRV_OK, "%s", e.err);
@@ -1541,6 +1584,7 @@ static Suite *driver_suite(void)
     TCase *t = tcase_create("core");
     tcase_set_timeout(t, 60);
     tcase_add_test(t, mem_allocator);
+    tcase_add_test(t, mem_required_matches_open);
     tcase_add_test(t, op_names);
     tcase_add_test(t, open_programs_registers);
     tcase_add_loop_test(t, open_rejects_bad_config, 0,

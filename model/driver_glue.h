@@ -1,0 +1,20 @@
+// The environment the C driver and host stack run in: register access (direct before the run,
+// posted by the calling CPU during it), frames handed up from the driver to the stack (and to
+// the host capture), frames the stack sends, and the pricing of driver operations.
+#ifndef NICSIM_DRIVER_GLUE_H
+#define NICSIM_DRIVER_GLUE_H
+
+#include "nic.h"
+#include "platform.h"
+
+struct DriverGlue {
+    Platform *pf;
+    NicBase *nic;
+    drv_hw_ops hw_ops();          // register access for drv_open
+    drv_callbacks callbacks();    // frames handed up, costs
+};
+
+// The stack's transmit function (hs_tx_fn): sends through the driver's TX ring; user = Platform.
+uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len);
+
+#endif

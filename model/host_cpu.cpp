@@ -1,0 +1,107 @@
+// A simulated host CPU (model/host_cpu.h).
+#include "host_cpu.h"
+
+#include <algorithm>
+
+#include "sc_util.h"
+
+HostCpu::HostCpu(sc_core::sc_module_name name, Platform &pf, int id) : sc_module(name), pf_(pf), id_(id)
+{
+    ps_per_cycle_ = 1e6 / pf.cost.v[HS_C_CPU_MHZ];
+    SC_THREAD(run);
+}
+
+void HostCpu::interrupt(int v)
+{
+    if (std::find(pending_.begin(), pending_.end(), v) != pending_.end()) return;
+    if (pending_.empty() && !running_) pf_.busy_cpus++;
+    pending_.push_back(v);
+    work_.notify();
+}
+
+// Waits for the cycles a driver call cost, then posts the register writes it made: a doorbell
+// leaves the CPU when the code that rings it has run (at the end of the call).
+void HostCpu::spend(uint64_t cycles)
+{
+    busy_cycles += cycles;
+    uint64_t t = ns_ps_from_real((double)cycles, ps_per_cycle_);
+    horizon_ps = ns_time_add(sc_now_ps(), t);
+    sc_core::wait(ps_time(t));
+    if (!deferred_.empty()) {
+        uint64_t now = sc_now_ps();
+        for (auto &w : deferred_) pf_.csr.queue.push_back(CsrWrite{now, w.addr, w.val});
+        deferred_.clear();
+        pf_.csr.event->notify(sc_core::SC_ZERO_TIME);
+    }
+}
+
+uint64_t HostCpu::call_isr(int v)
+{
+    pf_.csr.defer = &deferred_;
+    uint64_t c = drv_isr(pf_.drv, v);
+    pf_.csr.defer = nullptr;
+    return c;
+}
+
+uint64_t HostCpu::call_dpc(int v, int *more)
+{
+    pf_.csr.defer = &deferred_;
+    uint64_t c = drv_dpc(pf_.drv, v, more);
+    pf_.csr.defer = nullptr;
+    return c;
+}
+
+// Runs the host stack's due timers (delayed ACKs) for this CPU.
+void HostCpu::run_timers()
+{
+    pf_.busy_cpus++;
+    running_ = true;
+    pf_.csr.defer = &deferred_;
+    uint64_t c = hs_timer(pf_.stack, id_, ns_ns_from_ps(sc_now_ps()));
+    pf_.csr.defer = nullptr;
+    spend(c);
+    running_ = false;
+    horizon_ps = NS_TIME_NEVER;
+    pf_.busy_cpus--;
+    pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+}
+
+void HostCpu::run()
+{
+    for (;;) {
+        while (pending_.empty()) {
+            // a timer beyond the representable time never fires: wait for work as if none
+            uint64_t t_ps = ns_ps_from_ns(hs_next_timer_cpu_ns(pf_.stack, id_));
+            if (t_ps == NS_TIME_NEVER) {
+                horizon_ps = NS_TIME_NEVER;
+                sc_core::wait(work_);
+                continue;
+            }
+            if (t_ps > sc_now_ps()) {
+                horizon_ps = t_ps;  // no register write before the timer fires
+                sc_core::wait(ps_time(t_ps - sc_now_ps()), work_);
+                continue;
+            }
+            run_timers();
+        }
+        running_ = true;
+        int v = pending_.front();
+        pending_.pop_front();
+        spend(call_isr(v));
+        int more = 1;
+        while (more) {
+            more = 0;
+            spend(call_dpc(v, &more));
+            if (more && !pending_.empty()) {  // re-queue behind the other DPCs
+                pending_.push_back(v);
+                break;
+            }
+        }
+        running_ = false;
+        horizon_ps = NS_TIME_NEVER;
+        if (pending_.empty()) {
+            pf_.busy_cpus--;
+            pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+// ns_run: one simulation of the system, from the configuration to the results (the C ABI of
+// model/nicsim_model.h). Builds the platform (host memory, bus, cost profile, host stack),
+// elaborates the SystemC modules (trace source, NIC, CPUs) in a fresh simulation context,
+// brings the NIC up through the driver, runs, and collects the results.
+#include "Vnic_top_w512.h"
+#include "Vnic_top_w64.h"
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver_glue.h"
+#include "host_cpu.h"
+#include "nic.h"
+#include "platform.h"
+#include "sc_util.h"
+#include "trace_source.h"
+
+// libsystemc's own main() references sc_main; nicsim has its own main() and drives the
+// kernel with sc_start(), so this entry point is never used.
+int sc_main(int, char **) { return 1; }
+
+namespace {
+
+void add_counter(ns_counter *arr, int *n, const char *name, uint64_t v)
+{
+    if (*n < NS_MAX_COUNTERS) arr[(*n)++] = ns_counter{name, v};
+}
+
+void warn(ns_results *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void warn(ns_results *res, const char *fmt, ...)
+{
+    if (res->nwarnings >= NS_MAX_WARNINGS) return;
+    int i = res->nwarnings++;
+    va_list ap;
+    va_start(ap, fmt);
+    if (i == NS_MAX_WARNINGS - 1)
+        snprintf(res->warnings[i], NS_WARNING_LEN, "further warnings were dropped");
+    else
+        vsnprintf(res->warnings[i], NS_WARNING_LEN, fmt, ap);
+    va_end(ap);
+}
+
+// Elaborates and runs the system around a NIC of model class V. Returns 0 or -1 (pf.err).
+template <class V> int run_width(Platform &pf, rp_replay *rp)
+{
+    ScContextGuard guard;
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+    const ns_config &c = *pf.cfg;
+    sc_core::sc_event csr_event("csr_event"), cpu_idle_event("cpu_idle_event");
+    pf.csr.event = &csr_event;
+    pf.cpu_idle_event = &cpu_idle_event;
+
+    std::vector<HostCpu *> cpu_ptrs;
+    std::vector<std::unique_ptr<HostCpu>> cpus;
+    for (int i = 0; i < c.cpus; i++) {
+        char n[32];
+        snprintf(n, sizeof n, "cpu%d", i);
+        cpus.emplace_back(new HostCpu(n, pf, i));
+        cpu_ptrs.push_back(cpus.back().get());
+    }
+    auto source = std::make_unique<TraceSource>("trace_source", rp);
+    auto nic = std::make_unique<Nic<V>>("nic", pf, cpu_ptrs);
+    nic->src(*source);
+    nic->total_frames = rp_total_frames(rp);
+    if (!nic->open_wave(pf.err)) return -1;
+
+    // Bring-up: reset, then the driver initialises the NIC through its registers.
+    nic->reset();
+    if (nic->direct_csr_read(NIC_REG_ID) != NIC_ID_VALUE) {
+        pf.err = "NIC identification register mismatch";
+        return -1;
+    }
+    drv_config dc;
+    ns_driver_config(&c, &dc);
+    DriverGlue glue{&pf, nic.get()};
+    drv_hw_ops hw = glue.hw_ops();
+    drv_callbacks cb = glue.callbacks();
+    drv_mem_if mem = hm_driver_if(pf.mem);
+    char derr[256];
+    if (drv_open(&pf.drv, &dc, &hw, &mem, &cb, derr, sizeof derr) < 0) {
+        pf.err = std::string("driver: ") + derr;
+        return -1;
+    }
+    pf.csr.running = true;
+
+    auto w0 = std::chrono::steady_clock::now();
+    sc_core::sc_start();
+    pf.res->wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    pf.csr.running = false;
+    if (source->failed() && pf.err.empty()) pf.err = source->error();
+    if (!nic->finished() && pf.err.empty()) pf.err = "simulation stopped before the trace was replayed";
+    uint64_t parsed = pf.res->frames_rx - nic->fifo_overflow();
+    if (pf.err.empty() && nic->csr_rx_frames() != (uint32_t)parsed) {
+        char b[160];
+        snprintf(b, sizeof b, "NIC counted %u frames but reported %" PRIu64, nic->csr_rx_frames(), parsed);
+        pf.err = b;
+    }
+    ns_results &res = *pf.res;
+    res.cpus = c.cpus;
+    res.cpu_mhz = pf.cost.v[HS_C_CPU_MHZ];
+    for (int i = 0; i < c.cpus && i < NS_MAX_CPUS; i++) res.cpu_busy_cycles[i] = cpus[i]->busy_cycles;
+    res.nvectors = std::min(drv_vector_count(pf.drv), NS_MAX_VECTORS);
+    res.tx_frames = nic->tx_frames();
+    res.tx_bytes = nic->tx_bytes();
+    res.frames_delivered = pf.frames_delivered;
+    res.frames_pending = pf.frames_pending;
+    pcie_stats ps;
+    pcie_get_stats(pf.bus, &ps);
+    if (res.sim_time_ps) {
+        res.pcie_write_busy_pct = 100.0 * (double)ps.up_busy_ps / (double)res.sim_time_ps;
+        res.pcie_read_busy_pct = 100.0 * (double)ps.down_busy_ps / (double)res.sim_time_ps;
+    }
+    add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_FIFO_OVERFLOW), nic->fifo_overflow());
+    add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_NO_DESC), pf.drop_no_desc);
+    add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_CPL_FULL), pf.drop_cpl_full);
+    pf.fifo_peak = nic->fifo_peak();
+    drv_stats ds;
+    drv_get_stats(pf.drv, &ds);
+    if (pf.err.empty() && ds.bad_completion) pf.err = "driver found malformed completions";
+    drv_close(pf.drv);
+    pf.drv = nullptr;
+    return pf.err.empty() ? 0 : -1;
+}
+
+// The cost profile named by the configuration: built in, or a file.
+int load_cost(const ns_config *cfg, hs_cost *cost, char *err, size_t errlen)
+{
+    char cerr[512];
+    const char *prof = cfg->cost_profile[0] ? cfg->cost_profile : "xeon-2006";
+    int rc = strchr(prof, '/') || strstr(prof, ".profile") ? hs_cost_load(cost, prof, cerr, sizeof cerr)
+                                                           : hs_cost_builtin(cost, prof, cerr, sizeof cerr);
+    if (rc < 0) {
+        snprintf(err, errlen, "host.cost_profile: %s", cerr);
+        return -2;
+    }
+    if (cfg->cpu_mhz > 0) cost->v[HS_C_CPU_MHZ] = cfg->cpu_mhz;
+    return 0;
+}
+
+int check_config(const ns_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->data_width != 64 && cfg->data_width != 512) {
+        snprintf(err, errlen, "nic.data_width %d is not built (64 or 512)", cfg->data_width);
+        return -2;
+    }
+    if (!cfg->trace_path) {
+        snprintf(err, errlen, "no trace given");
+        return -2;
+    }
+    if (pcie_config_check(&cfg->pcie, err, errlen) < 0) return -2;
+    if (cfg->cpus < 1 || cfg->cpus > NS_MAX_CPUS) {
+        snprintf(err, errlen, "host.cpus %d is not in 1..%d", cfg->cpus, NS_MAX_CPUS);
+        return -2;
+    }
+    return 0;
+}
+
+// The host stack for the run: the configuration's [tcpip]/[app] settings, plus what the model
+// knows (CPUs, checksum offload, RSS key, the host's addresses from the capture).
+int open_stack(Platform &pf, rp_replay *rp, char *err, size_t errlen)
+{
+    const ns_config *cfg = pf.cfg;
+    hs_config hc = cfg->stack;
+    hc.cpus = cfg->cpus;
+    hc.csum_offload = cfg->csum_offload;
+    memcpy(hc.rss_key, cfg->rss_key, sizeof hc.rss_key);
+    hc.streams_dir = cfg->streams_dir;
+    ns_addr hosts[NS_MAX_HOSTS];
+    hc.host_count = rp_hosts(rp, hosts, NS_MAX_HOSTS);
+    for (int i = 0; i < hc.host_count && i < HS_MAX_HOSTS; i++) {
+        hc.hosts[i].family = hosts[i].family;
+        memcpy(hc.hosts[i].a, hosts[i].a, 16);
+    }
+    char cerr[512];
+    if (hs_create(&pf.stack, &hc, &pf.cost, glue_tx, &pf, cerr, sizeof cerr) < 0) {
+        snprintf(err, errlen, "host stack: %s", cerr);
+        return -2;
+    }
+    return 0;
+}
+
+// What the capture and the replay say about the run, once it is over.
+void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_results *res)
+{
+    snprintf(res->host, sizeof res->host, "%s", rp_host_desc(rp));
+    res->linktype = tr_linktype(rp_trace(rp));
+    snprintf(res->linktype_name, sizeof res->linktype_name, "%s", tr_linktype_name(rp_trace(rp)));
+    const tr_stats *ps = rp_pass_stats(rp);
+    res->records = ps->records * cfg->loop;
+    res->from_host = rp_from_host(rp);
+    res->not_for_host = rp_not_for_host(rp);
+    res->queues = cfg->rss_queues;
+    add_counter(res->trace, &res->ntrace, "records", ps->records);
+    add_counter(res->trace, &res->ntrace, "frames", ps->frames);
+    add_counter(res->trace, &res->ntrace, "truncated", ps->truncated);
+    add_counter(res->trace, &res->ntrace, "resegmented", ps->resegmented);
+    add_counter(res->trace, &res->ntrace, "segments", ps->segments);
+    add_counter(res->trace, &res->ntrace, "oversize_dropped", ps->oversize_dropped);
+    add_counter(res->trace, &res->ntrace, "unsupported", ps->unsupported);
+    add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", pf.fifo_peak);
+    if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
+        warn(res, "--wave-from is after the end of the simulation (%" PRIu64 " ns); %s holds no activity",
+             ns_ns_from_ps(res->sim_time_ps), cfg->wave_path);
+    if (ps->truncated)
+        warn(res,
+             "%s: %" PRIu64 " records were truncated in the capture (caplen < len); zero-filled and "
+             "marked unverifiable",
+             cfg->trace_path, ps->truncated);
+}
+
+}  // namespace
+
+extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
+{
+    std::memset(res, 0, sizeof *res);
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    int rc = check_config(cfg, err, errlen);
+    if (rc < 0) return rc;
+
+    Platform pf;
+    pcap_t *host_pcap_dead = nullptr;
+    rp_replay *rp = nullptr;
+    pf.cfg = cfg;
+    pf.res = res;
+    pf.log.reset(new PacketLog(cfg->packet_log, NS_MAX_QUEUES));
+    rc = rp_open(&rp, cfg, err, errlen);
+    if (rc < 0) goto out;
+    rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
+    if (rc < 0) goto out;
+    pf.bus = pcie_new(&cfg->pcie);
+    if (cfg->host_pcap) {
+        host_pcap_dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO);
+        pf.host_pcap = host_pcap_dead ? pcap_dump_open(host_pcap_dead, cfg->host_pcap) : nullptr;
+        if (!pf.host_pcap) {
+            snprintf(err, errlen, "%s: cannot write host capture", cfg->host_pcap);
+            rc = -1;
+            goto out;
+        }
+    }
+    rc = load_cost(cfg, &pf.cost, err, errlen);
+    if (rc < 0) goto out;
+    rc = open_stack(pf, rp, err, errlen);
+    if (rc < 0) goto out;
+    pf.log->header();
+    try {
+        rc = cfg->data_width == 64 ? run_width<Vnic_top_w64>(pf, rp) : run_width<Vnic_top_w512>(pf, rp);
+    } catch (const std::exception &e) {
+        pf.err = std::string("simulation kernel: ") + e.what();
+        rc = -1;
+    }
+    if (pf.host_pcap) {
+        pcap_dump_close(pf.host_pcap);
+        pf.host_pcap = nullptr;
+    }
+    {
+        hs_get_stats(pf.stack, &res->stack);  // before close: close hands over queued data uncharged
+        char serr[512];
+        if (hs_close(pf.stack, serr, sizeof serr) < 0 && rc == 0) {
+            pf.err = std::string("host stack: ") + serr;
+            rc = -1;
+        }
+        pf.stack = nullptr;
+    }
+    snprintf(res->cost_profile_name, sizeof res->cost_profile_name, "%s", pf.cost.name);
+    res->tx_ring_full = pf.tx_ring_full;
+    if (rc == 0 && pf.dma_errors) {
+        snprintf(err, errlen, "NIC accessed %" PRIu64 " bytes outside host memory", pf.dma_errors);
+        rc = -1;
+    } else if (rc < 0) {
+        snprintf(err, errlen, "%s", pf.err.c_str());
+    }
+    if (rc == 0) collect_trace(cfg, rp, pf, res);
+out:
+    if (pf.host_pcap) pcap_dump_close(pf.host_pcap);
+    if (host_pcap_dead) pcap_close(host_pcap_dead);
+    if (pf.stack) {
+        char serr[512];
+        hs_close(pf.stack, serr, sizeof serr);  // an earlier error is the one reported
+    }
+    pcie_free(pf.bus);
+    hm_close(pf.mem);
+    rp_close(rp);
+    return rc;
+}

@@ -1,0 +1,64 @@
+// The packet log (model/packet_log.h).
+#include "packet_log.h"
+
+#include <cinttypes>
+
+extern "C" {
+#include "nic_hw.h"
+#include "rss.h"
+#include "simtime.h"
+}
+
+void PacketLog::header()
+{
+    if (out_) fputs("frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path\n", out_);
+}
+
+LogRow *PacketLog::take_delivered(unsigned q)
+{
+    if (q >= queue_rows_.size() || queue_rows_[q].empty()) return nullptr;
+    uint64_t idx = queue_rows_[q].front();
+    queue_rows_[q].pop_front();
+    return &rows_[idx - base_];
+}
+
+uint64_t PacketLog::finish_pending()
+{
+    uint64_t n = 0;
+    for (auto &r : rows_)
+        if (!r.done) {
+            r.done = true;
+            r.fate = NIC_FATE_PENDING;
+            n++;
+        }
+    return n;
+}
+
+void PacketLog::flush()
+{
+    while (!rows_.empty() && rows_.front().done) {
+        if (out_) write_row(rows_.front());
+        rows_.pop_front();
+        base_++;
+    }
+}
+
+void PacketLog::write_row(const LogRow &r)
+{
+    const char *fate = nic_fate_name(r.fate);
+    if (!fate) fate = nic_fate_name(NIC_FATE_DELIVERED);
+    uint64_t ns = ns_ns_from_ps(r.start_ps);
+    unsigned frac = (unsigned)(r.start_ps % NS_PS_PER_NS);
+    if (r.fate == NIC_FATE_FIFO_OVERFLOW) {  // never reached the parser: no classification
+        fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,,,,,,,,%s\n", r.frame_no, ns, frac, r.len, fate);
+        return;
+    }
+    char hbuf[16] = "";
+    if (r.hash_type != NIC_HT_NONE) snprintf(hbuf, sizeof hbuf, "0x%08x", r.hash);
+    const char *htn = rss_hash_type_name(r.hash_type);
+    const char *l3 = nic_l3_name(r.l3), *l4 = nic_l4_name(r.l4 & NIC_CPL_ST_KIND_MASK);
+    char cpu[16] = "";
+    if (r.cpu >= 0) snprintf(cpu, sizeof cpu, "%d", r.cpu);
+    fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,%s,%s,%s,%s,%u,%s,%s,%s\n", r.frame_no, ns, frac, r.len,
+            l3 ? l3 : "?", l4, htn ? htn : "?", hbuf, r.queue, nic_csum_name(r.csum), cpu, fate);
+}

@@ -1,0 +1,171 @@
+/* The nicsim NIC's hardware/software contract: register map, descriptor and completion
+ * layouts, status codes and their names. The one place these values are defined: the driver,
+ * the model, the fake NIC of the driver tests and the RTL testbenches include this header, and
+ * the RTL includes `nic_hw.vh`, generated from it (`nicsim-gen-hw-vh`; the CTest check
+ * `hw_contract_vh` fails when the two differ). docs/hw-interface.md describes each item.
+ *
+ * All multi-byte fields in host memory are little-endian; register addresses are byte
+ * addresses of 32-bit registers. */
+#ifndef NICSIM_NIC_HW_H
+#define NICSIM_NIC_HW_H
+
+/* X(name, value, verilog_bits, comment): one row per constant. verilog_bits is the width of
+ * the Verilog literal in nic_hw.vh (0: not needed by the RTL, C only); a negative width -w
+ * marks a register address the RTL decodes as a word address: nic_hw.vh then holds
+ * NAME_W = value / 4 in w bits. */
+#define NIC_HW_CONSTANTS(X)                                                                    \
+    /* identification */                                                                       \
+    X(NIC_ID_VALUE, 0x4E494353, 32, "value of NIC_REG_ID: \"NICS\"")                           \
+    /* global registers (byte addresses) */                                                    \
+    X(NIC_REG_ID, 0x000, -10, "RO identification")                                               \
+    X(NIC_REG_WIDTH, 0x004, -10, "RO DATA_WIDTH")                                                \
+    X(NIC_REG_CTRL, 0x008, -10, "RW control bits NIC_CTRL_*")                                    \
+    X(NIC_REG_HASH_TYPES, 0x00C, -10, "RW RSS hash-type enable mask (bit t-1: type t)")          \
+    X(NIC_REG_TABLE_MASK, 0x010, -10, "RW indirection table size minus 1")                       \
+    X(NIC_REG_NUM_RXQ, 0x01C, -10, "RO RX queues built")                                         \
+    X(NIC_REG_NUM_VEC, 0x020, -10, "RO interrupt vectors built")                                 \
+    X(NIC_REG_KEY0, 0x040, -10, "RW RSS key: NIC_KEY_WORDS words, byte 4k in bits 31:24")        \
+    X(NIC_REG_TABLE0, 0x100, -10, "RW indirection table: entries 4j..4j+3, entry 4j in 6:0")     \
+    X(NIC_REG_STAT_RX_FRAMES, 0x200, -10, "RO frames received")                                  \
+    X(NIC_REG_STAT_RX_BYTES_LO, 0x204, -10, "RO bytes received, low word")                       \
+    X(NIC_REG_STAT_RX_BYTES_HI, 0x208, -10, "RO bytes received, high word")                      \
+    X(NIC_REG_STAT_BAD_IP, 0x20C, -10, "RO frames with checksum status bad_ip")                  \
+    X(NIC_REG_STAT_BAD_L4, 0x210, -10, "RO frames with checksum status bad_l4")                  \
+    X(NIC_REG_STAT_UNVERIFIED, 0x214, -10, "RO frames with checksum status unverified")          \
+    X(NIC_REG_STAT_NON_IP, 0x218, -10, "RO non-IP frames")                                       \
+    X(NIC_REG_STAT_DROP_NODESC, 0x220, -10, "RO frames dropped: no RX descriptor")               \
+    X(NIC_REG_STAT_DROP_CPL_FULL, 0x224, -10, "RO frames dropped: completion ring full")         \
+    X(NIC_REG_STAT_TX_FRAMES, 0x228, -10, "RO frames transmitted")                               \
+    X(NIC_REG_STAT_IRQS, 0x22C, -10, "RO interrupt messages sent")                               \
+    X(NIC_HASH_TYPES_MASK, 0x3F, 0, "NIC_REG_HASH_TYPES bits that exist (types 1..6)")          \
+    X(NIC_KEY_WORDS, 10, 0, "RSS key registers (40 bytes)")                                    \
+    X(NIC_TABLE_WORDS, 32, 0, "indirection table registers (128 entries of 7 bits)")          \
+    /* CTRL bits */                                                                            \
+    X(NIC_CTRL_RSS, 0x1, 0, "RSS hashing and queue selection (reset 1)")                       \
+    X(NIC_CTRL_CSUM, 0x2, 0, "checksum verification (reset 1)")                                \
+    X(NIC_CTRL_RX_DMA, 0x4, 0, "receive DMA enable (reset 0)")                                 \
+    X(NIC_CTRL_TX, 0x8, 0, "transmit enable (reset 0)")                                        \
+    /* register blocks: address bits 15:12 select the block */                                 \
+    X(NIC_BLK_GLOBAL, 0x0, 4, "block of the global registers (address bits 15:12)")           \
+    X(NIC_BLK_RXQ, 0x1, 4, "block of the RX queues")                                           \
+    X(NIC_BLK_TXQ, 0x2, 4, "block of the TX queue")                                            \
+    X(NIC_BLK_VEC, 0x3, 4, "block of the interrupt vectors")                                   \
+    X(NIC_REG_RXQ0, 0x1000, 0, "RX queue 0's registers")                                       \
+    X(NIC_REG_RXQ_STRIDE, 0x40, 0, "distance between RX queue blocks")                         \
+    X(NIC_REG_TXQ, 0x2000, 0, "TX queue's registers")                                          \
+    X(NIC_REG_VEC0, 0x3000, 0, "interrupt vector 0's registers")                               \
+    X(NIC_REG_VEC_STRIDE, 0x10, 0, "distance between vector blocks")                           \
+    /* registers of an RX or TX queue block (byte offsets) */                                  \
+    X(NIC_Q_DESC_LO, 0x00, -4, "RW descriptor ring base, low")                                  \
+    X(NIC_Q_DESC_HI, 0x04, -4, "RW descriptor ring base, high")                                 \
+    X(NIC_Q_DESC_LOG2, 0x08, -4, "RW log2 of descriptor ring entries")                          \
+    X(NIC_Q_TAIL, 0x0C, -4, "RW doorbell: descriptor tail (free-running 16-bit)")               \
+    X(NIC_Q_HEAD, 0x10, -4, "RO descriptor head (free-running 16-bit)")                         \
+    X(NIC_Q_CPL_LO, 0x14, -4, "RW completion ring base, low")                                   \
+    X(NIC_Q_CPL_HI, 0x18, -4, "RW completion ring base, high")                                  \
+    X(NIC_Q_CPL_LOG2, 0x1C, -4, "RW log2 of completion ring entries")                           \
+    X(NIC_Q_CPL_HEAD, 0x20, -4, "RW completion head (driver = consumer)")                       \
+    X(NIC_Q_CPL_TAIL, 0x24, -4, "RO completion tail (NIC = producer)")                          \
+    X(NIC_Q_VECTOR, 0x28, -4, "RW interrupt vector of the queue")                               \
+    X(NIC_Q_ENABLE, 0x2C, -4, "RW enable (bit 0)")                                              \
+    X(NIC_Q_DROP_NODESC, 0x30, -4, "RO frames dropped: no descriptor")                          \
+    X(NIC_Q_DROP_CPL_FULL, 0x34, -4, "RO frames dropped: completion ring full")                 \
+    X(NIC_Q_DONE, 0x38, -4, "RO frames completed (TX: frames sent)")                            \
+    X(NIC_Q_BLOCK_BYTES, 0x40, 0, "bytes of one queue block")                                  \
+    /* registers of an interrupt vector block (byte offsets) */                                \
+    X(NIC_V_MOD_FRAMES, 0x0, -2, "RW moderation: frames threshold")                             \
+    X(NIC_V_MOD_TIME, 0x4, -2, "RW moderation: time threshold in ns")                           \
+    X(NIC_V_CTRL, 0x8, -2, "W re-arm/enable; reads enable and masked")                          \
+    X(NIC_V_SENT, 0xC, -2, "RO messages sent")                                                  \
+    X(NIC_VEC_REARM, 0x1, 0, "V_CTRL bit: re-arm (unmask)")                                    \
+    X(NIC_VEC_ENABLE, 0x2, 0, "V_CTRL bit: enable")                                            \
+    X(NIC_VEC_MASKED, 0x4, 0, "V_CTRL read bit: masked")                                       \
+    /* descriptors and completions in host memory */                                           \
+    X(NIC_DESC_BYTES, 16, 0, "RX and TX descriptor size")                                      \
+    X(NIC_RXD_ADDR, 0, 0, "RX descriptor: u64 buffer address")                                 \
+    X(NIC_RXD_LEN, 8, 0, "RX descriptor: u32 buffer bytes")                                    \
+    X(NIC_TXD_ADDR, 0, 0, "TX descriptor: u64 buffer address")                                 \
+    X(NIC_TXD_LEN, 8, 0, "TX descriptor: u16 bytes")                                           \
+    X(NIC_TXD_FLAGS, 10, 0, "TX descriptor: u16 flags NIC_TXD_F_*")                            \
+    X(NIC_TXD_COOKIE, 12, 0, "TX descriptor: u32 cookie returned in the completion")           \
+    X(NIC_TXD_F_EOP, 0x1, 0, "TX descriptor flag: last descriptor of the frame")               \
+    X(NIC_CPL_BYTES, 16, 0, "completion entry size")                                           \
+    X(NIC_CPL_HASH, 0, 0, "u32 RSS hash (TX: cookie)")                                         \
+    X(NIC_CPL_LEN, 4, 0, "u16 frame length")                                                   \
+    X(NIC_CPL_HASH_TYPE, 6, 0, "u8 hash type NIC_HT_*")                                        \
+    X(NIC_CPL_STATUS, 7, 0, "u8 bits 2:0 checksum, 4:3 l3, 6:5 l4, 7 fragment")                \
+    X(NIC_CPL_ST_CSUM_MASK, 0x07, 0, "status: checksum status (bits 2:0)")                        \
+    X(NIC_CPL_ST_L3_SHIFT, 3, 0, "status: L3 kind in bits 4:3")                                 \
+    X(NIC_CPL_ST_L4_SHIFT, 5, 0, "status: L4 kind in bits 6:5")                                 \
+    X(NIC_CPL_ST_KIND_MASK, 0x3, 0, "mask of the L3/L4 kind after its shift")                   \
+    X(NIC_CPL_ST_FRAG, 0x80, 0, "status: IP fragment")                                          \
+    X(NIC_CPL_FIRST_DESC, 8, 0, "u16 descriptor counter of the frame's first descriptor")      \
+    X(NIC_CPL_NDESC, 10, 0, "u8 descriptors used")                                             \
+    X(NIC_CPL_QUEUE, 11, 0, "u8 queue")                                                        \
+    X(NIC_CPL_TYPE, 14, 0, "u8 NIC_CPL_TYPE_*")                                                \
+    X(NIC_CPL_FLAGS, 15, 0, "u8 bit 7 phase")                                                  \
+    X(NIC_CPL_PHASE, 0x80, 0, "phase bit in NIC_CPL_FLAGS")                                    \
+    X(NIC_CPL_TYPE_RX, 1, 8, "completion of a received frame")                                 \
+    X(NIC_CPL_TYPE_TX, 2, 8, "completion of a transmitted frame")                              \
+    X(NIC_MAX_FRAME, 65535, 0, "largest frame: the completion length field is 16 bits")       \
+    X(NIC_MAX_DESC_PER_FRAME, 255, 0, "the completion's descriptors-used field is 8 bits")    \
+    /* checksum status (completion status bits 2:0; receive result m_axis_rxmeta_csum) */      \
+    X(NIC_CSUM_NONE, 0, 3, "not an IP frame or not looked at")                                 \
+    X(NIC_CSUM_OK, 1, 3, "IP header and TCP/UDP checksum verified good")                       \
+    X(NIC_CSUM_BAD_IP, 2, 3, "IPv4 header checksum wrong")                                     \
+    X(NIC_CSUM_BAD_L4, 3, 3, "TCP/UDP checksum wrong")                                         \
+    X(NIC_CSUM_UNVERIFIED, 4, 3, "could not verify (fragment, other protocol, offload off)")   \
+    X(NIC_CSUM_COUNT, 5, 0, "number of checksum status codes")                                 \
+    /* L3 and L4 kinds (completion status bits 4:3 and 6:5) */                                \
+    X(NIC_L3_OTHER, 0, 2, "not IP")                                                            \
+    X(NIC_L3_IPV4, 1, 2, "IPv4")                                                               \
+    X(NIC_L3_IPV6, 2, 2, "IPv6")                                                               \
+    X(NIC_L4_NONE, 0, 2, "no L4 header parsed")                                                \
+    X(NIC_L4_TCP, 1, 2, "TCP")                                                                 \
+    X(NIC_L4_UDP, 2, 2, "UDP")                                                                 \
+    X(NIC_L4_OTHER, 3, 2, "other protocol or a fragment")                                      \
+    /* RSS hash types (completion byte 6; NIC_REG_HASH_TYPES bit t-1 enables type t) */       \
+    X(NIC_HT_NONE, 0, 3, "no hash")                                                            \
+    X(NIC_HT_IPV4, 1, 3, "IPv4 addresses")                                                     \
+    X(NIC_HT_TCP_IPV4, 2, 3, "IPv4 addresses and TCP ports")                                   \
+    X(NIC_HT_UDP_IPV4, 3, 3, "IPv4 addresses and UDP ports")                                   \
+    X(NIC_HT_IPV6, 4, 3, "IPv6 addresses")                                                     \
+    X(NIC_HT_TCP_IPV6, 5, 3, "IPv6 addresses and TCP ports")                                   \
+    X(NIC_HT_UDP_IPV6, 6, 3, "IPv6 addresses and UDP ports")                                   \
+    X(NIC_HT_COUNT, 7, 0, "number of hash type codes")                                         \
+    /* frame fate (receive result m_axis_rxmeta_drop; 3 and 4 are the model's own) */          \
+    X(NIC_FATE_DELIVERED, 0, 2, "delivered to the host")                                       \
+    X(NIC_FATE_NO_DESC, 1, 2, "dropped: no descriptor")                                        \
+    X(NIC_FATE_CPL_FULL, 2, 2, "dropped: completion ring full")                                \
+    X(NIC_FATE_FIFO_OVERFLOW, 3, 0, "dropped before the NIC: MAC receive FIFO full (model)")   \
+    X(NIC_FATE_PENDING, 4, 0, "completed, never processed by a DPC (model)")                   \
+    X(NIC_FATE_COUNT, 5, 0, "number of frame fates")
+
+#define NIC_HW_ENUM_(name, value, bits, comment) name = (value),
+enum nic_hw_constant { NIC_HW_CONSTANTS(NIC_HW_ENUM_) };
+#undef NIC_HW_ENUM_
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Names (report keys and packet-log words); NULL for a code out of range. */
+const char *nic_csum_name(int csum);      /* "none", "ok", "bad_ip", "bad_l4", "unverified" */
+const char *nic_fate_name(int fate);      /* "host", "drop:no_descriptor", ... (packet log) */
+const char *nic_fate_drop_key(int fate);  /* "no_descriptor", ... (report drop counters); NULL for delivered/pending */
+const char *nic_l3_name(int l3);          /* "other", "ipv4", "ipv6" */
+const char *nic_l4_name(int l4);          /* "none", "tcp", "udp", "other" */
+const char *nic_cpl_type_name(int type);  /* "rx", "tx" */
+
+/* Register address of a queue or vector block's register. */
+static inline unsigned nic_reg_rxq(int q, unsigned off) { return NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (unsigned)q + off; }
+static inline unsigned nic_reg_txq(unsigned off) { return NIC_REG_TXQ + off; }
+static inline unsigned nic_reg_vec(int v, unsigned off) { return NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (unsigned)v + off; }
+
+/* Phase bit the NIC writes in the completion entry at counter c of a ring of 2^log2 entries. */
+static inline unsigned nic_cpl_phase(unsigned c, unsigned log2) { return ((c >> log2) & 1u) ^ 1u; }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,73 @@
+// Generated from rtl/nic_hw.h by nicsim-gen-hw-vh: do not edit. The hardware/software
+// contract (docs/hw-interface.md); the CTest check hw_contract_vh keeps the two equal.
+`ifndef NICSIM_NIC_HW_VH
+`define NICSIM_NIC_HW_VH
+`define NIC_ID_VALUE                     32'h4e494353  // value of NIC_REG_ID: "NICS"
+`define NIC_REG_ID_W                     10'h0  // RO identification
+`define NIC_REG_WIDTH_W                  10'h1  // RO DATA_WIDTH
+`define NIC_REG_CTRL_W                   10'h2  // RW control bits NIC_CTRL_*
+`define NIC_REG_HASH_TYPES_W             10'h3  // RW RSS hash-type enable mask (bit t-1: type t)
+`define NIC_REG_TABLE_MASK_W             10'h4  // RW indirection table size minus 1
+`define NIC_REG_NUM_RXQ_W                10'h7  // RO RX queues built
+`define NIC_REG_NUM_VEC_W                10'h8  // RO interrupt vectors built
+`define NIC_REG_KEY0_W                   10'h10  // RW RSS key: NIC_KEY_WORDS words, byte 4k in bits 31:24
+`define NIC_REG_TABLE0_W                 10'h40  // RW indirection table: entries 4j..4j+3, entry 4j in 6:0
+`define NIC_REG_STAT_RX_FRAMES_W         10'h80  // RO frames received
+`define NIC_REG_STAT_RX_BYTES_LO_W       10'h81  // RO bytes received, low word
+`define NIC_REG_STAT_RX_BYTES_HI_W       10'h82  // RO bytes received, high word
+`define NIC_REG_STAT_BAD_IP_W            10'h83  // RO frames with checksum status bad_ip
+`define NIC_REG_STAT_BAD_L4_W            10'h84  // RO frames with checksum status bad_l4
+`define NIC_REG_STAT_UNVERIFIED_W        10'h85  // RO frames with checksum status unverified
+`define NIC_REG_STAT_NON_IP_W            10'h86  // RO non-IP frames
+`define NIC_REG_STAT_DROP_NODESC_W       10'h88  // RO frames dropped: no RX descriptor
+`define NIC_REG_STAT_DROP_CPL_FULL_W     10'h89  // RO frames dropped: completion ring full
+`define NIC_REG_STAT_TX_FRAMES_W         10'h8a  // RO frames transmitted
+`define NIC_REG_STAT_IRQS_W              10'h8b  // RO interrupt messages sent
+`define NIC_BLK_GLOBAL                   4'h0  // block of the global registers (address bits 15:12)
+`define NIC_BLK_RXQ                      4'h1  // block of the RX queues
+`define NIC_BLK_TXQ                      4'h2  // block of the TX queue
+`define NIC_BLK_VEC                      4'h3  // block of the interrupt vectors
+`define NIC_Q_DESC_LO_W                  4'h0  // RW descriptor ring base, low
+`define NIC_Q_DESC_HI_W                  4'h1  // RW descriptor ring base, high
+`define NIC_Q_DESC_LOG2_W                4'h2  // RW log2 of descriptor ring entries
+`define NIC_Q_TAIL_W                     4'h3  // RW doorbell: descriptor tail (free-running 16-bit)
+`define NIC_Q_HEAD_W                     4'h4  // RO descriptor head (free-running 16-bit)
+`define NIC_Q_CPL_LO_W                   4'h5  // RW completion ring base, low
+`define NIC_Q_CPL_HI_W                   4'h6  // RW completion ring base, high
+`define NIC_Q_CPL_LOG2_W                 4'h7  // RW log2 of completion ring entries
+`define NIC_Q_CPL_HEAD_W                 4'h8  // RW completion head (driver = consumer)
+`define NIC_Q_CPL_TAIL_W                 4'h9  // RO completion tail (NIC = producer)
+`define NIC_Q_VECTOR_W                   4'ha  // RW interrupt vector of the queue
+`define NIC_Q_ENABLE_W                   4'hb  // RW enable (bit 0)
+`define NIC_Q_DROP_NODESC_W              4'hc  // RO frames dropped: no descriptor
+`define NIC_Q_DROP_CPL_FULL_W            4'hd  // RO frames dropped: completion ring full
+`define NIC_Q_DONE_W                     4'he  // RO frames completed (TX: frames sent)
+`define NIC_V_MOD_FRAMES_W               2'h0  // RW moderation: frames threshold
+`define NIC_V_MOD_TIME_W                 2'h1  // RW moderation: time threshold in ns
+`define NIC_V_CTRL_W                     2'h2  // W re-arm/enable; reads enable and masked
+`define NIC_V_SENT_W                     2'h3  // RO messages sent
+`define NIC_CPL_TYPE_RX                  8'h1  // completion of a received frame
+`define NIC_CPL_TYPE_TX                  8'h2  // completion of a transmitted frame
+`define NIC_CSUM_NONE                    3'h0  // not an IP frame or not looked at
+`define NIC_CSUM_OK                      3'h1  // IP header and TCP/UDP checksum verified good
+`define NIC_CSUM_BAD_IP                  3'h2  // IPv4 header checksum wrong
+`define NIC_CSUM_BAD_L4                  3'h3  // TCP/UDP checksum wrong
+`define NIC_CSUM_UNVERIFIED              3'h4  // could not verify (fragment, other protocol, offload off)
+`define NIC_L3_OTHER                     2'h0  // not IP
+`define NIC_L3_IPV4                      2'h1  // IPv4
+`define NIC_L3_IPV6                      2'h2  // IPv6
+`define NIC_L4_NONE                      2'h0  // no L4 header parsed
+`define NIC_L4_TCP                       2'h1  // TCP
+`define NIC_L4_UDP                       2'h2  // UDP
+`define NIC_L4_OTHER                     2'h3  // other protocol or a fragment
+`define NIC_HT_NONE                      3'h0  // no hash
+`define NIC_HT_IPV4                      3'h1  // IPv4 addresses
+`define NIC_HT_TCP_IPV4                  3'h2  // IPv4 addresses and TCP ports
+`define NIC_HT_UDP_IPV4                  3'h3  // IPv4 addresses and UDP ports
+`define NIC_HT_IPV6                      3'h4  // IPv6 addresses
+`define NIC_HT_TCP_IPV6                  3'h5  // IPv6 addresses and TCP ports
+`define NIC_HT_UDP_IPV6                  3'h6  // IPv6 addresses and UDP ports
+`define NIC_FATE_DELIVERED               2'h0  // delivered to the host
+`define NIC_FATE_NO_DESC                 2'h1  // dropped: no descriptor
+`define NIC_FATE_CPL_FULL                2'h2  // dropped: completion ring full
+`endif
