@@ -15,7 +15,7 @@
 #endif
 
 #include "hs_internal.h"
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 
 #define CAL_MAX_RUNS 101
@@ -99,13 +99,13 @@ static uint64_t cal_tx(void *user, int cpu, const uint8_t *frame, uint32_t len)
     return 0;
 }
 
-static void cal_spec(hs_pkt_spec *p, uint16_t sport, uint32_t seq, uint8_t flags)
+static void cal_spec(pkt_spec *p, uint16_t sport, uint32_t seq, uint8_t flags)
 {
     memset(p, 0, sizeof *p);
     const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 2};
     memcpy(p->src, src, 4);
     memcpy(p->dst, dst, 4);
-    p->proto = HS_IPPROTO_TCP;
+    p->proto = PKT_IPPROTO_TCP;
     p->sport = sport;
     p->dport = 445;
     p->seq = seq;
@@ -139,9 +139,9 @@ static uint64_t cal_feed(hs_stack *s, cal_ctx *cx, int from, int to, uint8_t csu
     return cal_now_ns() - t0;
 }
 
-static void cal_build(cal_ctx *cx, int i, const hs_pkt_spec *p, const uint8_t *pl, size_t plen)
+static void cal_build(cal_ctx *cx, int i, const pkt_spec *p, const uint8_t *pl, size_t plen)
 {
-    int n = hs_pkt_build(p, pl, plen, cx->frames + (size_t)i * CAL_FRAME_CAP, CAL_FRAME_CAP);
+    int n = pkt_build(p, pl, plen, cx->frames + (size_t)i * CAL_FRAME_CAP, CAL_FRAME_CAP);
     cx->flen[i] = n > 0 ? (uint32_t)n : 0;
 }
 
@@ -160,7 +160,7 @@ static int cal_packets(cal_ctx *cx, int batch, cal_pkt *out, char *err, size_t e
     uint8_t payload[CAL_PAYLOAD];
     for (int i = 0; i < CAL_PAYLOAD; i++)
         payload[i] = (uint8_t)(i * 7 + 3);
-    hs_pkt_spec p;
+    pkt_spec p;
     uint32_t seq = 1000;
 
     /* warm-up: the connection exists and its application buffers (4 x 64 KiB) have been
@@ -236,7 +236,7 @@ static int cal_packets(cal_ctx *cx, int batch, cal_pkt *out, char *err, size_t e
     /* UDP datagrams of 64 bytes */
     for (int i = 0; i < batch; i++) {
         cal_spec(&p, 5000, 0, 0);
-        p.proto = HS_IPPROTO_UDP;
+        p.proto = PKT_IPPROTO_UDP;
         cal_build(cx, i, &p, payload, 64);
     }
     hs_close(s2, NULL, 0);
@@ -335,7 +335,7 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
             for (int i = 0; i < reps; i++) {
                 if (cold_off + 2 * CAL_PAYLOAD > CAL_COLD_BYTES)
                     cold_off = 65536;
-                cal_sink(&sink, hs_csum_fold(hs_csum_add(0, cold + cold_off, CAL_PAYLOAD + 20)));
+                cal_sink(&sink, pkt_csum_fold(pkt_csum_add(0, cold + cold_off, CAL_PAYLOAD + 20)));
                 cold_off += CAL_PAYLOAD + 64;
             }
             r_ck[r] = (double)(cal_now_ns() - t0) / ((double)reps * (CAL_PAYLOAD + 20));
@@ -345,8 +345,8 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
             const int reps = 20000;
             uint64_t t0 = cal_now_ns();
             for (int i = 0; i < reps; i++) {
-                uint32_t sum = hs_csum_pseudo(cold + (i & 255), cold + 4 + (i & 255), 4, 6, 1480);
-                cal_sink(&sink, hs_csum_fold(hs_csum_add(sum, cold + 64 + (i & 255), 20)));
+                uint32_t sum = pkt_csum_pseudo(cold + (i & 255), cold + 4 + (i & 255), 4, 6, 1480);
+                cal_sink(&sink, pkt_csum_fold(pkt_csum_add(sum, cold + 64 + (i & 255), 20)));
             }
             r_ckp[r] = (double)(cal_now_ns() - t0) / reps;
         }
@@ -365,13 +365,13 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
         /* building an ACK frame */
         {
             const int reps = 20000;
-            hs_pkt_spec p;
+            pkt_spec p;
             cal_spec(&p, 445, 1, 0x10);
             uint8_t fr[128];
             uint64_t t0 = cal_now_ns();
             for (int i = 0; i < reps; i++) {
                 p.ack = (uint32_t)i;
-                cal_sink(&sink, (uint32_t)hs_pkt_build(&p, NULL, 0, fr, sizeof fr) + fr[50]);
+                cal_sink(&sink, (uint32_t)pkt_build(&p, NULL, 0, fr, sizeof fr) + fr[50]);
             }
             r_ack[r] = (double)(cal_now_ns() - t0) / reps;
         }
@@ -393,7 +393,7 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
             rc = cal_stack(&s, &cx, err, errlen);
             if (rc)
                 goto out;
-            hs_pkt_spec p;
+            pkt_spec p;
             for (int i = 0; i < batch; i++) {
                 cal_spec(&p, (uint16_t)(20000 + i), 5, 0x10);
                 cal_build(&cx, i, &p, NULL, 0);
@@ -467,10 +467,10 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     SETV(HS_C_LOOKUP, ns_look, "connection table lookup, 256 connections");
     SETV(HS_C_CONN_CREATE, conn_create, "hs_rx creating a connection - pure ACK");
     SETV(HS_C_REASM_SEG, reasm, "out-of-order + fill pair - 2 in-order - ACK");
-    SETV(HS_C_ACK_BUILD, ns_ack, "hs_pkt_build of a pure ACK");
+    SETV(HS_C_ACK_BUILD, ns_ack, "pkt_build of a pure ACK");
     SETV(HS_C_TIMER, timer, "delayed-ACK expiry - ACK build");
     SETV(HS_C_CHECKSUM_PKT, ck_pkt, "pseudo-header + fold - 20 bytes");
-    SETV(HS_C_CHECKSUM_BYTE, ns_ck, "hs_csum_add over data not in cache");
+    SETV(HS_C_CHECKSUM_BYTE, ns_ck, "pkt_csum_add over data not in cache");
     SETV(HS_C_COPY_COLD_BYTE, ns_cc, "1460-byte memcpy from a 32 MiB buffer");
     SETV(HS_C_COPY_WARM_BYTE, ns_cw, "1460-byte memcpy, cache-resident source");
     SETV(HS_C_COPY_BYTE, ns_cw, "as copy_warm_byte");

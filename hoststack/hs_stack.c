@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "hs_internal.h"
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 
 /* Cycle accounts are fixed point: 1 cycle = 2^16 units, so fractional per-byte costs add up
@@ -19,11 +19,6 @@
 #define HS_FX_SHIFT 16
 #define HS_FX_ONE ((uint64_t)1 << HS_FX_SHIFT)
 
-#define HS_TCP_FIN 0x01
-#define HS_TCP_SYN 0x02
-#define HS_TCP_RST 0x04
-#define HS_TCP_PSH 0x08
-#define HS_TCP_ACK 0x10
 
 #define HS_STREAM_SPILL (1u << 20) /* write a stream out once this much is buffered */
 #define HS_UDP_SINK_BYTES 65536
@@ -397,8 +392,8 @@ static uint32_t hs_tuple_hash(const hs_stack *s, const hs_conn_id *k)
     int alen = k->family == 6 ? 16 : 4;
     memcpy(in, k->src, (size_t)alen);
     memcpy(in + alen, k->dst, (size_t)alen);
-    hs_put16(in + 2 * alen, k->sport);
-    hs_put16(in + 2 * alen + 2, k->dport);
+    pkt_put16(in + 2 * alen, k->sport);
+    pkt_put16(in + 2 * alen + 2, k->dport);
     return rss_toeplitz(s->cfg.rss_key, in, (size_t)(2 * alen + 4));
 }
 
@@ -445,7 +440,7 @@ static void hs_table_grow(hs_stack *s)
 }
 
 static hs_conn *hs_conn_new(hs_stack *s, uint32_t h, const hs_conn_id *k, int cpu,
-                            const uint8_t *frame, const hs_frame_info *fi)
+                            const uint8_t *frame, const pkt_frame_info *fi)
 {
     hs_conn *c = calloc(1, sizeof *c);
     if (!c)
@@ -464,9 +459,9 @@ static hs_conn *hs_conn_new(hs_stack *s, uint32_t h, const hs_conn_id *k, int cp
     c->key = *k;
     memcpy(c->host_mac, frame, 6);
     memcpy(c->peer_mac, frame + 6, 6);
-    if (fi->l3_off >= HS_ETH_HLEN + 4 && hs_get16(frame + 12) == HS_ETHERTYPE_VLAN) {
+    if (fi->l3_off >= PKT_ETH_HLEN + 4 && pkt_get16(frame + 12) == PKT_ETHERTYPE_VLAN) {
         c->vlan = 1;
-        c->vlan_tci = hs_get16(frame + 14);
+        c->vlan_tci = pkt_get16(frame + 14);
     }
     c->cpu = cpu;
     c->last_wnd = s->rcv_wnd;
@@ -574,12 +569,12 @@ static uint32_t hs_mss(const hs_stack *s, const hs_conn *c)
 static void hs_send(hs_stack *s, hs_conn *c, int cpu, uint8_t flags, uint32_t seq, uint32_t ack,
                     uint16_t wnd)
 {
-    hs_pkt_spec p;
+    pkt_spec p;
     memset(&p, 0, sizeof p);
     p.ipv6 = c->key.family == 6;
     memcpy(p.src, c->key.dst, 16);
     memcpy(p.dst, c->key.src, 16);
-    p.proto = HS_IPPROTO_TCP;
+    p.proto = PKT_IPPROTO_TCP;
     p.sport = c->key.dport;
     p.dport = c->key.sport;
     p.seq = seq;
@@ -592,7 +587,7 @@ static void hs_send(hs_stack *s, hs_conn *c, int cpu, uint8_t flags, uint32_t se
     memcpy(p.dst_mac, c->peer_mac, 6);
     p.ip_id = (uint16_t)s->st.acks_sent;
     hs_chg(s, cpu, HS_K_ACK_TX, hs_c(s, HS_C_ACK_BUILD));
-    int len = hs_pkt_build(&p, NULL, 0, s->txbuf, sizeof s->txbuf);
+    int len = pkt_build(&p, NULL, 0, s->txbuf, sizeof s->txbuf);
     assert(len > 0 && "an ACK frame always fits the transmit buffer");
     if (s->tx)
         hs_charge(s, cpu, HS_K_DRIVER, s->tx(s->tx_user, cpu, s->txbuf, (uint32_t)len));
@@ -604,7 +599,7 @@ static void hs_send_ack(hs_stack *s, hs_conn *c, int cpu, int why)
 {
     uint32_t wnd = hs_wnd(s, c);
     uint32_t seq = c->have_snd ? c->snd_nxt : c->iss + (c->syn_seen ? 1u : 0u);
-    hs_send(s, c, cpu, HS_TCP_ACK, seq, c->rcv_nxt + (c->fin_done ? 1u : 0u), (uint16_t)wnd);
+    hs_send(s, c, cpu, PKT_TCP_ACK, seq, c->rcv_nxt + (c->fin_done ? 1u : 0u), (uint16_t)wnd);
     s->st.acks_sent++;
     switch (why) {
     case HS_ACK_EVERY_N: s->st.acks_every_n++; break;
@@ -936,15 +931,15 @@ static void hs_conn_reset(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 }
 
 static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
-                         const hs_frame_info *fi, int warm)
+                         const pkt_frame_info *fi, int warm)
 {
     const uint8_t *th = f->data + fi->l4_off;
-    uint32_t seq = hs_get32(th + 4);
-    uint32_t ack = hs_get32(th + 8);
+    uint32_t seq = pkt_get32(th + 4);
+    uint32_t ack = pkt_get32(th + 8);
     uint8_t flags = th[13];
     const uint8_t *data = f->data + fi->payload_off;
     uint32_t plen = (uint32_t)fi->payload_len;
-    if (flags & HS_TCP_SYN)
+    if (flags & PKT_TCP_SYN)
         plen = 0; /* data on a SYN is not taken (no TCP Fast Open) */
 
     s->st.tcp_segments++;
@@ -987,7 +982,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
     }
 
     if (!c) {
-        if (flags & HS_TCP_RST) {
+        if (flags & PKT_TCP_RST) {
             s->st.rst_ignored++;
             return;
         }
@@ -998,7 +993,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
         hs_chg(s, cpu, HS_K_BUFFER_POST, hs_c(s, HS_C_BUFFER_POST) * s->cfg.posted_buffers);
         s->st.buffers_posted += s->cfg.posted_buffers;
         s->st.conns++;
-        if (flags & HS_TCP_SYN) {
+        if (flags & PKT_TCP_SYN) {
             c->syn_seen = 1;
             c->irs = seq;
             hs_conn_init_seq(c, seq + 1);
@@ -1007,7 +1002,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
             hs_conn_init_seq(c, seq);
             s->st.conns_midstream++;
         }
-    } else if (flags & HS_TCP_SYN) {
+    } else if (flags & PKT_TCP_SYN) {
         if (!(c->syn_seen && c->irs == seq)) {
             hs_conn_restart(s, c, cpu, now);
             c->syn_seen = 1;
@@ -1020,7 +1015,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
         return;
     }
 
-    if (flags & HS_TCP_RST) {
+    if (flags & PKT_TCP_RST) {
         int32_t d = seq_diff(seq, c->rcv_nxt);
         if (d >= 0 && d <= (int32_t)s->rcv_wnd + 1)
             hs_conn_reset(s, c, cpu, now);
@@ -1028,17 +1023,17 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
             s->st.rst_ignored++;
         return;
     }
-    if (flags & HS_TCP_ACK) {
+    if (flags & PKT_TCP_ACK) {
         if (!c->have_snd || seq_gt(ack, c->snd_nxt))
             c->snd_nxt = ack;
         c->have_snd = 1;
     }
-    if (flags & HS_TCP_SYN) {
-        if (flags & HS_TCP_ACK) {
+    if (flags & PKT_TCP_SYN) {
+        if (flags & PKT_TCP_ACK) {
             /* SYN-ACK from the sender: the host opened; acknowledge it. */
             hs_send_ack(s, c, cpu, HS_ACK_IMMEDIATE);
         } else {
-            hs_send(s, c, cpu, HS_TCP_SYN | HS_TCP_ACK, c->iss, seq + 1, (uint16_t)s->rcv_wnd);
+            hs_send(s, c, cpu, PKT_TCP_SYN | PKT_TCP_ACK, c->iss, seq + 1, (uint16_t)s->rcv_wnd);
             s->st.synacks_sent++;
             s->st.acks_sent++;
             s->st.acks_immediate++;
@@ -1048,7 +1043,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
     }
 
     uint32_t rcv_before = c->rcv_nxt;
-    int fin = (flags & HS_TCP_FIN) != 0;
+    int fin = (flags & PKT_TCP_FIN) != 0;
     if (fin && !c->fin_seen) {
         c->fin_seen = 1;
         c->fin_seq = seq + plen;
@@ -1080,7 +1075,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
         }
         uint32_t fresh = 0;
         int held_any = 0;
-        if ((flags & HS_TCP_PSH) && s->cfg.complete_on_push && plen) {
+        if ((flags & PKT_TCP_PSH) && s->cfg.complete_on_push && plen) {
             c->push_valid = 1;
             c->push_seq = seq + plen;
         }
@@ -1134,7 +1129,7 @@ static void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *
 }
 
 /* ---- UDP receive: a datagram sink ---- */
-static void hs_udp_input(hs_stack *s, int cpu, const hs_rx_frame *f, const hs_frame_info *fi,
+static void hs_udp_input(hs_stack *s, int cpu, const hs_rx_frame *f, const pkt_frame_info *fi,
                          uint32_t plen, int warm)
 {
     hs_chg(s, cpu, HS_K_UDP_RX, hs_c(s, HS_C_UDP_RX));
@@ -1157,19 +1152,19 @@ static void hs_udp_input(hs_stack *s, int cpu, const hs_rx_frame *f, const hs_fr
 static int hs_is_ip_ethertype(const uint8_t *d, size_t len)
 {
     size_t off = 12;
-    if (len < HS_ETH_HLEN)
+    if (len < PKT_ETH_HLEN)
         return 0;
-    uint16_t et = hs_get16(d + off);
-    for (int t = 0; (et == HS_ETHERTYPE_VLAN || et == 0x88a8) && t < 2; t++) {
+    uint16_t et = pkt_get16(d + off);
+    for (int t = 0; (et == PKT_ETHERTYPE_VLAN || et == 0x88a8) && t < 2; t++) {
         off += 4;
         if (off + 2 > len)
             return 0;
-        et = hs_get16(d + off);
+        et = pkt_get16(d + off);
     }
-    return et == HS_ETHERTYPE_IPV4 || et == HS_ETHERTYPE_IPV6;
+    return et == PKT_ETHERTYPE_IPV4 || et == PKT_ETHERTYPE_IPV6;
 }
 
-static int hs_dst_accepted(const hs_stack *s, const hs_frame_info *fi)
+static int hs_dst_accepted(const hs_stack *s, const pkt_frame_info *fi)
 {
     if (s->cfg.host_count == 0)
         return 1;
@@ -1196,8 +1191,8 @@ static void hs_sw_csum_charge(hs_stack *s, int cpu, size_t bytes)
 static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_t now)
 {
     hs_chg(s, cpu, HS_K_IP_RX, hs_c(s, HS_C_IP_RX));
-    hs_frame_info fi;
-    if (!f->data || f->len == 0 || hs_frame_parse(f->data, f->len, &fi) != 0) {
+    pkt_frame_info fi;
+    if (!f->data || f->len == 0 || pkt_frame_parse(f->data, f->len, &fi) != 0) {
         if (f->data && hs_is_ip_ethertype(f->data, f->len))
             s->st.rx_malformed++;
         else
@@ -1207,7 +1202,7 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
     const uint8_t *ip = f->data + fi.l3_off;
     size_t avail = f->len - fi.l3_off;
     size_t ihl = fi.l3 == 4 ? (size_t)(ip[0] & 15) * 4 : 40;
-    size_t iplen = fi.l3 == 4 ? hs_get16(ip + 2) : 40 + (size_t)hs_get16(ip + 4);
+    size_t iplen = fi.l3 == 4 ? pkt_get16(ip + 2) : 40 + (size_t)pkt_get16(ip + 4);
     if (iplen > avail) {
         s->st.rx_malformed++;
         return;
@@ -1224,7 +1219,7 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
     } else if (fi.l3 == 4) {
         s->st.csum_sw_ip++;
         hs_sw_csum_charge(s, cpu, ihl);
-        if (hs_csum_fold(hs_csum_add(0, ip, ihl)) != 0xffff) {
+        if (pkt_csum_fold(pkt_csum_add(0, ip, ihl)) != 0xffff) {
             s->st.drop_bad_ip_csum++;
             return;
         }
@@ -1237,7 +1232,7 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
         s->st.rx_ip_fragments++;
         return;
     }
-    if (fi.proto != HS_IPPROTO_TCP && fi.proto != HS_IPPROTO_UDP) {
+    if (fi.proto != PKT_IPPROTO_TCP && fi.proto != PKT_IPPROTO_UDP) {
         s->st.rx_other_proto++;
         return;
     }
@@ -1247,8 +1242,8 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
     }
     size_t l4len = fi.ip_end - fi.l4_off;
     uint32_t udp_plen = 0;
-    if (fi.proto == HS_IPPROTO_UDP) {
-        size_t ulen = hs_get16(f->data + fi.l4_off + 4);
+    if (fi.proto == PKT_IPPROTO_UDP) {
+        size_t ulen = pkt_get16(f->data + fi.l4_off + 4);
         if (ulen < 8 || ulen > l4len) {
             s->st.rx_malformed++;
             return;
@@ -1265,15 +1260,15 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
     int warm = 0; /* the payload was just read by the software checksum */
     if (!trust) {
         const uint8_t *l4 = f->data + fi.l4_off;
-        int skip = fi.proto == HS_IPPROTO_UDP && fi.l3 == 4 && hs_get16(l4 + 6) == 0;
+        int skip = fi.proto == PKT_IPPROTO_UDP && fi.l3 == 4 && pkt_get16(l4 + 6) == 0;
         if (!skip) {
             s->st.csum_sw_l4++;
             hs_sw_csum_charge(s, cpu, l4len);
             int alen = fi.l3 == 6 ? 16 : 4;
-            uint32_t sum = hs_csum_pseudo(fi.src, fi.dst, alen, fi.proto, (uint32_t)l4len);
+            uint32_t sum = pkt_csum_pseudo(fi.src, fi.dst, alen, fi.proto, (uint32_t)l4len);
             warm = 1;
-            int bad = hs_csum_fold(hs_csum_add(sum, l4, l4len)) != 0xffff;
-            if (fi.proto == HS_IPPROTO_UDP && fi.l3 == 6 && hs_get16(l4 + 6) == 0)
+            int bad = pkt_csum_fold(pkt_csum_add(sum, l4, l4len)) != 0xffff;
+            if (fi.proto == PKT_IPPROTO_UDP && fi.l3 == 6 && pkt_get16(l4 + 6) == 0)
                 bad = 1; /* RFC 8200: a zero UDP checksum is invalid over IPv6 */
             if (bad) {
                 s->st.drop_bad_l4_csum++;
@@ -1281,7 +1276,7 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
             }
         }
     }
-    if (fi.proto == HS_IPPROTO_TCP)
+    if (fi.proto == PKT_IPPROTO_TCP)
         hs_tcp_input(s, cpu, now, f, &fi, warm);
     else
         hs_udp_input(s, cpu, f, &fi, udp_plen, warm);

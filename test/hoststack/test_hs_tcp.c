@@ -174,22 +174,22 @@ START_TEST(checksum_software_catches)
         uint8_t verdict = mode == 0 ? HS_CSUM_OK : mode == 1 ? HS_CSUM_UNVERIFIED : HS_CSUM_NONE;
         hs_stack *s = mk_default(NULL, NULL, offload);
         uint8_t fr[TB_FRAME_CAP];
-        hs_pkt_spec p;
-        tb_spec(&fl, &p, HS_IPPROTO_TCP, 1, 0x10);
+        pkt_spec p;
+        tb_spec(&fl, &p, PKT_IPPROTO_TCP, 1, 0x10);
         p.bad_ip_csum = 1;
-        int n = hs_pkt_build(&p, pl, 500, fr, sizeof fr);
+        int n = pkt_build(&p, pl, 500, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
-        tb_spec(&fl, &p, HS_IPPROTO_TCP, 1, 0x10);
+        tb_spec(&fl, &p, PKT_IPPROTO_TCP, 1, 0x10);
         p.bad_l4_csum = 1;
-        n = hs_pkt_build(&p, pl, 500, fr, sizeof fr);
+        n = pkt_build(&p, pl, 500, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
         /* a payload byte flipped after the checksum was computed */
         n = tb_tcp(&fl, 1, 0x10, pl, 500, fr);
         fr[n - 10] ^= 0x01;
         tb_rx(s, fr, n, verdict, 0, 0);
-        tb_spec(&u, &p, HS_IPPROTO_UDP, 0, 0);
+        tb_spec(&u, &p, PKT_IPPROTO_UDP, 0, 0);
         p.bad_l4_csum = 1;
-        n = hs_pkt_build(&p, pl, 100, fr, sizeof fr);
+        n = pkt_build(&p, pl, 100, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
         /* IPv6 TCP with a bad checksum */
         tb_flow f6;
@@ -292,13 +292,13 @@ START_TEST(demux_and_drops)
     n = tb_tcp(&fl, 1, 0x10, pl, 200, fr);
     fr[14 + 6] = 0x20;
     fr[14 + 10] = fr[14 + 11] = 0;
-    uint16_t c = (uint16_t)~hs_csum_fold(hs_csum_add(0, fr + 14, 20));
-    hs_put16(fr + 14 + 10, c);
+    uint16_t c = (uint16_t)~pkt_csum_fold(pkt_csum_add(0, fr + 14, 20));
+    pkt_put16(fr + 14 + 10, c);
     tb_rx(s, fr, n, HS_CSUM_UNVERIFIED, 0, 0);
     /* ICMP (protocol 1) */
-    hs_pkt_spec p;
+    pkt_spec p;
     tb_spec(&fl, &p, 1, 0, 0);
-    n = hs_pkt_build(&p, pl, 40, fr, sizeof fr);
+    n = pkt_build(&p, pl, 40, fr, sizeof fr);
     tb_rx(s, fr, n, HS_CSUM_UNVERIFIED, 0, 0);
     /* multicast UDP is accepted */
     tb_flow u;
@@ -336,8 +336,8 @@ START_TEST(rss_hash_lookup)
     uint8_t in[12];
     memcpy(in, fl.src, 4);
     memcpy(in + 4, fl.dst, 4);
-    hs_put16(in + 8, fl.sport);
-    hs_put16(in + 10, fl.dport);
+    pkt_put16(in + 8, fl.sport);
+    pkt_put16(in + 10, fl.dport);
     uint32_t h = rss_toeplitz(rss_default_key, in, 12);
     uint8_t pl[100] = {1};
     uint8_t fr[TB_FRAME_CAP];
@@ -389,10 +389,10 @@ START_TEST(udp_zero_checksum)
     tb_flow4(&u4, 7, 53, 5353);
     tb_flow6(&u6, 53, 5353);
     int n = tb_udp(&u4, pl, 64, fr);
-    hs_put16(fr + tb_l4_off(&u4) + 6, 0);
+    pkt_put16(fr + tb_l4_off(&u4) + 6, 0);
     tb_rx(s, fr, n, HS_CSUM_NONE, 0, 0);
     n = tb_udp(&u6, pl, 64, fr);
-    hs_put16(fr + tb_l4_off(&u6) + 6, 0);
+    pkt_put16(fr + tb_l4_off(&u6) + 6, 0);
     tb_rx(s, fr, n, HS_CSUM_NONE, 0, 0);
     hs_stats st = tb_stats(s);
     ck_assert_uint_eq(st.udp_datagrams, 1);
