@@ -459,9 +459,9 @@ static hs_conn *hs_conn_new(hs_stack *s, uint32_t h, const hs_conn_id *k, int cp
     c->key = *k;
     memcpy(c->host_mac, frame, 6);
     memcpy(c->peer_mac, frame + 6, 6);
-    if (fi->l3_off >= PKT_ETH_HLEN + 4 && pkt_get16(frame + 12) == PKT_ETHERTYPE_VLAN) {
+    if (fi->vlan_tags > 0 && fi->vlan_tpid[0] == PKT_ETHERTYPE_VLAN) {
         c->vlan = 1;
-        c->vlan_tci = pkt_get16(frame + 14);
+        c->vlan_tci = fi->vlan_tci[0];
     }
     c->cpu = cpu;
     c->last_wnd = s->rcv_wnd;
@@ -1149,21 +1149,6 @@ static void hs_udp_input(hs_stack *s, int cpu, const hs_rx_frame *f, const pkt_f
 }
 
 /* ---- frame receive ---- */
-static int hs_is_ip_ethertype(const uint8_t *d, size_t len)
-{
-    size_t off = 12;
-    if (len < PKT_ETH_HLEN)
-        return 0;
-    uint16_t et = pkt_get16(d + off);
-    for (int t = 0; (et == PKT_ETHERTYPE_VLAN || et == 0x88a8) && t < 2; t++) {
-        off += 4;
-        if (off + 2 > len)
-            return 0;
-        et = pkt_get16(d + off);
-    }
-    return et == PKT_ETHERTYPE_IPV4 || et == PKT_ETHERTYPE_IPV6;
-}
-
 static int hs_dst_accepted(const hs_stack *s, const pkt_frame_info *fi)
 {
     if (s->cfg.host_count == 0)
@@ -1192,8 +1177,9 @@ static void hs_rx_frame_body(hs_stack *s, int cpu, const hs_rx_frame *f, uint64_
 {
     hs_chg(s, cpu, HS_K_IP_RX, hs_c(s, HS_C_IP_RX));
     pkt_frame_info fi;
+    memset(&fi, 0, sizeof fi);
     if (!f->data || f->len == 0 || pkt_frame_parse(f->data, f->len, &fi) != 0) {
-        if (f->data && hs_is_ip_ethertype(f->data, f->len))
+        if (fi.ethertype == PKT_ETHERTYPE_IPV4 || fi.ethertype == PKT_ETHERTYPE_IPV6)
             s->st.rx_malformed++;
         else
             s->st.rx_non_ip++;

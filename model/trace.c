@@ -23,10 +23,7 @@
 #define TR_HEADROOM 32u
 /* Largest IP packet a zero-filled truncated record is grown to. */
 #define TR_IP_MAX 65535u
-/* VLAN tags skipped when looking for the IP header (802.1Q, 802.1ad, QinQ). */
-#define TR_MAX_VLAN_TAGS 2
 
-#define TR_ETHERTYPE_QINQ_OLD 0x9100u
 
 /* Linux cooked packet types (sll_pkttype). */
 #define TR_SLL_BROADCAST 1
@@ -144,7 +141,7 @@ static size_t tr_dlt_hdrlen(int dlt)
 {
     switch (dlt) {
     case DLT_EN10MB:
-        return PKT_ETH_HLEN + 4 * TR_MAX_VLAN_TAGS;
+        return PKT_ETH_HLEN + PKT_VLAN_HLEN * PKT_MAX_VLAN_TAGS;
     case DLT_LINUX_SLL:
         return 16;
     case DLT_LINUX_SLL2:
@@ -546,51 +543,24 @@ typedef struct tr_ip_info {
     size_t iphl, tcphl;
 } tr_ip_info;
 
+/* Sizes the record for the MTU check and finds what re-segmentation needs, with the shared
+ * frame parser (VLAN tags as the NIC: 0x8100/0x88a8, at most two; 0x9100 is no tag). An IP
+ * length field of 0 means "to the end of the record" (GSO/BIG TCP captures). Only TCP right
+ * after the IPv4 header or the bare IPv6 header is re-segmentable. */
 static void tr_parse(const uint8_t *f, size_t len, tr_ip_info *ii)
 {
     memset(ii, 0, sizeof *ii);
-    size_t off = 12;
-    uint16_t et = pkt_get16(f + off);
-    for (int tags = 0; tags < TR_MAX_VLAN_TAGS && off + 6 <= len &&
-                       (et == PKT_ETHERTYPE_VLAN || et == PKT_ETHERTYPE_QINQ ||
-                        et == TR_ETHERTYPE_QINQ_OLD);
-         tags++) {
-        off += 4;
-        et = pkt_get16(f + off);
-    }
-    ii->l2 = off + 2;
-    if (ii->l2 > len)
-        ii->l2 = len;
-    const uint8_t *ip = f + ii->l2;
-    size_t avail = len - ii->l2;
-    ii->ip_len = avail;
-    if (et == PKT_ETHERTYPE_IPV4 && avail >= 20 && ip[0] >> 4 == 4) {
-        size_t tl = pkt_get16(ip + 2);
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        if (tl && tl < avail)
-            ii->ip_len = tl;
-        int fragment = (pkt_get16(ip + 6) & 0x3fff) != 0; /* MF or offset */
-        if (ip[9] == PKT_IPPROTO_TCP && !fragment && ihl >= 20 && ihl + 20 <= ii->ip_len) {
-            size_t thl = (size_t)(ip[ihl + 12] >> 4) * 4;
-            if (thl >= 20 && ihl + thl <= ii->ip_len) {
-                ii->tcp = 1;
-                ii->iphl = ihl;
-                ii->tcphl = thl;
-            }
-        }
-    } else if (et == PKT_ETHERTYPE_IPV6 && avail >= 40 && ip[0] >> 4 == 6) {
-        size_t pl = pkt_get16(ip + 4);
-        if (pl && 40 + pl < avail)
-            ii->ip_len = 40 + pl;
-        if (ip[6] == PKT_IPPROTO_TCP && 60 <= ii->ip_len) {
-            size_t thl = (size_t)(ip[40 + 12] >> 4) * 4;
-            if (thl >= 20 && 40 + thl <= ii->ip_len) {
-                ii->tcp = 1;
-                ii->ipv6 = 1;
-                ii->iphl = 40;
-                ii->tcphl = thl;
-            }
-        }
+    pkt_frame_info fi;
+    pkt_frame_parse_opts(f, len, PKT_PARSE_LEN0_TO_END, &fi);
+    ii->l2 = fi.l2_len;
+    /* the IP packet, also when its header turns out malformed; else the L2 payload */
+    ii->ip_len = (fi.ip_end ? fi.ip_end : len) - fi.l2_len;
+    int bare = fi.l3 == 4 || (fi.l3 == 6 && fi.l4_off == fi.l3_off + PKT_IPV6_HLEN);
+    if (fi.l3 && bare && fi.proto == PKT_IPPROTO_TCP && fi.payload_off) {
+        ii->tcp = 1;
+        ii->ipv6 = fi.l3 == 6;
+        ii->iphl = fi.l4_off - fi.l3_off;
+        ii->tcphl = fi.payload_off - fi.l4_off;
     }
 }
 
