@@ -473,6 +473,59 @@ START_TEST(streams_written)
 }
 END_TEST
 
+/* Stream files are a consumer of delivered bytes: a stream longer than the spill threshold is
+ * written out as it grows, a finished connection at its FIN, an open one at close; the
+ * application callback sees the same bytes. */
+START_TEST(streams_spill_and_finish)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/hs_streams_XXXXXX", g_tmp_parent);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    cfg.streams_dir = dir;
+    tb_app app = {0};
+    hs_stack *s = tb_stack(&cfg, NULL, &app, NULL);
+    tb_flow a, b;
+    tb_flow4(&a, 7, 1040, 445);
+    tb_flow4(&b, 8, 1041, 445);
+    const uint32_t na = 1536 * 1024, nb = 3000;
+    uint8_t *sa = malloc(na);
+    static uint8_t sb[3000];
+    ck_assert_ptr_nonnull(sa);
+    tb_fill(sa, na, 31);
+    tb_fill(sb, nb, 32);
+    tb_send(s, &b, 200, sb, 0, nb, 0x10, 0);
+    for (uint32_t off = 0; off < na; off += 1460) {
+        uint32_t n = na - off < 1460 ? na - off : 1460;
+        tb_send(s, &a, 100, sa, off, n, off + n == na ? 0x19 : 0x10, 1 + off);
+    }
+    hs_stats st = tb_stats(s);
+    ck_assert_uint_eq(st.stream_bytes_written, na); /* spilled at 1 MiB, the rest at the FIN */
+    char err[256];
+    ck_assert_msg(hs_close(s, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(app.len, na + nb);
+    char p[512];
+    uint8_t *d;
+    size_t n;
+    snprintf(p, sizeof p, "%s/192.168.1.7_1040-10.0.0.2_445.bin", dir);
+    ck_assert_msg(read_file(p, &d, &n) == 0, "missing %s", p);
+    ck_assert_uint_eq(n, na);
+    ck_assert_mem_eq(d, sa, na);
+    free(d);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/192.168.1.8_1041-10.0.0.2_445.bin", dir);
+    ck_assert_msg(read_file(p, &d, &n) == 0, "missing %s", p);
+    ck_assert_uint_eq(n, nb);
+    ck_assert_mem_eq(d, sb, nb);
+    free(d);
+    unlink(p);
+    ck_assert_int_eq(rmdir(dir), 0);
+    free(sa);
+    tb_app_free(&app);
+}
+END_TEST
+
 /* Two stacks in one process, fed interleaved: no shared state. */
 START_TEST(two_stacks_independent)
 {
@@ -551,6 +604,7 @@ static Suite *suite(void)
     tcase_add_test(tc, udp_zero_checksum);
     tcase_add_test(tc, rss_hash_lookup);
     tcase_add_test(tc, streams_written);
+    tcase_add_test(tc, streams_spill_and_finish);
     tcase_add_test(tc, two_stacks_independent);
     tcase_add_test(tc, config_errors);
     suite_add_tcase(s, tc);
