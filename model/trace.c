@@ -400,14 +400,14 @@ const char *tr_path(const tr_trace *t) { return t->path; }
  * payload is plain IPv4/IPv6, else the local synthetic MAC with the group bit set. */
 static void tr_mcast_mac(uint16_t proto, const uint8_t *pkt, size_t len, uint8_t *mac)
 {
-    if (proto == PKT_ETHERTYPE_IPV4 && len >= 20) {
+    if (proto == PKT_ETHERTYPE_IPV4 && len >= PKT_IPV4_HLEN) {
         mac[0] = 0x01;
         mac[1] = 0x00;
         mac[2] = 0x5e;
         mac[3] = pkt[17] & 0x7f;
         mac[4] = pkt[18];
         mac[5] = pkt[19];
-    } else if (proto == PKT_ETHERTYPE_IPV6 && len >= 40) {
+    } else if (proto == PKT_ETHERTYPE_IPV6 && len >= PKT_IPV6_HLEN) {
         mac[0] = 0x33;
         mac[1] = 0x33;
         memcpy(mac + 2, pkt + 36, 4);
@@ -442,8 +442,8 @@ static int tr_from_sll(tr_trace *t, uint8_t *r, size_t len, size_t hlen, uint16_
     /* src/dst were copied out first: the Ethernet header overlaps the cooked header. */
     uint8_t *eth = r + hlen - PKT_ETH_HLEN;
     memcpy(eth, dst, PKT_ETH_ALEN);
-    memcpy(eth + 6, src, PKT_ETH_ALEN);
-    pkt_put16(eth + 12, proto);
+    memcpy(eth + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
+    pkt_put16(eth + PKT_ETH_TYPE_OFF, proto);
     t->eth_off = (size_t)(eth - t->buf);
     t->eth_len = plen + PKT_ETH_HLEN;
     return 1;
@@ -454,8 +454,8 @@ static int tr_from_ip(tr_trace *t, uint8_t *r, size_t len, size_t hlen, uint16_t
 {
     uint8_t *eth = r + hlen - PKT_ETH_HLEN;
     memcpy(eth, tr_mac_local, PKT_ETH_ALEN);
-    memcpy(eth + 6, tr_mac_remote, PKT_ETH_ALEN);
-    pkt_put16(eth + 12, ethertype);
+    memcpy(eth + PKT_ETH_ALEN, tr_mac_remote, PKT_ETH_ALEN);
+    pkt_put16(eth + PKT_ETH_TYPE_OFF, ethertype);
     t->eth_off = (size_t)(eth - t->buf);
     t->eth_len = len - hlen + PKT_ETH_HLEN;
     return 1;

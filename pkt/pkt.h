@@ -27,6 +27,7 @@ extern "C" {
 #define PKT_ETHERTYPE_MIN 0x0600   /* smaller values in an ethertype field are 802.3 lengths */
 #define PKT_ETHERTYPE_IPV4 0x0800
 #define PKT_ETHERTYPE_IPV6 0x86DD
+#define PKT_ETHERTYPE_ARP 0x0806
 #define PKT_ETHERTYPE_VLAN 0x8100  /* 802.1Q C-tag TPID */
 #define PKT_ETHERTYPE_QINQ 0x88A8  /* 802.1ad S-tag TPID */
 

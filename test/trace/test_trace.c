@@ -695,7 +695,7 @@ START_TEST(test_quickstart)
         ck_assert_uint_eq(c->ts % 1000, 0);
         pinfo p;
         if (!parse(c->d, c->len, &p)) {
-            arp += pkt_get16(c->d + 12) == 0x0806;
+            arp += pkt_get16(c->d + 12) == PKT_ETHERTYPE_ARP;
             continue;
         }
         ck_assert(ipv4_csum_ok(&p));

@@ -16,7 +16,6 @@
 #define GT_NS_PER_S 1000000000ull
 #define GT_DLT_EN10MB 1u
 #define GT_DLT_LINUX_SLL 113u
-#define GT_ETHERTYPE_ARP 0x0806u
 
 
 /* Byte `off` of the TCP/UDP stream numbered `stream`: the 64-bit finalizer of MurmurHash3
@@ -336,7 +335,7 @@ static size_t gt_arp(uint8_t *out, int op, const uint8_t *dst_mac, const uint8_t
     memset(out, 0, 60);
     memcpy(out, dst_mac, 6);
     memcpy(out + 6, sha, 6);
-    pkt_put16(out + 12, GT_ETHERTYPE_ARP);
+    pkt_put16(out + 12, PKT_ETHERTYPE_ARP);
     uint8_t *a = out + 14;
     pkt_put16(a, 1);      /* Ethernet */
     pkt_put16(a + 2, PKT_ETHERTYPE_IPV4);
