@@ -477,9 +477,10 @@ static void cal_note_base(hs_cost *c, const hs_cost *base)
     for (int key = 0; key < HS_COST_COUNT; key++) {
         int measured = strncmp(c->note[key], "measured", 8) == 0 || key == HS_C_CPU_MHZ;
         if (!measured) {
-            char note[HS_COST_NOTE_MAX];
-            snprintf(note, sizeof note, "from %s: %s", base->name, base->note[key]);
-            memcpy(c->note[key], note, sizeof note);
+            /* a long note is cut to the note size (the result says by how much) */
+            int n = snprintf(c->note[key], HS_COST_NOTE_MAX, "from %s: %s", base->name,
+                             base->note[key]);
+            (void)n;
         }
     }
 }
