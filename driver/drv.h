@@ -67,7 +67,7 @@ typedef struct drv_rx_frame {
     const uint8_t *data;
     uint32_t len;
     uint32_t hash;       /* RSS hash, 0 if hash_type is 0 */
-    uint8_t hash_type;   /* rss_hash_type numbering (hoststack/rss.h) */
+    uint8_t hash_type;   /* rss_hash_type numbering (pkt/rss.h) */
     uint8_t csum;        /* checksum status NIC_CSUM_* (rtl/nic_hw.h) */
     uint8_t l3, l4;      /* as in the completion entry */
     uint8_t frag;

@@ -15,7 +15,6 @@
 #endif
 
 #include "hs_internal.h"
-#include "inet.h"
 #include "rss.h"
 
 #define CAL_MAX_RUNS 101
@@ -99,13 +98,13 @@ static uint64_t cal_tx(void *user, int cpu, const uint8_t *frame, uint32_t len)
     return 0;
 }
 
-static void cal_spec(hs_pkt_spec *p, uint16_t sport, uint32_t seq, uint8_t flags)
+static void cal_spec(pkt_spec *p, uint16_t sport, uint32_t seq, uint8_t flags)
 {
     memset(p, 0, sizeof *p);
     const uint8_t src[4] = {10, 0, 0, 1}, dst[4] = {10, 0, 0, 2};
     memcpy(p->src, src, 4);
     memcpy(p->dst, dst, 4);
-    p->proto = HS_IPPROTO_TCP;
+    p->proto = PKT_IPPROTO_TCP;
     p->sport = sport;
     p->dport = 445;
     p->seq = seq;
@@ -139,19 +138,34 @@ static uint64_t cal_feed(hs_stack *s, cal_ctx *cx, int from, int to, uint8_t csu
     return cal_now_ns() - t0;
 }
 
-static void cal_build(cal_ctx *cx, int i, const hs_pkt_spec *p, const uint8_t *pl, size_t plen)
+static void cal_build(cal_ctx *cx, int i, const pkt_spec *p, const uint8_t *pl, size_t plen)
 {
-    int n = hs_pkt_build(p, pl, plen, cx->frames + (size_t)i * CAL_FRAME_CAP, CAL_FRAME_CAP);
+    int n = pkt_build(p, pl, plen, cx->frames + (size_t)i * CAL_FRAME_CAP, CAL_FRAME_CAP);
     cx->flen[i] = n > 0 ? (uint32_t)n : 0;
 }
 
-/* Per-frame ns of: in-order 1460-byte data, pure ACKs, frames for another host, new
- * connections, out-of-order/fill pairs, UDP datagrams; all with trusted checksums. */
-typedef struct cal_pkt {
-    double in_order, pure_ack, not_host, new_conn, ooo_pair, udp, timer;
-} cal_pkt;
+/* Timings of one run, in ns (per byte for the copy and checksum loops). */
+enum cal_item {
+    CAL_COPY_WARM,   /* memcpy per byte, source in cache */
+    CAL_COPY_COLD,   /* memcpy per byte, source not in cache */
+    CAL_CSUM_BYTE,   /* pkt_csum_add per byte, data not in cache */
+    CAL_CSUM_SETUP,  /* pseudo-header + fold on a 20-byte header */
+    CAL_HASH,        /* rss_toeplitz of a 12-byte tuple */
+    CAL_ACK,         /* pkt_build of a pure ACK */
+    CAL_IN_ORDER,    /* hs_rx per frame: in-order 1460-byte data */
+    CAL_PURE_ACK,    /* ... pure ACKs on a known connection */
+    CAL_NOT_HOST,    /* ... frames for another host */
+    CAL_NEW_CONN,    /* ... a pure ACK creating a connection */
+    CAL_OOO_PAIR,    /* ... per out-of-order + fill pair */
+    CAL_UDP,         /* ... 64-byte UDP datagrams */
+    CAL_TIMER,       /* hs_timer per delayed-ACK expiry */
+    CAL_LOOKUP,      /* connection table lookup in 256 connections */
+    CAL_ITEMS
+};
 
-static int cal_packets(cal_ctx *cx, int batch, cal_pkt *out, char *err, size_t errlen)
+/* Per-frame ns of: in-order 1460-byte data, pure ACKs, new connections, out-of-order/fill
+ * pairs and delayed-ACK expiries on one stack; all with trusted checksums. */
+static int cal_packets_tcp(cal_ctx *cx, int batch, double *v, char *err, size_t errlen)
 {
     hs_stack *s = NULL;
     int rc = cal_stack(&s, cx, err, errlen);
@@ -160,14 +174,14 @@ static int cal_packets(cal_ctx *cx, int batch, cal_pkt *out, char *err, size_t e
     uint8_t payload[CAL_PAYLOAD];
     for (int i = 0; i < CAL_PAYLOAD; i++)
         payload[i] = (uint8_t)(i * 7 + 3);
-    hs_pkt_spec p;
+    pkt_spec p;
     uint32_t seq = 1000;
 
     /* warm-up: the connection exists and its application buffers (4 x 64 KiB) have been
        written once, so first-touch page faults are not measured */
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < batch; i++) {
-            cal_spec(&p, 5000, seq, 0x10);
+            cal_spec(&p, 5000, seq, PKT_TCP_ACK);
             cal_build(cx, i, &p, payload, CAL_PAYLOAD);
             seq += CAL_PAYLOAD;
         }
@@ -176,80 +190,299 @@ static int cal_packets(cal_ctx *cx, int batch, cal_pkt *out, char *err, size_t e
 
     /* in-order data */
     for (int i = 0; i < batch; i++) {
-        cal_spec(&p, 5000, seq, 0x10);
+        cal_spec(&p, 5000, seq, PKT_TCP_ACK);
         cal_build(cx, i, &p, payload, CAL_PAYLOAD);
         seq += CAL_PAYLOAD;
     }
-    out->in_order = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
+    v[CAL_IN_ORDER] = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
 
     /* pure ACKs on the same connection */
     for (int i = 0; i < batch; i++) {
-        cal_spec(&p, 5000, seq, 0x10);
+        cal_spec(&p, 5000, seq, PKT_TCP_ACK);
         cal_build(cx, i, &p, NULL, 0);
     }
-    out->pure_ack = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
+    v[CAL_PURE_ACK] = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
 
     /* out of order then the fill: seg k+1 first, then seg k */
     for (int i = 0; i + 1 < batch; i += 2) {
-        cal_spec(&p, 5000, seq + CAL_PAYLOAD, 0x10);
+        cal_spec(&p, 5000, seq + CAL_PAYLOAD, PKT_TCP_ACK);
         cal_build(cx, i, &p, payload, CAL_PAYLOAD);
-        cal_spec(&p, 5000, seq, 0x10);
+        cal_spec(&p, 5000, seq, PKT_TCP_ACK);
         cal_build(cx, i + 1, &p, payload, CAL_PAYLOAD);
         seq += 2 * CAL_PAYLOAD;
     }
     int pairs = batch / 2;
-    out->ooo_pair = (double)cal_feed(s, cx, 0, pairs * 2, HS_CSUM_OK) / pairs;
+    v[CAL_OOO_PAIR] = (double)cal_feed(s, cx, 0, pairs * 2, HS_CSUM_OK) / pairs;
 
     /* new connections (picked up mid-stream by a pure ACK each) */
     for (int i = 0; i < batch; i++) {
-        cal_spec(&p, (uint16_t)(10000 + i), 77, 0x10);
+        cal_spec(&p, (uint16_t)(10000 + i), 77, PKT_TCP_ACK);
         cal_build(cx, i, &p, NULL, 0);
     }
-    out->new_conn = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
+    v[CAL_NEW_CONN] = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
 
     /* delayed-ACK timers: one small in-order segment on each of those connections */
     for (int i = 0; i < batch; i++) {
-        cal_spec(&p, (uint16_t)(10000 + i), 77, 0x10);
+        cal_spec(&p, (uint16_t)(10000 + i), 77, PKT_TCP_ACK);
         cal_build(cx, i, &p, payload, 10);
     }
     cal_feed(s, cx, 0, batch, HS_CSUM_OK);
     uint64_t t0 = cal_now_ns();
     hs_timer(s, 0, UINT64_MAX / 2);
-    out->timer = (double)(cal_now_ns() - t0) / batch;
+    v[CAL_TIMER] = (double)(cal_now_ns() - t0) / batch;
+    hs_close(s, NULL, 0);
+    return 0;
+}
 
-    /* frames for another host */
-    hs_stack *s2 = NULL;
+/* Per-frame ns of frames for another host and of 64-byte UDP datagrams (fresh stacks). */
+static int cal_packets_other(cal_ctx *cx, int batch, double *v, char *err, size_t errlen)
+{
+    uint8_t payload[64];
+    for (int i = 0; i < 64; i++)
+        payload[i] = (uint8_t)(i * 7 + 3);
+    pkt_spec p;
+    hs_stack *s = NULL;
     hs_config cfg;
     hs_config_defaults(&cfg);
     cfg.host_count = 1;
     cfg.hosts[0].family = 4;
     cfg.hosts[0].a[0] = 192;
-    rc = hs_create(&s2, &cfg, &cx->cost, cal_tx, cx, err, errlen);
+    int rc = hs_create(&s, &cfg, &cx->cost, cal_tx, cx, err, errlen);
     if (rc)
         goto out;
     for (int i = 0; i < batch; i++) {
-        cal_spec(&p, 5000, seq, 0x10);
+        cal_spec(&p, 5000, 1000, PKT_TCP_ACK);
         cal_build(cx, i, &p, payload, 64);
     }
-    out->not_host = (double)cal_feed(s2, cx, 0, batch, HS_CSUM_OK) / batch;
+    v[CAL_NOT_HOST] = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
 
-    /* UDP datagrams of 64 bytes */
     for (int i = 0; i < batch; i++) {
         cal_spec(&p, 5000, 0, 0);
-        p.proto = HS_IPPROTO_UDP;
+        p.proto = PKT_IPPROTO_UDP;
         cal_build(cx, i, &p, payload, 64);
     }
-    hs_close(s2, NULL, 0);
-    s2 = NULL;
+    hs_close(s, NULL, 0);
+    s = NULL;
     cfg.host_count = 0;
-    rc = hs_create(&s2, &cfg, &cx->cost, cal_tx, cx, err, errlen);
+    rc = hs_create(&s, &cfg, &cx->cost, cal_tx, cx, err, errlen);
     if (rc)
         goto out;
-    out->udp = (double)cal_feed(s2, cx, 0, batch, HS_CSUM_OK) / batch;
+    v[CAL_UDP] = (double)cal_feed(s, cx, 0, batch, HS_CSUM_OK) / batch;
 out:
-    hs_close(s2, NULL, 0);
     hs_close(s, NULL, 0);
     return rc;
+}
+
+/* Lookups in a table of `batch` connections (hashes precomputed: lookup only). */
+static int cal_lookups(cal_ctx *cx, int batch, double *v, volatile uint32_t *sink, char *err,
+                       size_t errlen)
+{
+    hs_stack *s = NULL;
+    int rc = cal_stack(&s, cx, err, errlen);
+    if (rc)
+        return rc;
+    pkt_spec p;
+    for (int i = 0; i < batch; i++) {
+        cal_spec(&p, (uint16_t)(20000 + i), 5, PKT_TCP_ACK);
+        cal_build(cx, i, &p, NULL, 0);
+    }
+    cal_feed(s, cx, 0, batch, HS_CSUM_OK);
+    hs_conn_id k[64];
+    uint32_t h[64];
+    for (int i = 0; i < 64; i++) {
+        memset(&k[i], 0, sizeof k[i]);
+        k[i].family = 4;
+        k[i].src[0] = 10; k[i].src[3] = 1;
+        k[i].dst[0] = 10; k[i].dst[3] = 2;
+        k[i].sport = (uint16_t)(20000 + i * 3);
+        k[i].dport = 445;
+        h[i] = hs_calib_hash(s, &k[i]);
+    }
+    const int reps = 20000;
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++)
+        cal_sink(sink, (uint32_t)hs_calib_lookup(s, &k[i & 63], h[i & 63]));
+    v[CAL_LOOKUP] = (double)(cal_now_ns() - t0) / reps;
+    hs_close(s, NULL, 0);
+    return 0;
+}
+
+/* Buffers of the memory micro-benchmarks. */
+typedef struct cal_mem {
+    uint8_t *cold;     /* CAL_COLD_BYTES, walked so that no line is read twice in a run */
+    uint8_t *dst;      /* copy destination, 64 KiB + 4 KiB */
+    size_t cold_off;   /* walk position in cold */
+    volatile uint32_t *sink;
+} cal_mem;
+
+/* memcpy per byte, source in cache (the first 64 KiB of cold, touched every iteration). */
+static double cal_copy_warm(cal_mem *m)
+{
+    const int reps = 2048;
+    uint8_t *src = m->cold;
+    for (int i = 0; i < 64; i++)
+        memcpy(m->dst + (size_t)(i % 44) * CAL_PAYLOAD, src + (size_t)(i % 44) * CAL_PAYLOAD, CAL_PAYLOAD);
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++) {
+        size_t k = (size_t)(i % 44) * CAL_PAYLOAD;
+        memcpy(m->dst + k, src + k, CAL_PAYLOAD);
+        cal_sink(m->sink, m->dst[k + (size_t)(i & 1023)]);
+    }
+    return (double)(cal_now_ns() - t0) / ((double)reps * CAL_PAYLOAD);
+}
+
+/* Next cold source: never the same line twice in a run. */
+static const uint8_t *cal_cold_next(cal_mem *m)
+{
+    if (m->cold_off + 2 * CAL_PAYLOAD > CAL_COLD_BYTES)
+        m->cold_off = 65536;
+    const uint8_t *p = m->cold + m->cold_off;
+    m->cold_off += CAL_PAYLOAD + 64;
+    return p;
+}
+
+/* memcpy per byte, walking the large buffer. */
+static double cal_copy_cold(cal_mem *m)
+{
+    const int reps = 2048;
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++) {
+        memcpy(m->dst + (size_t)(i % 44) * CAL_PAYLOAD, cal_cold_next(m), CAL_PAYLOAD);
+        cal_sink(m->sink, m->dst[(size_t)(i % 44) * CAL_PAYLOAD]);
+    }
+    return (double)(cal_now_ns() - t0) / ((double)reps * CAL_PAYLOAD);
+}
+
+/* Checksum per byte of received data (not in cache: no DDIO assumed). */
+static double cal_csum_byte(cal_mem *m)
+{
+    const int reps = 2048;
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++)
+        cal_sink(m->sink, pkt_csum_fold(pkt_csum_add(0, cal_cold_next(m), CAL_PAYLOAD + 20)));
+    return (double)(cal_now_ns() - t0) / ((double)reps * (CAL_PAYLOAD + 20));
+}
+
+/* Checksum setup: pseudo-header + fold on a 20-byte header. */
+static double cal_csum_setup(cal_mem *m)
+{
+    const int reps = 20000;
+    const uint8_t *c = m->cold;
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++) {
+        uint32_t sum = pkt_csum_pseudo(c + (i & 255), c + 4 + (i & 255), 4, PKT_IPPROTO_TCP, 1480);
+        cal_sink(m->sink, pkt_csum_fold(pkt_csum_add(sum, c + 64 + (i & 255), 20)));
+    }
+    return (double)(cal_now_ns() - t0) / reps;
+}
+
+/* Software Toeplitz of a 12-byte tuple. */
+static double cal_hash(cal_mem *m)
+{
+    const int reps = 20000;
+    uint8_t in[12];
+    memcpy(in, m->cold + 128, 12);
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++) {
+        in[11] = (uint8_t)i;
+        cal_sink(m->sink, rss_toeplitz(rss_default_key, in, 12));
+    }
+    return (double)(cal_now_ns() - t0) / reps;
+}
+
+/* Building an ACK frame. */
+static double cal_ack_build(cal_mem *m)
+{
+    const int reps = 20000;
+    pkt_spec p;
+    cal_spec(&p, 445, 1, PKT_TCP_ACK);
+    uint8_t fr[128];
+    uint64_t t0 = cal_now_ns();
+    for (int i = 0; i < reps; i++) {
+        p.ack = (uint32_t)i;
+        cal_sink(m->sink, (uint32_t)pkt_build(&p, NULL, 0, fr, sizeof fr) + fr[50]);
+    }
+    return (double)(cal_now_ns() - t0) / reps;
+}
+
+/* One run of every measurement, in a fixed order (cache state carries over). */
+static int cal_run(cal_ctx *cx, cal_mem *m, int batch, double *v, char *err, size_t errlen)
+{
+    v[CAL_COPY_WARM] = cal_copy_warm(m);
+    v[CAL_COPY_COLD] = cal_copy_cold(m);
+    v[CAL_CSUM_BYTE] = cal_csum_byte(m);
+    v[CAL_CSUM_SETUP] = cal_csum_setup(m);
+    v[CAL_HASH] = cal_hash(m);
+    v[CAL_ACK] = cal_ack_build(m);
+    int rc = cal_packets_tcp(cx, batch, v, err, errlen);
+    if (!rc)
+        rc = cal_packets_other(cx, batch, v, err, errlen);
+    if (!rc)
+        rc = cal_lookups(cx, batch, v, m->sink, err, errlen);
+    return rc;
+}
+
+/* Sets one measured cost from ns: cycles at mhz, a difference of two timings that came out
+ * <= 0 in noise keeps a minimal cost. */
+static void cal_set(hs_cost *c, int key, double ns, const char *what, int runs, double mhz)
+{
+    double v = ns * (mhz / 1000.0);
+    const char *kn = hs_cost_key_name(key);
+    size_t kl = strlen(kn);
+    int per_byte = kl > 5 && strcmp(kn + kl - 5, "_byte") == 0;
+    if (!(v > 0))
+        v = 0;
+    c->v[key] = per_byte ? fmax(round(v * 1000.0) / 1000.0, 0.001) : fmax(round(v), 1);
+    snprintf(c->note[key], HS_COST_NOTE_MAX, "measured: %s (median of %d runs, %.0f MHz)", what,
+             runs, mhz);
+}
+
+/* Turns the medians (ns) into costs: the stack timings are differences of scenarios. */
+static void cal_decompose(hs_cost *c, const double *ns, int runs, double mhz)
+{
+    double ip_rx = ns[CAL_NOT_HOST];
+    double tcp_lookup = ns[CAL_PURE_ACK] - ip_rx;
+    double tcp_rx = tcp_lookup - ns[CAL_LOOKUP];
+    double conn_create = ns[CAL_NEW_CONN] - ns[CAL_PURE_ACK];
+    /* in-order data also copies 1460 bytes (warm source) and builds an ACK every 2nd frame */
+    double in_extra = ns[CAL_IN_ORDER] - ns[CAL_PURE_ACK] - CAL_PAYLOAD * ns[CAL_COPY_WARM] -
+                      ns[CAL_ACK] / 2;
+    if (in_extra > 0)
+        tcp_rx += in_extra; /* data-path bookkeeping belongs to the segment processing */
+    /* pair = two in-order-sized frames + holding one segment (malloc + copy) + two ACKs */
+    double reasm = ns[CAL_OOO_PAIR] - 2 * ns[CAL_IN_ORDER] - ns[CAL_ACK];
+    double udp_rx = ns[CAL_UDP] - ip_rx - ns[CAL_LOOKUP] - 64 * ns[CAL_COPY_WARM];
+    double timer = ns[CAL_TIMER] - ns[CAL_ACK];
+    double ck_pkt = ns[CAL_CSUM_SETUP] - 20 * ns[CAL_CSUM_BYTE];
+
+    cal_set(c, HS_C_IP_RX, ip_rx, "hs_rx of frames for another host", runs, mhz);
+    cal_set(c, HS_C_TCP_RX, tcp_rx, "hs_rx pure ACK + data bookkeeping - ip_rx - lookup", runs, mhz);
+    cal_set(c, HS_C_UDP_RX, udp_rx, "hs_rx 64-byte UDP - ip_rx - lookup - copy", runs, mhz);
+    cal_set(c, HS_C_HASH_SW, ns[CAL_HASH], "rss_toeplitz on a 12-byte tuple", runs, mhz);
+    cal_set(c, HS_C_LOOKUP, ns[CAL_LOOKUP], "connection table lookup, 256 connections", runs, mhz);
+    cal_set(c, HS_C_CONN_CREATE, conn_create, "hs_rx creating a connection - pure ACK", runs, mhz);
+    cal_set(c, HS_C_REASM_SEG, reasm, "out-of-order + fill pair - 2 in-order - ACK", runs, mhz);
+    cal_set(c, HS_C_ACK_BUILD, ns[CAL_ACK], "pkt_build of a pure ACK", runs, mhz);
+    cal_set(c, HS_C_TIMER, timer, "delayed-ACK expiry - ACK build", runs, mhz);
+    cal_set(c, HS_C_CHECKSUM_PKT, ck_pkt, "pseudo-header + fold - 20 bytes", runs, mhz);
+    cal_set(c, HS_C_CHECKSUM_BYTE, ns[CAL_CSUM_BYTE], "pkt_csum_add over data not in cache", runs, mhz);
+    cal_set(c, HS_C_COPY_COLD_BYTE, ns[CAL_COPY_COLD], "1460-byte memcpy from a 32 MiB buffer", runs, mhz);
+    cal_set(c, HS_C_COPY_WARM_BYTE, ns[CAL_COPY_WARM], "1460-byte memcpy, cache-resident source", runs, mhz);
+    cal_set(c, HS_C_COPY_BYTE, ns[CAL_COPY_WARM], "as copy_warm_byte", runs, mhz);
+}
+
+/* Notes of the costs taken from the base profile say so. */
+static void cal_note_base(hs_cost *c, const hs_cost *base)
+{
+    for (int key = 0; key < HS_COST_COUNT; key++) {
+        int measured = strncmp(c->note[key], "measured", 8) == 0 || key == HS_C_CPU_MHZ;
+        if (!measured) {
+            /* a long note is cut to the note size (the result says by how much) */
+            int n = snprintf(c->note[key], HS_COST_NOTE_MAX, "from %s: %s", base->name,
+                             base->note[key]);
+            (void)n;
+        }
+    }
 }
 
 int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
@@ -265,7 +498,8 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     int rc = 0;
     cal_ctx cx;
     memset(&cx, 0, sizeof cx);
-    uint8_t *cold = NULL, *dst = NULL;
+    volatile uint32_t sink = 0;
+    cal_mem m = {NULL, NULL, 0, &sink};
 
     if (o->base) {
         cx.cost = *o->base;
@@ -283,214 +517,43 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     cx.n = batch;
     cx.frames = malloc((size_t)batch * CAL_FRAME_CAP);
     cx.flen = calloc((size_t)batch, sizeof *cx.flen);
-    cold = malloc(CAL_COLD_BYTES);
-    dst = malloc(65536 + 4096);
-    if (!cx.frames || !cx.flen || !cold || !dst) {
+    m.cold = malloc(CAL_COLD_BYTES);
+    m.dst = malloc(65536 + 4096);
+    if (!cx.frames || !cx.flen || !m.cold || !m.dst) {
         rc = hs_errf(err, errlen, HS_ENOMEM, "calibrate: out of memory");
         goto out;
     }
     for (size_t i = 0; i < CAL_COLD_BYTES; i++)
-        cold[i] = (uint8_t)(i * 131 + (i >> 9));
-    memset(dst, 0, 65536 + 4096);
+        m.cold[i] = (uint8_t)(i * 131 + (i >> 9));
+    memset(m.dst, 0, 65536 + 4096);
 
-    double r_cw[CAL_MAX_RUNS], r_cc[CAL_MAX_RUNS], r_ck[CAL_MAX_RUNS], r_ckp[CAL_MAX_RUNS];
-    double r_hash[CAL_MAX_RUNS], r_look[CAL_MAX_RUNS], r_ack[CAL_MAX_RUNS];
-    double r_in[CAL_MAX_RUNS], r_pa[CAL_MAX_RUNS], r_nh[CAL_MAX_RUNS], r_nc[CAL_MAX_RUNS];
-    double r_oo[CAL_MAX_RUNS], r_udp[CAL_MAX_RUNS], r_tm[CAL_MAX_RUNS];
-    volatile uint32_t sink = 0;
-    size_t cold_off = 0;
-
-    for (int r = 0; r < runs; r++) {
-        /* copy, warm: 1460-byte copies within a 64 KiB source that stays in cache */
-        {
-            const int reps = 2048;
-            uint8_t *src = cold; /* first 64 KiB, touched every iteration -> cached */
-            for (int i = 0; i < 64; i++)
-                memcpy(dst + (size_t)(i % 44) * CAL_PAYLOAD, src + (size_t)(i % 44) * CAL_PAYLOAD, CAL_PAYLOAD);
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                size_t k = (size_t)(i % 44) * CAL_PAYLOAD;
-                memcpy(dst + k, src + k, CAL_PAYLOAD);
-                cal_sink(&sink, dst[k + (size_t)(i & 1023)]);
-            }
-            r_cw[r] = (double)(cal_now_ns() - t0) / ((double)reps * CAL_PAYLOAD);
-        }
-        /* copy, cold: walk the large buffer, never the same line twice in a run */
-        {
-            const int reps = 2048;
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                if (cold_off + 2 * CAL_PAYLOAD > CAL_COLD_BYTES)
-                    cold_off = 65536;
-                memcpy(dst + (size_t)(i % 44) * CAL_PAYLOAD, cold + cold_off, CAL_PAYLOAD);
-                cold_off += CAL_PAYLOAD + 64;
-                cal_sink(&sink, dst[(size_t)(i % 44) * CAL_PAYLOAD]);
-            }
-            r_cc[r] = (double)(cal_now_ns() - t0) / ((double)reps * CAL_PAYLOAD);
-        }
-        /* checksum of received data (not in cache: no DDIO assumed) */
-        {
-            const int reps = 2048;
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                if (cold_off + 2 * CAL_PAYLOAD > CAL_COLD_BYTES)
-                    cold_off = 65536;
-                cal_sink(&sink, hs_csum_fold(hs_csum_add(0, cold + cold_off, CAL_PAYLOAD + 20)));
-                cold_off += CAL_PAYLOAD + 64;
-            }
-            r_ck[r] = (double)(cal_now_ns() - t0) / ((double)reps * (CAL_PAYLOAD + 20));
-        }
-        /* checksum setup: pseudo-header + fold on a 20-byte header */
-        {
-            const int reps = 20000;
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                uint32_t sum = hs_csum_pseudo(cold + (i & 255), cold + 4 + (i & 255), 4, 6, 1480);
-                cal_sink(&sink, hs_csum_fold(hs_csum_add(sum, cold + 64 + (i & 255), 20)));
-            }
-            r_ckp[r] = (double)(cal_now_ns() - t0) / reps;
-        }
-        /* software Toeplitz of a 12-byte tuple */
-        {
-            const int reps = 20000;
-            uint8_t in[12];
-            memcpy(in, cold + 128, 12);
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                in[11] = (uint8_t)i;
-                cal_sink(&sink, rss_toeplitz(rss_default_key, in, 12));
-            }
-            r_hash[r] = (double)(cal_now_ns() - t0) / reps;
-        }
-        /* building an ACK frame */
-        {
-            const int reps = 20000;
-            hs_pkt_spec p;
-            cal_spec(&p, 445, 1, 0x10);
-            uint8_t fr[128];
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++) {
-                p.ack = (uint32_t)i;
-                cal_sink(&sink, (uint32_t)hs_pkt_build(&p, NULL, 0, fr, sizeof fr) + fr[50]);
-            }
-            r_ack[r] = (double)(cal_now_ns() - t0) / reps;
-        }
-        /* the stack's receive path */
-        cal_pkt pk;
-        rc = cal_packets(&cx, batch, &pk, err, errlen);
+    double r[CAL_ITEMS][CAL_MAX_RUNS];
+    for (int k = 0; k < runs; k++) {
+        double v[CAL_ITEMS];
+        rc = cal_run(&cx, &m, batch, v, err, errlen);
         if (rc)
             goto out;
-        r_in[r] = pk.in_order;
-        r_pa[r] = pk.pure_ack;
-        r_nh[r] = pk.not_host;
-        r_nc[r] = pk.new_conn;
-        r_oo[r] = pk.ooo_pair;
-        r_udp[r] = pk.udp;
-        r_tm[r] = pk.timer;
-        /* lookups in a table of `batch` connections */
-        {
-            hs_stack *s = NULL;
-            rc = cal_stack(&s, &cx, err, errlen);
-            if (rc)
-                goto out;
-            hs_pkt_spec p;
-            for (int i = 0; i < batch; i++) {
-                cal_spec(&p, (uint16_t)(20000 + i), 5, 0x10);
-                cal_build(&cx, i, &p, NULL, 0);
-            }
-            cal_feed(s, &cx, 0, batch, HS_CSUM_OK);
-            hs_conn_id k[64];
-            uint32_t h[64];
-            for (int i = 0; i < 64; i++) {
-                memset(&k[i], 0, sizeof k[i]);
-                k[i].family = 4;
-                k[i].src[0] = 10; k[i].src[3] = 1;
-                k[i].dst[0] = 10; k[i].dst[3] = 2;
-                k[i].sport = (uint16_t)(20000 + i * 3);
-                k[i].dport = 445;
-                h[i] = hs_calib_hash(s, &k[i]);
-            }
-            const int reps = 20000;
-            uint64_t t0 = cal_now_ns();
-            for (int i = 0; i < reps; i++)
-                cal_sink(&sink, (uint32_t)hs_calib_lookup(s, &k[i & 63], h[i & 63]));
-            r_look[r] = (double)(cal_now_ns() - t0) / reps;
-            hs_close(s, NULL, 0);
-        }
+        for (int i = 0; i < CAL_ITEMS; i++)
+            r[i][k] = v[i];
     }
-
-    double ns_cw = cal_median(r_cw, runs), ns_cc = cal_median(r_cc, runs);
-    double ns_ck = cal_median(r_ck, runs), ns_ckp = cal_median(r_ckp, runs);
-    double ns_hash = cal_median(r_hash, runs), ns_look = cal_median(r_look, runs);
-    double ns_ack = cal_median(r_ack, runs), ns_in = cal_median(r_in, runs);
-    double ns_pa = cal_median(r_pa, runs), ns_nh = cal_median(r_nh, runs);
-    double ns_nc = cal_median(r_nc, runs), ns_oo = cal_median(r_oo, runs);
-    double ns_udp = cal_median(r_udp, runs), ns_tm = cal_median(r_tm, runs);
-
-    /* Decompose the stack measurements (all in ns). */
-    double ip_rx = ns_nh;
-    double tcp_lookup = ns_pa - ip_rx;
-    double tcp_rx = tcp_lookup - ns_look;
-    double conn_create = ns_nc - ns_pa;
-    /* in-order data also copies 1460 bytes (warm source) and builds an ACK every 2nd frame */
-    double in_extra = ns_in - ns_pa - CAL_PAYLOAD * ns_cw - ns_ack / 2;
-    if (in_extra > 0)
-        tcp_rx += in_extra; /* data-path bookkeeping belongs to the segment processing */
-    /* pair = two in-order-sized frames + holding one segment (malloc + copy) + two ACKs */
-    double reasm = ns_oo - 2 * ns_in - ns_ack;
-    double udp_rx = ns_udp - ip_rx - ns_look - 64 * ns_cw;
-    double timer = ns_tm - ns_ack;
-    double ck_pkt = ns_ckp - 20 * ns_ck;
+    double ns[CAL_ITEMS];
+    for (int i = 0; i < CAL_ITEMS; i++)
+        ns[i] = cal_median(r[i], runs);
 
     hs_cost c = cx.cost;
-    double k = mhz / 1000.0; /* cycles per ns */
-#define SETV(key, ns, what)                                                                   \
-    do {                                                                                      \
-        double v_ = (ns) * k;                                                                 \
-        const char *kn_ = hs_cost_key_name(key);                                              \
-        size_t kl_ = strlen(kn_);                                                             \
-        int per_byte_ = kl_ > 5 && strcmp(kn_ + kl_ - 5, "_byte") == 0;                       \
-        /* a difference of two timings can come out <= 0 in noise: keep a minimal cost */     \
-        if (!(v_ > 0))                                                                        \
-            v_ = 0;                                                                           \
-        c.v[key] = per_byte_ ? fmax(round(v_ * 1000.0) / 1000.0, 0.001) : fmax(round(v_), 1); \
-        snprintf(c.note[key], HS_COST_NOTE_MAX, "measured: %s (median of %d runs, %.0f MHz)",  \
-                 what, runs, mhz);                                                            \
-    } while (0)
     c.v[HS_C_CPU_MHZ] = round(mhz);
     snprintf(c.note[HS_C_CPU_MHZ], HS_COST_NOTE_MAX, "%s",
              o->mhz > 0 ? "given" : "measured: TSC rate against CLOCK_MONOTONIC (or /proc/cpuinfo)");
-    SETV(HS_C_IP_RX, ip_rx, "hs_rx of frames for another host");
-    SETV(HS_C_TCP_RX, tcp_rx, "hs_rx pure ACK + data bookkeeping - ip_rx - lookup");
-    SETV(HS_C_UDP_RX, udp_rx, "hs_rx 64-byte UDP - ip_rx - lookup - copy");
-    SETV(HS_C_HASH_SW, ns_hash, "rss_toeplitz on a 12-byte tuple");
-    SETV(HS_C_LOOKUP, ns_look, "connection table lookup, 256 connections");
-    SETV(HS_C_CONN_CREATE, conn_create, "hs_rx creating a connection - pure ACK");
-    SETV(HS_C_REASM_SEG, reasm, "out-of-order + fill pair - 2 in-order - ACK");
-    SETV(HS_C_ACK_BUILD, ns_ack, "hs_pkt_build of a pure ACK");
-    SETV(HS_C_TIMER, timer, "delayed-ACK expiry - ACK build");
-    SETV(HS_C_CHECKSUM_PKT, ck_pkt, "pseudo-header + fold - 20 bytes");
-    SETV(HS_C_CHECKSUM_BYTE, ns_ck, "hs_csum_add over data not in cache");
-    SETV(HS_C_COPY_COLD_BYTE, ns_cc, "1460-byte memcpy from a 32 MiB buffer");
-    SETV(HS_C_COPY_WARM_BYTE, ns_cw, "1460-byte memcpy, cache-resident source");
-    SETV(HS_C_COPY_BYTE, ns_cw, "as copy_warm_byte");
-#undef SETV
-    for (int key = 0; key < HS_COST_COUNT; key++) {
-        int measured = strncmp(c.note[key], "measured", 8) == 0 || key == HS_C_CPU_MHZ;
-        if (!measured) {
-            char note[HS_COST_NOTE_MAX];
-            snprintf(note, sizeof note, "from %s: %s", cx.cost.name, cx.cost.note[key]);
-            memcpy(c.note[key], note, sizeof note);
-        }
-    }
+    cal_decompose(&c, ns, runs, mhz);
+    cal_note_base(&c, &cx.cost);
     snprintf(c.name, sizeof c.name, "%s", o->name ? o->name : "calibrated");
     *out = c;
     cal_sink(&sink, 0);
 out:
     free(cx.frames);
     free(cx.flen);
-    free(cold);
-    free(dst);
+    free(m.cold);
+    free(m.dst);
     return rc;
 }
 

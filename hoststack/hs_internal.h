@@ -1,10 +1,25 @@
-/* Internal declarations shared by the hs_*.c files (not part of the public API). */
+/* Internal declarations shared by the hs_*.c files (not part of the public API).
+ *
+ * The stack is split the way lwIP splits its TCP:
+ *   hs_stack.c    create/close/stats, cycle accounting, the receive entry (IP demux,
+ *                 checksums, the UDP sink)
+ *   hs_conn.c     connection table: Toeplitz tuple hash, lookup, creation, growth
+ *   hs_tcp_in.c   TCP segment input: connection open/restart/reset, data placement and
+ *                 reassembly, FIN, which ACK to send
+ *   hs_tcp_out.c  transmit: ACKs, SYN-ACKs, window and window updates
+ *   hs_timers.c   one timer heap per CPU, delayed-ACK and application timers
+ *   hs_app.c      application model: posted buffers, completion, delivery to the consumers
+ *   hs_streams.c  --save-streams: a consumer of delivered bytes writing one file per
+ *                 connection (the TCP code knows nothing about files)
+ *   hs_cost.c, hs_calibrate.c  cost profiles and their calibration */
 #ifndef NICSIM_HS_INTERNAL_H
 #define NICSIM_HS_INTERNAL_H
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "hs.h"
+#include "pkt.h"
 
 /* Shipped profiles, generated at configure time from hoststack/profiles/NAME.profile. */
 typedef struct hs_builtin_profile {
@@ -23,5 +38,207 @@ uint32_t hs_calib_hash(const hs_stack *s, const hs_conn_id *k);
 /* printf into the caller's error buffer (err may be NULL); returns code. */
 int hs_errf(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------------------------------------
+ * State
+ * ------------------------------------------------------------------------------------------ */
+
+/* Cycle accounts are fixed point: 1 cycle = 2^16 units, so fractional per-byte costs add up
+ * exactly and per-kind sums equal per-CPU totals. */
+#define HS_FX_SHIFT 16
+#define HS_FX_ONE ((uint64_t)1 << HS_FX_SHIFT)
+
+#define HS_UDP_SINK_BYTES 65536
+#define HS_TXBUF_BYTES 160 /* one ACK frame: Ethernet + tag + IPv6 + TCP, padded */
+
+enum { HS_TMR_DELACK = 0, HS_TMR_APP = 1, HS_TMR_COUNT };
+enum { HS_CS_OPEN = 0, HS_CS_RESET = 1 };
+/* Why an ACK is sent (counted per reason in hs_stats). */
+enum { HS_ACK_EVERY_N, HS_ACK_TIMER, HS_ACK_IMMEDIATE, HS_ACK_WINDOW };
+
+/* A run of received bytes not yet copied to the application: out of order, or in order but
+ * waiting for a free application buffer. Bytes [doff, doff + len) of data[] are live. */
+typedef struct hs_seg {
+    struct hs_seg *next;
+    uint32_t seq;   /* sequence number of data[doff] */
+    uint32_t len;
+    uint32_t doff;
+    uint8_t data[];
+} hs_seg;
+
+typedef struct hs_conn hs_conn;
+
+typedef struct hs_heap_ent {
+    uint64_t when;
+    hs_conn *c;
+    int kind;
+} hs_heap_ent;
+
+typedef struct hs_heap {
+    hs_heap_ent *e;
+    size_t n, cap;
+} hs_heap;
+
+struct hs_conn {
+    hs_conn *hnext;           /* hash chain */
+    hs_conn *lnext;           /* all connections in creation order */
+    uint64_t id;              /* creation number (orders timers deterministically) */
+    uint32_t hash;            /* Toeplitz hash the connection is filed under */
+    hs_conn_id key;           /* sender -> host */
+    uint8_t peer_mac[PKT_ETH_ALEN]; /* sender's MAC (source MAC of its frames) */
+    uint8_t host_mac[PKT_ETH_ALEN];
+    int vlan;                 /* echo the sender's outer 802.1Q tag */
+    uint16_t vlan_tci;        /* host order */
+    int cpu;                  /* owner: timers run here */
+    int state;                /* HS_CS_* */
+    int syn_seen;
+    uint32_t irs;             /* sender's initial sequence number (if syn_seen) */
+    uint32_t iss;             /* our sequence number for a SYN-ACK we send */
+    uint32_t rcv_nxt;         /* next sequence number expected from the network */
+    uint32_t app_nxt;         /* next sequence number to copy to the application (<= rcv_nxt) */
+    int fin_seen, fin_done, app_eof;
+    uint32_t fin_seq;         /* sequence number of the FIN */
+    int push_valid;
+    uint32_t push_seq;        /* end of the last pushed segment not yet completed */
+    hs_seg *segs;             /* sorted, disjoint, all at or after app_nxt */
+    uint64_t held;            /* bytes in segs */
+    int have_snd;
+    uint32_t snd_nxt;         /* our next sequence number (highest ACK from the sender) */
+    uint32_t max_seg;         /* largest payload seen: the receiver's MSS estimate */
+    uint32_t full_unacked;    /* full-size segments since the last ACK */
+    int ack_pending;          /* in-order data not yet acknowledged */
+    uint32_t last_wnd;        /* window in the last ACK sent (or the initial window) */
+    /* application: nbuf buffers of bufsz in a ring; ncomp completed buffers (waiting for
+       the application) precede fill_idx, which is being filled with fill_len bytes */
+    uint8_t *buf;
+    uint32_t fill_idx, fill_len, ncomp;
+    uint32_t *comp_len;
+    uint64_t *comp_time;
+    uint64_t app_head_done;   /* time the application finishes the head completed buffer */
+    uint64_t app_free_at;     /* the application is busy until */
+    /* timers */
+    uint64_t tm_when[HS_TMR_COUNT];
+    long tm_idx[HS_TMR_COUNT]; /* heap position, -1 if not armed */
+};
+
+/* A consumer of the bytes the application receives. hs_app.c hands every delivered byte to
+ * each consumer in order; `finished` (optional) says a connection has nothing left in the
+ * application model (end of stream or reset), so a consumer may write out what it holds. */
+typedef struct hs_app_sink {
+    hs_app_fn data;
+    void (*finished)(void *user, const hs_conn_id *conn);
+    void *user;
+} hs_app_sink;
+#define HS_MAX_SINKS 2 /* the stream writer and the configured hs_config.app_data */
+
+typedef struct hs_streams hs_streams;
+
+struct hs_stack {
+    hs_config cfg;
+    hs_cost cost;
+    hs_tx_fn tx;
+    void *tx_user;
+    double app_cpb;           /* app work cycles per byte */
+    uint32_t rcv_wnd;         /* window with nothing waiting */
+    hs_conn **bucket;
+    uint32_t nbucket;
+    uint64_t nconn;
+    hs_conn *all, **all_tail;
+    hs_heap heap[HS_MAX_CPUS];
+    uint64_t fx_cpu[HS_MAX_CPUS];
+    uint64_t fx_kind[HS_MAX_CPUS][HS_K_COUNT];
+    hs_stats st;
+    hs_streams *streams;      /* --save-streams writer, NULL when off */
+    hs_app_sink sinks[HS_MAX_SINKS];
+    int nsinks;
+    uint8_t txbuf[HS_TXBUF_BYTES];
+    uint8_t *udp_sink;
+};
+
+/* ---- sequence arithmetic (RFC 793, modulo 2^32) ---- */
+static inline int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
+static inline int seq_lt(uint32_t a, uint32_t b) { return seq_diff(a, b) < 0; }
+static inline int seq_gt(uint32_t a, uint32_t b) { return seq_diff(a, b) > 0; }
+static inline int seq_ge(uint32_t a, uint32_t b) { return seq_diff(a, b) >= 0; }
+
+/* ---- accounting (hs_stack.c) ---- */
+/* Charges `cycles` (fractional) to cpu under kind. */
+static inline void hs_chg(hs_stack *s, int cpu, int kind, double cycles)
+{
+    if (cycles <= 0)
+        return;
+    uint64_t fx = (uint64_t)llround(cycles * (double)HS_FX_ONE);
+    s->fx_cpu[cpu] += fx;
+    s->fx_kind[cpu][kind] += fx;
+}
+/* One cost of the profile. */
+static inline double hs_c(const hs_stack *s, int key) { return s->cost.v[key]; }
+/* cpu if in range, else 0 (counted in bad_cpu). */
+int hs_cpu(hs_stack *s, int cpu);
+
+/* ---- connection table (hs_conn.c) ---- */
+uint32_t hs_tuple_hash(const hs_stack *s, const hs_conn_id *k);
+hs_conn *hs_conn_find(const hs_stack *s, uint32_t h, const hs_conn_id *k);
+/* New connection filed under hash h, owned by cpu; MACs and the 802.1Q tag are taken from
+ * the frame that opened it. NULL when out of memory. */
+hs_conn *hs_conn_new(hs_stack *s, uint32_t h, const hs_conn_id *k, int cpu,
+                     const uint8_t *frame, const pkt_frame_info *fi);
+void hs_conn_free_segs(hs_conn *c);
+void hs_conn_free(hs_conn *c);
+
+/* ---- timers (hs_timers.c) ---- */
+void hs_timer_cancel(hs_stack *s, hs_conn *c, int kind);
+int hs_timer_arm(hs_stack *s, hs_conn *c, int kind, uint64_t when);
+
+/* ---- TCP input (hs_tcp_in.c) ---- */
+void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
+                  const pkt_frame_info *fi, int warm);
+
+/* ---- TCP output (hs_tcp_out.c) ---- */
+/* Window to advertise now (rcv_wnd minus what waits for the application). */
+uint32_t hs_wnd(const hs_stack *s, const hs_conn *c);
+/* Full-size segment: configured, or the largest payload seen. */
+uint32_t hs_mss(const hs_stack *s, const hs_conn *c);
+/* Builds and transmits one TCP segment without payload (seq, ack host order). */
+void hs_send(hs_stack *s, hs_conn *c, int cpu, uint8_t flags, uint32_t seq, uint32_t ack,
+             uint16_t wnd);
+/* Sends an ACK for everything received (why: HS_ACK_*), clears the delayed-ACK state. */
+void hs_send_ack(hs_stack *s, hs_conn *c, int cpu, int why);
+/* Window update when the window opened far enough (receiver-side SWS avoidance). */
+void hs_maybe_window_update(hs_stack *s, hs_conn *c, int cpu);
+/* Delayed-ACK timer expiry. */
+void hs_tcp_delack_timer(hs_stack *s, hs_conn *c, int cpu);
+
+/* ---- application model (hs_app.c) ---- */
+/* Copies up to len bytes into posted application buffers (the receive copy). Returns the
+ * bytes taken; fewer than len when every buffer is full. */
+uint32_t hs_app_take(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const uint8_t *d,
+                     uint32_t len, int warm);
+/* After bytes reached the application buffers: PSH and end-of-stream complete a receive. */
+void hs_app_check_push_eof(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
+/* Copies queued in-order bytes (held segments up to rcv_nxt) into free application buffers. */
+void hs_app_drain(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
+/* The current buffer completes to the application (full, pushed, or end of stream). */
+void hs_app_complete_buffer(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
+/* Releases the application buffers of a finished connection once the app has everything. */
+void hs_app_maybe_release(hs_stack *s, hs_conn *c);
+/* Application timer expiry: the application finished buffers; re-post, refill. */
+void hs_app_timer(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
+/* End of run: everything in buffers and in-order queues reaches the application. */
+void hs_app_close_conn(hs_stack *s, hs_conn *c);
+/* Adds a consumer of delivered bytes (at most HS_MAX_SINKS). */
+void hs_app_add_sink(hs_stack *s, hs_app_fn data, void (*finished)(void *, const hs_conn_id *),
+                     void *user);
+
+/* ---- stream files (hs_streams.c) ---- */
+int hs_streams_create(hs_streams **out, const char *dir, char *err, size_t errlen);
+/* hs_app_fn: buffers bytes of one connection, writing them out every HS_STREAM_SPILL bytes. */
+void hs_streams_data(void *user, const hs_conn_id *conn, const uint8_t *data, size_t len);
+/* The connection finished: write out what is buffered. */
+void hs_streams_finished(void *user, const hs_conn_id *conn);
+/* Writes every buffered byte; returns the first error. */
+int hs_streams_flush(hs_streams *w, char *err, size_t errlen);
+void hs_streams_stats(const hs_streams *w, uint64_t *bytes_written, uint64_t *errors);
+void hs_streams_destroy(hs_streams *w);
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inet.h"
+#include "pkt.h"
 
 #define RP_MAX_TALLY 4096
 
@@ -71,8 +71,8 @@ static int classify(rp_replay *r, const tr_frame *f, int count)
 {
     if (r->host_any)
         return 1;
-    hs_frame_info in;
-    if (hs_frame_parse(f->data, f->len, &in) != 0)
+    pkt_frame_info in;
+    if (pkt_frame_parse(f->data, f->len, &in) != 0)
         return 1; /* not IP (ARP, ...): the NIC sees it */
     if (is_host(r, in.l3, in.src)) {
         if (count)
@@ -86,7 +86,7 @@ static int classify(rp_replay *r, const tr_frame *f, int count)
     return 0;
 }
 
-static int tally_add(rp_tally *t, int *n, const hs_frame_info *in, uint64_t payload)
+static int tally_add(rp_tally *t, int *n, const pkt_frame_info *in, uint64_t payload)
 {
     for (int i = 0; i < *n; i++) {
         if (addr_eq(&t[i].addr, in->l3, in->dst)) {
@@ -132,10 +132,10 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
             goto out;
         }
         while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
-            hs_frame_info in;
-            if (hs_frame_parse(f.data, f.len, &in) != 0 || is_group(in.l3, in.dst))
+            pkt_frame_info in;
+            if (pkt_frame_parse(f.data, f.len, &in) != 0 || is_group(in.l3, in.dst))
                 continue;
-            tally_add(t, &n, &in, in.proto == HS_IPPROTO_TCP ? in.payload_len : 0);
+            tally_add(t, &n, &in, in.proto == PKT_IPPROTO_TCP ? in.payload_len : 0);
         }
         if (rc < 0)
             goto out;

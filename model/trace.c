@@ -4,7 +4,7 @@
 #define _DEFAULT_SOURCE /* POSIX.1-2008 (strdup, fileno) plus the BSD types pcap.h uses */
 #include "trace.h"
 
-#include "inet.h"
+#include "pkt.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -23,13 +23,7 @@
 #define TR_HEADROOM 32u
 /* Largest IP packet a zero-filled truncated record is grown to. */
 #define TR_IP_MAX 65535u
-/* VLAN tags skipped when looking for the IP header (802.1Q, 802.1ad, QinQ). */
-#define TR_MAX_VLAN_TAGS 2
 
-#define TR_ETH_ALEN 6
-#define TR_ETHERTYPE_MIN 0x0600u /* smaller values in an ethertype field are 802.3 lengths */
-#define TR_ETHERTYPE_QINQ 0x88a8u
-#define TR_ETHERTYPE_QINQ_OLD 0x9100u
 
 /* Linux cooked packet types (sll_pkttype). */
 #define TR_SLL_BROADCAST 1
@@ -37,16 +31,10 @@
 #define TR_SLL_OUTGOING 4
 
 /* TCP flags (byte 13 of the header). */
-#define TR_TCP_FIN 0x01u
-#define TR_TCP_SYN 0x02u
-#define TR_TCP_RST 0x04u
-#define TR_TCP_PSH 0x08u
-#define TR_TCP_URG 0x20u
-#define TR_TCP_CWR 0x80u
 
-static const uint8_t tr_mac_local[TR_ETH_ALEN] = TR_MAC_LOCAL_INIT;
-static const uint8_t tr_mac_remote[TR_ETH_ALEN] = TR_MAC_REMOTE_INIT;
-static const uint8_t tr_mac_bcast[TR_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t tr_mac_local[PKT_ETH_ALEN] = TR_MAC_LOCAL_INIT;
+static const uint8_t tr_mac_remote[PKT_ETH_ALEN] = TR_MAC_REMOTE_INIT;
+static const uint8_t tr_mac_bcast[PKT_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* Segmentation state of the current oversize record. Offsets are into the record's
  * Ethernet frame. */
@@ -153,7 +141,7 @@ static size_t tr_dlt_hdrlen(int dlt)
 {
     switch (dlt) {
     case DLT_EN10MB:
-        return HS_ETH_HLEN + 4 * TR_MAX_VLAN_TAGS;
+        return PKT_ETH_HLEN + PKT_VLAN_HLEN * PKT_MAX_VLAN_TAGS;
     case DLT_LINUX_SLL:
         return 16;
     case DLT_LINUX_SLL2:
@@ -185,7 +173,7 @@ static void tr_dlt_name(int dlt, char *out, size_t outlen)
 static int tr_is_pcap_magic(const uint8_t *m)
 {
     static const uint32_t magics[] = { 0xa1b2c3d4u, 0xa1b23c4du, 0xa1b2cd34u };
-    uint32_t be = hs_get32(m);
+    uint32_t be = pkt_get32(m);
     uint32_t le = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 |
                   (uint32_t)m[3] << 24;
     for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
@@ -412,19 +400,19 @@ const char *tr_path(const tr_trace *t) { return t->path; }
  * payload is plain IPv4/IPv6, else the local synthetic MAC with the group bit set. */
 static void tr_mcast_mac(uint16_t proto, const uint8_t *pkt, size_t len, uint8_t *mac)
 {
-    if (proto == HS_ETHERTYPE_IPV4 && len >= 20) {
+    if (proto == PKT_ETHERTYPE_IPV4 && len >= PKT_IPV4_HLEN) {
         mac[0] = 0x01;
         mac[1] = 0x00;
         mac[2] = 0x5e;
         mac[3] = pkt[17] & 0x7f;
         mac[4] = pkt[18];
         mac[5] = pkt[19];
-    } else if (proto == HS_ETHERTYPE_IPV6 && len >= 40) {
+    } else if (proto == PKT_ETHERTYPE_IPV6 && len >= PKT_IPV6_HLEN) {
         mac[0] = 0x33;
         mac[1] = 0x33;
         memcpy(mac + 2, pkt + 36, 4);
     } else {
-        memcpy(mac, tr_mac_local, TR_ETH_ALEN);
+        memcpy(mac, tr_mac_local, PKT_ETH_ALEN);
         mac[0] |= 0x01;
     }
 }
@@ -434,42 +422,42 @@ static void tr_mcast_mac(uint16_t proto, const uint8_t *pkt, size_t len, uint8_t
 static int tr_from_sll(tr_trace *t, uint8_t *r, size_t len, size_t hlen, uint16_t pkttype,
                        size_t halen, const uint8_t *addr, uint16_t proto)
 {
-    if (proto < TR_ETHERTYPE_MIN)
+    if (proto < PKT_ETHERTYPE_MIN)
         return 0; /* 802.2/802.3, CAN, netlink...: no Ethernet II equivalent */
-    uint8_t src[TR_ETH_ALEN], dst[TR_ETH_ALEN];
+    uint8_t src[PKT_ETH_ALEN], dst[PKT_ETH_ALEN];
     const uint8_t *pkt = r + hlen;
     size_t plen = len - hlen;
     if (pkttype == TR_SLL_OUTGOING) {
-        memcpy(src, halen == TR_ETH_ALEN ? addr : tr_mac_local, TR_ETH_ALEN);
-        memcpy(dst, tr_mac_remote, TR_ETH_ALEN);
+        memcpy(src, halen == PKT_ETH_ALEN ? addr : tr_mac_local, PKT_ETH_ALEN);
+        memcpy(dst, tr_mac_remote, PKT_ETH_ALEN);
     } else {
-        memcpy(src, halen == TR_ETH_ALEN ? addr : tr_mac_remote, TR_ETH_ALEN);
+        memcpy(src, halen == PKT_ETH_ALEN ? addr : tr_mac_remote, PKT_ETH_ALEN);
         if (pkttype == TR_SLL_BROADCAST)
-            memcpy(dst, tr_mac_bcast, TR_ETH_ALEN);
+            memcpy(dst, tr_mac_bcast, PKT_ETH_ALEN);
         else if (pkttype == TR_SLL_MULTICAST)
             tr_mcast_mac(proto, pkt, plen, dst);
         else
-            memcpy(dst, tr_mac_local, TR_ETH_ALEN);
+            memcpy(dst, tr_mac_local, PKT_ETH_ALEN);
     }
     /* src/dst were copied out first: the Ethernet header overlaps the cooked header. */
-    uint8_t *eth = r + hlen - HS_ETH_HLEN;
-    memcpy(eth, dst, TR_ETH_ALEN);
-    memcpy(eth + 6, src, TR_ETH_ALEN);
-    hs_put16(eth + 12, proto);
+    uint8_t *eth = r + hlen - PKT_ETH_HLEN;
+    memcpy(eth, dst, PKT_ETH_ALEN);
+    memcpy(eth + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
+    pkt_put16(eth + PKT_ETH_TYPE_OFF, proto);
     t->eth_off = (size_t)(eth - t->buf);
-    t->eth_len = plen + HS_ETH_HLEN;
+    t->eth_len = plen + PKT_ETH_HLEN;
     return 1;
 }
 
 /* Network packet at r + hlen with the given ethertype: synthetic REMOTE -> LOCAL header. */
 static int tr_from_ip(tr_trace *t, uint8_t *r, size_t len, size_t hlen, uint16_t ethertype)
 {
-    uint8_t *eth = r + hlen - HS_ETH_HLEN;
-    memcpy(eth, tr_mac_local, TR_ETH_ALEN);
-    memcpy(eth + 6, tr_mac_remote, TR_ETH_ALEN);
-    hs_put16(eth + 12, ethertype);
+    uint8_t *eth = r + hlen - PKT_ETH_HLEN;
+    memcpy(eth, tr_mac_local, PKT_ETH_ALEN);
+    memcpy(eth + PKT_ETH_ALEN, tr_mac_remote, PKT_ETH_ALEN);
+    pkt_put16(eth + PKT_ETH_TYPE_OFF, ethertype);
     t->eth_off = (size_t)(eth - t->buf);
-    t->eth_len = len - hlen + HS_ETH_HLEN;
+    t->eth_len = len - hlen + PKT_ETH_HLEN;
     return 1;
 }
 
@@ -479,9 +467,9 @@ static uint16_t tr_ethertype_of_version(const uint8_t *pkt, size_t len)
         return 0;
     switch (pkt[0] >> 4) {
     case 4:
-        return HS_ETHERTYPE_IPV4;
+        return PKT_ETHERTYPE_IPV4;
     case 6:
-        return HS_ETHERTYPE_IPV6;
+        return PKT_ETHERTYPE_IPV6;
     default:
         return 0;
     }
@@ -492,15 +480,15 @@ static uint16_t tr_ethertype_of_family(const uint8_t *r)
 {
     uint32_t le = (uint32_t)r[0] | (uint32_t)r[1] << 8 | (uint32_t)r[2] << 16 |
                   (uint32_t)r[3] << 24;
-    uint32_t be = hs_get32(r);
+    uint32_t be = pkt_get32(r);
     static const uint32_t inet6[] = { 10, 24, 28, 30 }; /* Linux, BSDs, FreeBSD, macOS */
     for (int pass = 0; pass < 2; pass++) {
         uint32_t fam = pass == 0 ? le : be;
         if (fam == 2)
-            return HS_ETHERTYPE_IPV4;
+            return PKT_ETHERTYPE_IPV4;
         for (size_t i = 0; i < sizeof inet6 / sizeof inet6[0]; i++)
             if (fam == inet6[i])
-                return HS_ETHERTYPE_IPV6;
+                return PKT_ETHERTYPE_IPV6;
     }
     return 0;
 }
@@ -513,7 +501,7 @@ static int tr_to_ethernet(tr_trace *t, size_t len)
     uint16_t et;
     switch (t->dlt) {
     case DLT_EN10MB:
-        if (len < HS_ETH_HLEN)
+        if (len < PKT_ETH_HLEN)
             return 0;
         t->eth_off = TR_HEADROOM;
         t->eth_len = len;
@@ -522,12 +510,12 @@ static int tr_to_ethernet(tr_trace *t, size_t len)
         /* pkttype(2) hatype(2) halen(2) addr(8) protocol(2), network byte order */
         if (len < 16)
             return 0;
-        return tr_from_sll(t, r, len, 16, hs_get16(r), hs_get16(r + 4), r + 6, hs_get16(r + 14));
+        return tr_from_sll(t, r, len, 16, pkt_get16(r), pkt_get16(r + 4), r + 6, pkt_get16(r + 14));
     case DLT_LINUX_SLL2:
         /* protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8) */
         if (len < 20)
             return 0;
-        return tr_from_sll(t, r, len, 20, r[10], r[11], r + 12, hs_get16(r));
+        return tr_from_sll(t, r, len, 20, r[10], r[11], r + 12, pkt_get16(r));
     case DLT_RAW:
     case TR_LINKTYPE_RAW:
     case DLT_IPV4:
@@ -555,51 +543,24 @@ typedef struct tr_ip_info {
     size_t iphl, tcphl;
 } tr_ip_info;
 
+/* Sizes the record for the MTU check and finds what re-segmentation needs, with the shared
+ * frame parser (VLAN tags as the NIC: 0x8100/0x88a8, at most two; 0x9100 is no tag). An IP
+ * length field of 0 means "to the end of the record" (GSO/BIG TCP captures). Only TCP right
+ * after the IPv4 header or the bare IPv6 header is re-segmentable. */
 static void tr_parse(const uint8_t *f, size_t len, tr_ip_info *ii)
 {
     memset(ii, 0, sizeof *ii);
-    size_t off = 12;
-    uint16_t et = hs_get16(f + off);
-    for (int tags = 0; tags < TR_MAX_VLAN_TAGS && off + 6 <= len &&
-                       (et == HS_ETHERTYPE_VLAN || et == TR_ETHERTYPE_QINQ ||
-                        et == TR_ETHERTYPE_QINQ_OLD);
-         tags++) {
-        off += 4;
-        et = hs_get16(f + off);
-    }
-    ii->l2 = off + 2;
-    if (ii->l2 > len)
-        ii->l2 = len;
-    const uint8_t *ip = f + ii->l2;
-    size_t avail = len - ii->l2;
-    ii->ip_len = avail;
-    if (et == HS_ETHERTYPE_IPV4 && avail >= 20 && ip[0] >> 4 == 4) {
-        size_t tl = hs_get16(ip + 2);
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        if (tl && tl < avail)
-            ii->ip_len = tl;
-        int fragment = (hs_get16(ip + 6) & 0x3fff) != 0; /* MF or offset */
-        if (ip[9] == HS_IPPROTO_TCP && !fragment && ihl >= 20 && ihl + 20 <= ii->ip_len) {
-            size_t thl = (size_t)(ip[ihl + 12] >> 4) * 4;
-            if (thl >= 20 && ihl + thl <= ii->ip_len) {
-                ii->tcp = 1;
-                ii->iphl = ihl;
-                ii->tcphl = thl;
-            }
-        }
-    } else if (et == HS_ETHERTYPE_IPV6 && avail >= 40 && ip[0] >> 4 == 6) {
-        size_t pl = hs_get16(ip + 4);
-        if (pl && 40 + pl < avail)
-            ii->ip_len = 40 + pl;
-        if (ip[6] == HS_IPPROTO_TCP && 60 <= ii->ip_len) {
-            size_t thl = (size_t)(ip[40 + 12] >> 4) * 4;
-            if (thl >= 20 && 40 + thl <= ii->ip_len) {
-                ii->tcp = 1;
-                ii->ipv6 = 1;
-                ii->iphl = 40;
-                ii->tcphl = thl;
-            }
-        }
+    pkt_frame_info fi;
+    pkt_frame_parse_opts(f, len, PKT_PARSE_LEN0_TO_END, &fi);
+    ii->l2 = fi.l2_len;
+    /* the IP packet, also when its header turns out malformed; else the L2 payload */
+    ii->ip_len = (fi.ip_end ? fi.ip_end : len) - fi.l2_len;
+    int bare = fi.l3 == 4 || (fi.l3 == 6 && fi.l4_off == fi.l3_off + PKT_IPV6_HLEN);
+    if (fi.l3 && bare && fi.proto == PKT_IPPROTO_TCP && fi.payload_off) {
+        ii->tcp = 1;
+        ii->ipv6 = fi.l3 == 6;
+        ii->iphl = fi.l4_off - fi.l3_off;
+        ii->tcphl = fi.payload_off - fi.l4_off;
     }
 }
 
@@ -623,29 +584,29 @@ static int tr_make_segment(tr_trace *t, tr_frame *f)
     uint8_t *th = ip + s->iphl;
     size_t l4 = s->tcphl + n;
     if (s->ipv6) {
-        hs_put16(ip + 4, (uint16_t)l4);
+        pkt_put16(ip + 4, (uint16_t)l4);
     } else {
-        hs_put16(ip + 2, (uint16_t)(s->iphl + l4));
-        hs_put16(ip + 4, (uint16_t)(hs_get16(ip + 4) + s->index));
-        hs_put16(ip + 10, 0);
-        hs_put16(ip + 10, (uint16_t)~hs_csum_fold(hs_csum_add(0, ip, s->iphl)));
+        pkt_put16(ip + 2, (uint16_t)(s->iphl + l4));
+        pkt_put16(ip + 4, (uint16_t)(pkt_get16(ip + 4) + s->index));
+        pkt_put16(ip + 10, 0);
+        pkt_put16(ip + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, ip, s->iphl)));
     }
 
     uint8_t flags = th[13];
     /* A SYN occupies one sequence number before the data. */
-    uint32_t seq_off = (uint32_t)s->done + (!first && (flags & TR_TCP_SYN) ? 1u : 0u);
-    hs_put32(th + 4, hs_get32(th + 4) + seq_off);
+    uint32_t seq_off = (uint32_t)s->done + (!first && (flags & PKT_TCP_SYN) ? 1u : 0u);
+    pkt_put32(th + 4, pkt_get32(th + 4) + seq_off);
     if (!last)
-        flags &= (uint8_t)~(TR_TCP_FIN | TR_TCP_PSH);
+        flags &= (uint8_t)~(PKT_TCP_FIN | PKT_TCP_PSH);
     if (!first) {
-        flags &= (uint8_t)~(TR_TCP_SYN | TR_TCP_RST | TR_TCP_URG | TR_TCP_CWR);
-        hs_put16(th + 18, 0); /* urgent pointer */
+        flags &= (uint8_t)~(PKT_TCP_SYN | PKT_TCP_RST | PKT_TCP_URG | PKT_TCP_CWR);
+        pkt_put16(th + 18, 0); /* urgent pointer */
     }
     th[13] = flags;
-    hs_put16(th + 16, 0);
-    uint32_t sum = s->ipv6 ? hs_csum_pseudo(ip + 8, ip + 24, 16, HS_IPPROTO_TCP, (uint32_t)l4)
-                           : hs_csum_pseudo(ip + 12, ip + 16, 4, HS_IPPROTO_TCP, (uint32_t)l4);
-    hs_put16(th + 16, (uint16_t)~hs_csum_fold(hs_csum_add(sum, th, l4)));
+    pkt_put16(th + 16, 0);
+    uint32_t sum = s->ipv6 ? pkt_csum_pseudo(ip + 8, ip + 24, 16, PKT_IPPROTO_TCP, (uint32_t)l4)
+                           : pkt_csum_pseudo(ip + 12, ip + 16, 4, PKT_IPPROTO_TCP, (uint32_t)l4);
+    pkt_put16(th + 16, (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, th, l4)));
 
     s->done += n;
     s->index++;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 #include "trace.h"
 
@@ -79,17 +79,17 @@ typedef struct expect {
 static expect rss_expect(const uint8_t *f, uint32_t len, uint32_t types)
 {
     expect e = {RSS_HT_NONE, 0};
-    hs_frame_info in;
-    if (hs_frame_parse(f, len, &in) != 0)
+    pkt_frame_info in;
+    if (pkt_frame_parse(f, len, &in) != 0)
         return e;
     uint8_t buf[36];
     int alen = in.l3 == 4 ? 4 : 16;
     memcpy(buf, in.src, (size_t)alen);
     memcpy(buf + alen, in.dst, (size_t)alen);
-    int l4 = !in.frag && in.l4_off && (in.proto == HS_IPPROTO_TCP || in.proto == HS_IPPROTO_UDP) &&
+    int l4 = !in.frag && in.l4_off && (in.proto == PKT_IPPROTO_TCP || in.proto == PKT_IPPROTO_UDP) &&
              in.l4_off + 4 <= len;
-    int t_l4 = in.l3 == 4 ? (in.proto == HS_IPPROTO_TCP ? RSS_HT_TCP_IPV4 : RSS_HT_UDP_IPV4)
-                          : (in.proto == HS_IPPROTO_TCP ? RSS_HT_TCP_IPV6 : RSS_HT_UDP_IPV6);
+    int t_l4 = in.l3 == 4 ? (in.proto == PKT_IPPROTO_TCP ? RSS_HT_TCP_IPV4 : RSS_HT_UDP_IPV4)
+                          : (in.proto == PKT_IPPROTO_TCP ? RSS_HT_TCP_IPV6 : RSS_HT_UDP_IPV6);
     int t_ip = in.l3 == 4 ? RSS_HT_IPV4 : RSS_HT_IPV6;
     if (l4 && (types & RSS_HT_BIT(t_l4))) {
         memcpy(buf + 2 * alen, f + in.l4_off, 4);
@@ -243,8 +243,8 @@ START_TEST(quickstart_hashes_match_reference)
             ck_assert_uint_eq(queue, 0);
         }
         /* the generator writes correct checksums everywhere */
-        hs_frame_info in;
-        if (hs_frame_parse(fr.data[frame], fr.len[frame], &in) == 0)
+        pkt_frame_info in;
+        if (pkt_frame_parse(fr.data[frame], fr.len[frame], &in) == 0)
             ck_assert_str_eq(csum, "ok");
         else
             ck_assert_str_eq(csum, "none");

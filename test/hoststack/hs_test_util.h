@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "hs.h"
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 
 #define TB_FRAME_CAP 9200
@@ -48,7 +48,7 @@ static inline void tb_flow6(tb_flow *f, uint16_t sport, uint16_t dport)
 static const uint8_t tb_mac_sender[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static const uint8_t tb_mac_host[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
 
-static inline void tb_spec(const tb_flow *fl, hs_pkt_spec *p, uint8_t proto, uint32_t seq, uint8_t flags)
+static inline void tb_spec(const tb_flow *fl, pkt_spec *p, uint8_t proto, uint32_t seq, uint8_t flags)
 {
     memset(p, 0, sizeof *p);
     p->ipv6 = fl->v6;
@@ -71,18 +71,18 @@ static inline void tb_spec(const tb_flow *fl, hs_pkt_spec *p, uint8_t proto, uin
 static inline int tb_tcp(const tb_flow *fl, uint32_t seq, uint8_t flags, const uint8_t *pl, size_t n,
                          uint8_t *out)
 {
-    hs_pkt_spec p;
-    tb_spec(fl, &p, HS_IPPROTO_TCP, seq, flags);
-    int len = hs_pkt_build(&p, pl, n, out, TB_FRAME_CAP);
+    pkt_spec p;
+    tb_spec(fl, &p, PKT_IPPROTO_TCP, seq, flags);
+    int len = pkt_build(&p, pl, n, out, TB_FRAME_CAP);
     ck_assert_int_gt(len, 0);
     return len;
 }
 
 static inline int tb_udp(const tb_flow *fl, const uint8_t *pl, size_t n, uint8_t *out)
 {
-    hs_pkt_spec p;
-    tb_spec(fl, &p, HS_IPPROTO_UDP, 0, 0);
-    int len = hs_pkt_build(&p, pl, n, out, TB_FRAME_CAP);
+    pkt_spec p;
+    tb_spec(fl, &p, PKT_IPPROTO_UDP, 0, 0);
+    int len = pkt_build(&p, pl, n, out, TB_FRAME_CAP);
     ck_assert_int_gt(len, 0);
     return len;
 }
@@ -149,20 +149,20 @@ static inline tb_seg tb_tx_decode(const tb_tx *t, int i)
     memset(&r, 0, sizeof r);
     ck_assert_int_lt(i, t->n);
     const uint8_t *fr = t->frame[i];
-    hs_frame_info fi;
-    ck_assert_int_eq(hs_frame_parse(fr, t->len[i], &fi), 0);
-    ck_assert_int_eq(fi.proto, HS_IPPROTO_TCP);
+    pkt_frame_info fi;
+    ck_assert_int_eq(pkt_frame_parse(fr, t->len[i], &fi), 0);
+    ck_assert_int_eq(fi.proto, PKT_IPPROTO_TCP);
     const uint8_t *ip = fr + fi.l3_off;
     if (fi.l3 == 4)
-        ck_assert_uint_eq(hs_csum_fold(hs_csum_add(0, ip, 20)), 0xffff);
+        ck_assert_uint_eq(pkt_csum_fold(pkt_csum_add(0, ip, 20)), 0xffff);
     size_t l4len = fi.ip_end - fi.l4_off;
-    uint32_t sum = hs_csum_pseudo(fi.src, fi.dst, fi.l3 == 6 ? 16 : 4, HS_IPPROTO_TCP, (uint32_t)l4len);
-    ck_assert_uint_eq(hs_csum_fold(hs_csum_add(sum, fr + fi.l4_off, l4len)), 0xffff);
+    uint32_t sum = pkt_csum_pseudo(fi.src, fi.dst, fi.l3 == 6 ? 16 : 4, PKT_IPPROTO_TCP, (uint32_t)l4len);
+    ck_assert_uint_eq(pkt_csum_fold(pkt_csum_add(sum, fr + fi.l4_off, l4len)), 0xffff);
     const uint8_t *th = fr + fi.l4_off;
-    r.seq = hs_get32(th + 4);
-    r.ack = hs_get32(th + 8);
+    r.seq = pkt_get32(th + 4);
+    r.ack = pkt_get32(th + 8);
     r.flags = th[13];
-    r.window = hs_get16(th + 14);
+    r.window = pkt_get16(th + 14);
     r.sport = fi.sport;
     r.dport = fi.dport;
     r.l3 = fi.l3;

@@ -174,22 +174,22 @@ START_TEST(checksum_software_catches)
         uint8_t verdict = mode == 0 ? HS_CSUM_OK : mode == 1 ? HS_CSUM_UNVERIFIED : HS_CSUM_NONE;
         hs_stack *s = mk_default(NULL, NULL, offload);
         uint8_t fr[TB_FRAME_CAP];
-        hs_pkt_spec p;
-        tb_spec(&fl, &p, HS_IPPROTO_TCP, 1, 0x10);
+        pkt_spec p;
+        tb_spec(&fl, &p, PKT_IPPROTO_TCP, 1, 0x10);
         p.bad_ip_csum = 1;
-        int n = hs_pkt_build(&p, pl, 500, fr, sizeof fr);
+        int n = pkt_build(&p, pl, 500, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
-        tb_spec(&fl, &p, HS_IPPROTO_TCP, 1, 0x10);
+        tb_spec(&fl, &p, PKT_IPPROTO_TCP, 1, 0x10);
         p.bad_l4_csum = 1;
-        n = hs_pkt_build(&p, pl, 500, fr, sizeof fr);
+        n = pkt_build(&p, pl, 500, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
         /* a payload byte flipped after the checksum was computed */
         n = tb_tcp(&fl, 1, 0x10, pl, 500, fr);
         fr[n - 10] ^= 0x01;
         tb_rx(s, fr, n, verdict, 0, 0);
-        tb_spec(&u, &p, HS_IPPROTO_UDP, 0, 0);
+        tb_spec(&u, &p, PKT_IPPROTO_UDP, 0, 0);
         p.bad_l4_csum = 1;
-        n = hs_pkt_build(&p, pl, 100, fr, sizeof fr);
+        n = pkt_build(&p, pl, 100, fr, sizeof fr);
         tb_rx(s, fr, n, verdict, 0, 0);
         /* IPv6 TCP with a bad checksum */
         tb_flow f6;
@@ -292,13 +292,13 @@ START_TEST(demux_and_drops)
     n = tb_tcp(&fl, 1, 0x10, pl, 200, fr);
     fr[14 + 6] = 0x20;
     fr[14 + 10] = fr[14 + 11] = 0;
-    uint16_t c = (uint16_t)~hs_csum_fold(hs_csum_add(0, fr + 14, 20));
-    hs_put16(fr + 14 + 10, c);
+    uint16_t c = (uint16_t)~pkt_csum_fold(pkt_csum_add(0, fr + 14, 20));
+    pkt_put16(fr + 14 + 10, c);
     tb_rx(s, fr, n, HS_CSUM_UNVERIFIED, 0, 0);
     /* ICMP (protocol 1) */
-    hs_pkt_spec p;
+    pkt_spec p;
     tb_spec(&fl, &p, 1, 0, 0);
-    n = hs_pkt_build(&p, pl, 40, fr, sizeof fr);
+    n = pkt_build(&p, pl, 40, fr, sizeof fr);
     tb_rx(s, fr, n, HS_CSUM_UNVERIFIED, 0, 0);
     /* multicast UDP is accepted */
     tb_flow u;
@@ -336,8 +336,8 @@ START_TEST(rss_hash_lookup)
     uint8_t in[12];
     memcpy(in, fl.src, 4);
     memcpy(in + 4, fl.dst, 4);
-    hs_put16(in + 8, fl.sport);
-    hs_put16(in + 10, fl.dport);
+    pkt_put16(in + 8, fl.sport);
+    pkt_put16(in + 10, fl.dport);
     uint32_t h = rss_toeplitz(rss_default_key, in, 12);
     uint8_t pl[100] = {1};
     uint8_t fr[TB_FRAME_CAP];
@@ -389,10 +389,10 @@ START_TEST(udp_zero_checksum)
     tb_flow4(&u4, 7, 53, 5353);
     tb_flow6(&u6, 53, 5353);
     int n = tb_udp(&u4, pl, 64, fr);
-    hs_put16(fr + tb_l4_off(&u4) + 6, 0);
+    pkt_put16(fr + tb_l4_off(&u4) + 6, 0);
     tb_rx(s, fr, n, HS_CSUM_NONE, 0, 0);
     n = tb_udp(&u6, pl, 64, fr);
-    hs_put16(fr + tb_l4_off(&u6) + 6, 0);
+    pkt_put16(fr + tb_l4_off(&u6) + 6, 0);
     tb_rx(s, fr, n, HS_CSUM_NONE, 0, 0);
     hs_stats st = tb_stats(s);
     ck_assert_uint_eq(st.udp_datagrams, 1);
@@ -470,6 +470,59 @@ START_TEST(streams_written)
     ck_assert_int_eq(rc, HS_EIO);
     ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dir/192.168.1.7_1033-10.0.0.2_445.bin"));
     ck_assert_ptr_null(strchr(err, '\n'));
+}
+END_TEST
+
+/* Stream files are a consumer of delivered bytes: a stream longer than the spill threshold is
+ * written out as it grows, a finished connection at its FIN, an open one at close; the
+ * application callback sees the same bytes. */
+START_TEST(streams_spill_and_finish)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/hs_streams_XXXXXX", g_tmp_parent);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    cfg.streams_dir = dir;
+    tb_app app = {0};
+    hs_stack *s = tb_stack(&cfg, NULL, &app, NULL);
+    tb_flow a, b;
+    tb_flow4(&a, 7, 1040, 445);
+    tb_flow4(&b, 8, 1041, 445);
+    const uint32_t na = 1536 * 1024, nb = 3000;
+    uint8_t *sa = malloc(na);
+    static uint8_t sb[3000];
+    ck_assert_ptr_nonnull(sa);
+    tb_fill(sa, na, 31);
+    tb_fill(sb, nb, 32);
+    tb_send(s, &b, 200, sb, 0, nb, 0x10, 0);
+    for (uint32_t off = 0; off < na; off += 1460) {
+        uint32_t n = na - off < 1460 ? na - off : 1460;
+        tb_send(s, &a, 100, sa, off, n, off + n == na ? 0x19 : 0x10, 1 + off);
+    }
+    hs_stats st = tb_stats(s);
+    ck_assert_uint_eq(st.stream_bytes_written, na); /* spilled at 1 MiB, the rest at the FIN */
+    char err[256];
+    ck_assert_msg(hs_close(s, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(app.len, na + nb);
+    char p[512];
+    uint8_t *d;
+    size_t n;
+    snprintf(p, sizeof p, "%s/192.168.1.7_1040-10.0.0.2_445.bin", dir);
+    ck_assert_msg(read_file(p, &d, &n) == 0, "missing %s", p);
+    ck_assert_uint_eq(n, na);
+    ck_assert_mem_eq(d, sa, na);
+    free(d);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/192.168.1.8_1041-10.0.0.2_445.bin", dir);
+    ck_assert_msg(read_file(p, &d, &n) == 0, "missing %s", p);
+    ck_assert_uint_eq(n, nb);
+    ck_assert_mem_eq(d, sb, nb);
+    free(d);
+    unlink(p);
+    ck_assert_int_eq(rmdir(dir), 0);
+    free(sa);
+    tb_app_free(&app);
 }
 END_TEST
 
@@ -551,6 +604,7 @@ static Suite *suite(void)
     tcase_add_test(tc, udp_zero_checksum);
     tcase_add_test(tc, rss_hash_lookup);
     tcase_add_test(tc, streams_written);
+    tcase_add_test(tc, streams_spill_and_finish);
     tcase_add_test(tc, two_stacks_independent);
     tcase_add_test(tc, config_errors);
     suite_add_tcase(s, tc);

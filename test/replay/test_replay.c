@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inet.h"
+#include "pkt.h"
 #include "nicsim_model.h"
 #include "replay.h"
 

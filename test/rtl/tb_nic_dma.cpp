@@ -73,7 +73,7 @@
 #include "verilated_fst_c.h"
 
 extern "C" {
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 }
 
@@ -173,10 +173,10 @@ RxFrame make_frame(Rng &rng, size_t len, const RssCfg &c, bool non_ip)
         f.bytes.resize(len);
         for (auto &x : f.bytes)
             x = rng.byte();
-        hs_put16(&f.bytes[12], 0x88b5);
+        pkt_put16(&f.bytes[12], 0x88b5);
         return f;
     }
-    hs_pkt_spec s;
+    pkt_spec s;
     std::memset(&s, 0, sizeof s);
     for (int i = 0; i < 4; i++) {
         s.src[i] = rng.byte();
@@ -186,7 +186,7 @@ RxFrame make_frame(Rng &rng, size_t len, const RssCfg &c, bool non_ip)
         s.src_mac[i] = rng.byte();
         s.dst_mac[i] = rng.byte();
     }
-    s.proto = HS_IPPROTO_TCP;
+    s.proto = PKT_IPPROTO_TCP;
     s.sport = (uint16_t)rng.u32();
     s.dport = (uint16_t)rng.u32();
     s.seq = rng.u32();
@@ -199,17 +199,17 @@ RxFrame make_frame(Rng &rng, size_t len, const RssCfg &c, bool non_ip)
     for (auto &x : payload)
         x = rng.byte();
     f.bytes.resize(len + 200);
-    int n = hs_pkt_build(&s, payload.data(), payload.size(), f.bytes.data(), f.bytes.size());
+    int n = pkt_build(&s, payload.data(), payload.size(), f.bytes.data(), f.bytes.size());
     if (n < 0 || (size_t)n != std::max<size_t>(len, 60)) {
-        std::fprintf(stderr, "tb_nic_dma: hs_pkt_build gave %d bytes for %zu\n", n, len);
+        std::fprintf(stderr, "tb_nic_dma: pkt_build gave %d bytes for %zu\n", n, len);
         std::abort();
     }
     f.bytes.resize((size_t)n);
     uint8_t in[12];
     std::memcpy(in, s.src, 4);
     std::memcpy(in + 4, s.dst, 4);
-    hs_put16(in + 8, s.sport);
-    hs_put16(in + 10, s.dport);
+    pkt_put16(in + 8, s.sport);
+    pkt_put16(in + 10, s.dport);
     f.hash = rss_toeplitz(c.key, in, 12);
     f.hash_type = RSS_HT_TCP_IPV4;
     f.queue = c.table[f.hash & c.mask];
@@ -689,7 +689,7 @@ public:
                                              : queues[b_.rng.below((uint32_t)queues.size())]);
         rss.mask = 127;
         for (uint32_t k = 0; k < 10; k++)
-            b_.csr_write(kRegKey + 4 * k, hs_get32(&rss.key[4 * k]));
+            b_.csr_write(kRegKey + 4 * k, pkt_get32(&rss.key[4 * k]));
         for (uint32_t j = 0; j < 32; j++) {
             uint32_t w = 0;
             for (uint32_t i = 0; i < 4; i++)
@@ -1349,7 +1349,7 @@ template <class V, unsigned W> bool test_rx_drops(const Args &a)
     for (auto &k : d.rss.key)
         k = b.rng.byte();
     for (uint32_t k = 0; k < 10; k++)
-        b.csr_write(kRegKey + 4 * k, hs_get32(&d.rss.key[4 * k]));
+        b.csr_write(kRegKey + 4 * k, pkt_get32(&d.rss.key[4 * k]));
     d.setup_rxq(3, 5, 6, pol, 3);
     d.setup_rxq(4, 5, 2, pol, 4);
     d.setup_rxq(6, 5, 5, pol, 6);
@@ -1456,7 +1456,7 @@ template <class V, unsigned W> bool test_irq(const Args &a)
     for (auto &k : d.rss.key)
         k = b.rng.byte();
     for (uint32_t k = 0; k < 10; k++)
-        b.csr_write(kRegKey + 4 * k, hs_get32(&d.rss.key[4 * k]));
+        b.csr_write(kRegKey + 4 * k, pkt_get32(&d.rss.key[4 * k]));
     BufPolicy pol;
     d.rss.mask = 0;
     std::memset(d.rss.table, 0, sizeof d.rss.table);

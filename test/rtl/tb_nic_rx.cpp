@@ -6,7 +6,7 @@
  *
  * Cases (each counts as one check in the closing summary):
  *   ms_vectors    the Microsoft RSS verification vectors (FILE): TCP and UDP frames built
- *                 with hs_pkt_build from the table tuples (the file lists the destination
+ *                 with pkt_build from the table tuples (the file lists the destination
  *                 first; the hash input is source first), Microsoft key, 128-entry table;
  *                 address-only ("only") and with-ports ("with TCP") hashes, queue =
  *                 table[hash & 127]
@@ -55,7 +55,7 @@
 #include "verilated_fst_c.h"
 
 extern "C" {
-#include "inet.h"
+#include "pkt.h"
 #include "rss.h"
 }
 
@@ -244,7 +244,7 @@ Result ref_classify(const std::vector<uint8_t> &f, bool tuser, const Config &c)
     bool bad_ip = (v4 && len_bad) || (!v4 && !jumbo && state == DONE && l4off > ip_end);
     if (!(!v4 && jumbo) && ip_end > len)
         bad_ip = true;
-    if (v4 && !bad_ip && hs_csum_fold(hs_csum_add(0, f.data() + off, l4off - off)) != 0xffff)
+    if (v4 && !bad_ip && pkt_csum_fold(pkt_csum_add(0, f.data() + off, l4off - off)) != 0xffff)
         bad_ip = true;
     if (bad_ip) {
         r.csum = CS_BAD_IP;
@@ -261,10 +261,10 @@ Result ref_classify(const std::vector<uint8_t> &f, bool tuser, const Config &c)
             src[i] = f[aoff + i];
             dst[i] = f[aoff + alen + i];
         }
-        uint32_t sum = hs_csum_pseudo(src, dst, (int)alen, (uint8_t)nh,
+        uint32_t sum = pkt_csum_pseudo(src, dst, (int)alen, (uint8_t)nh,
                                       (uint32_t)((ip_end - l4off) & 0xffff));
-        sum = hs_csum_add(sum, f.data() + l4off, ip_end - l4off);
-        r.csum = hs_csum_fold(sum) == 0xffff ? CS_OK : CS_BAD_L4;
+        sum = pkt_csum_add(sum, f.data() + l4off, ip_end - l4off);
+        r.csum = pkt_csum_fold(sum) == 0xffff ? CS_OK : CS_BAD_L4;
         return r;
     }
     r.csum = CS_OK;
@@ -287,19 +287,19 @@ private:
     std::mt19937_64 g_;
 };
 
-std::vector<uint8_t> build_frame(const hs_pkt_spec &s, const std::vector<uint8_t> &payload)
+std::vector<uint8_t> build_frame(const pkt_spec &s, const std::vector<uint8_t> &payload)
 {
     std::vector<uint8_t> out(payload.size() + 200);
-    int n = hs_pkt_build(&s, payload.data(), payload.size(), out.data(), out.size());
+    int n = pkt_build(&s, payload.data(), payload.size(), out.data(), out.size());
     if (n < 0) {
-        std::fprintf(stderr, "tb_nic_rx: hs_pkt_build failed\n");
+        std::fprintf(stderr, "tb_nic_rx: pkt_build failed\n");
         std::abort();
     }
     out.resize((size_t)n);
     return out;
 }
 
-void random_spec(hs_pkt_spec &s, Rng &rng, bool ipv6, uint8_t proto)
+void random_spec(pkt_spec &s, Rng &rng, bool ipv6, uint8_t proto)
 {
     std::memset(&s, 0, sizeof s);
     s.ipv6 = ipv6;
@@ -325,10 +325,10 @@ void ipv4_fix_csum(std::vector<uint8_t> &b, size_t ip, bool bad)
 {
     size_t hl = (size_t)(b[ip] & 15) * 4;
     b[ip + 10] = b[ip + 11] = 0;
-    uint16_t c = (uint16_t)~hs_csum_fold(hs_csum_add(0, b.data() + ip, hl));
+    uint16_t c = (uint16_t)~pkt_csum_fold(pkt_csum_add(0, b.data() + ip, hl));
     if (bad)
         c ^= 0x5a5a;
-    hs_put16(&b[ip + 10], c);
+    pkt_put16(&b[ip + 10], c);
 }
 
 Frame gen_random_frame(Rng &rng)
@@ -343,17 +343,17 @@ Frame gen_random_frame(Rng &rng)
         static const uint16_t ets[] = {0x0806, 0x88cc, 0x8847, 0x0842, 0x9000};
         size_t p = 12;
         if (rng.pct(30)) {
-            hs_put16(&f.bytes[p], 0x8100);
+            pkt_put16(&f.bytes[p], 0x8100);
             p += 4;
         }
         if (rng.pct(20)) {
             // three tags: only two are walked, so the third makes it non-IP
-            hs_put16(&f.bytes[12], 0x88a8);
-            hs_put16(&f.bytes[16], 0x8100);
-            hs_put16(&f.bytes[20], 0x8100);
-            hs_put16(&f.bytes[24], rng.pct(50) ? 0x0800 : 0x86dd);
+            pkt_put16(&f.bytes[12], 0x88a8);
+            pkt_put16(&f.bytes[16], 0x8100);
+            pkt_put16(&f.bytes[20], 0x8100);
+            pkt_put16(&f.bytes[24], rng.pct(50) ? 0x0800 : 0x86dd);
         } else {
-            hs_put16(&f.bytes[p], ets[rng.below(5)]);
+            pkt_put16(&f.bytes[p], ets[rng.below(5)]);
         }
         return f;
     }
@@ -363,7 +363,7 @@ Frame gen_random_frame(Rng &rng)
         for (auto &x : f.bytes)
             x = rng.byte();
         if (f.bytes.size() >= 14)
-            hs_put16(&f.bytes[12], rng.pct(50) ? 0x0800 : 0x86dd);
+            pkt_put16(&f.bytes[12], rng.pct(50) ? 0x0800 : 0x86dd);
         if (f.bytes.size() >= 15)
             f.bytes[14] = rng.pct(50) ? 0x45 : 0x60;
         return f;
@@ -371,11 +371,11 @@ Frame gen_random_frame(Rng &rng)
 
     const bool v6 = rng.pct(50);
     uint32_t pk = rng.below(100);
-    uint8_t proto = pk < 45 ? HS_IPPROTO_TCP
-                  : pk < 80 ? HS_IPPROTO_UDP
+    uint8_t proto = pk < 45 ? PKT_IPPROTO_TCP
+                  : pk < 80 ? PKT_IPPROTO_UDP
                   : pk < 90 ? (v6 ? 58 : 1)
                             : (uint8_t)(std::vector<uint8_t>{47, 50, 132, 59, 103}[rng.below(5)]);
-    hs_pkt_spec s;
+    pkt_spec s;
     random_spec(s, rng, v6, proto);
     uint32_t vk = rng.below(100);
     int tags = vk < 60 ? 0 : vk < 85 ? 1 : 2;
@@ -406,18 +406,18 @@ Frame gen_random_frame(Rng &rng)
                 x = rng.pct(50) ? 1 : rng.byte();
             b.insert(b.begin() + (long)ip + 20, opt.begin(), opt.end());
             b[ip] = (uint8_t)(0x40 | (5 + words));
-            hs_put16(&b[ip + 2], (uint16_t)(hs_get16(&b[ip + 2]) + words * 4));
+            pkt_put16(&b[ip + 2], (uint16_t)(pkt_get16(&b[ip + 2]) + words * 4));
             ipv4_fix_csum(b, ip, bad_ip);
         }
         if (rng.pct(8)) {
             // fragment: MF and/or an offset
             uint16_t fo = rng.pct(50) ? 0 : (uint16_t)(1 + rng.below(0x1fff));
             bool mf = fo == 0 || rng.pct(50);
-            hs_put16(&b[ip + 6], (uint16_t)((mf ? 0x2000 : 0) | fo));
+            pkt_put16(&b[ip + 6], (uint16_t)((mf ? 0x2000 : 0) | fo));
             ipv4_fix_csum(b, ip, bad_ip);
         }
         size_t l4 = ip + (size_t)(b[ip] & 15) * 4;
-        if (proto == HS_IPPROTO_UDP && rng.pct(10)) {
+        if (proto == PKT_IPPROTO_UDP && rng.pct(10)) {
             b[l4 + 6] = b[l4 + 7] = 0; // "no checksum"
         }
         if (rng.pct(5)) {
@@ -425,8 +425,8 @@ Frame gen_random_frame(Rng &rng)
             switch (rng.below(4)) {
             case 0: b[ip] = (uint8_t)((b[ip] & 0x0f) | (rng.pct(50) ? 0x60 : 0x50)); break;
             case 1: b[ip] = (uint8_t)((b[ip] & 0xf0) | rng.below(5)); break;
-            case 2: hs_put16(&b[ip + 2], (uint16_t)(hs_get16(&b[ip + 2]) + 1 + rng.below(200))); break;
-            default: hs_put16(&b[ip + 2], (uint16_t)rng.below(20)); break;
+            case 2: pkt_put16(&b[ip + 2], (uint16_t)(pkt_get16(&b[ip + 2]) + 1 + rng.below(200))); break;
+            default: pkt_put16(&b[ip + 2], (uint16_t)rng.below(20)); break;
             }
             ipv4_fix_csum(b, ip, false);
         }
@@ -464,7 +464,7 @@ Frame gen_random_frame(Rng &rng)
                         fo = rng.pct(50) ? (uint16_t)(1 + rng.below(0x1fff)) : 0;
                         m = fo == 0 || rng.pct(50);
                     }
-                    hs_put16(&chain[start + 2], (uint16_t)((fo << 3) | (rng.below(4) << 1) | m));
+                    pkt_put16(&chain[start + 2], (uint16_t)((fo << 3) | (rng.below(4) << 1) | m));
                 }
                 starts.push_back(start);
                 types.push_back(t);
@@ -473,14 +473,14 @@ Frame gen_random_frame(Rng &rng)
                 chain[starts[(size_t)i]] = i + 1 < n ? types[(size_t)i + 1] : b[ip + 6];
             b[ip + 6] = types[0];
             b.insert(b.begin() + (long)ip + 40, chain.begin(), chain.end());
-            hs_put16(&b[ip + 4], (uint16_t)(hs_get16(&b[ip + 4]) + chain.size()));
+            pkt_put16(&b[ip + 4], (uint16_t)(pkt_get16(&b[ip + 4]) + chain.size()));
         }
         if (rng.pct(5)) {
             switch (rng.below(4)) {
             case 0: b[ip] = (uint8_t)((b[ip] & 0x0f) | 0x40); break;
-            case 1: hs_put16(&b[ip + 4], (uint16_t)(hs_get16(&b[ip + 4]) + 1 + rng.below(200))); break;
-            case 2: hs_put16(&b[ip + 4], 0); break; // jumbogram marker
-            default: hs_put16(&b[ip + 4], (uint16_t)rng.below(16)); break;
+            case 1: pkt_put16(&b[ip + 4], (uint16_t)(pkt_get16(&b[ip + 4]) + 1 + rng.below(200))); break;
+            case 2: pkt_put16(&b[ip + 4], 0); break; // jumbogram marker
+            default: pkt_put16(&b[ip + 4], (uint16_t)rng.below(16)); break;
             }
         }
     }
@@ -701,7 +701,7 @@ public:
         csr_write(kRegHashMask, c.hash_mask);
         csr_write(kRegTableMask, c.table_mask);
         for (uint32_t k = 0; k < 10; k++)
-            csr_write(kRegKey + 4 * k, hs_get32(&c.key[4 * k]));
+            csr_write(kRegKey + 4 * k, pkt_get32(&c.key[4 * k]));
         for (uint32_t j = 0; j < 32; j++) {
             uint32_t w = 0;
             for (uint32_t b = 0; b < 4; b++)
@@ -938,8 +938,8 @@ bool test_ms_vectors(Bench<V, W> &b, const Args &a, Rng &rng, Config &cfg)
         std::vector<uint32_t> want;
         for (const auto &v : vec) {
             for (int udp = 0; udp < 2; udp++) {
-                hs_pkt_spec s;
-                random_spec(s, rng, v.v6, udp ? HS_IPPROTO_UDP : HS_IPPROTO_TCP);
+                pkt_spec s;
+                random_spec(s, rng, v.v6, udp ? PKT_IPPROTO_UDP : PKT_IPPROTO_TCP);
                 std::memcpy(s.src, v.src, 16);
                 std::memcpy(s.dst, v.dst, 16);
                 s.sport = v.sport;
@@ -1077,8 +1077,8 @@ bool test_throughput(Bench<V, W> &b, const Args &, Rng &rng, Config &cfg)
         const unsigned count = len < 300 ? (W == 64 ? 400 : 1500) : (W == 64 ? 60 : 300);
         std::vector<Frame> frames;
         for (unsigned i = 0; i < count; i++) {
-            hs_pkt_spec s;
-            random_spec(s, rng, false, HS_IPPROTO_TCP);
+            pkt_spec s;
+            random_spec(s, rng, false, PKT_IPPROTO_TCP);
             s.vlan = vlan;
             std::vector<uint8_t> payload(len > hdr ? len - hdr : 0);
             for (auto &x : payload)
@@ -1131,8 +1131,8 @@ bool test_throughput(Bench<V, W> &b, const Args &, Rng &rng, Config &cfg)
     }
     // latency of a lone frame through an empty pipeline
     for (size_t len : {(size_t)60, (size_t)1518}) {
-        hs_pkt_spec s;
-        random_spec(s, rng, false, HS_IPPROTO_TCP);
+        pkt_spec s;
+        random_spec(s, rng, false, PKT_IPPROTO_TCP);
         std::vector<uint8_t> payload(len - 54);
         Frame f;
         f.bytes = build_frame(s, payload);
@@ -1175,8 +1175,8 @@ bool test_backpressure(Bench<V, W> &b, const Args &a, Rng &rng, Config &cfg)
     frames.clear();
     for (unsigned i = 0; i < 300; i++) {
         Frame f;
-        hs_pkt_spec s;
-        random_spec(s, rng, rng.pct(50), HS_IPPROTO_TCP);
+        pkt_spec s;
+        random_spec(s, rng, rng.pct(50), PKT_IPPROTO_TCP);
         std::vector<uint8_t> payload(rng.below(200));
         f.bytes = build_frame(s, payload);
         frames.push_back(f);
@@ -1229,7 +1229,7 @@ bool test_csr(Bench<V, W> &b, const Args &, Rng &rng, const Stats &stats)
     check("hash_mask", b.csr_read(kRegHashMask), c.hash_mask);
     check("table_mask", b.csr_read(kRegTableMask), c.table_mask);
     for (uint32_t k = 0; k < 10; k++)
-        check("key", b.csr_read(kRegKey + 4 * k), hs_get32(&c.key[4 * k]));
+        check("key", b.csr_read(kRegKey + 4 * k), pkt_get32(&c.key[4 * k]));
     for (uint32_t j = 0; j < 32; j++) {
         uint32_t w = 0;
         for (uint32_t i = 0; i < 4; i++)

@@ -2,7 +2,7 @@
  * written with libpcap at test time; malformed inputs are made in a temporary directory;
  * the shipped traces (traces/) are read and verified against what gentrace put in them. */
 #define _DEFAULT_SOURCE /* mkdtemp, BSD types for pcap.h */
-#include "inet.h"
+#include "pkt.h"
 #include "trace.h"
 
 #include <check.h>
@@ -203,21 +203,21 @@ static int parse(const uint8_t *f, size_t len, pinfo *p)
 {
     memset(p, 0, sizeof *p);
     size_t off = 12;
-    uint16_t et = hs_get16(f + off);
-    while (et == 0x8100 || et == 0x88a8) {
+    uint16_t et = pkt_get16(f + off);
+    while (pkt_is_vlan_tpid(et)) {
         off += 4;
-        et = hs_get16(f + off);
+        et = pkt_get16(f + off);
     }
     p->l2 = off + 2;
     p->ip = f + p->l2;
-    if (et == HS_ETHERTYPE_IPV4) {
+    if (et == PKT_ETHERTYPE_IPV4) {
         p->l3 = (size_t)(p->ip[0] & 15) * 4;
-        p->ip_len = hs_get16(p->ip + 2);
+        p->ip_len = pkt_get16(p->ip + 2);
         p->proto = p->ip[9];
-        p->fragment = (hs_get16(p->ip + 6) & 0x3fff) != 0;
-    } else if (et == HS_ETHERTYPE_IPV6) {
+        p->fragment = (pkt_get16(p->ip + 6) & 0x3fff) != 0;
+    } else if (et == PKT_ETHERTYPE_IPV6) {
         p->v6 = 1;
-        p->ip_len = 40u + hs_get16(p->ip + 4);
+        p->ip_len = 40u + pkt_get16(p->ip + 4);
         uint8_t nh = p->ip[6];
         size_t o = 40;
         while (nh == 0 || nh == 43 || nh == 60 || nh == 44) {
@@ -244,7 +244,7 @@ static int parse(const uint8_t *f, size_t len, pinfo *p)
 
 static int ipv4_csum_ok(const pinfo *p)
 {
-    return p->v6 || hs_csum_fold(hs_csum_add(0, p->ip, p->l3)) == 0xffff;
+    return p->v6 || pkt_csum_fold(pkt_csum_add(0, p->ip, p->l3)) == 0xffff;
 }
 
 /* TCP/UDP/ICMPv6 checksum including the pseudo-header (ICMPv4 without). */
@@ -252,9 +252,9 @@ static int l4_csum_ok(const pinfo *p)
 {
     uint32_t sum = 0;
     if (p->proto != 1)
-        sum = p->v6 ? hs_csum_pseudo(p->ip + 8, p->ip + 24, 16, p->proto, (uint32_t)p->l4_len)
-                    : hs_csum_pseudo(p->ip + 12, p->ip + 16, 4, p->proto, (uint32_t)p->l4_len);
-    return hs_csum_fold(hs_csum_add(sum, p->l4, p->l4_len)) == 0xffff;
+        sum = p->v6 ? pkt_csum_pseudo(p->ip + 8, p->ip + 24, 16, p->proto, (uint32_t)p->l4_len)
+                    : pkt_csum_pseudo(p->ip + 12, p->ip + 16, 4, p->proto, (uint32_t)p->l4_len);
+    return pkt_csum_fold(pkt_csum_add(sum, p->l4, p->l4_len)) == 0xffff;
 }
 
 /* Same formula as traces/gen/gentrace.c (documented in traces/README.md). */
@@ -269,13 +269,13 @@ static uint8_t stream_byte(uint32_t stream, uint64_t off)
     return (uint8_t)x;
 }
 
-static hs_pkt_spec spec_v4_tcp(void)
+static pkt_spec spec_v4_tcp(void)
 {
-    hs_pkt_spec s;
+    pkt_spec s;
     memset(&s, 0, sizeof s);
     s.src[0] = 10; s.src[3] = 1;
     s.dst[0] = 10; s.dst[3] = 2;
-    s.proto = HS_IPPROTO_TCP;
+    s.proto = PKT_IPPROTO_TCP;
     s.sport = 1234;
     s.dport = 80;
     s.seq = 100;
@@ -288,13 +288,13 @@ static hs_pkt_spec spec_v4_tcp(void)
     return s;
 }
 
-static size_t build(const hs_pkt_spec *s, size_t plen, uint8_t *out, size_t cap)
+static size_t build(const pkt_spec *s, size_t plen, uint8_t *out, size_t cap)
 {
     uint8_t *pl = malloc(plen + 1);
     ck_assert_ptr_nonnull(pl);
     for (size_t i = 0; i < plen; i++)
         pl[i] = (uint8_t)(i * 7 + 3);
-    int n = hs_pkt_build(s, pl, plen, out, cap);
+    int n = pkt_build(s, pl, plen, out, cap);
     free(pl);
     ck_assert_int_gt(n, 0);
     return (size_t)n;
@@ -317,7 +317,7 @@ START_TEST(test_en10mb_as_is)
     char path[600];
     tmp_file(&d, "en.pcap", path, sizeof path);
     uint8_t fr[2048], tiny[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     s.vlan = 1;
     s.vlan_tci = 42;
     size_t n = build(&s, 100, fr, sizeof fr);
@@ -346,10 +346,10 @@ END_TEST
 static size_t ip_packet(int v6, uint8_t *out, size_t cap)
 {
     uint8_t fr[2048];
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     s.ipv6 = v6;
     if (!v6) {
-        s.proto = HS_IPPROTO_UDP;
+        s.proto = PKT_IPPROTO_UDP;
         s.dst[0] = 224; s.dst[1] = 1; s.dst[2] = 130; s.dst[3] = 7; /* multicast */
     } else {
         s.dst[0] = 0xff; s.dst[1] = 0x02; s.dst[12] = 0xab; s.dst[13] = 0xcd; s.dst[14] = 0x12;
@@ -368,7 +368,7 @@ static void expect_eth(const fcopy *c, const uint8_t *dst, const uint8_t *src, u
     ck_assert_uint_eq(c->len, 14 + plen);
     ck_assert_mem_eq(c->d, dst, 6);
     ck_assert_mem_eq(c->d + 6, src, 6);
-    ck_assert_uint_eq(hs_get16(c->d + 12), et);
+    ck_assert_uint_eq(pkt_get16(c->d + 12), et);
     ck_assert_mem_eq(c->d + 14, pkt, plen);
 }
 
@@ -376,12 +376,12 @@ static size_t sll1(uint8_t *out, uint16_t pkttype, uint16_t halen, const uint8_t
                    uint16_t proto, const uint8_t *pkt, size_t plen)
 {
     memset(out, 0, 16);
-    hs_put16(out, pkttype);
-    hs_put16(out + 2, 1);
-    hs_put16(out + 4, halen);
+    pkt_put16(out, pkttype);
+    pkt_put16(out + 2, 1);
+    pkt_put16(out + 4, halen);
     if (halen)
         memcpy(out + 6, addr, halen > 8 ? 8 : halen);
-    hs_put16(out + 14, proto);
+    pkt_put16(out + 14, proto);
     memcpy(out + 16, pkt, plen);
     return 16 + plen;
 }
@@ -441,9 +441,9 @@ START_TEST(test_linux_sll2)
     const uint8_t peer[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
     for (int i = 0; i < 3; i++) {
         memset(r[i], 0, 20);
-        hs_put16(r[i], i == 2 ? 0x0001 : 0x0800); /* protocol */
-        hs_put32(r[i] + 4, 3);                     /* ifindex */
-        hs_put16(r[i] + 8, 1);                     /* ARPHRD_ETHER */
+        pkt_put16(r[i], i == 2 ? 0x0001 : 0x0800); /* protocol */
+        pkt_put32(r[i] + 4, 3);                     /* ifindex */
+        pkt_put16(r[i] + 8, 1);                     /* ARPHRD_ETHER */
         r[i][10] = i == 1 ? 4 : 0;                 /* packet type */
         r[i][11] = 6;
         memcpy(r[i] + 12, peer, 6);
@@ -538,7 +538,7 @@ START_TEST(test_null_loop)
         uint32_t fam = fams[i];
         int big = i >= 5; /* the last three in network byte order */
         if (big) {
-            hs_put32(r[i], fam);
+            pkt_put32(r[i], fam);
         } else {
             r[i][0] = (uint8_t)fam; r[i][1] = 0; r[i][2] = 0; r[i][3] = 0;
         }
@@ -602,7 +602,7 @@ START_TEST(test_timestamps_us_ns)
     tmp_file(&d, "us.pcap", pu, sizeof pu);
     tmp_file(&d, "ns.pcap", pn, sizeof pn);
     uint8_t fr[128];
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     size_t n = build(&s, 0, fr, sizeof fr);
     const uint64_t ts = 1700000000ull * 1000000000u + 123456789u;
     rec r = { fr, (uint32_t)n, (uint32_t)n, ts };
@@ -639,7 +639,7 @@ START_TEST(test_pcapng_mixed)
             ck_assert_uint_gt(c->ts, s.v[i - 1].ts);
         if (c->ts % 1000 != 0)
             sub_us++;
-        if (hs_get16(c->d + 12) == 0x8100 || hs_get16(c->d + 12) == 0x88a8)
+        if (pkt_is_vlan_tpid(pkt_get16(c->d + 12)))
             vlan++;
         pinfo p;
         if (!parse(c->d, c->len, &p)) {
@@ -695,34 +695,34 @@ START_TEST(test_quickstart)
         ck_assert_uint_eq(c->ts % 1000, 0);
         pinfo p;
         if (!parse(c->d, c->len, &p)) {
-            arp += hs_get16(c->d + 12) == 0x0806;
+            arp += pkt_get16(c->d + 12) == PKT_ETHERTYPE_ARP;
             continue;
         }
         ck_assert(ipv4_csum_ok(&p));
         ck_assert_msg(l4_csum_ok(&p), "frame %zu", i + 1);
-        if (p.proto == HS_IPPROTO_UDP) {
+        if (p.proto == PKT_IPPROTO_UDP) {
             udp++;
             continue;
         }
-        ck_assert_uint_eq(p.proto, HS_IPPROTO_TCP);
+        ck_assert_uint_eq(p.proto, PKT_IPPROTO_TCP);
         const uint8_t *th = p.l4;
         size_t thl = (size_t)(th[12] >> 4) * 4;
-        uint16_t sport = hs_get16(th), dport = hs_get16(th + 2);
+        uint16_t sport = pkt_get16(th), dport = pkt_get16(th + 2);
         if (dport != 5001)
             continue; /* host -> client */
-        ck_assert_uint_eq(hs_get32(p.ip + 16), 0x0a000002u); /* host 10.0.0.2 */
+        ck_assert_uint_eq(pkt_get32(p.ip + 16), 0x0a000002u); /* host 10.0.0.2 */
         ck_assert_msg(sport >= 49155 && (sport - 49155) % 7 == 0, "sport %u", sport);
         int k = (sport - 49155) / 7 + 1; /* client k uses port 49155 + 7(k-1) */
         ck_assert(k >= 1 && k <= 4);
-        ck_assert_uint_eq(hs_get32(p.ip + 12), 0x0a000100u + (uint32_t)k);
+        ck_assert_uint_eq(pkt_get32(p.ip + 12), 0x0a000100u + (uint32_t)k);
         if (th[13] & 0x02) {
             syn++;
-            isn[k] = hs_get32(th + 4);
+            isn[k] = pkt_get32(th + 4);
         }
         fin += (th[13] & 0x01) != 0;
         size_t plen = p.l4_len - thl;
         if (plen) {
-            uint32_t off = hs_get32(th + 4) - isn[k] - 1;
+            uint32_t off = pkt_get32(th + 4) - isn[k] - 1;
             ck_assert_uint_eq(off, bytes[k]); /* in order, no gaps */
             for (size_t j = 0; j < plen; j++)
                 ck_assert_uint_eq(th[thl + j], stream_byte((uint32_t)k, off + j));
@@ -744,7 +744,7 @@ static size_t check_segment(const fcopy *c, size_t mtu)
 {
     pinfo p;
     ck_assert(parse(c->d, c->len, &p));
-    ck_assert_uint_eq(p.proto, HS_IPPROTO_TCP);
+    ck_assert_uint_eq(p.proto, PKT_IPPROTO_TCP);
     ck_assert_uint_le(p.ip_len, mtu);
     ck_assert_uint_eq(c->len, p.l2 + p.ip_len);
     ck_assert(ipv4_csum_ok(&p));
@@ -778,19 +778,19 @@ START_TEST(test_sll_gro)
             continue;
         ck_assert_uint_le(p.ip_len, 1500);
         ck_assert(ipv4_csum_ok(&p));
-        if (p.proto != HS_IPPROTO_TCP)
+        if (p.proto != PKT_IPPROTO_TCP)
             continue;
         ck_assert(l4_csum_ok(&p));
         const uint8_t *th = p.l4;
-        if (hs_get16(th + 2) != 5201)
+        if (pkt_get16(th + 2) != 5201)
             continue;
         int k = p.v6;
         if (th[13] & 0x02)
-            isn[k] = hs_get32(th + 4);
+            isn[k] = pkt_get32(th + 4);
         size_t thl = (size_t)(th[12] >> 4) * 4, plen = p.l4_len - thl;
         if (!plen)
             continue;
-        uint32_t off = hs_get32(th + 4) - isn[k] - 1;
+        uint32_t off = pkt_get32(th + 4) - isn[k] - 1;
         ck_assert_uint_eq(off, got[k]);
         if (!c->unv)
             for (size_t j = 0; j < plen; j++)
@@ -818,7 +818,7 @@ END_TEST
 static size_t oversize_frame(int v6, int vlan, int ipopt, uint8_t flags, uint32_t seq,
                              size_t plen, uint8_t *out, size_t cap)
 {
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     s.ipv6 = v6;
     if (v6) {
         s.src[0] = 0x20; s.src[1] = 0x01; s.src[15] = 1;
@@ -836,7 +836,7 @@ static size_t oversize_frame(int v6, int vlan, int ipopt, uint8_t flags, uint32_
     memcpy(pl, ts, 12);
     for (size_t i = 0; i < plen; i++)
         pl[12 + i] = (uint8_t)(i * 13 + i / 256);
-    int n = hs_pkt_build(&s, pl, 12 + plen, out, cap);
+    int n = pkt_build(&s, pl, 12 + plen, out, cap);
     free(pl);
     ck_assert_int_gt(n, 0);
     size_t l2 = 14 + (vlan ? 4 : 0);
@@ -848,20 +848,20 @@ static size_t oversize_frame(int v6, int vlan, int ipopt, uint8_t flags, uint32_
         memcpy(ip + 20, o, 8);
         n += 8;
         ip[0] = 0x47;
-        hs_put16(ip + 2, (uint16_t)(hs_get16(ip + 2) + 8));
-        hs_put16(ip + 10, 0);
-        hs_put16(ip + 10, (uint16_t)~hs_csum_fold(hs_csum_add(0, ip, 28)));
+        pkt_put16(ip + 2, (uint16_t)(pkt_get16(ip + 2) + 8));
+        pkt_put16(ip + 10, 0);
+        pkt_put16(ip + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, ip, 28)));
     }
     pinfo p;
     size_t iphl = v6 ? 40 : (size_t)(ip[0] & 15) * 4;
     uint8_t *th = ip + iphl;
     th[12] = 8 << 4;
-    hs_put16(th + 16, 0);
-    hs_put16(th + 18, 0x0105); /* urgent pointer: kept on the first segment only */
+    pkt_put16(th + 16, 0);
+    pkt_put16(th + 18, 0x0105); /* urgent pointer: kept on the first segment only */
     ck_assert(parse(out, (size_t)n, &p));
-    uint32_t sum = v6 ? hs_csum_pseudo(ip + 8, ip + 24, 16, 6, (uint32_t)p.l4_len)
-                      : hs_csum_pseudo(ip + 12, ip + 16, 4, 6, (uint32_t)p.l4_len);
-    hs_put16(th + 16, (uint16_t)~hs_csum_fold(hs_csum_add(sum, th, p.l4_len)));
+    uint32_t sum = v6 ? pkt_csum_pseudo(ip + 8, ip + 24, 16, 6, (uint32_t)p.l4_len)
+                      : pkt_csum_pseudo(ip + 12, ip + 16, 4, 6, (uint32_t)p.l4_len);
+    pkt_put16(th + 16, (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, th, p.l4_len)));
     ck_assert(l4_csum_ok(&p));
     return p.l2 + p.ip_len;
 }
@@ -894,7 +894,7 @@ START_TEST(test_resegment)
     const uint32_t seq0 = 0xfffffc00u; /* wraps inside the record */
     size_t n = oversize_frame(rc->v6, rc->vlan, rc->ipopt, rc->flags, seq0, rc->plen, fr, 70000);
     uint8_t small[128];
-    hs_pkt_spec sp = spec_v4_tcp();
+    pkt_spec sp = spec_v4_tcp();
     size_t ns = build(&sp, 0, small, sizeof small);
     rec rr[3] = { { small, (uint32_t)ns, (uint32_t)ns, 1000 },
                   { fr, (uint32_t)n, (uint32_t)n, 777000 },
@@ -937,19 +937,19 @@ START_TEST(test_resegment)
         ck_assert_mem_eq(th + 8, oth + 8, 4);            /* ack */
         ck_assert_mem_eq(th + 14, oth + 14, 2);          /* window */
         if (!rc->v6) {
-            ck_assert_uint_eq(hs_get16(p.ip + 4), (uint16_t)(0xfffe + k));
+            ck_assert_uint_eq(pkt_get16(p.ip + 4), (uint16_t)(0xfffe + k));
             ck_assert_mem_eq(p.ip + 20, op.ip + 20, op.l3 - 20); /* IP options */
         }
         int syn = (rc->flags & 0x02) != 0;
         uint32_t want_seq = seq0 + (uint32_t)done + (k > 0 && syn ? 1u : 0u);
-        ck_assert_uint_eq(hs_get32(th + 4), want_seq);
+        ck_assert_uint_eq(pkt_get32(th + 4), want_seq);
         uint8_t want = rc->flags;
         if (k + 1 < nseg)
             want &= (uint8_t)~(0x01 | 0x08);
         if (k > 0)
             want &= (uint8_t)~(0x02 | 0x04 | 0x20 | 0x80);
         ck_assert_uint_eq(th[13], want);
-        ck_assert_uint_eq(hs_get16(th + 18), (k == 0 ? 0x0105u : 0u));
+        ck_assert_uint_eq(pkt_get16(th + 18), (k == 0 ? 0x0105u : 0u));
         memcpy(cat + done, th + othl, plen);
         done += plen;
     }
@@ -987,8 +987,8 @@ START_TEST(test_oversize_not_resegmentable)
     tmp_file(&d, "o.pcap", path, sizeof path);
     uint8_t f[5][4000];
     size_t n[5];
-    hs_pkt_spec s = spec_v4_tcp();
-    s.proto = HS_IPPROTO_UDP;
+    pkt_spec s = spec_v4_tcp();
+    s.proto = PKT_IPPROTO_UDP;
     n[0] = build(&s, 3000, f[0], sizeof f[0]);
     /* IPv6 + hop-by-hop + TCP */
     n[1] = oversize_frame(1, 0, 0, 0x10, 1, 3000, f[1], sizeof f[1]);
@@ -998,15 +998,15 @@ START_TEST(test_oversize_not_resegmentable)
         uint8_t hbh[8] = { 6, 0, 1, 4, 0, 0, 0, 0 };
         memcpy(ip + 40, hbh, 8);
         ip[6] = 0;
-        hs_put16(ip + 4, (uint16_t)(hs_get16(ip + 4) + 8));
+        pkt_put16(ip + 4, (uint16_t)(pkt_get16(ip + 4) + 8));
         n[1] += 8;
     }
     /* IPv4 fragment (MF set) carrying TCP */
     n[2] = oversize_frame(0, 0, 0, 0x10, 1, 3000, f[2], sizeof f[2]);
-    hs_put16(f[2] + 14 + 6, 0x2000);
+    pkt_put16(f[2] + 14 + 6, 0x2000);
     /* non-IP: 3000 bytes of an unknown ethertype */
     memset(f[3], 0x11, 3014);
-    hs_put16(f[3] + 12, 0x88b5);
+    pkt_put16(f[3] + 12, 0x88b5);
     n[3] = 3014;
     /* TCP, cut with an MTU below the headers (see below) */
     n[4] = oversize_frame(0, 0, 0, 0x10, 1, 3000, f[4], sizeof f[4]);
@@ -1043,7 +1043,7 @@ START_TEST(test_mtu_boundary)
     n[3] = oversize_frame(1, 1, 0, 0x10, 1, 1429, f[3], sizeof f[3]); /* IPv6 1501 */
     /* An IPv4 total length larger than the frame (malformed): the frame is what counts. */
     n[4] = oversize_frame(0, 0, 0, 0x10, 1, 200, f[4], sizeof f[4]);
-    hs_put16(f[4] + 14 + 2, 9000);
+    pkt_put16(f[4] + 14 + 2, 9000);
     rec rr[5];
     for (int i = 0; i < 5; i++)
         rr[i] = (rec){ f[i], (uint32_t)n[i], (uint32_t)n[i], 1000u * (uint64_t)i };
@@ -1070,6 +1070,37 @@ START_TEST(test_mtu_boundary)
 }
 END_TEST
 
+/* The tag set is the NIC's (pkt.h): 0x8100 and 0x88a8 are skipped when sizing a record for
+ * the MTU, the pre-standard 0x9100 is not a tag. A full-size frame behind one 0x9100 "tag" is
+ * an unknown ethertype with 1504 payload bytes: above the MTU, dropped, not re-segmented. */
+START_TEST(test_vlan_tag_set)
+{
+    tmpdir d;
+    tmp_make(&d);
+    char path[600];
+    tmp_file(&d, "tags.pcap", path, sizeof path);
+    uint8_t f[3][2000];
+    size_t n[3];
+    rec rr[3];
+    for (int i = 0; i < 3; i++) {
+        n[i] = oversize_frame(0, 1, 0, 0x10, 1, 1448, f[i], sizeof f[i]); /* IP 1500 + tag */
+        rr[i] = (rec){ f[i], (uint32_t)n[i], (uint32_t)n[i], 1000u * (uint64_t)i };
+    }
+    pkt_put16(f[1] + 12, PKT_ETHERTYPE_QINQ);
+    pkt_put16(f[2] + 12, 0x9100);
+    write_capture(path, DLT_EN10MB, 0, rr, 3);
+    fset r = read_all(path, 0, 1);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_uint_eq(r.n, 2);
+    ck_assert_uint_eq(r.st.oversize_dropped, 1);
+    ck_assert_uint_eq(r.st.resegmented, 0);
+    ck_assert_mem_eq(r.v[0].d, f[0], n[0]);
+    ck_assert_mem_eq(r.v[1].d, f[1], n[1]);
+    fset_free(&r);
+    tmp_remove(&d);
+}
+END_TEST
+
 /* Linux BIG TCP: an IPv4 packet above 64 KiB carries total length 0; its size is the frame
  * minus L2. Segments stay within 16-bit length fields even when the MTU is larger. */
 START_TEST(test_big_tcp)
@@ -1087,12 +1118,12 @@ START_TEST(test_big_tcp)
     for (size_t i = 0; i < PLEN; i++)
         fr[HDRS + i] = (uint8_t)(i ^ (i >> 8));
     uint8_t *ip = fr + 14, *th = ip + 20;
-    hs_put16(ip + 2, 0);
-    hs_put16(ip + 10, 0);
-    hs_put16(ip + 10, (uint16_t)~hs_csum_fold(hs_csum_add(0, ip, 20)));
-    hs_put16(th + 16, 0);
-    uint32_t sum = hs_csum_pseudo(ip + 12, ip + 16, 4, 6, 32 + PLEN);
-    hs_put16(th + 16, (uint16_t)~hs_csum_fold(hs_csum_add(sum, th, 32 + PLEN)));
+    pkt_put16(ip + 2, 0);
+    pkt_put16(ip + 10, 0);
+    pkt_put16(ip + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, ip, 20)));
+    pkt_put16(th + 16, 0);
+    uint32_t sum = pkt_csum_pseudo(ip + 12, ip + 16, 4, 6, 32 + PLEN);
+    pkt_put16(th + 16, (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, th, 32 + PLEN)));
     rec r = { fr, HDRS + PLEN, HDRS + PLEN, 5 };
     write_capture(path, DLT_EN10MB, 0, &r, 1);
 
@@ -1126,7 +1157,7 @@ START_TEST(test_truncated_zero_fill)
     char path[600];
     tmp_file(&d, "t.pcap", path, sizeof path);
     uint8_t fr[2048];
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     size_t n = build(&s, 500, fr, sizeof fr);
     rec rr[3] = { { fr, 64, (uint32_t)n, 10 }, { fr, (uint32_t)n, (uint32_t)n, 20 },
                   { fr, 8, (uint32_t)n, 30 } /* cut inside the Ethernet header */ };
@@ -1158,7 +1189,7 @@ START_TEST(test_truncated_bounds)
     char path[600];
     tmp_file(&d, "b.pcap", path, sizeof path);
     uint8_t fr[128];
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     size_t n = build(&s, 10, fr, sizeof fr);
     rec rr[2] = { { fr, (uint32_t)n, 200000, 10 }, { fr, (uint32_t)n, 20, 20 } };
     write_capture(path, DLT_EN10MB, 0, rr, 2);
@@ -1209,7 +1240,7 @@ START_TEST(test_fcs_stripped)
     char path[600];
     tmp_file(&d, "fcs.pcap", path, sizeof path);
     uint8_t fr[256], file[512];
-    hs_pkt_spec s = spec_v4_tcp();
+    pkt_spec s = spec_v4_tcp();
     size_t n = build(&s, 100, fr, sizeof fr);
     memcpy(fr + n, "\xde\xad\xbe\xef", 4);
     uint32_t lt = 1u | 0x04000000u | (2u << 28); /* FCS present, 2 16-bit words */
@@ -1647,6 +1678,7 @@ static Suite *trace_suite(void)
                         (int)(sizeof reseg_cases / sizeof reseg_cases[0]));
     tcase_add_test(tc, test_oversize_not_resegmentable);
     tcase_add_test(tc, test_mtu_boundary);
+    tcase_add_test(tc, test_vlan_tag_set);
     tcase_add_test(tc, test_big_tcp);
     suite_add_tcase(s, tc);
 

@@ -5,7 +5,7 @@
  * Output is fully deterministic (fixed clocks, fixed sequence numbers, payload bytes from
  * gt_stream_byte()) and written byte by byte in little-endian order, so the files are
  * identical on every host. traces/README.md describes what each file holds. */
-#include "inet.h"
+#include "pkt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +16,7 @@
 #define GT_NS_PER_S 1000000000ull
 #define GT_DLT_EN10MB 1u
 #define GT_DLT_LINUX_SLL 113u
-#define GT_ETHERTYPE_ARP 0x0806u
-#define GT_ETHERTYPE_QINQ 0x88a8u
 
-#define GT_TCP_FIN 0x01
-#define GT_TCP_SYN 0x02
-#define GT_TCP_PSH 0x08
-#define GT_TCP_ACK 0x10
 
 /* Byte `off` of the TCP/UDP stream numbered `stream`: the 64-bit finalizer of MurmurHash3
  * applied to (stream << 48) ^ off, low 8 bits. Stateless, so any segment can be checked
@@ -241,16 +235,16 @@ out:
 
 /* ---- frame helpers ----------------------------------------------------------------- */
 
-/* L2 header length of a frame built by hs_pkt_build. */
-static size_t gt_l2len(const hs_pkt_spec *s) { return HS_ETH_HLEN + (s->vlan ? 4u : 0u); }
+/* L2 header length of a frame built by pkt_build. */
+static size_t gt_l2len(const pkt_spec *s) { return PKT_ETH_HLEN + (s->vlan ? 4u : 0u); }
 
 /* Frame length without Ethernet padding: L2 + IP packet. */
 static size_t gt_unpadded(const uint8_t *frame, size_t l2)
 {
     const uint8_t *ip = frame + l2;
     if (ip[0] >> 4 == 6)
-        return l2 + 40 + hs_get16(ip + 4);
-    return l2 + hs_get16(ip + 2);
+        return l2 + 40 + pkt_get16(ip + 4);
+    return l2 + pkt_get16(ip + 2);
 }
 
 static size_t gt_pad60(uint8_t *frame, size_t len)
@@ -265,14 +259,14 @@ static size_t gt_pad60(uint8_t *frame, size_t len)
 static void gt_ipv4_csum(uint8_t *ip)
 {
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    hs_put16(ip + 10, 0);
-    hs_put16(ip + 10, (uint16_t)~hs_csum_fold(hs_csum_add(0, ip, ihl)));
+    pkt_put16(ip + 10, 0);
+    pkt_put16(ip + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, ip, ihl)));
 }
 
-/* TCP segment with options: hs_pkt_build writes a 20-byte header, the options travel as
+/* TCP segment with options: pkt_build writes a 20-byte header, the options travel as
  * the first bytes of its payload, then the data offset and checksum are fixed up.
  * Returns the unpadded frame length when `unpadded` is set, else the padded one. */
-static size_t gt_tcp(const hs_pkt_spec *s, const uint8_t *opt, size_t optlen, const uint8_t *data,
+static size_t gt_tcp(const pkt_spec *s, const uint8_t *opt, size_t optlen, const uint8_t *data,
                      size_t dlen, uint8_t *out, int unpadded)
 {
     static const size_t cap = GT_MAX_FRAME;
@@ -285,7 +279,7 @@ static size_t gt_tcp(const hs_pkt_spec *s, const uint8_t *opt, size_t optlen, co
         memcpy(pl, opt, optlen);
     if (dlen)
         memcpy(pl + optlen, data, dlen);
-    int n = hs_pkt_build(s, pl, optlen + dlen, out, cap);
+    int n = pkt_build(s, pl, optlen + dlen, out, cap);
     free(pl);
     if (n < 0) {
         fprintf(stderr, "gentrace: frame too large\n");
@@ -296,19 +290,19 @@ static size_t gt_tcp(const hs_pkt_spec *s, const uint8_t *opt, size_t optlen, co
     uint8_t *th = ip + (s->ipv6 ? 40 : 20);
     size_t l4 = 20 + optlen + dlen;
     th[12] = (uint8_t)((5 + optlen / 4) << 4);
-    hs_put16(th + 16, 0);
-    uint32_t sum = s->ipv6 ? hs_csum_pseudo(ip + 8, ip + 24, 16, HS_IPPROTO_TCP, (uint32_t)l4)
-                           : hs_csum_pseudo(ip + 12, ip + 16, 4, HS_IPPROTO_TCP, (uint32_t)l4);
-    uint16_t c = (uint16_t)~hs_csum_fold(hs_csum_add(sum, th, l4));
+    pkt_put16(th + 16, 0);
+    uint32_t sum = s->ipv6 ? pkt_csum_pseudo(ip + 8, ip + 24, 16, PKT_IPPROTO_TCP, (uint32_t)l4)
+                           : pkt_csum_pseudo(ip + 12, ip + 16, 4, PKT_IPPROTO_TCP, (uint32_t)l4);
+    uint16_t c = (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, th, l4));
     if (s->bad_l4_csum)
         c ^= 0x1234;
-    hs_put16(th + 16, c);
+    pkt_put16(th + 16, c);
     return unpadded ? gt_unpadded(out, l2) : (size_t)n;
 }
 
-static size_t gt_build(const hs_pkt_spec *s, const uint8_t *pl, size_t plen, uint8_t *out)
+static size_t gt_build(const pkt_spec *s, const uint8_t *pl, size_t plen, uint8_t *out)
 {
-    int n = hs_pkt_build(s, pl, plen, out, GT_MAX_FRAME);
+    int n = pkt_build(s, pl, plen, out, GT_MAX_FRAME);
     if (n < 0) {
         fprintf(stderr, "gentrace: frame too large\n");
         exit(1);
@@ -319,9 +313,9 @@ static size_t gt_build(const hs_pkt_spec *s, const uint8_t *pl, size_t plen, uin
 /* TCP options as Linux sends them. */
 static size_t gt_opt_syn(uint8_t *o, uint16_t mss, uint32_t tsval, uint32_t tsecr)
 {
-    o[0] = 2; o[1] = 4; hs_put16(o + 2, mss);          /* MSS */
+    o[0] = 2; o[1] = 4; pkt_put16(o + 2, mss);          /* MSS */
     o[4] = 4; o[5] = 2;                                /* SACK permitted */
-    o[6] = 8; o[7] = 10; hs_put32(o + 8, tsval); hs_put32(o + 12, tsecr); /* timestamps */
+    o[6] = 8; o[7] = 10; pkt_put32(o + 8, tsval); pkt_put32(o + 12, tsecr); /* timestamps */
     o[16] = 1;                                         /* NOP */
     o[17] = 3; o[18] = 3; o[19] = 7;                   /* window scale 7 */
     return 20;
@@ -330,8 +324,8 @@ static size_t gt_opt_syn(uint8_t *o, uint16_t mss, uint32_t tsval, uint32_t tsec
 static size_t gt_opt_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
 {
     o[0] = 1; o[1] = 1; o[2] = 8; o[3] = 10;
-    hs_put32(o + 4, tsval);
-    hs_put32(o + 8, tsecr);
+    pkt_put32(o + 4, tsval);
+    pkt_put32(o + 8, tsecr);
     return 12;
 }
 
@@ -341,13 +335,13 @@ static size_t gt_arp(uint8_t *out, int op, const uint8_t *dst_mac, const uint8_t
     memset(out, 0, 60);
     memcpy(out, dst_mac, 6);
     memcpy(out + 6, sha, 6);
-    hs_put16(out + 12, GT_ETHERTYPE_ARP);
+    pkt_put16(out + 12, PKT_ETHERTYPE_ARP);
     uint8_t *a = out + 14;
-    hs_put16(a, 1);      /* Ethernet */
-    hs_put16(a + 2, HS_ETHERTYPE_IPV4);
+    pkt_put16(a, 1);      /* Ethernet */
+    pkt_put16(a + 2, PKT_ETHERTYPE_IPV4);
     a[4] = 6;
     a[5] = 4;
-    hs_put16(a + 6, (uint16_t)op);
+    pkt_put16(a + 6, (uint16_t)op);
     memcpy(a + 8, sha, 6);
     memcpy(a + 14, spa, 4);
     memcpy(a + 18, tha, 6);
@@ -368,10 +362,10 @@ static void gt_ip4(uint8_t *a, int b0, int b1, int b2, int b3)
 static void gt_ip6(uint8_t *a, uint16_t net, uint16_t host)
 {
     memset(a, 0, 16);
-    hs_put16(a, 0x2001);
-    hs_put16(a + 2, 0x0db8);
-    hs_put16(a + 4, net);
-    hs_put16(a + 14, host);
+    pkt_put16(a, 0x2001);
+    pkt_put16(a + 2, 0x0db8);
+    pkt_put16(a + 4, net);
+    pkt_put16(a + 14, host);
 }
 
 static const uint8_t gt_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -387,8 +381,8 @@ static uint64_t gt_wire_ns_1g(size_t frame_len) { return (uint64_t)(frame_len + 
 
 typedef struct qs_conn {
     uint32_t stream; /* gt_stream_byte() stream id */
-    hs_pkt_spec c2h; /* client -> host template */
-    hs_pkt_spec h2c; /* host -> client template */
+    pkt_spec c2h; /* client -> host template */
+    pkt_spec h2c; /* host -> client template */
     uint32_t c_isn, h_isn;
     uint32_t c_ts0, h_ts0;
     size_t bytes, sent, acked_segs;
@@ -432,18 +426,18 @@ static int gen_quickstart(const char *path)
                                      7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 1, 0, 1,
                                      0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4,
                                      10, 0, 1, 1 };
-        hs_pkt_spec s = { 0 };
+        pkt_spec s = { 0 };
         memcpy(s.src, host_ip, 16);
         memcpy(s.dst, dns_ip, 16);
         memcpy(s.src_mac, host_mac, 6);
         memcpy(s.dst_mac, dns_mac, 6);
-        s.proto = HS_IPPROTO_UDP;
+        s.proto = PKT_IPPROTO_UDP;
         s.sport = 53001;
         s.dport = 53;
         s.ip_id = 0x3a10;
         n = gt_build(&s, q, sizeof q, fr);
         gt_add(&l, t + 97 * GT_NS_PER_US, fr, n, n);
-        hs_pkt_spec r = s;
+        pkt_spec r = s;
         memcpy(r.src, dns_ip, 16);
         memcpy(r.dst, host_ip, 16);
         memcpy(r.src_mac, dns_mac, 6);
@@ -464,17 +458,17 @@ static int gen_quickstart(const char *path)
         qs_conn *k = &c[i];
         memset(k, 0, sizeof *k);
         k->stream = (uint32_t)(i + 1);
-        hs_pkt_spec *s = &k->c2h;
+        pkt_spec *s = &k->c2h;
         gt_ip4(s->src, 10, 0, 1, i + 1);
         memcpy(s->dst, host_ip, 16);
         memcpy(s->src_mac, rtr_mac, 6);
         memcpy(s->dst_mac, host_mac, 6);
-        s->proto = HS_IPPROTO_TCP;
+        s->proto = PKT_IPPROTO_TCP;
         s->sport = (uint16_t)(49155 + 7 * i);
         s->dport = 5001;
         s->ttl = 63;
         k->h2c = *s;
-        hs_pkt_spec *h = &k->h2c;
+        pkt_spec *h = &k->h2c;
         memcpy(h->src, s->dst, 16);
         memcpy(h->dst, s->src, 16);
         memcpy(h->src_mac, host_mac, 6);
@@ -494,7 +488,7 @@ static int gen_quickstart(const char *path)
         uint64_t ts = t + (300 + 40 * (uint64_t)i) * GT_NS_PER_US;
         s->seq = k->c_isn;
         s->ack = 0;
-        s->tcp_flags = GT_TCP_SYN;
+        s->tcp_flags = PKT_TCP_SYN;
         s->window = 64240;
         s->ip_id = k->c_id++;
         ol = gt_opt_syn(opt, 1460, qs_tsval(k->c_ts0, ts), 0);
@@ -504,7 +498,7 @@ static int gen_quickstart(const char *path)
         uint64_t ts2 = ts + 9 * GT_NS_PER_US;
         h->seq = k->h_isn;
         h->ack = k->c_isn + 1;
-        h->tcp_flags = GT_TCP_SYN | GT_TCP_ACK;
+        h->tcp_flags = PKT_TCP_SYN | PKT_TCP_ACK;
         h->window = 65160;
         h->ip_id = 0;
         ol = gt_opt_syn(opt, 1460, qs_tsval(k->h_ts0, ts2), qs_tsval(k->c_ts0, ts));
@@ -514,7 +508,7 @@ static int gen_quickstart(const char *path)
         uint64_t ts3 = ts2 + rtt;
         s->seq = k->c_isn + 1;
         s->ack = k->h_isn + 1;
-        s->tcp_flags = GT_TCP_ACK;
+        s->tcp_flags = PKT_TCP_ACK;
         s->window = 502;
         s->ip_id = k->c_id++;
         ol = gt_opt_ts(opt, qs_tsval(k->c_ts0, ts3), qs_tsval(k->h_ts0, ts2));
@@ -535,10 +529,10 @@ static int gen_quickstart(const char *path)
             for (int j = 0; j < 2 && k->sent < k->bytes; j++) {
                 size_t len = k->bytes - k->sent < 1448 ? k->bytes - k->sent : 1448;
                 int last = k->sent + len == k->bytes;
-                hs_pkt_spec *s = &k->c2h;
+                pkt_spec *s = &k->c2h;
                 s->seq = k->c_isn + 1 + (uint32_t)k->sent;
                 s->ack = k->h_isn + 1;
-                s->tcp_flags = (uint8_t)(GT_TCP_ACK | (last ? GT_TCP_PSH : 0));
+                s->tcp_flags = (uint8_t)(PKT_TCP_ACK | (last ? PKT_TCP_PSH : 0));
                 s->ip_id = k->c_id++;
                 ol = gt_opt_ts(opt, qs_tsval(k->c_ts0, t), qs_tsval(k->h_ts0, last_h_ts[i] ? last_h_ts[i] : t));
                 gt_fill(data, len, k->stream, k->sent);
@@ -549,10 +543,10 @@ static int gen_quickstart(const char *path)
                 k->sent += len;
                 k->acked_segs++;
                 if (k->acked_segs % 2 == 0 || last) {
-                    hs_pkt_spec *h = &k->h2c;
+                    pkt_spec *h = &k->h2c;
                     uint64_t ta = arrival + (5 + (uint64_t)i) * GT_NS_PER_US;
                     h->ack = k->c_isn + 1 + (uint32_t)k->sent;
-                    h->tcp_flags = GT_TCP_ACK;
+                    h->tcp_flags = PKT_TCP_ACK;
                     h->ip_id = k->h_id++;
                     ol = gt_opt_ts(opt, qs_tsval(k->h_ts0, ta), qs_tsval(k->c_ts0, arrival));
                     n = gt_tcp(h, opt, ol, NULL, 0, fr, 0);
@@ -570,11 +564,11 @@ static int gen_quickstart(const char *path)
     for (int i = 0; i < QS_CONNS; i++) {
         qs_conn *k = &c[i];
         uint64_t ts = t + (30 + 25 * (uint64_t)i) * GT_NS_PER_US;
-        hs_pkt_spec *s = &k->c2h, *h = &k->h2c;
+        pkt_spec *s = &k->c2h, *h = &k->h2c;
         uint32_t fin_seq = k->c_isn + 1 + (uint32_t)k->bytes;
         s->seq = fin_seq;
         s->ack = k->h_isn + 1;
-        s->tcp_flags = GT_TCP_FIN | GT_TCP_ACK;
+        s->tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
         s->ip_id = k->c_id++;
         ol = gt_opt_ts(opt, qs_tsval(k->c_ts0, ts), qs_tsval(k->h_ts0, last_h_ts[i]));
         n = gt_tcp(s, opt, ol, NULL, 0, fr, 0);
@@ -583,7 +577,7 @@ static int gen_quickstart(const char *path)
         uint64_t ts2 = ts + 14 * GT_NS_PER_US;
         h->seq = k->h_isn + 1;
         h->ack = fin_seq + 1;
-        h->tcp_flags = GT_TCP_FIN | GT_TCP_ACK;
+        h->tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
         h->ip_id = k->h_id++;
         ol = gt_opt_ts(opt, qs_tsval(k->h_ts0, ts2), qs_tsval(k->c_ts0, ts));
         n = gt_tcp(h, opt, ol, NULL, 0, fr, 0);
@@ -592,7 +586,7 @@ static int gen_quickstart(const char *path)
         uint64_t ts3 = ts2 + rtt;
         s->seq = fin_seq + 1;
         s->ack = k->h_isn + 2;
-        s->tcp_flags = GT_TCP_ACK;
+        s->tcp_flags = PKT_TCP_ACK;
         s->ip_id = k->c_id++;
         ol = gt_opt_ts(opt, qs_tsval(k->c_ts0, ts3), qs_tsval(k->h_ts0, ts2));
         n = gt_tcp(s, opt, ol, NULL, 0, fr, 0);
@@ -627,7 +621,7 @@ static size_t gt_add_ipv4_opts(uint8_t *fr, size_t len, size_t l2, const uint8_t
     uint8_t *ip = fr + l2;
     len = gt_insert(fr, len, l2 + 20, o, olen);
     ip[0] = (uint8_t)(0x40 | (5 + olen / 4));
-    hs_put16(ip + 2, (uint16_t)(hs_get16(ip + 2) + olen));
+    pkt_put16(ip + 2, (uint16_t)(pkt_get16(ip + 2) + olen));
     gt_ipv4_csum(ip);
     return len;
 }
@@ -642,7 +636,7 @@ static size_t gt_add_ipv6_ext(uint8_t *fr, size_t len, size_t l2, uint8_t *ext, 
     ext[last_off] = ip[6];
     ip[6] = first_type;
     len = gt_insert(fr, len, l2 + 40, ext, elen);
-    hs_put16(ip + 4, (uint16_t)(hs_get16(ip + 4) + elen));
+    pkt_put16(ip + 4, (uint16_t)(pkt_get16(ip + 4) + elen));
     return len;
 }
 
@@ -682,20 +676,20 @@ static int gen_mixed(const char *path)
     uint8_t opt[40];
     size_t n, ol;
 
-    hs_pkt_spec v4 = { 0 };
+    pkt_spec v4 = { 0 };
     memcpy(v4.src, p4, 16);
     memcpy(v4.dst, h4, 16);
     memcpy(v4.src_mac, peer_mac, 6);
     memcpy(v4.dst_mac, host_mac, 6);
-    v4.proto = HS_IPPROTO_TCP;
+    v4.proto = PKT_IPPROTO_TCP;
     v4.sport = 33000;
     v4.dport = 80;
     v4.seq = 1000000;
     v4.ack = 2000000;
     v4.window = 1024;
-    v4.tcp_flags = GT_TCP_ACK;
+    v4.tcp_flags = PKT_TCP_ACK;
     v4.ip_id = 0x2000;
-    hs_pkt_spec v6 = v4;
+    pkt_spec v6 = v4;
     v6.ipv6 = 1;
     memcpy(v6.src, p6, 16);
     memcpy(v6.dst, h6, 16);
@@ -707,8 +701,8 @@ static int gen_mixed(const char *path)
     mx_emit(&m, n);
 
     /* 2: IPv4 TCP SYN. */
-    hs_pkt_spec s = v4;
-    s.tcp_flags = GT_TCP_SYN;
+    pkt_spec s = v4;
+    s.tcp_flags = PKT_TCP_SYN;
     s.ack = 0;
     s.seq = 999999;
     s.ip_id = 0x1fff;
@@ -735,7 +729,7 @@ static int gen_mixed(const char *path)
 
     /* 5: IPv4 UDP. */
     s = v4;
-    s.proto = HS_IPPROTO_UDP;
+    s.proto = PKT_IPPROTO_UDP;
     s.sport = 40000;
     s.dport = 9000;
     s.ip_id = 0x2100;
@@ -760,7 +754,7 @@ static int gen_mixed(const char *path)
 
     /* 8: IPv6 UDP. */
     s = v6;
-    s.proto = HS_IPPROTO_UDP;
+    s.proto = PKT_IPPROTO_UDP;
     s.sport = 40001;
     s.dport = 9001;
     gt_fill(data, 300, 204, 0);
@@ -787,8 +781,8 @@ static int gen_mixed(const char *path)
     n = gt_tcp(&s, NULL, 0, data, 500, fr, 1);
     {
         uint8_t tag[4];
-        hs_put16(tag, GT_ETHERTYPE_QINQ);
-        hs_put16(tag + 2, 10);
+        pkt_put16(tag, PKT_ETHERTYPE_QINQ);
+        pkt_put16(tag + 2, 10);
         n = gt_insert(fr, n, 12, tag, 4);
     }
     mx_emit(&m, gt_pad60(fr, n));
@@ -807,7 +801,7 @@ static int gen_mixed(const char *path)
 
     /* 12: IPv4 with a 12-byte Timestamp option carrying UDP. */
     s = v4;
-    s.proto = HS_IPPROTO_UDP;
+    s.proto = PKT_IPPROTO_UDP;
     s.sport = 40000;
     s.dport = 9000;
     s.ip_id = 0x2102;
@@ -848,7 +842,7 @@ static int gen_mixed(const char *path)
 
     /* 15: IPv6 destination options (PadN) then UDP. */
     s = v6;
-    s.proto = HS_IPPROTO_UDP;
+    s.proto = PKT_IPPROTO_UDP;
     s.sport = 40001;
     s.dport = 9001;
     gt_fill(data, 150, 204, 300);
@@ -875,7 +869,7 @@ static int gen_mixed(const char *path)
     /* 17, 18: one IPv6 UDP datagram of 1800 bytes in two fragments. */
     {
         s = v6;
-        s.proto = HS_IPPROTO_UDP;
+        s.proto = PKT_IPPROTO_UDP;
         s.sport = 40002;
         s.dport = 9002;
         gt_fill(data, 1800, 205, 0);
@@ -893,12 +887,12 @@ static int gen_mixed(const char *path)
             memcpy(fr, whole, 14 + 40);
             uint8_t *ip = fr + 14;
             ip[6] = 44;
-            hs_put16(ip + 4, (uint16_t)(8 + cl));
+            pkt_put16(ip + 4, (uint16_t)(8 + cl));
             uint8_t *fh = ip + 40;
-            fh[0] = HS_IPPROTO_UDP;
+            fh[0] = PKT_IPPROTO_UDP;
             fh[1] = 0;
-            hs_put16(fh + 2, (uint16_t)(off | (part ? 0 : 1))); /* offset in 8-byte units << 3, M */
-            hs_put32(fh + 4, 0x6a6b6c6du);
+            pkt_put16(fh + 2, (uint16_t)(off | (part ? 0 : 1))); /* offset in 8-byte units << 3, M */
+            pkt_put32(fh + 4, 0x6a6b6c6du);
             memcpy(fh + 8, frag_src + off, cl);
             mx_emit(&m, gt_pad60(fr, 14 + 40 + 8 + cl));
         }
@@ -908,7 +902,7 @@ static int gen_mixed(const char *path)
     /* 19, 20: one IPv4 UDP datagram of 2000 bytes in two fragments. */
     {
         s = v4;
-        s.proto = HS_IPPROTO_UDP;
+        s.proto = PKT_IPPROTO_UDP;
         s.sport = 5001;
         s.dport = 5002;
         s.ip_id = 0x2200;
@@ -926,8 +920,8 @@ static int gen_mixed(const char *path)
             size_t cl = part ? flen - cut : cut;
             memcpy(fr, whole, 14 + 20);
             uint8_t *ip = fr + 14;
-            hs_put16(ip + 2, (uint16_t)(20 + cl));
-            hs_put16(ip + 6, (uint16_t)((off / 8) | (part ? 0 : 0x2000))); /* MF */
+            pkt_put16(ip + 2, (uint16_t)(20 + cl));
+            pkt_put16(ip + 6, (uint16_t)((off / 8) | (part ? 0 : 0x2000))); /* MF */
             gt_ipv4_csum(ip);
             memcpy(ip + 20, frag_src + off, cl);
             mx_emit(&m, gt_pad60(fr, 14 + 20 + cl));
@@ -958,11 +952,11 @@ static int gen_mixed(const char *path)
         uint8_t icmp[64];
         icmp[0] = 8;
         icmp[1] = 0;
-        hs_put16(icmp + 2, 0);
-        hs_put16(icmp + 4, 0x1234);
-        hs_put16(icmp + 6, 1);
+        pkt_put16(icmp + 2, 0);
+        pkt_put16(icmp + 4, 0x1234);
+        pkt_put16(icmp + 6, 1);
         gt_fill(icmp + 8, 56, 207, 0);
-        hs_put16(icmp + 2, (uint16_t)~hs_csum_fold(hs_csum_add(0, icmp, sizeof icmp)));
+        pkt_put16(icmp + 2, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, icmp, sizeof icmp)));
         s = v4;
         s.proto = 1;
         s.ip_id = 0x2300;
@@ -975,12 +969,12 @@ static int gen_mixed(const char *path)
         uint8_t icmp[64];
         icmp[0] = 128;
         icmp[1] = 0;
-        hs_put16(icmp + 2, 0);
-        hs_put16(icmp + 4, 0x4321);
-        hs_put16(icmp + 6, 1);
+        pkt_put16(icmp + 2, 0);
+        pkt_put16(icmp + 4, 0x4321);
+        pkt_put16(icmp + 6, 1);
         gt_fill(icmp + 8, 56, 208, 0);
-        uint32_t sum = hs_csum_pseudo(p6, h6, 16, 58, sizeof icmp);
-        hs_put16(icmp + 2, (uint16_t)~hs_csum_fold(hs_csum_add(sum, icmp, sizeof icmp)));
+        uint32_t sum = pkt_csum_pseudo(p6, h6, 16, 58, sizeof icmp);
+        pkt_put16(icmp + 2, (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, icmp, sizeof icmp)));
         s = v6;
         s.proto = 58;
         n = gt_build(&s, icmp, sizeof icmp, fr);
@@ -1033,21 +1027,21 @@ static void sg_emit(sg_ctx *g, uint16_t pkttype, const uint8_t *mac, const uint8
                     size_t flen, uint64_t gap_ns)
 {
     uint8_t *r = g->rec;
-    hs_put16(r, pkttype);
-    hs_put16(r + 2, 1); /* ARPHRD_ETHER */
-    hs_put16(r + 4, 6);
+    pkt_put16(r, pkttype);
+    pkt_put16(r + 2, 1); /* ARPHRD_ETHER */
+    pkt_put16(r + 4, 6);
     memset(r + 6, 0, 8);
     memcpy(r + 6, mac, 6);
     memcpy(r + 14, frame + 12, 2); /* protocol = ethertype */
-    size_t plen = flen - HS_ETH_HLEN;
-    memcpy(r + 16, frame + HS_ETH_HLEN, plen);
+    size_t plen = flen - PKT_ETH_HLEN;
+    memcpy(r + 16, frame + PKT_ETH_HLEN, plen);
     size_t len = 16 + plen;
     gt_add(&g->l, g->t, r, len, len < SG_SNAPLEN ? len : SG_SNAPLEN);
     g->t += gap_ns;
 }
 
 typedef struct sg_conn {
-    hs_pkt_spec c2h, h2c;
+    pkt_spec c2h, h2c;
     uint32_t stream;
     uint32_t c_isn, h_isn;
     size_t sent;
@@ -1060,9 +1054,9 @@ static void sg_handshake(sg_ctx *g, sg_conn *k, uint8_t *fr, const uint8_t *cmac
 {
     uint8_t opt[40];
     size_t ol, n;
-    hs_pkt_spec *s = &k->c2h, *h = &k->h2c;
+    pkt_spec *s = &k->c2h, *h = &k->h2c;
     s->seq = k->c_isn;
-    s->tcp_flags = GT_TCP_SYN;
+    s->tcp_flags = PKT_TCP_SYN;
     s->window = 64800;
     ol = gt_opt_syn(opt, (uint16_t)(k->mss + 12), k->tsv++, 0);
     n = gt_tcp(s, opt, ol, NULL, 0, fr, 1);
@@ -1070,7 +1064,7 @@ static void sg_handshake(sg_ctx *g, sg_conn *k, uint8_t *fr, const uint8_t *cmac
     sg_emit(g, SG_PKT_HOST, cmac, fr, n, 7000);
     h->seq = k->h_isn;
     h->ack = k->c_isn + 1;
-    h->tcp_flags = GT_TCP_SYN | GT_TCP_ACK;
+    h->tcp_flags = PKT_TCP_SYN | PKT_TCP_ACK;
     h->window = 65160;
     ol = gt_opt_syn(opt, (uint16_t)(k->mss + 12), 900000 + k->tsv, k->tsv - 1);
     n = gt_tcp(h, opt, ol, NULL, 0, fr, 1);
@@ -1078,7 +1072,7 @@ static void sg_handshake(sg_ctx *g, sg_conn *k, uint8_t *fr, const uint8_t *cmac
     sg_emit(g, SG_PKT_OUTGOING, hmac, fr, n, 41000);
     s->seq = k->c_isn + 1;
     s->ack = k->h_isn + 1;
-    s->tcp_flags = GT_TCP_ACK;
+    s->tcp_flags = PKT_TCP_ACK;
     s->window = 507;
     ol = gt_opt_ts(opt, k->tsv, 900000 + k->tsv);
     k->tsv++;
@@ -1095,9 +1089,9 @@ static void sg_gro(sg_ctx *g, sg_conn *k, uint8_t *fr, uint8_t *data, size_t byt
 {
     uint8_t opt[40];
     size_t ol, n;
-    hs_pkt_spec *s = &k->c2h, *h = &k->h2c;
+    pkt_spec *s = &k->c2h, *h = &k->h2c;
     s->seq = k->c_isn + 1 + (uint32_t)k->sent;
-    s->tcp_flags = (uint8_t)(GT_TCP_ACK | (psh ? GT_TCP_PSH : 0));
+    s->tcp_flags = (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0));
     ol = gt_opt_ts(opt, k->tsv, 900000 + k->tsv);
     k->tsv++;
     gt_fill(data, bytes, k->stream, k->sent);
@@ -1109,7 +1103,7 @@ static void sg_gro(sg_ctx *g, sg_conn *k, uint8_t *fr, uint8_t *data, size_t byt
     s->ip_id = (uint16_t)(s->ip_id + segs);
     k->sent += bytes;
     h->ack = k->c_isn + 1 + (uint32_t)k->sent;
-    h->tcp_flags = GT_TCP_ACK;
+    h->tcp_flags = PKT_TCP_ACK;
     ol = gt_opt_ts(opt, 900000 + k->tsv, k->tsv - 1);
     n = gt_tcp(h, opt, ol, NULL, 0, fr, 1);
     h->ip_id++;
@@ -1120,24 +1114,24 @@ static void sg_close(sg_ctx *g, sg_conn *k, uint8_t *fr, const uint8_t *cmac, co
 {
     uint8_t opt[40];
     size_t ol, n;
-    hs_pkt_spec *s = &k->c2h, *h = &k->h2c;
+    pkt_spec *s = &k->c2h, *h = &k->h2c;
     uint32_t fin = k->c_isn + 1 + (uint32_t)k->sent;
     s->seq = fin;
-    s->tcp_flags = GT_TCP_FIN | GT_TCP_ACK;
+    s->tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
     ol = gt_opt_ts(opt, k->tsv, 900000 + k->tsv);
     k->tsv++;
     n = gt_tcp(s, opt, ol, NULL, 0, fr, 1);
     s->ip_id++;
     sg_emit(g, SG_PKT_HOST, cmac, fr, n, 15000);
     h->ack = fin + 1;
-    h->tcp_flags = GT_TCP_FIN | GT_TCP_ACK;
+    h->tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
     ol = gt_opt_ts(opt, 900000 + k->tsv, k->tsv - 1);
     n = gt_tcp(h, opt, ol, NULL, 0, fr, 1);
     h->ip_id++;
     sg_emit(g, SG_PKT_OUTGOING, hmac, fr, n, 40000);
     s->seq = fin + 1;
     s->ack = k->h_isn + 2;
-    s->tcp_flags = GT_TCP_ACK;
+    s->tcp_flags = PKT_TCP_ACK;
     ol = gt_opt_ts(opt, k->tsv, 900000 + k->tsv);
     k->tsv++;
     n = gt_tcp(s, opt, ol, NULL, 0, fr, 1);
@@ -1171,12 +1165,12 @@ static int gen_sll_gro(const char *path)
 
     /* IPv4 connection 198.51.100.10:45678 -> 198.51.100.2:5201, MSS 1448 + timestamps. */
     sg_conn a = { 0 };
-    hs_pkt_spec *s = &a.c2h;
+    pkt_spec *s = &a.c2h;
     gt_ip4(s->src, 198, 51, 100, 10);
     gt_ip4(s->dst, 198, 51, 100, 2);
     memcpy(s->src_mac, snd_mac, 6);
     memcpy(s->dst_mac, host_mac, 6);
-    s->proto = HS_IPPROTO_TCP;
+    s->proto = PKT_IPPROTO_TCP;
     s->sport = 45678;
     s->dport = 5201;
     s->ip_id = 0x4a00;
@@ -1205,7 +1199,7 @@ static int gen_sll_gro(const char *path)
     s->ipv6 = 1;
     memcpy(s->src_mac, snd_mac, 6);
     memcpy(s->dst_mac, host_mac, 6);
-    s->proto = HS_IPPROTO_TCP;
+    s->proto = PKT_IPPROTO_TCP;
     s->sport = 45680;
     s->dport = 5201;
     b.h2c = *s;
@@ -1224,8 +1218,8 @@ static int gen_sll_gro(const char *path)
 
     /* A UDP GRO super-packet (2 x 1472): oversize but not TCP. */
     {
-        hs_pkt_spec u = a.c2h;
-        u.proto = HS_IPPROTO_UDP;
+        pkt_spec u = a.c2h;
+        u.proto = PKT_IPPROTO_UDP;
         u.sport = 41000;
         u.dport = 9000;
         u.ip_id = 0x5000;
@@ -1239,8 +1233,8 @@ static int gen_sll_gro(const char *path)
         static const uint8_t q[] = { 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
                                      6, '_', 'i', 'p', 'e', 'r', 'f', 4, '_', 't', 'c', 'p',
                                      5, 'l', 'o', 'c', 'a', 'l', 0, 0, 12, 0, 1 };
-        hs_pkt_spec u = a.c2h;
-        u.proto = HS_IPPROTO_UDP;
+        pkt_spec u = a.c2h;
+        u.proto = PKT_IPPROTO_UDP;
         u.sport = 5353;
         u.dport = 5353;
         u.ttl = 255;
