@@ -114,7 +114,7 @@ static frames load_frames(const char *path)
     frames fr = {0};
     tr_trace *t;
     char err[512];
-    tr_options o = {1500, 1};
+    tr_options o = {1500, 1, 0};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     tr_frame f;
     int rc;
@@ -568,7 +568,7 @@ static int read_all(const char *path, uint8_t ***data, uint32_t **len)
 {
     tr_trace *t;
     char err[512];
-    tr_options o = {65535, 0};
+    tr_options o = {65535, 0, 0};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     int n = 0, cap = 0;
     tr_frame f;
