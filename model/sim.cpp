@@ -945,6 +945,9 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     return pf.err.empty() ? 0 : -1;
 }
 
+// rp_warnings() sink until warnings are collected in the results: one stderr line each.
+void warn_line_stderr(void *, const char *line) { fprintf(stderr, "nicsim: warning: %s\n", line); }
+
 void add_counter(ns_counter *arr, int *n, const char *name, uint64_t v)
 {
     if (*n < NS_MAX_COUNTERS) arr[(*n)++] = ns_counter{name, v};
@@ -1101,18 +1104,20 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     add_counter(res->trace, &res->ntrace, "segments", ps->segments);
     add_counter(res->trace, &res->ntrace, "oversize_dropped", ps->oversize_dropped);
     add_counter(res->trace, &res->ntrace, "unsupported", ps->unsupported);
+    add_counter(res->trace, &res->ntrace, "other_linktype", ps->other_linktype);
+    add_counter(res->trace, &res->ntrace, "csum_partial", ps->csum_partial);
+    add_counter(res->trace, &res->ntrace, "csum_repaired", ps->csum_repaired);
+    add_counter(res->trace, &res->ntrace, "jumbo", ps->jumbo);
+    add_counter(res->trace, &res->ntrace, "ts_backwards", ps->ts_backwards);
+    add_counter(res->trace, &res->ntrace, "cut_short", ps->cut_short);
     add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", pf.fifo_peak);
     if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
         fprintf(stderr,
                 "nicsim: warning: --wave-from is after the end of the simulation (%" PRIu64
                 " ns); %s holds no activity\n",
                 res->sim_time_ps / kPsPerNs, cfg->wave_path);
-    if (ps->truncated)
-        fprintf(stderr,
-                "nicsim: warning: %s: %" PRIu64
-                " records were truncated in the capture (caplen < len); zero-filled and marked "
-                "unverifiable\n",
-                cfg->trace_path, ps->truncated);
+    // capture and replay warnings (truncated records among them), one line each
+    rp_warnings(rp, warn_line_stderr, nullptr);
     rp_close(rp);
     return 0;
 }

@@ -885,6 +885,7 @@ void tr_close(tr_trace *t)
 const tr_stats *tr_get_stats(const tr_trace *t) { return &t->st; }
 int tr_linktype(const tr_trace *t) { return t->dlt; }
 int tr_other_linktype(const tr_trace *t) { return t->other_dlt; }
+void tr_linktype_name_of(int dlt, char *out, size_t outlen) { tr_dlt_name(dlt, out, outlen); }
 const char *tr_linktype_name(const tr_trace *t) { return t->dlt_name; }
 const char *tr_path(const tr_trace *t) { return t->path; }
 

@@ -118,6 +118,7 @@ int tr_linktype(const tr_trace *t);            /* libpcap DLT_* of the file (pca
 int tr_other_linktype(const tr_trace *t);      /* first unsupported pcapng interface link
                                                   type records were skipped for, -1 if none */
 const char *tr_linktype_name(const tr_trace *t); /* e.g. "EN10MB", "LINUX_SLL" */
+void tr_linktype_name_of(int dlt, char *out, size_t outlen); /* name of any DLT_* value */
 const char *tr_path(const tr_trace *t);
 
 #ifdef __cplusplus
