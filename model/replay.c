@@ -308,6 +308,9 @@ static int pace(const ns_config *c, rp_pace *st, const tr_frame *f, uint64_t *st
         if (!(off < (double)RP_TIME_LIMIT_PS))
             return -1;
         uint64_t o = (uint64_t)(off + 0.5);
+        if (!fixed && c->multiplier == 1.0) /* exact: a double holds only 53 bits */
+            o = (f->ts_ns >= st->pass_ts0_ns ? f->ts_ns - st->pass_ts0_ns : 0) *
+                (uint64_t)RP_PS_PER_NS;
         if (from > RP_TIME_LIMIT_PS || o > RP_TIME_LIMIT_PS - from)
             return -1;
         uint64_t req = from + o;
