@@ -770,6 +770,70 @@ START_TEST(streams_equal_what_linux_sent)
 }
 END_TEST
 
+/* A capture taken on the sending host with Linux's default offloads: TSO super-packets with
+ * partial checksums. Re-segmented and repaired, the streams equal what was sent; with
+ * replay.fix_checksums = off the partial checksums fail verification. */
+START_TEST(sender_side_capture_streams_equal_what_was_sent)
+{
+    char dir[1024], cmd[4096];
+    snprintf(dir, sizeof dir, "%s/sstreams", g_work);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char args[4096];
+    snprintf(args, sizeof args, "run scenarios/storage-backup.ini --quiet --no-baseline "
+             "--trace traces/netns-sender.pcap --save-streams '%s' -o '%s/sstreams.json'", dir, g_work);
+    ck_assert_int_eq(run_nicsim("sstreams", args), 0);
+    int matched[3] = {0};
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *de;
+    int files = 0;
+    char *want[3] = {NULL, sent_bytes(1), sent_bytes(2)};
+    while ((de = readdir(dh))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        char *got = malloc(60000);
+        size_t n = fread(got, 1, 60000, f);
+        fclose(f);
+        ck_assert_uint_eq(n, 50000);
+        int k = 0;
+        for (int j = 1; j <= 2; j++)
+            if (memcmp(got, want[j], 50000) == 0)
+                k = j;
+        ck_assert_msg(k > 0 && !matched[k], "stream %s equals no (unclaimed) sent stream", de->d_name);
+        matched[k] = 1;
+        files++;
+        free(got);
+    }
+    closedir(dh);
+    ck_assert_int_eq(files, 2);
+    free(want[1]);
+    free(want[2]);
+    json_t *r = load_report("sstreams.json");
+    ck_assert_int_gt(jint(r, "trace.csum_partial"), 0);
+    ck_assert_int_eq(jint(r, "trace.csum_repaired"), jint(r, "trace.csum_partial"));
+    ck_assert_int_gt(jint(r, "trace.resegmented"), 0);
+    ck_assert_int_eq(jint(r, "csum.bad_l4"), 0);
+    json_decref(r);
+    char *e = slurp(work_path("sstreams.err"));
+    ck_assert_ptr_nonnull(strstr(e, "partial (transmit-offload) checksums; repaired"));
+    free(e);
+
+    ck_assert_int_eq(run_w("sstreams_off", "run scenarios/storage-backup.ini --quiet --no-baseline "
+                                           "--trace traces/netns-sender.pcap --set replay.fix_checksums=off "
+                                           "-o '%W/sstreams_off.json'"),
+                     0);
+    r = load_report("sstreams_off.json");
+    ck_assert_int_eq(jint(r, "trace.csum_repaired"), 0);
+    ck_assert_int_gt(jint(r, "csum.bad_l4"), 0);
+    json_decref(r);
+}
+END_TEST
+
 static json_int_t cpu_busy(json_t *r, size_t i)
 {
     json_t *pc = json_object_get(json_object_get(r, "cpu"), "per_cpu");
@@ -854,6 +918,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, slow_bus_limits_and_drops);
     tcase_add_test(tc, interrupts_follow_moderation);
     tcase_add_test(tc, streams_equal_what_linux_sent);
+    tcase_add_test(tc, sender_side_capture_streams_equal_what_was_sent);
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
