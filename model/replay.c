@@ -22,6 +22,7 @@ typedef struct rp_tally {
     uint64_t tcp_payload;
     uint64_t frames;
     uint64_t self_frames; /* frames whose source is the same address */
+    uint64_t self_payload; /* their TCP payload */
     int mac_state;        /* 0: no usable MAC yet, 1: all frames carried mac, 2: mixed or none */
     uint8_t mac[6];       /* destination MAC of its frames */
 } rp_tally;
@@ -65,7 +66,9 @@ uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
     uint32_t l = len < RP_MIN_FRAME_NOFCS ? RP_MIN_FRAME_NOFCS : len;
     double bits = (double)(l + RP_WIRE_OVERHEAD_BYTES) * 8.0;
-    return (uint64_t)(bits * 1000.0 / link_gbps + 0.5); /* 1 bit at G Gb/s = 1000/G ps */
+    double ps = bits * 1000.0 / link_gbps + 0.5; /* 1 bit at G Gb/s = 1000/G ps */
+    /* 2^64 and beyond (an absurdly slow link) saturates; pacing then refuses the frame */
+    return ps < 18446744073709551616.0 ? (uint64_t)ps : UINT64_MAX;
 }
 
 static void rp_msg(char *err, size_t errlen, const char *fmt, ...)
@@ -170,8 +173,10 @@ static int tally_add(rp_tally *t, int *n, const hs_frame_info *in, const tr_fram
     rp_tally *e = &t[i];
     e->tcp_payload += payload;
     e->frames++;
-    if (memcmp(in->src, in->dst, in->l3 == 4 ? 4 : 16) == 0)
+    if (memcmp(in->src, in->dst, in->l3 == 4 ? 4 : 16) == 0) {
         e->self_frames++;
+        e->self_payload += payload;
+    }
     /* Destination MACs say which addresses belong to one host, when they mean something. */
     int usable = f->l2 != TR_L2_NONE && f->len >= 6 && !(f->data[0] & 1);
     if (!usable)
@@ -229,6 +234,15 @@ static void pass_delta(tr_stats *d, const tr_stats *a, const tr_stats *b)
     d->cut_short = b->cut_short - a->cut_short;
 }
 
+/* Mostly talks to itself: a loopback conversation (most TCP payload, or with none most
+ * frames, come from the same address). */
+static int mostly_self(const rp_tally *e)
+{
+    if (e->tcp_payload)
+        return e->self_payload > e->tcp_payload / 2;
+    return e->self_frames > e->frames / 2;
+}
+
 /* Chooses the auto host from the tallies (see rp_open() in replay.h). */
 static void choose_auto(rp_replay *r, const rp_tally *t, int n, const rp_port_tally *p, int np)
 {
@@ -244,7 +258,7 @@ static void choose_auto(rp_replay *r, const rp_tally *t, int n, const rp_port_ta
     }
     r->hosts[0] = t[best].addr;
     r->nhosts = 1;
-    if (t[best].self_frames == t[best].frames) {
+    if (mostly_self(&t[best])) {
         /* Loopback: both ends share the address; take the accepting (server) side. */
         int pick = -1, syn = 0;
         for (int i = 0; i < np; i++) {
@@ -268,7 +282,7 @@ static void choose_auto(rp_replay *r, const rp_tally *t, int n, const rp_port_ta
     /* Dual stack: every address reached through the same MAC. */
     for (int i = 0; i < n && r->nhosts < NS_MAX_HOSTS; i++) {
         if (i == best || t[i].mac_state != 1 || memcmp(t[i].mac, t[best].mac, 6) != 0 ||
-            t[i].self_frames == t[i].frames)
+            mostly_self(&t[i]))
             continue;
         r->hosts[r->nhosts++] = t[i].addr;
     }

@@ -44,8 +44,9 @@ uint64_t rp_wire_ps(uint32_t len, double link_gbps);
  *    address's destination MAC (Ethernet captures), or all arrived at the capturing host
  *    (Linux cooked captures). Raw IP and BSD loopback captures have no MACs: only the one
  *    address is picked there (list the others in host = ...).
- *  - when that address only ever talks to itself (a loopback capture: 127.0.0.1 or ::1 at
- *    both ends), the server side of it: the port that received a SYN (the side that
+ *  - when that address mostly talks to itself (a loopback capture: 127.0.0.1 or ::1 at both
+ *    ends carry most of its TCP payload, or most of its frames without payload), the server
+ *    side of it: the port that received a SYN (the side that
  *    accepted the connection; the one receiving the most payload if several), or, with no
  *    SYN in the capture, the lowest port seen on that address. */
 int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen);

@@ -489,6 +489,33 @@ START_TEST(loopback_server_side)
         ck_assert_int_eq(l.n, 0);
         rp_close(r);
     }
+    /* other loopback traffic to the same address (a local resolver answering) does not
+     * change the pick; it is not for the chosen side */
+    {
+        cap_open(&c, "lo2.pcap", 1);
+        uint8_t fr[2048];
+        uint64_t t = 1000000000ull;
+        pk dns = { 0, "127.0.0.53", "127.0.0.1", 53, 45000, 0, 120, mac_zero, mac_zero, 1 };
+        size_t n = mk(&dns, fr, sizeof fr, 0);
+        for (int i = 0; i < 3; i++)
+            cap_rec(&c, t += 1000, fr, (uint32_t)n, (uint32_t)n);
+        pk cl = { 0, "127.0.0.1", "127.0.0.1", 40000, 5201, 0x02, 0, mac_zero, mac_zero, 0 };
+        n = mk(&cl, fr, sizeof fr, 0);
+        cap_rec(&c, t += 1000, fr, (uint32_t)n, (uint32_t)n);
+        cl.flags = 0x18;
+        cl.plen = 1000;
+        n = mk(&cl, fr, sizeof fr, 0);
+        cap_rec(&c, t += 1000, fr, (uint32_t)n, (uint32_t)n);
+        cap_close(&c);
+        ns_config cf;
+        cfg_path(&cf, c.path);
+        rp_replay *r = open_ok(&cf);
+        ck_assert_str_eq(rp_host_desc(r), "127.0.0.1:5201");
+        drain(r, f);
+        ck_assert_int_eq(f->n, 2);
+        ck_assert_uint_eq(rp_not_for_host(r), 3);
+        rp_close(r);
+    }
     /* the client side, by hand */
     loopback_capture(&c, "lo.pcap", 0, 1);
     ns_config cf;
