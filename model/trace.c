@@ -8,6 +8,7 @@
 
 #include "inet.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdarg.h>
@@ -1192,6 +1193,7 @@ static int tr_make_segment(tr_trace *t, tr_frame *f)
     f->data = out;
     f->len = (uint32_t)(hdrs + n);
     f->l2 = t->l2_kind;
+    assert(f->len <= TR_FRAME_MAX && "segment longer than the NIC's frame length field");
     return 1;
 }
 
@@ -1404,6 +1406,7 @@ int tr_next(tr_trace *t, tr_frame *f, char *err, size_t errlen)
         f->data = t->buf + t->eth_off;
         f->len = (uint32_t)t->eth_len;
         f->l2 = t->l2_kind;
+        assert(f->len <= TR_FRAME_MAX && "oversize frame not caught");
         rc = 1;
         goto out;
     }
