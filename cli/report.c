@@ -118,7 +118,12 @@ static void cli_host_text(const ns_config *c, char *buf, size_t len)
         char a[INET6_ADDRSTRLEN];
         if (!inet_ntop(c->hosts[i].family == 6 ? AF_INET6 : AF_INET, c->hosts[i].a, a, sizeof a))
             snprintf(a, sizeof a, "?");
-        int n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", a);
+        int n;
+        if (!c->hosts[i].port)
+            n = snprintf(buf + used, len - used, "%s%s", i ? "," : "", a);
+        else
+            n = snprintf(buf + used, len - used, c->hosts[i].family == 6 ? "%s[%s]:%u" : "%s%s:%u",
+                         i ? "," : "", a, (unsigned)c->hosts[i].port);
         if (n < 0 || (size_t)n >= len - used)
             break;
         used += (size_t)n;
@@ -297,6 +302,8 @@ static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
     json_object_set_new(replay, "mbps", json_real(c->mbps));
     json_object_set_new(replay, "pps", json_real(c->pps));
     json_object_set_new(replay, "loop", json_integer(c->loop));
+    json_object_set_new(replay, "fix_checksums",
+                        json_string(c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto"));
 
     json_t *scen = json_object();
     json_object_set_new(cfg, "scenario", scen);

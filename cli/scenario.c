@@ -38,6 +38,7 @@ enum sc_key {
     K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS, K_APP_CYCLES_PER_BYTE, K_APP_CONSUME_MBPS,
     K_APP_COMPLETE_ON_PUSH,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
+    K_REPLAY_FIX_CHECKSUMS,
     K_COUNT
 };
 
@@ -329,15 +330,42 @@ static int k_host(cli_scenario *sc, const char *v, char *why, size_t whylen)
             goto out;
         }
         memset(&hosts[n], 0, sizeof hosts[n]);
-        if (inet_pton(AF_INET, item, hosts[n].a) == 1) {
+        /* ADDR, IPv4:PORT or [IPv6]:PORT */
+        char *addr = item, *port = NULL;
+        if (item[0] == '[') {
+            char *close = strchr(item, ']');
+            if (close && close[1] == ':') { /* brackets only around an address with a port */
+                *close = '\0';
+                addr = item + 1;
+                port = close + 2;
+            }
+        } else {
+            char *colon = strchr(item, ':');
+            if (colon && !strchr(colon + 1, ':')) {
+                *colon = '\0';
+                port = colon + 1;
+            }
+        }
+        if (inet_pton(AF_INET, addr, hosts[n].a) == 1) {
             hosts[n].family = 4;
-        } else if (inet_pton(AF_INET6, item, hosts[n].a) == 1) {
+        } else if (inet_pton(AF_INET6, addr, hosts[n].a) == 1) {
             hosts[n].family = 6;
         } else {
             cli_msg(why, whylen, "'%s' is not an IPv4 or IPv6 address (expected auto, any "
-                    "or a comma-separated list of addresses)", item);
+                    "or a comma-separated list of addresses, each optionally with a port: "
+                    "127.0.0.1:5201, [::1]:5201)", addr);
             rc = CLI_EUSAGE;
             goto out;
+        }
+        if (port) {
+            char *end = NULL;
+            unsigned long pv = strtoul(port, &end, 10);
+            if (!*port || *end || pv < 1 || pv > 65535 || port[0] == '-' || port[0] == '+') {
+                cli_msg(why, whylen, "'%s' is not a port (1..65535)", port);
+                rc = CLI_EUSAGE;
+                goto out;
+            }
+            hosts[n].port = (uint16_t)pv;
         }
         n++;
     }
@@ -676,6 +704,19 @@ static int k_timing(cli_scenario *sc, const char *v, char *why, size_t whylen)
     return CLI_OK;
 }
 
+static int k_fix_checksums(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "auto") == 0)
+        sc->cfg.fix_checksums = NS_FIX_CSUM_AUTO;
+    else if (strcmp(v, "off") == 0)
+        sc->cfg.fix_checksums = NS_FIX_CSUM_OFF;
+    else {
+        cli_msg(why, whylen, "expected auto or off");
+        return CLI_EUSAGE;
+    }
+    return CLI_OK;
+}
+
 /* Every key: its rule and field, or its handler. */
 static const sc_key_desc sc_keys[K_COUNT] = {
     [K_SC_NAME] = {"scenario", "name", SK_FN, .parse = k_name},
@@ -765,6 +806,7 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_REPLAY_PPS] = {"replay", "pps", SK_RATE, .max = 1e10, .field = SC_FIELD(cfg.pps)},
     [K_REPLAY_LOOP] = {"replay", "loop", SK_UINT, .lo = 1, .hi = UINT32_MAX,
                        .field = SC_FIELD(cfg.loop)},
+    [K_REPLAY_FIX_CHECKSUMS] = {"replay", "fix_checksums", SK_FN, .parse = k_fix_checksums},
 };
 
 static int sc_section_known(const char *s)

@@ -36,6 +36,7 @@ void ns_config_defaults(ns_config *cfg)
     cfg->mbps = 0;
     cfg->pps = 0;
     cfg->loop = 1;
+    cfg->fix_checksums = NS_FIX_CSUM_AUTO;
 
     /* [scenario] */
     cfg->host_mode = NS_HOST_AUTO;

@@ -29,11 +29,16 @@ extern "C" {
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
 enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
 
-/* One host address, network order; family 4 or 6. */
+/* One host address, network order; family 4 or 6. A port narrows it to one side of a
+ * conversation (loopback captures, where both ends share the address). */
 typedef struct ns_addr {
     int family;
     uint8_t a[16];
+    uint16_t port;               /* TCP/UDP port, host order; 0 = every port */
 } ns_addr;
+
+/* [replay] fix_checksums */
+enum ns_fix_csum { NS_FIX_CSUM_OFF = 0, NS_FIX_CSUM_AUTO = 1 };
 
 typedef struct ns_config {
     /* [nic] */
@@ -59,7 +64,8 @@ typedef struct ns_config {
     double pps;                  /* if > 0: fixed packets per second (overrides timing) */
     uint32_t loop;               /* play the trace this many times (default 1) */
 
-    /* [scenario] host = auto|any|ADDR[,ADDR...] */
+    /* [scenario] host = auto|any|ADDR[,ADDR...]; ADDR may carry a port: 127.0.0.1:5201,
+       [::1]:5201 */
     int host_mode;               /* enum ns_host_mode */
     int host_count;
     ns_addr hosts[NS_MAX_HOSTS];
@@ -102,6 +108,10 @@ typedef struct ns_config {
     /* polled by the run: when *cancel becomes non-zero the run stops at its next sync point
      * and fails with "interrupted" (NULL: never) */
     const volatile sig_atomic_t *cancel;
+
+    /* [replay] fix_checksums = auto|off: repair partial (transmit-offload) TCP/UDP checksums
+       of a sender-side capture (enum ns_fix_csum, default auto) */
+    int fix_checksums;
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */

@@ -45,6 +45,8 @@ void warn(ns_results *res, const char *fmt, ...)
     va_end(ap);
 }
 
+void warn_line(void *ctx, const char *line) { warn(static_cast<ns_results *>(ctx), "%s", line); }
+
 // Elaborates and runs the system around a NIC of model class V. Returns 0 or -1 (pf.err).
 template <class V> int run_width(Platform &pf, rp_replay *rp)
 {
@@ -203,15 +205,18 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     add_counter(res->trace, &res->ntrace, "segments", ps->segments);
     add_counter(res->trace, &res->ntrace, "oversize_dropped", ps->oversize_dropped);
     add_counter(res->trace, &res->ntrace, "unsupported", ps->unsupported);
+    add_counter(res->trace, &res->ntrace, "other_linktype", ps->other_linktype);
+    add_counter(res->trace, &res->ntrace, "csum_partial", ps->csum_partial);
+    add_counter(res->trace, &res->ntrace, "csum_repaired", ps->csum_repaired);
+    add_counter(res->trace, &res->ntrace, "jumbo", ps->jumbo);
+    add_counter(res->trace, &res->ntrace, "ts_backwards", ps->ts_backwards);
+    add_counter(res->trace, &res->ntrace, "cut_short", ps->cut_short);
     add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", pf.fifo_peak);
     if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
         warn(res, "--wave-from is after the end of the simulation (%" PRIu64 " ns); %s holds no activity",
              ns_ns_from_ps(res->sim_time_ps), cfg->wave_path);
-    if (ps->truncated)
-        warn(res,
-             "%s: %" PRIu64 " records were truncated in the capture (caplen < len); zero-filled and "
-             "marked unverifiable",
-             cfg->trace_path, ps->truncated);
+    // the capture's and the replay's warnings (truncated records among them)
+    rp_warnings(rp, warn_line, res);
 }
 
 }  // namespace

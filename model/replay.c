@@ -1,6 +1,7 @@
 #include "replay.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,39 @@
 #include "pkt.h"
 
 #define RP_MAX_TALLY 4096
+#define RP_MAX_PORTS 4096
+#define RP_PS_PER_NS 1000.0
+#define RP_PS_PER_S 1e12
+#define RP_PS_PER_DAY (86400.0 * RP_PS_PER_S)
+#define RP_TCP_SYN 0x02u
+#define RP_TCP_ACK 0x10u
 
+/* Auto host pre-scan: one entry per unicast destination address. */
 typedef struct rp_tally {
     ns_addr addr;
     uint64_t tcp_payload;
     uint64_t frames;
+    uint64_t self_frames; /* frames whose source is the same address */
+    uint64_t self_payload; /* their TCP payload */
+    int mac_state;        /* 0: no usable MAC yet, 1: all frames carried mac, 2: mixed or none */
+    uint8_t mac[6];       /* destination MAC of its frames */
 } rp_tally;
+
+/* Loopback pre-scan: one entry per (address, port) of self-addressed TCP traffic. */
+typedef struct rp_port_tally {
+    ns_addr addr; /* with port */
+    uint64_t payload_in;
+    int syn_in;   /* received a SYN without ACK: the accepting side */
+} rp_port_tally;
+
+/* Pacing state of one timeline. */
+typedef struct rp_pace {
+    int have_prev;
+    uint64_t prev_start_ps, prev_wire_ps, prev_len;
+    int pass_started;
+    uint64_t pass_ts0_ns, pass_base_ps;
+    uint64_t held; /* fixed-rate frames held back to the wire */
+} rp_pace;
 
 struct rp_replay {
     ns_config cfg;
@@ -22,22 +50,35 @@ struct rp_replay {
     int host_any;
     int nhosts;
     ns_addr hosts[NS_MAX_HOSTS];
-    char host_desc[NS_MAX_HOSTS * 48];
+    char host_desc[NS_MAX_HOSTS * 56];
     uint64_t total_frames;
     uint64_t from_host, not_for_host;
+    uint64_t pass_from_host, pass_not_for_host;
+    uint64_t pass_fed;
+    uint64_t pass_wire_ps; /* wire time of one pass's fed frames */
+    uint64_t rate_held;    /* per pass */
     /* pacing state */
     uint32_t pass;
-    int have_prev;
-    uint64_t prev_start_ps, prev_wire_ps, prev_len;
-    int pass_started;
-    uint64_t pass_ts0_ns, pass_base_ps;
+    rp_pace pc;
 };
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
     uint32_t l = len < RP_MIN_FRAME_NOFCS ? RP_MIN_FRAME_NOFCS : len;
     double bits = (double)(l + RP_WIRE_OVERHEAD_BYTES) * 8.0;
-    return (uint64_t)(bits * 1000.0 / link_gbps + 0.5); /* 1 bit at G Gb/s = 1000/G ps */
+    double ps = bits * 1000.0 / link_gbps + 0.5; /* 1 bit at G Gb/s = 1000/G ps */
+    /* 2^64 and beyond (an absurdly slow link) saturates; pacing then refuses the frame */
+    return ps < 18446744073709551616.0 ? (uint64_t)ps : UINT64_MAX;
+}
+
+static void rp_msg(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }
 
 static int addr_eq(const ns_addr *a, int family, const uint8_t *p)
@@ -45,10 +86,33 @@ static int addr_eq(const ns_addr *a, int family, const uint8_t *p)
     return a->family == family && memcmp(a->a, p, family == 4 ? 4 : 16) == 0;
 }
 
-static int is_host(const rp_replay *r, int family, const uint8_t *p)
+/* Ports of a frame, when it has them (TCP/UDP, not a fragment). */
+static int frame_ports(const pkt_frame_info *in)
+{
+    return !in->frag && in->l4_off &&
+           (in->proto == PKT_IPPROTO_TCP || in->proto == PKT_IPPROTO_UDP) &&
+           (in->sport || in->dport);
+}
+
+static int host_match(const ns_addr *h, const pkt_frame_info *in, const uint8_t *a, uint16_t port)
+{
+    if (!addr_eq(h, in->l3, a))
+        return 0;
+    return h->port == 0 || !frame_ports(in) || h->port == port;
+}
+
+static int is_from_host(const rp_replay *r, const pkt_frame_info *in)
 {
     for (int i = 0; i < r->nhosts; i++)
-        if (addr_eq(&r->hosts[i], family, p))
+        if (host_match(&r->hosts[i], in, in->src, in->sport))
+            return 1;
+    return 0;
+}
+
+static int is_to_host(const rp_replay *r, const pkt_frame_info *in)
+{
+    for (int i = 0; i < r->nhosts; i++)
+        if (host_match(&r->hosts[i], in, in->dst, in->dport))
             return 1;
     return 0;
 }
@@ -62,48 +126,95 @@ static int is_group(int family, const uint8_t *p)
 
 static void addr_fmt(const ns_addr *a, char *buf, size_t n)
 {
-    if (!inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)n))
-        snprintf(buf, n, "?");
+    char ip[INET6_ADDRSTRLEN];
+    if (!inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, ip, (socklen_t)sizeof ip))
+        snprintf(ip, sizeof ip, "?");
+    if (!a->port)
+        snprintf(buf, n, "%s", ip);
+    else if (a->family == 4)
+        snprintf(buf, n, "%s:%u", ip, (unsigned)a->port);
+    else
+        snprintf(buf, n, "[%s]:%u", ip, (unsigned)a->port);
 }
 
-/* 1: feed, 0: skip (counted). */
-static int classify(rp_replay *r, const tr_frame *f, int count)
+/* 1: feed, 0: skip (counted in *from / *notfor). */
+static int classify(const rp_replay *r, const tr_frame *f, uint64_t *from, uint64_t *notfor)
 {
     if (r->host_any)
         return 1;
     pkt_frame_info in;
     if (pkt_frame_parse(f->data, f->len, &in) != 0)
         return 1; /* not IP (ARP, ...): the NIC sees it */
-    if (is_host(r, in.l3, in.src)) {
-        if (count)
-            r->from_host++;
+    if (is_from_host(r, &in)) {
+        (*from)++;
         return 0;
     }
-    if (is_host(r, in.l3, in.dst) || is_group(in.l3, in.dst))
+    if (is_to_host(r, &in) || is_group(in.l3, in.dst))
         return 1;
-    if (count)
-        r->not_for_host++;
+    (*notfor)++;
     return 0;
 }
 
-static int tally_add(rp_tally *t, int *n, const pkt_frame_info *in, uint64_t payload)
+static int tally_add(rp_tally *t, int *n, const pkt_frame_info *in, const tr_frame *f,
+                     uint64_t payload)
 {
-    for (int i = 0; i < *n; i++) {
-        if (addr_eq(&t[i].addr, in->l3, in->dst)) {
-            t[i].tcp_payload += payload;
-            t[i].frames++;
-            return 0;
+    int i;
+    for (i = 0; i < *n; i++)
+        if (addr_eq(&t[i].addr, in->l3, in->dst))
+            break;
+    if (i == *n) {
+        if (*n >= RP_MAX_TALLY)
+            return -1;
+        memset(&t[i], 0, sizeof t[i]);
+        t[i].addr.family = in->l3;
+        memcpy(t[i].addr.a, in->dst, in->l3 == 4 ? 4 : 16);
+        (*n)++;
+    }
+    rp_tally *e = &t[i];
+    e->tcp_payload += payload;
+    e->frames++;
+    if (memcmp(in->src, in->dst, in->l3 == 4 ? 4 : 16) == 0) {
+        e->self_frames++;
+        e->self_payload += payload;
+    }
+    /* Destination MACs say which addresses belong to one host, when they mean something. */
+    int usable = f->l2 != TR_L2_NONE && f->len >= 6 && !(f->data[0] & 1);
+    if (!usable)
+        e->mac_state = 2;
+    else if (e->mac_state == 0) {
+        e->mac_state = 1;
+        memcpy(e->mac, f->data, 6);
+    } else if (e->mac_state == 1 && memcmp(e->mac, f->data, 6) != 0)
+        e->mac_state = 2;
+    return 0;
+}
+
+static void port_add(rp_port_tally *p, int *n, const pkt_frame_info *in, const tr_frame *f)
+{
+    if (in->proto != PKT_IPPROTO_TCP || !frame_ports(in))
+        return;
+    uint8_t flags = in->l4_off + 13 < f->len ? f->data[in->l4_off + 13] : 0;
+    uint16_t ports[2] = { in->dport, in->sport };
+    for (int k = 0; k < 2; k++) {
+        int i;
+        for (i = 0; i < *n; i++)
+            if (addr_eq(&p[i].addr, in->l3, in->dst) && p[i].addr.port == ports[k])
+                break;
+        if (i == *n) {
+            if (*n >= RP_MAX_PORTS)
+                return;
+            memset(&p[i], 0, sizeof p[i]);
+            p[i].addr.family = in->l3;
+            memcpy(p[i].addr.a, in->dst, in->l3 == 4 ? 4 : 16);
+            p[i].addr.port = ports[k];
+            (*n)++;
+        }
+        if (k == 0) {
+            p[i].payload_in += in->payload_len;
+            if ((flags & RP_TCP_SYN) && !(flags & RP_TCP_ACK))
+                p[i].syn_in = 1;
         }
     }
-    if (*n >= RP_MAX_TALLY)
-        return -1;
-    t[*n].addr.family = in->l3;
-    memset(t[*n].addr.a, 0, 16);
-    memcpy(t[*n].addr.a, in->dst, in->l3 == 4 ? 4 : 16);
-    t[*n].tcp_payload = payload;
-    t[*n].frames = 1;
-    (*n)++;
-    return 0;
 }
 
 static void pass_delta(tr_stats *d, const tr_stats *a, const tr_stats *b)
@@ -115,19 +226,139 @@ static void pass_delta(tr_stats *d, const tr_stats *a, const tr_stats *b)
     d->resegmented = b->resegmented - a->resegmented;
     d->segments = b->segments - a->segments;
     d->unsupported = b->unsupported - a->unsupported;
+    d->other_linktype = b->other_linktype - a->other_linktype;
+    d->csum_partial = b->csum_partial - a->csum_partial;
+    d->csum_repaired = b->csum_repaired - a->csum_repaired;
+    d->jumbo = b->jumbo - a->jumbo;
+    d->ts_backwards = b->ts_backwards - a->ts_backwards;
+    d->cut_short = b->cut_short - a->cut_short;
 }
 
-/* Pre-scan: pick the auto host, count the frames that will be fed, catch file errors early. */
+/* Mostly talks to itself: a loopback conversation (most TCP payload, or with none most
+ * frames, come from the same address). */
+static int mostly_self(const rp_tally *e)
+{
+    if (e->tcp_payload)
+        return e->self_payload > e->tcp_payload / 2;
+    return e->self_frames > e->frames / 2;
+}
+
+/* Chooses the auto host from the tallies (see rp_open() in replay.h). */
+static void choose_auto(rp_replay *r, const rp_tally *t, int n, const rp_port_tally *p, int np)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++) {
+        if (best < 0 || t[i].tcp_payload > t[best].tcp_payload ||
+            (t[i].tcp_payload == t[best].tcp_payload && t[i].frames > t[best].frames))
+            best = i;
+    }
+    if (best < 0) {
+        r->host_any = 1; /* no unicast IP at all: feed everything */
+        return;
+    }
+    r->hosts[0] = t[best].addr;
+    r->nhosts = 1;
+    if (mostly_self(&t[best])) {
+        /* Loopback: both ends share the address; take the accepting (server) side. */
+        int pick = -1, syn = 0;
+        for (int i = 0; i < np; i++) {
+            if (!addr_eq(&p[i].addr, t[best].addr.family, t[best].addr.a))
+                continue;
+            if (p[i].syn_in && (!syn || p[i].payload_in > p[pick].payload_in ||
+                                (p[i].payload_in == p[pick].payload_in &&
+                                 p[i].addr.port < p[pick].addr.port))) {
+                pick = i;
+                syn = 1;
+            } else if (!syn && (pick < 0 || p[i].addr.port < p[pick].addr.port)) {
+                pick = i;
+            }
+        }
+        if (pick >= 0)
+            r->hosts[0].port = p[pick].addr.port;
+        return;
+    }
+    if (t[best].mac_state != 1)
+        return;
+    /* Dual stack: every address reached through the same MAC. */
+    for (int i = 0; i < n && r->nhosts < NS_MAX_HOSTS; i++) {
+        if (i == best || t[i].mac_state != 1 || memcmp(t[i].mac, t[best].mac, 6) != 0 ||
+            mostly_self(&t[i]))
+            continue;
+        r->hosts[r->nhosts++] = t[i].addr;
+    }
+}
+
+/* Start time of the next frame on timeline st; -1 when it would pass RP_TIME_LIMIT_PS. */
+static int pace(const ns_config *c, rp_pace *st, const tr_frame *f, uint64_t *startp)
+{
+    uint64_t wire = rp_wire_ps(f->len, c->link_gbps);
+    uint64_t earliest = st->have_prev ? st->prev_start_ps + st->prev_wire_ps : 0;
+    if (!st->pass_started) {
+        st->pass_started = 1;
+        st->pass_ts0_ns = f->ts_ns;
+        st->pass_base_ps = earliest;
+    }
+    /* Requested start = from + off; off is converted only once it is known to fit. */
+    uint64_t from = 0;
+    double off = -1.0;
+    int fixed = c->mbps > 0 || c->pps > 0;
+    if (c->mbps > 0) {
+        if (st->have_prev) {
+            from = st->prev_start_ps;
+            off = (double)st->prev_len * 8.0 * 1e6 / c->mbps;
+        }
+    } else if (c->pps > 0) {
+        if (st->have_prev) {
+            from = st->prev_start_ps;
+            off = RP_PS_PER_S / c->pps;
+        }
+    } else if (c->timing == NS_TIMING_RECORDED) {
+        uint64_t rel_ns = f->ts_ns >= st->pass_ts0_ns ? f->ts_ns - st->pass_ts0_ns : 0;
+        from = st->pass_base_ps;
+        off = (double)rel_ns * RP_PS_PER_NS / c->multiplier;
+    }
+    uint64_t start = earliest;
+    if (off >= 0.0) {
+        if (!(off < (double)RP_TIME_LIMIT_PS))
+            return -1;
+        uint64_t o = (uint64_t)(off + 0.5);
+        if (!fixed && c->multiplier == 1.0) /* exact: a double holds only 53 bits */
+            o = (f->ts_ns >= st->pass_ts0_ns ? f->ts_ns - st->pass_ts0_ns : 0) *
+                (uint64_t)RP_PS_PER_NS;
+        if (from > RP_TIME_LIMIT_PS || o > RP_TIME_LIMIT_PS - from)
+            return -1;
+        uint64_t req = from + o;
+        if (fixed && req < earliest)
+            st->held++;
+        if (req > start)
+            start = req;
+    }
+    if (start > RP_TIME_LIMIT_PS || wire > RP_TIME_LIMIT_PS - start)
+        return -1;
+    st->have_prev = 1;
+    st->prev_start_ps = start;
+    st->prev_wire_ps = wire;
+    st->prev_len = f->len;
+    *startp = start;
+    return 0;
+}
+
+static double days(double ps) { return ps / RP_PS_PER_DAY; }
+
+/* Pre-scan: pick the auto host, count the frames that will be fed, pace one pass to check the
+ * timeline, catch file errors early. */
 static int prescan(rp_replay *r, char *err, size_t errlen)
 {
-    int rc = 0, n = 0;
+    int rc = 0, n = 0, np = 0;
     rp_tally *t = NULL;
+    rp_port_tally *p = NULL;
     tr_frame f;
-    tr_stats before = *tr_get_stats(r->tr);
+    const char *path = r->cfg.trace_path;
     if (r->cfg.host_mode == NS_HOST_AUTO) {
         t = calloc(RP_MAX_TALLY, sizeof *t);
-        if (!t) {
-            snprintf(err, errlen, "out of memory");
+        p = calloc(RP_MAX_PORTS, sizeof *p);
+        if (!t || !p) {
+            rp_msg(err, errlen, "%s: out of memory", path);
             rc = -1;
             goto out;
         }
@@ -135,37 +366,65 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
             pkt_frame_info in;
             if (pkt_frame_parse(f.data, f.len, &in) != 0 || is_group(in.l3, in.dst))
                 continue;
-            tally_add(t, &n, &in, in.proto == PKT_IPPROTO_TCP ? in.payload_len : 0);
+            tally_add(t, &n, &in, &f, in.proto == PKT_IPPROTO_TCP ? in.payload_len : 0);
+            if (memcmp(in.src, in.dst, in.l3 == 4 ? 4 : 16) == 0)
+                port_add(p, &np, &in, &f);
         }
         if (rc < 0)
             goto out;
-        int best = -1;
-        for (int i = 0; i < n; i++) {
-            if (best < 0 || t[i].tcp_payload > t[best].tcp_payload ||
-                (t[i].tcp_payload == t[best].tcp_payload && t[i].frames > t[best].frames))
-                best = i;
-        }
-        if (best < 0) {
-            r->host_any = 1; /* no unicast IP at all: feed everything */
-        } else {
-            r->hosts[0] = t[best].addr;
-            r->nhosts = 1;
-        }
-        pass_delta(&r->pass_stats, &before, tr_get_stats(r->tr));
+        choose_auto(r, t, n, p, np);
         if ((rc = tr_rewind(r->tr, err, errlen)) < 0)
             goto out;
     }
-    uint64_t fed = 0;
-    while ((rc = tr_next(r->tr, &f, err, errlen)) > 0)
-        fed += (uint64_t)classify(r, &f, 0);
+    const tr_stats before_count = *tr_get_stats(r->tr);
+    uint64_t fed = 0, ts_min = UINT64_MAX, ts_max = 0;
+    rp_pace pc;
+    memset(&pc, 0, sizeof pc);
+    while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
+        if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
+            continue;
+        fed++;
+        ts_min = f.ts_ns < ts_min ? f.ts_ns : ts_min;
+        ts_max = f.ts_ns > ts_max ? f.ts_ns : ts_max;
+        uint64_t start;
+        r->pass_wire_ps += rp_wire_ps(f.len, r->cfg.link_gbps);
+        if (pace(&r->cfg, &pc, &f, &start) < 0) {
+            rp_msg(err, errlen,
+                   "%s: record %llu: the replay exceeds the simulated-time limit of %.2f days "
+                   "(2^63 ps): the capture's timestamps span %.1f days so far (replay.multiplier "
+                   "%g); use a larger multiplier, a fixed rate or timing = topspeed",
+                   path, (unsigned long long)f.frame_no, days((double)RP_TIME_LIMIT_PS),
+                   (double)(ts_max - ts_min) / 86400e9, r->cfg.multiplier);
+            rc = -1;
+            goto out;
+        }
+    }
     if (rc < 0)
         goto out;
+    r->pass_fed = fed;
+    r->rate_held = pc.held;
+    pass_delta(&r->pass_stats, &before_count, tr_get_stats(r->tr));
+    if (fed && r->cfg.loop > 1) {
+        /* Later passes start where the previous one ended and last as long, give or take
+         * one fixed-rate gap. */
+        double pass_ps = (double)(pc.prev_start_ps + pc.prev_wire_ps);
+        double gap = r->cfg.mbps > 0   ? (double)TR_FRAME_MAX * 8.0 * 1e6 / r->cfg.mbps
+                     : r->cfg.pps > 0 ? RP_PS_PER_S / r->cfg.pps
+                                      : 0.0;
+        if (!((pass_ps + gap) * (double)r->cfg.loop < (double)RP_TIME_LIMIT_PS)) {
+            rp_msg(err, errlen,
+                   "%s: replay.loop = %u passes of %.3g days each exceed the simulated-time "
+                   "limit of %.2f days (2^63 ps)",
+                   path, r->cfg.loop, days(pass_ps), days((double)RP_TIME_LIMIT_PS));
+            rc = -1;
+            goto out;
+        }
+    }
     r->total_frames = fed * r->cfg.loop;
-    if (r->cfg.host_mode != NS_HOST_AUTO)
-        pass_delta(&r->pass_stats, &before, tr_get_stats(r->tr));
     rc = tr_rewind(r->tr, err, errlen);
 out:
     free(t);
+    free(p);
     return rc < 0 ? rc : 0;
 }
 
@@ -175,13 +434,22 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
     rp_replay *r = calloc(1, sizeof *r);
     *out = NULL;
     if (!r) {
-        snprintf(err, errlen, "out of memory");
+        rp_msg(err, errlen, "out of memory");
         return -1;
     }
     r->cfg = *cfg;
     if (r->cfg.loop == 0)
         r->cfg.loop = 1;
-    tr_options to = {.mtu = cfg->mtu, .resegment = cfg->resegment};
+    if (!(r->cfg.link_gbps > 0) || !(r->cfg.multiplier > 0) || r->cfg.mbps < 0 ||
+        r->cfg.pps < 0) {
+        rp_msg(err, errlen, "%s: replay needs a positive link rate and multiplier",
+               cfg->trace_path ? cfg->trace_path : "(no trace)");
+        rc = -2;
+        goto fail;
+    }
+    tr_options to = {.mtu = cfg->mtu,
+                     .resegment = cfg->resegment,
+                     .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF};
     if ((rc = tr_open(&r->tr, cfg->trace_path, &to, err, errlen)) < 0)
         goto fail;
     if (cfg->host_mode == NS_HOST_ANY) {
@@ -196,8 +464,8 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
         snprintf(r->host_desc, sizeof r->host_desc, "any");
     } else {
         size_t used = 0;
-        for (int i = 0; i < r->nhosts; i++) {
-            char a[INET6_ADDRSTRLEN];
+        for (int i = 0; i < r->nhosts && used < sizeof r->host_desc; i++) {
+            char a[INET6_ADDRSTRLEN + 8];
             addr_fmt(&r->hosts[i], a, sizeof a);
             used += (size_t)snprintf(r->host_desc + used, sizeof r->host_desc - used, "%s%s",
                                      i ? "," : "", a);
@@ -210,41 +478,6 @@ fail:
     return rc;
 }
 
-static uint64_t pace(rp_replay *r, const tr_frame *f)
-{
-    const ns_config *c = &r->cfg;
-    uint64_t earliest = r->have_prev ? r->prev_start_ps + r->prev_wire_ps : 0;
-    uint64_t start = earliest;
-    if (!r->pass_started) {
-        r->pass_started = 1;
-        r->pass_ts0_ns = f->ts_ns;
-        r->pass_base_ps = earliest;
-    }
-    if (c->mbps > 0) {
-        if (r->have_prev) {
-            uint64_t gap = (uint64_t)((double)r->prev_len * 8.0 * 1e6 / c->mbps + 0.5);
-            if (r->prev_start_ps + gap > start)
-                start = r->prev_start_ps + gap;
-        }
-    } else if (c->pps > 0) {
-        if (r->have_prev) {
-            uint64_t gap = (uint64_t)(1e12 / c->pps + 0.5);
-            if (r->prev_start_ps + gap > start)
-                start = r->prev_start_ps + gap;
-        }
-    } else if (c->timing == NS_TIMING_RECORDED) {
-        uint64_t rel_ns = f->ts_ns >= r->pass_ts0_ns ? f->ts_ns - r->pass_ts0_ns : 0;
-        uint64_t t = r->pass_base_ps + (uint64_t)((double)rel_ns * 1000.0 / c->multiplier + 0.5);
-        if (t > start)
-            start = t;
-    }
-    r->have_prev = 1;
-    r->prev_start_ps = start;
-    r->prev_wire_ps = rp_wire_ps(f->len, c->link_gbps);
-    r->prev_len = f->len;
-    return start;
-}
-
 int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
 {
     for (;;) {
@@ -255,15 +488,22 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
             if (r->pass + 1 >= r->cfg.loop)
                 return 0;
             r->pass++;
-            r->pass_started = 0;
+            r->pc.pass_started = 0;
             if ((rc = tr_rewind(r->tr, err, errlen)) < 0)
                 return rc;
             continue;
         }
-        if (!classify(r, &out->f, 1))
+        if (!classify(r, &out->f, &r->from_host, &r->not_for_host))
             continue;
-        out->start_ps = pace(r, &out->f);
-        out->end_ps = out->start_ps + r->prev_wire_ps;
+        if (pace(&r->cfg, &r->pc, &out->f, &out->start_ps) < 0) {
+            rp_msg(err, errlen,
+                   "%s: record %llu (pass %u): the replay exceeds the simulated-time limit of "
+                   "%.2f days (2^63 ps)",
+                   r->cfg.trace_path, (unsigned long long)out->f.frame_no, r->pass + 1,
+                   days((double)RP_TIME_LIMIT_PS));
+            return -1;
+        }
+        out->end_ps = out->start_ps + r->pc.prev_wire_ps;
         out->pass = r->pass;
         return 1;
     }
@@ -276,6 +516,120 @@ void rp_close(rp_replay *r)
     if (r->tr)
         tr_close(r->tr);
     free(r);
+}
+
+/* ---- warnings -------------------------------------------------------------------------- */
+
+typedef struct rp_wctx {
+    void (*emit)(void *ctx, const char *line);
+    void *ctx;
+    int n;
+} rp_wctx;
+
+static void warn(rp_wctx *w, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (w->emit)
+        w->emit(w->ctx, line);
+    w->n++;
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+int rp_warnings(const rp_replay *r, void (*emit)(void *ctx, const char *line), void *ctx)
+{
+    if (!r)
+        return 0;
+    rp_wctx w = {emit, ctx, 0};
+    const tr_stats *s = &r->pass_stats;
+    const char *file = r->cfg.trace_path;
+    const ns_config *c = &r->cfg;
+    unsigned long long u;
+
+    if (s->cut_short)
+        warn(&w,
+             "%s: the capture ends inside record %llu (stopped while being written?); the %llu "
+             "complete %s before it %s replayed",
+             file, (unsigned long long)s->records + 1, (unsigned long long)s->records,
+             plural(s->records, "record", "records"), plural(s->records, "was", "were"));
+    if ((u = s->truncated))
+        warn(&w,
+             "%s: %llu %s truncated in the capture (caplen < len); zero-filled and marked "
+             "unverifiable",
+             file, u, plural(u, "record was", "records were"));
+    if ((u = s->csum_partial)) {
+        if (s->csum_repaired)
+            warn(&w,
+                 "%s: %llu %s partial (transmit-offload) checksums; repaired "
+                 "(replay.fix_checksums = off keeps them)",
+                 file, u, plural(u, "record had", "records had"));
+        else
+            warn(&w,
+                 "%s: %llu %s partial (transmit-offload) checksums, kept as captured "
+                 "(replay.fix_checksums = off): they fail checksum verification "
+                 "(replay.fix_checksums = auto repairs them)",
+                 file, u, plural(u, "record has", "records have"));
+    }
+    if ((u = s->other_linktype)) {
+        int dlt = tr_other_linktype(r->tr);
+        char name[32];
+        tr_linktype_name_of(dlt, name, sizeof name);
+        warn(&w,
+             "%s: %llu %s on interfaces of a link type that cannot become Ethernet (first: %d, "
+             "%s) skipped",
+             file, u, plural(u, "record", "records"), dlt, name);
+    }
+    if ((u = s->unsupported))
+        warn(&w, "%s: %llu %s could not be turned into Ethernet frames; skipped", file, u,
+             plural(u, "record", "records"));
+    if ((u = s->oversize_dropped))
+        warn(&w,
+             "%s: %llu oversize %s dropped (IP packet above nic.mtu %u or frame above %u "
+             "bytes, and not re-segmentable TCP or nic.resegment off)",
+             file, u, plural(u, "record", "records"), c->mtu ? c->mtu : TR_DEFAULT_MTU,
+             TR_FRAME_MAX);
+    if ((u = s->ts_backwards))
+        warn(&w,
+             "%s: %llu %s a timestamp before the previous record's; replayed in file order "
+             "(right after the previous frame)",
+             file, u, plural(u, "record has", "records have"));
+    if (c->mbps > 0 && c->mbps > c->link_gbps * 1000.0)
+        warn(&w,
+             "%s: replay.mbps = %g is above the link rate (%g Gb/s): frames go back to back at "
+             "the link rate (%llu held back per pass)",
+             file, c->mbps, c->link_gbps, (unsigned long long)r->rate_held);
+    else if (c->pps > 0 && r->pass_fed &&
+             c->pps * ((double)r->pass_wire_ps / (double)r->pass_fed) > RP_PS_PER_S)
+        warn(&w,
+             "%s: replay.pps = %g is above the link's packet rate for this capture's frames "
+             "(%.0f pps at %g Gb/s): frames go back to back at the link rate (%llu held back "
+             "per pass)",
+             file, c->pps, RP_PS_PER_S * (double)r->pass_fed / (double)r->pass_wire_ps,
+             c->link_gbps, (unsigned long long)r->rate_held);
+    if (r->total_frames == 0) {
+        if (s->records == 0)
+            warn(&w, "%s: nothing reaches the NIC: the capture holds no records%s", file,
+                 s->cut_short ? " (its first record is cut short)" : " (header only)");
+        else
+            warn(&w,
+                 "%s: nothing reaches the NIC: of %llu %s, %llu %s sent by the host (%s), "
+                 "%llu not for it, %llu oversize dropped, %llu not convertible to Ethernet, "
+                 "%llu on other link types; check [scenario] host",
+                 file, (unsigned long long)s->records, plural(s->records, "record", "records"),
+                 (unsigned long long)r->pass_from_host,
+                 plural(r->pass_from_host, "was", "were"), r->host_desc,
+                 (unsigned long long)r->pass_not_for_host,
+                 (unsigned long long)s->oversize_dropped, (unsigned long long)s->unsupported,
+                 (unsigned long long)s->other_linktype);
+    }
+    return w.n;
 }
 
 const char *rp_host_desc(const rp_replay *r) { return r->host_desc; }
@@ -291,5 +645,8 @@ int rp_hosts(const rp_replay *r, ns_addr *out, int max)
 uint64_t rp_total_frames(const rp_replay *r) { return r->total_frames; }
 uint64_t rp_from_host(const rp_replay *r) { return r->from_host; }
 uint64_t rp_not_for_host(const rp_replay *r) { return r->not_for_host; }
+uint64_t rp_pass_from_host(const rp_replay *r) { return r->pass_from_host; }
+uint64_t rp_pass_not_for_host(const rp_replay *r) { return r->pass_not_for_host; }
+uint64_t rp_rate_held(const rp_replay *r) { return r->rate_held; }
 const tr_trace *rp_trace(const rp_replay *r) { return r->tr; }
 const tr_stats *rp_pass_stats(const rp_replay *r) { return &r->pass_stats; }

@@ -20,6 +20,14 @@ typedef struct rp_frame {
     uint32_t pass;       /* 0-based loop pass */
 } rp_frame;
 
+/* Latest simulated time a frame may arrive at (its last bit on the wire), in ps: 2^63 ps,
+ * about 106.75 days. Half the uint64_t picosecond range, so that code adding timers
+ * (interrupt moderation, TCP timers: a few ms) to an arrival time can never wrap, and so that
+ * arrival times also fit a signed 64-bit picosecond count. A replay whose timeline would go
+ * past it (recorded timing of a capture spanning months, a very slow fixed rate, many loops)
+ * is refused by rp_open() with one error naming the file. */
+#define RP_TIME_LIMIT_PS (UINT64_C(1) << 63)
+
 /* Ethernet overhead on the wire per frame, bytes: preamble+SFD 8, FCS 4, inter-frame gap 12. */
 #define RP_WIRE_OVERHEAD_BYTES 24u
 #define RP_MIN_FRAME_NOFCS 60u
@@ -28,11 +36,23 @@ typedef struct rp_frame {
  * 60-byte minimum, plus FCS, preamble and gap). */
 uint64_t rp_wire_ps(uint32_t len, double link_gbps);
 
-/* Opens the capture, runs the selection pre-scan (auto host = the address receiving the most TCP
- * payload). Returns 0 or a negative code with a one-line message. */
+/* Opens the capture, runs the selection pre-scan and checks the timeline against
+ * RP_TIME_LIMIT_PS. Returns 0 or a negative code with a one-line message naming the file.
+ *
+ * host = auto picks the address receiving the most TCP payload (ties: most frames), then
+ *  - every other address of the same host: addresses whose frames all carry the chosen
+ *    address's destination MAC (Ethernet captures), or all arrived at the capturing host
+ *    (Linux cooked captures). Raw IP and BSD loopback captures have no MACs: only the one
+ *    address is picked there (list the others in host = ...).
+ *  - when that address mostly talks to itself (a loopback capture: 127.0.0.1 or ::1 at both
+ *    ends carry most of its TCP payload, or most of its frames without payload), the server
+ *    side of it: the port that received a SYN (the side that
+ *    accepted the connection; the one receiving the most payload if several), or, with no
+ *    SYN in the capture, the lowest port seen on that address. */
 int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen);
 /* Next frame to feed: 1 = frame, 0 = end, negative = error. Frames not fed (sent by the host,
- * not addressed to it) are skipped and counted. */
+ * not addressed to it) are skipped and counted. A host entry with a port matches only frames
+ * to/from that port (frames without ports by address). */
 int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen);
 void rp_close(rp_replay *r);
 
@@ -46,6 +66,20 @@ uint64_t rp_not_for_host(const rp_replay *r);
 const tr_trace *rp_trace(const rp_replay *r);
 /* Trace statistics of one pass (the pre-scan). */
 const tr_stats *rp_pass_stats(const rp_replay *r);
+/* Pre-scan (one pass) counts of frames the host sent and frames not for it. */
+uint64_t rp_pass_from_host(const rp_replay *r);
+uint64_t rp_pass_not_for_host(const rp_replay *r);
+/* Frames per pass a fixed rate ([replay] mbps/pps) asked to send before the previous frame
+ * had left the wire: held back to the link rate. */
+uint64_t rp_rate_held(const rp_replay *r);
+
+/* Emits every warning about this replay, one line per condition, each naming the file and
+ * the count (per pass of the capture): records cut short, truncated (caplen < len),
+ * partial checksums (repaired or kept), records on unsupported link types or not
+ * convertible to Ethernet, oversize frames dropped, timestamps going backwards, a fixed
+ * rate above the link rate, and nothing at all reaching the NIC (and why). The library
+ * itself never prints. Returns the number of lines emitted. */
+int rp_warnings(const rp_replay *r, void (*emit)(void *ctx, const char *line), void *ctx);
 
 #ifdef __cplusplus
 }

@@ -1125,6 +1125,18 @@ START_TEST(host_lists)
     done(&l);
     c = load_ok(&l, "[scenario]\nhost = ::ffff:10.0.0.1\n");
     ck_assert_int_eq(c->hosts[0].family, 6);
+    ck_assert_int_eq(c->hosts[0].port, 0);
+    done(&l);
+    /* one side of a loopback conversation: address and port */
+    c = load_ok(&l, "[scenario]\nhost = 127.0.0.1:5201, [::1]:443, 10.0.0.1\n");
+    ck_assert_int_eq(c->host_count, 3);
+    ck_assert_int_eq(c->hosts[0].family, 4);
+    ck_assert_int_eq(c->hosts[0].a[0], 127);
+    ck_assert_int_eq(c->hosts[0].port, 5201);
+    ck_assert_int_eq(c->hosts[1].family, 6);
+    ck_assert_int_eq(c->hosts[1].a[15], 1);
+    ck_assert_int_eq(c->hosts[1].port, 443);
+    ck_assert_int_eq(c->hosts[2].port, 0);
     done(&l);
 
     /* sixteen is the limit */
@@ -1156,12 +1168,34 @@ START_TEST(host_lists)
         {"[::1]", "not an IPv4 or IPv6"},
         {"2001:db8::g", "not an IPv4 or IPv6"},
         {"localhost", "not an IPv4 or IPv6"},
+        {"127.0.0.1:0", "'0' is not a port"},
+        {"127.0.0.1:65536", "'65536' is not a port"},
+        {"127.0.0.1:", "'' is not a port"},
+        {"[::1]:http", "'http' is not a port"},
+        {"[::1]:-5", "'-5' is not a port"},
+        {"[127.0.0.1:5]", "not an IPv4 or IPv6"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(text, sizeof text, "[scenario]\nhost = %s\n", bad[i].v);
         load_bad(&l, text, 2, bad[i].why);
         done(&l);
     }
+}
+END_TEST
+
+START_TEST(fix_checksums_key)
+{
+    loaded l;
+    ck_assert_int_eq(load_ok(&l, "[scenario]\nname = x\n")->fix_checksums, NS_FIX_CSUM_AUTO);
+    done(&l);
+    ck_assert_int_eq(load_ok(&l, "[replay]\nfix_checksums = off\n")->fix_checksums,
+                     NS_FIX_CSUM_OFF);
+    done(&l);
+    ck_assert_int_eq(load_ok(&l, "[replay]\nfix_checksums = auto\n")->fix_checksums,
+                     NS_FIX_CSUM_AUTO);
+    done(&l);
+    load_bad(&l, "[replay]\nfix_checksums = yes\n", 2, "expected auto or off");
+    done(&l);
 }
 END_TEST
 
@@ -1495,6 +1529,7 @@ int main(void)
     tcase_add_test(tc, table_sizes);
     tcase_add_test(tc, rss_key_forms);
     tcase_add_test(tc, host_lists);
+    tcase_add_test(tc, fix_checksums_key);
     tcase_add_test(tc, hash_types);
     tcase_add_test(tc, rate_conflict);
     tcase_add_test(tc, trace_paths);

@@ -114,7 +114,7 @@ static frames load_frames(const char *path)
     frames fr = {0};
     tr_trace *t;
     char err[512];
-    tr_options o = {1500, 1};
+    tr_options o = {1500, 1, 0};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     tr_frame f;
     int rc;
@@ -430,7 +430,18 @@ START_TEST(malformed_captures_fail_cleanly)
     rec[8] = 100;
     rec[12] = 100;
     write_file("truncrec.pcap", hdr, sizeof hdr);
-    expect_trace_error("truncrec.pcap", "truncated");
+    /* a capture stopped mid-write: the complete records (none here) are replayed, with
+     * warnings saying so and that nothing reached the NIC */
+    char args[2048];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --trace '%s'",
+             work_path("truncrec.pcap"));
+    ck_assert_int_eq(run_nicsim("truncrec.pcap", args), 0);
+    char *e = slurp(work_path("truncrec.pcap.err"));
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_nonnull(strstr(e, "nicsim: warning: "));
+    ck_assert_ptr_nonnull(strstr(e, "truncrec.pcap: the capture ends inside record 1"));
+    ck_assert_ptr_nonnull(strstr(e, "truncrec.pcap: nothing reaches the NIC"));
+    free(e);
     /* unknown link type 147 (USER0), no records */
     uint8_t user[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                         0xff, 0xff, 0, 0, 147, 0, 0, 0};
@@ -568,7 +579,7 @@ static int read_all(const char *path, uint8_t ***data, uint32_t **len)
 {
     tr_trace *t;
     char err[512];
-    tr_options o = {65535, 0};
+    tr_options o = {65535, 0, 0};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     int n = 0, cap = 0;
     tr_frame f;
@@ -759,6 +770,101 @@ START_TEST(streams_equal_what_linux_sent)
 }
 END_TEST
 
+/* Each of the `conns` stream files in dir (names starting with `prefix`) equals exactly one
+ * connection's sent bytes (50,000 each, sent_bytes()). */
+static void expect_sent_streams(const char *dir, int conns, const char *prefix)
+{
+    int matched[8] = {0};
+    char *want[8] = {NULL};
+    ck_assert_int_lt(conns, 8);
+    for (int j = 1; j <= conns; j++)
+        want[j] = sent_bytes(j);
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(dh))) {
+        if (de->d_name[0] == '.')
+            continue;
+        ck_assert_msg(strncmp(de->d_name, prefix, strlen(prefix)) == 0, "unexpected stream file %s",
+                      de->d_name);
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(path, "rb");
+        ck_assert_ptr_nonnull(f);
+        char *got = malloc(60000);
+        size_t n = fread(got, 1, 60000, f);
+        fclose(f);
+        ck_assert_uint_eq(n, 50000);
+        int k = 0;
+        for (int j = 1; j <= conns; j++)
+            if (memcmp(got, want[j], 50000) == 0)
+                k = j;
+        ck_assert_msg(k > 0 && !matched[k], "stream %s equals no (unclaimed) sent stream", de->d_name);
+        matched[k] = 1;
+        files++;
+        free(got);
+    }
+    closedir(dh);
+    ck_assert_int_eq(files, conns);
+    for (int j = 1; j <= conns; j++)
+        free(want[j]);
+}
+
+/* Real captures with Linux's default offloads: on the sending host (TSO super-packets,
+ * partial checksums in what it sent) and on loopback (both ends 127.0.0.1, 64 KiB
+ * super-packets, partial checksums everywhere). Re-segmented and repaired, with auto picking
+ * the receiver (on loopback: the accepting side, 127.0.0.1:5001), the saved streams equal
+ * the sent bytes; with replay.fix_checksums = off the partial checksums fail verification. */
+static const struct {
+    const char *trace, *prefix, *host;
+} real_offload_cases[] = {
+    {"traces/netns-sender.pcap", "10.99.1.1_", "10.99.0.2"},
+    {"traces/netns-loopback.pcap", "127.0.0.1_", "127.0.0.1:5001"},
+};
+
+START_TEST(offloaded_capture_streams_equal_what_was_sent)
+{
+    const char *trace = real_offload_cases[_i].trace;
+    char dir[1024], cmd[4096], name[64];
+    snprintf(dir, sizeof dir, "%s/ostreams%d", g_work, _i);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char args[4096];
+    snprintf(name, sizeof name, "ostreams%d", _i);
+    snprintf(args, sizeof args, "run scenarios/storage-backup.ini --quiet --no-baseline "
+             "--trace %s --save-streams '%s' -o '%s/%s.json'", trace, dir, g_work, name);
+    ck_assert_int_eq(run_nicsim(name, args), 0);
+    expect_sent_streams(dir, 2, real_offload_cases[_i].prefix);
+    char rep_name[96];
+    snprintf(rep_name, sizeof rep_name, "%s.json", name);
+    json_t *r = load_report(rep_name);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "scenario"), "host")),
+                     real_offload_cases[_i].host);
+    ck_assert_int_gt(jint(r, "trace.csum_partial"), 0);
+    ck_assert_int_eq(jint(r, "trace.csum_repaired"), jint(r, "trace.csum_partial"));
+    ck_assert_int_gt(jint(r, "trace.resegmented"), 0);
+    ck_assert_int_eq(jint(r, "csum.bad_l4"), 0);
+    ck_assert_int_eq(jint(r, "frames.not_for_host"), 0);
+    json_decref(r);
+    char errname[96];
+    snprintf(errname, sizeof errname, "%s.err", name);
+    char *e = slurp(work_path(errname));
+    ck_assert_ptr_nonnull(strstr(e, "partial (transmit-offload) checksums; repaired"));
+    free(e);
+
+    snprintf(name, sizeof name, "ostreams_off%d", _i);
+    snprintf(args, sizeof args, "run scenarios/storage-backup.ini --quiet --no-baseline "
+             "--trace %s --set replay.fix_checksums=off -o '%s/%s.json'", trace, g_work, name);
+    ck_assert_int_eq(run_nicsim(name, args), 0);
+    snprintf(rep_name, sizeof rep_name, "%s.json", name);
+    r = load_report(rep_name);
+    ck_assert_int_eq(jint(r, "trace.csum_repaired"), 0);
+    ck_assert_int_gt(jint(r, "csum.bad_l4"), 0);
+    json_decref(r);
+}
+END_TEST
+
 static json_int_t cpu_busy(json_t *r, size_t i)
 {
     json_t *pc = json_object_get(json_object_get(r, "cpu"), "per_cpu");
@@ -843,6 +949,8 @@ int main(int argc, char **argv)
     tcase_add_test(tc, slow_bus_limits_and_drops);
     tcase_add_test(tc, interrupts_follow_moderation);
     tcase_add_test(tc, streams_equal_what_linux_sent);
+    tcase_add_loop_test(tc, offloaded_capture_streams_equal_what_was_sent, 0,
+                        (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
