@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nic_hw.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -132,12 +134,12 @@ enum hs_kind {
 const char *hs_kind_name(int kind);
 
 /* NIC checksum verdict, as in the completion entry. */
-enum hs_csum_verdict {
-    HS_CSUM_NONE = 0,       /* not an IP frame / not looked at */
-    HS_CSUM_OK = 1,         /* IP header and TCP/UDP checksum verified good */
-    HS_CSUM_BAD_IP = 2,     /* IPv4 header checksum wrong */
-    HS_CSUM_BAD_L4 = 3,     /* TCP/UDP checksum wrong */
-    HS_CSUM_UNVERIFIED = 4  /* NIC could not verify (fragment, unknown protocol, offload off) */
+enum hs_csum_verdict {     /* the NIC's checksum status codes (NIC_CSUM_*, rtl/nic_hw.h) */
+    HS_CSUM_NONE = NIC_CSUM_NONE,            /* not an IP frame / not looked at */
+    HS_CSUM_OK = NIC_CSUM_OK,                /* IP header and TCP/UDP checksum verified good */
+    HS_CSUM_BAD_IP = NIC_CSUM_BAD_IP,        /* IPv4 header checksum wrong */
+    HS_CSUM_BAD_L4 = NIC_CSUM_BAD_L4,        /* TCP/UDP checksum wrong */
+    HS_CSUM_UNVERIFIED = NIC_CSUM_UNVERIFIED /* NIC could not verify (fragment, unknown protocol, offload off) */
 };
 
 /* One received Ethernet frame (no FCS) with the NIC's metadata. The bytes are valid during

@@ -187,6 +187,18 @@ typedef struct ns_results {
     char warnings[NS_MAX_WARNINGS][NS_WARNING_LEN];
 } ns_results;
 
+/* Process-global state. Each run owns its simulation: its own SystemC simulation context, its
+ * own VerilatedContext and model, host memory, driver and stack; nothing of one run survives it,
+ * and runs one after another in one process give the results they give alone (CTest
+ * model_two_runs). What ns_run does touch that belongs to the process:
+ *   - SystemC's two current-context pointers (sc_curr_simcontext, sc_default_global_context)
+ *     are pointed at the run's fresh context for its duration and restored after it;
+ *   - SystemC's report handler actions for SC_INFO and SC_WARNING are set to "do nothing"
+ *     (a static table of the library, left so: nicsim prints no SystemC reports);
+ *   - the environment variable SYSTEMC_DISABLE_COPYRIGHT_MESSAGE is set to 1 if unset.
+ * Hence ns_run is not reentrant: two runs must not overlap in threads of one process (run
+ * them in processes, as the software baseline could be). */
+
 /* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative
  * code with a one-line message in err on failure. Warnings are returned in res->warnings;
  * nothing is printed (except the progress line when cfg->progress is set). */

@@ -5,19 +5,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nic_hw.h"
+
 #define RSS_KEY_BYTES 40
 #define RSS_TABLE_MAX 128
 
-/* NDIS 6.0 hash types as nicsim numbers them (also the RTL encoding). */
+/* NDIS 6.0 hash types: the NIC's codes (NIC_HT_*, rtl/nic_hw.h), under the names the software
+ * path uses. */
 enum rss_hash_type {
-    RSS_HT_NONE = 0,
-    RSS_HT_IPV4 = 1,
-    RSS_HT_TCP_IPV4 = 2,
-    RSS_HT_UDP_IPV4 = 3,
-    RSS_HT_IPV6 = 4,
-    RSS_HT_TCP_IPV6 = 5,
-    RSS_HT_UDP_IPV6 = 6,
-    RSS_HT_COUNT = 7
+    RSS_HT_NONE = NIC_HT_NONE,
+    RSS_HT_IPV4 = NIC_HT_IPV4,
+    RSS_HT_TCP_IPV4 = NIC_HT_TCP_IPV4,
+    RSS_HT_UDP_IPV4 = NIC_HT_UDP_IPV4,
+    RSS_HT_IPV6 = NIC_HT_IPV6,
+    RSS_HT_TCP_IPV6 = NIC_HT_TCP_IPV6,
+    RSS_HT_UDP_IPV6 = NIC_HT_UDP_IPV6,
+    RSS_HT_COUNT = NIC_HT_COUNT
 };
 
 /* Enable-mask bits (bit n-1 enables hash type n): the CSR encoding. */
