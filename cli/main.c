@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void print_error(const char *msg)
@@ -167,40 +168,137 @@ static int load_scenario(const cli_args *a, cli_scenario *sc, char *err, size_t 
     return rc;
 }
 
-/* The run as configured, then its software baseline (unless --no-baseline). */
-static int simulate(const cli_args *a, ns_config *cfg, ns_results *res, ns_results *base, char *err,
-                    size_t errlen)
+/* Writes all of buf to fd; 0 or -1. */
+static int write_all(int fd, const void *buf, size_t n)
 {
+    const char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* The software baseline of cfg in a child process, started now: the two runs are independent,
+ * so they run side by side on two cores. Returns the child's pid (and the read end of its pipe
+ * in *fd), or -1 when no process could be started (the caller then runs it itself). */
+static pid_t baseline_start(const ns_config *base_cfg, int *fd)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        ns_results *r = calloc(1, sizeof *r);
+        char err[1024] = "";
+        int rc = r ? ns_run(base_cfg, r, err, sizeof err) : -1;
+        if (!r)
+            snprintf(err, sizeof err, "out of memory");
+        int ok = write_all(fds[1], &rc, sizeof rc) == 0 && write_all(fds[1], err, sizeof err) == 0 &&
+                 (rc != 0 || write_all(fds[1], r, sizeof *r) == 0);
+        _exit(ok ? 0 : 1);
+    }
+    close(fds[1]);
+    *fd = fds[0];
+    return pid;
+}
+
+/* Collects the baseline child's results. Returns the run's status (0 or the ns_run code). */
+static int baseline_finish(pid_t pid, int fd, ns_results *base, char *err, size_t errlen)
+{
+    int rc = -1;
+    char cerr[1024] = "";
+    if (read_all(fd, &rc, sizeof rc) != 0 || read_all(fd, cerr, sizeof cerr) != 0 ||
+        (rc == 0 && read_all(fd, base, sizeof *base) != 0)) {
+        rc = -1;
+        snprintf(cerr, sizeof cerr, "the process running it ended without a result");
+    }
+    close(fd);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", cerr[0] ? cerr : "the simulation failed");
+    return rc;
+}
+
+/* The run as configured and its software baseline (unless --no-baseline), side by side in two
+ * processes (NICSIM_SERIAL=1: one after the other in this one). */
+static int simulate(ns_config *cfg, ns_results *res, ns_results *base, char *err, size_t errlen)
+{
+    ns_config *base_cfg = NULL;
+    pid_t pid = -1;
+    int fd = -1, rc = CLI_OK;
+    if (base) {
+        base_cfg = malloc(sizeof *base_cfg);
+        if (!base_cfg) {
+            snprintf(err, errlen, "out of memory");
+            return CLI_ENOMEM;
+        }
+        /* the same trace with every offload off; outputs only from the run as configured */
+        ns_config_baseline(cfg, base_cfg);
+        base_cfg->progress = 0;
+        const char *serial = getenv("NICSIM_SERIAL");
+        if (!(serial && strcmp(serial, "1") == 0))
+            pid = baseline_start(base_cfg, &fd);
+    }
     if (cfg->progress && base)
-        fprintf(stderr, "run 1 of 2: offloads as configured\n");
+        fprintf(stderr, "offloads as configured%s\n", pid > 0 ? " (software baseline alongside)" : "");
     if (ns_run(cfg, res, err, errlen) != 0) {
         if (!err[0])
             snprintf(err, errlen, "the simulation failed");
-        return CLI_ERUN;
-    }
-    check_results("run", res);
-    if (!base)
-        return CLI_OK;
-    ns_config *base_cfg = malloc(sizeof *base_cfg);
-    if (!base_cfg) {
-        snprintf(err, errlen, "out of memory");
-        return CLI_ENOMEM;
-    }
-    /* the same trace with every offload off; outputs only from the run above */
-    ns_config_baseline(cfg, base_cfg);
-    if (cfg->progress)
-        fprintf(stderr, "run 2 of 2: software baseline (RSS and checksum offload off)\n");
-    int rc = CLI_OK;
-    if (ns_run(base_cfg, base, err, errlen) != 0) {
-        char sub[1024];
-        snprintf(sub, sizeof sub, "%s", err[0] ? err : "the simulation failed");
-        snprintf(err, errlen, "software baseline run: %.900s", sub);
         rc = CLI_ERUN;
-    } else {
-        check_results("software baseline", base);
+    }
+    if (base) {
+        char berr[1024] = "";
+        int brc;
+        if (pid > 0) {
+            brc = baseline_finish(pid, fd, base, berr, sizeof berr);
+        } else if (rc == CLI_OK) {
+            if (cfg->progress)
+                fprintf(stderr, "software baseline (RSS and checksum offload off)\n");
+            brc = ns_run(base_cfg, base, berr, sizeof berr);
+        } else {
+            brc = 0;
+        }
+        if (brc != 0 && rc == CLI_OK) {
+            snprintf(err, errlen, "software baseline run: %.900s", berr[0] ? berr : "the simulation failed");
+            rc = CLI_ERUN;
+        }
     }
     free(base_cfg);
-    (void)a;
+    if (rc == CLI_OK) {
+        check_results("run", res);
+        if (base)
+            check_results("software baseline", base);
+    }
     return rc;
 }
 
@@ -256,7 +354,7 @@ static int cmd_run(const cli_args *a)
         rc = CLI_ENOMEM;
         goto out;
     }
-    rc = simulate(a, cfg, res, base, err, sizeof err);
+    rc = simulate(cfg, res, base, err, sizeof err);
     if (rc != CLI_OK)
         goto out;
     print_run_warnings(res, base);

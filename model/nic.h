@@ -126,6 +126,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
 
     static V *make_model(const Platform &pf, VerilatedContext *ctx)
     {
+        ctx->threads(1);  // the model is single-threaded: no idle worker threads per run
         if (pf.cfg->wave_path) ctx->traceEverOn(true);
         return new V(ctx, "nic");
     }
