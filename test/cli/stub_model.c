@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The stack's books for 6 delivered 1000-byte frames of one TCP connection, priced with
  * round xeon-2006-like costs. */
@@ -94,6 +95,29 @@ int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
     size_t n = fread(head, 1, sizeof head, f);
     fclose(f);
     int offloads = cfg->rss_enable || cfg->csum_offload;
+    if (n >= 5 && (memcmp(head, "FAIL3", 5) == 0 || memcmp(head, "SLOW", 4) == 0)) {
+        /* writes some of its outputs, then fails (FAIL3) or waits until interrupted (SLOW) */
+        if (cfg->host_pcap) {
+            FILE *hp = fopen(cfg->host_pcap, "wb");
+            if (hp) {
+                fputs("partial", hp);
+                fclose(hp);
+            }
+        }
+        if (cfg->packet_log)
+            fputs("frame,partial\n", cfg->packet_log);
+        if (cfg->streams_dir) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/partial.bin", cfg->streams_dir);
+            FILE *sf = fopen(path, "w");
+            if (sf)
+                fclose(sf);
+        }
+        for (int i = 0; head[0] == 'S' && i < 2000 && !(cfg->cancel && *cfg->cancel); i++)
+            usleep(10000);
+        snprintf(err, errlen, "%s", head[0] == 'S' ? "interrupted" : "stand-in model: simulated failure");
+        return -1;
+    }
     if (n >= 4 && memcmp(head, "FAIL", 4) == 0 && (n < 5 || head[4] != '2' || !offloads)) {
         snprintf(err, errlen, "stand-in model: simulated failure");
         return -1;
