@@ -162,6 +162,8 @@ void hs_app_drain(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
         c->held -= n;
         if (g->len == 0) {
             c->segs = g->next;
+            if (c->segs_tail == g)
+                c->segs_tail = NULL;
             free(g);
         }
         hs_app_check_push_eof(s, c, cpu, now);

@@ -114,6 +114,7 @@ void hs_conn_free_segs(hs_conn *c)
         g = n;
     }
     c->segs = NULL;
+    c->segs_tail = NULL;
     c->held = 0;
 }
 

@@ -101,6 +101,7 @@ struct hs_conn {
     int push_valid;
     uint32_t push_seq;        /* end of the last pushed segment not yet completed */
     hs_seg *segs;             /* sorted, disjoint, all at or after app_nxt */
+    hs_seg *segs_tail;        /* the last of segs (NULL when empty): appends cost O(1) */
     uint64_t held;            /* bytes in segs */
     int have_snd;
     uint32_t snd_nxt;         /* our next sequence number (highest ACK from the sender) */

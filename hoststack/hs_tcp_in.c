@@ -45,6 +45,10 @@ static uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uin
     }
 
     hs_seg **pp = &c->segs;
+    /* Beyond everything held (the common case behind a lost segment): append at the tail
+     * instead of walking the list, with the same result. */
+    if (c->segs_tail && cursor >= (uint64_t)(uint32_t)(c->segs_tail->seq - base) + c->segs_tail->len)
+        pp = &c->segs_tail->next;
     while (cursor < b) {
         hs_seg *g = *pp;
         uint64_t so = g ? (uint32_t)(g->seq - base) : UINT64_MAX;
@@ -69,6 +73,8 @@ static uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uin
                     memcpy(ns->data, data + (cursor - a), n);
                     ns->next = g;
                     *pp = ns;
+                    if (!g)
+                        c->segs_tail = ns;
                     pp = &ns->next;
                     c->held += n;
                     fresh += n;
