@@ -17,9 +17,11 @@ template <class V> class DmaWritePort {
     {
         if (!(m_.m_dma_wr_valid && m_.m_dma_wr_ready)) return;
         uint64_t a = m_.m_dma_wr_addr;
+        // one look-up per beat; byte by byte only for a beat that leaves host memory
+        uint8_t *beat = (uint8_t *)hm_ptr(pf_.mem, a, bytes_per_beat<V>());
         for (unsigned i = 0; i < bytes_per_beat<V>(); i++) {
             if (!lane_set(m_.m_dma_wr_strb, i)) continue;
-            uint8_t *p = (uint8_t *)hm_ptr(pf_.mem, a + i, 1);
+            uint8_t *p = beat ? beat + i : (uint8_t *)hm_ptr(pf_.mem, a + i, 1);
             if (!p) {
                 pf_.dma_errors++;
                 continue;
