@@ -26,11 +26,18 @@ extern "C" {
 }
 
 namespace {
+// One simulation thread, as in nicsim run: no idle worker threads.
+VerilatedContext *single_thread(VerilatedContext *c)
+{
+    c->threads(1);
+    return c;
+}
+
 template <class V> using TdataT = std::remove_reference_t<decltype(std::declval<V>().s_axis_rx_tdata)>;
 
 template <class V> struct Bench {
     static constexpr unsigned kBytes = sizeof(TdataT<V>) <= 8 ? 8 : sizeof(TdataT<V>);
-    std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
+    std::unique_ptr<VerilatedContext> ctx{single_thread(new VerilatedContext)};
     std::unique_ptr<V> m{new V(ctx.get(), "nic")};
     hm_region *mem = nullptr;
     ~Bench() { hm_close(mem); }
