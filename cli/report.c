@@ -101,8 +101,7 @@ int cli_results_check(const ns_results *res, char *msg, size_t msglen)
     return 1;
 }
 
-/* "auto", "any" or the addresses, comma-separated. */
-static void cli_host_text(const ns_config *c, char *buf, size_t len)
+void cli_host_text(const ns_config *c, char *buf, size_t len)
 {
     if (c->host_mode == NS_HOST_AUTO) {
         snprintf(buf, len, "auto");

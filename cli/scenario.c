@@ -1412,6 +1412,149 @@ nomem:
     return CLI_ENOMEM;
 }
 
+/* ---- keys and their values ---- */
+
+int cli_scenario_key_count(void)
+{
+    return K_COUNT;
+}
+
+const char *cli_scenario_key_section(int i)
+{
+    return i >= 0 && i < K_COUNT ? sc_keys[i].section : NULL;
+}
+
+const char *cli_scenario_key_name(int i)
+{
+    return i >= 0 && i < K_COUNT ? sc_keys[i].name : NULL;
+}
+
+/* A plain key's field as text. */
+static void sc_plain_value(const cli_scenario *sc, const sc_key_desc *d, char *buf, size_t len)
+{
+    const void *p = (const char *)sc + d->field.off;
+    switch (d->field.type) {
+    case SF_INT:
+        snprintf(buf, len, "%d", *(const int *)p);
+        break;
+    case SF_U32:
+        snprintf(buf, len, "%u", (unsigned)*(const uint32_t *)p);
+        break;
+    case SF_DOUBLE:
+        snprintf(buf, len, "%.15g", *(const double *)p);
+        break;
+    }
+}
+
+/* Appends "ITEM" or ", ITEM" to buf. */
+static void sc_append_item(char *buf, size_t len, const char *item)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", item);
+}
+
+int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    if (i < 0 || i >= K_COUNT)
+        return -1;
+    const ns_config *c = &sc->cfg;
+    const sc_key_desc *d = &sc_keys[i];
+    char item[16];
+    switch (i) {
+    case K_SC_NAME:
+        if (!sc->name)
+            return 0;
+        snprintf(buf, len, "%s", sc->name);
+        return 1;
+    case K_SC_DESCRIPTION:
+        snprintf(buf, len, "%s", sc->description ? sc->description : "");
+        return 1;
+    case K_SC_TRACE:
+        if (!sc->trace)
+            return 0;
+        snprintf(buf, len, "%s", sc->trace);
+        return 1;
+    case K_SC_HOST:
+        cli_host_text(c, buf, len);
+        return 1;
+    case K_NIC_DATA_WIDTH:
+        snprintf(buf, len, "%d", c->data_width);
+        return 1;
+    case K_NIC_CLOCK_MHZ:
+    case K_NIC_LINK_GBPS:
+        /* 0 until ns_config_finalize() picks the data width's value */
+        if ((i == K_NIC_CLOCK_MHZ ? c->clock_mhz : c->link_gbps) <= 0)
+            return 0;
+        break;
+    case K_NIC_OVERSIZE:
+        snprintf(buf, len, "%s", c->resegment ? "resegment" : "drop");
+        return 1;
+    case K_NIC_RSS_KEY:
+        for (size_t b = 0; b < sizeof c->rss_key && 2 * b + 2 < len; b++)
+            snprintf(buf + 2 * b, 3, "%02x", c->rss_key[b]);
+        return 1;
+    case K_NIC_TABLE:
+        if (!c->table_given)
+            return 0;
+        for (int e = 0; e < c->table_size && e < NS_TABLE_MAX; e++) {
+            snprintf(item, sizeof item, "%d", c->table[e]);
+            sc_append_item(buf, len, item);
+        }
+        return 1;
+    case K_NIC_HASH_TYPES:
+        for (int t = 1; t < RSS_HT_COUNT; t++)
+            if (c->rss_hash_types & RSS_HT_BIT(t))
+                sc_append_item(buf, len, rss_hash_type_name(t));
+        if (!buf[0])
+            snprintf(buf, len, "none");
+        return 1;
+    case K_PCIE_LINK:
+        snprintf(buf, len, "%s", pcie_link_name(c->pcie.link));
+        return 1;
+    case K_PCIE_LANES:
+        snprintf(buf, len, "%d", c->pcie.lanes);
+        return 1;
+    case K_HOST_CPU_MHZ:
+        /* 0: the cost profile's clock, chosen by the model */
+        if (c->cpu_mhz <= 0)
+            return 0;
+        break;
+    case K_HOST_COST_PROFILE:
+        snprintf(buf, len, "%s", c->cost_profile);
+        return 1;
+    case K_DRV_RX_BUF:
+        snprintf(buf, len, "%u", (unsigned)c->rx_buf_bytes);
+        return 1;
+    case K_TCPIP_DELACK_TICKS:
+        snprintf(buf, len, "%llu", (unsigned long long)(c->stack.delack_ns / SC_DELACK_TICK_NS));
+        return 1;
+    case K_APP_CYCLES_PER_BYTE:
+        /* < 0: the cost profile's app_byte */
+        if (c->stack.app_cycles_per_byte < 0)
+            return 0;
+        break;
+    case K_APP_CONSUME_MBPS:
+        snprintf(buf, len, "%.15g", c->stack.app_rate_bytes_per_s / SC_MBPS_TO_BYTES_PER_S);
+        return 1;
+    case K_REPLAY_TIMING:
+        snprintf(buf, len, "%s", c->timing == NS_TIMING_TOPSPEED ? "topspeed" : "recorded");
+        return 1;
+    case K_REPLAY_FIX_CHECKSUMS:
+        snprintf(buf, len, "%s", c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto");
+        return 1;
+    default:
+        break;
+    }
+    /* every SK_FN key has its case above */
+    if (d->kind == SK_FN)
+        return 0;
+    sc_plain_value(sc, d, buf, len);
+    return 1;
+}
+
 ns_config *cli_scenario_config(cli_scenario *sc)
 {
     return &sc->cfg;
