@@ -4,8 +4,9 @@
  *                   section in docs/scenarios.md and every row there is a key; a default the
  *                   doc states (a leading number or `code` span) is the code's default.
  *   report_keys     every key of a report (cli_report_build, with and without a baseline) has
- *                   a row in docs/report.md under "## Keys" by its full dotted name, and every
- *                   row names a key the report has.
+ *                   a row in docs/report.md under "## Keys" by its full dotted name, every row
+ *                   names a key the report has, and sibling keys are listed in the order the
+ *                   report writes them.
  *   hw_registers    every register, queue/vector register and completion field of
  *                   rtl/nic_hw.h has a row in docs/hw-interface.md with its value and access,
  *                   and every row naming a constant gives the header's value.
@@ -118,6 +119,20 @@ static char *trim(char *s)
         s[--n] = '\0';
     return s;
 }
+
+/* ---- the hardware constants (rtl/nic_hw.h) ---- */
+
+typedef struct hw_const {
+    const char *name;
+    long value;
+    int bits;
+    const char *comment;
+} hw_const;
+
+#define HW_ROW_(name, value, bits, comment) {#name, (long)(value), bits, comment},
+static const hw_const hw_consts[] = {NIC_HW_CONSTANTS(HW_ROW_)};
+#undef HW_ROW_
+#define HW_NCONSTS (sizeof hw_consts / sizeof hw_consts[0])
 
 /* ---- Markdown tables ---- */
 
@@ -350,9 +365,9 @@ END_TEST
 
 /* ---- report keys ---- */
 
-/* The trace counters the model reports: the names ns_run.cpp passes to add_counter() for
- * res->trace. */
-static void model_trace_counters(strlist *out)
+/* The counters the model reports, in its order: the names ns_run.cpp passes to add_counter()
+ * for res->trace (string literals), and for the drop reasons (nic_fate_drop_key(NIC_FATE_*)). */
+static void model_counters(strlist *trace, strlist *drops)
 {
     char *src = read_source("model/ns_run.cpp");
     const char *pat = "add_counter(res->trace, &res->ntrace, \"";
@@ -362,15 +377,29 @@ static void model_trace_counters(strlist *out)
         ck_assert_ptr_nonnull(end);
         char buf[128];
         snprintf(buf, sizeof buf, "%.*s", (int)(end - name), name);
-        sl_add(out, buf);
+        sl_add(trace, buf);
+    }
+    const char *dpat = "add_counter(res.drops, &res.ndrops, nic_fate_drop_key(";
+    for (const char *p = strstr(src, dpat); p; p = strstr(p + 1, dpat)) {
+        const char *name = p + strlen(dpat);
+        size_t n = strcspn(name, ")");
+        size_t i;
+        for (i = 0; i < HW_NCONSTS; i++)
+            if (strlen(hw_consts[i].name) == n && strncmp(hw_consts[i].name, name, n) == 0)
+                break;
+        ck_assert_msg(i < HW_NCONSTS, "model/ns_run.cpp: unknown fate %.*s", (int)n, name);
+        const char *key = nic_fate_drop_key((int)hw_consts[i].value);
+        ck_assert_msg(key != NULL, "model/ns_run.cpp: %.*s has no drop key", (int)n, name);
+        sl_add(drops, key);
     }
     free(src);
-    ck_assert_msg(out->n >= 5, "found only %zu trace counters in model/ns_run.cpp", out->n);
+    ck_assert_msg(trace->n >= 5, "found only %zu trace counters in model/ns_run.cpp", trace->n);
+    ck_assert_msg(drops->n >= 2, "found only %zu drop counters in model/ns_run.cpp", drops->n);
 }
 
 /* Results with every array and object populated: 3 CPUs, 4 queues, 17 vectors, the model's
  * drop reasons and trace counters. */
-static void fill_results(ns_results *r, const strlist *trace_names)
+static void fill_results(ns_results *r, const strlist *trace_names, const strlist *drop_names)
 {
     memset(r, 0, sizeof *r);
     r->nic_cycles = 1000;
@@ -382,11 +411,8 @@ static void fill_results(ns_results *r, const strlist *trace_names)
     r->cpus = 3;
     r->cpu_mhz = 2000;
     r->nvectors = 17;
-    for (int f = 0; f < NIC_FATE_COUNT; f++) {
-        const char *key = nic_fate_drop_key(f);
-        if (key)
-            r->drops[r->ndrops++] = (ns_counter){key, 1};
-    }
+    for (size_t i = 0; i < drop_names->n && i < NS_MAX_COUNTERS; i++)
+        r->drops[r->ndrops++] = (ns_counter){drop_names->v[i], 1};
     for (size_t i = 0; i < trace_names->n && i < NS_MAX_COUNTERS; i++)
         r->trace[r->ntrace++] = (ns_counter){trace_names->v[i], 1};
     snprintf(r->cost_profile_name, sizeof r->cost_profile_name, "xeon-2006");
@@ -459,7 +485,7 @@ START_TEST(report_keys)
     problems pr = {{0}, 0};
     char *doc = read_source("docs/report.md");
     md_rows rows = md_table_rows(doc);
-    strlist dkeys = {0}, all = {0}, leaves = {0}, trace_names = {0};
+    strlist dkeys = {0}, all = {0}, leaves = {0}, trace_names = {0}, drop_names = {0};
     char cb[256], err[512];
 
     for (size_t r = 0; r < rows.n; r++) {
@@ -475,7 +501,7 @@ START_TEST(report_keys)
     }
     ck_assert_msg(dkeys.n > 100, "docs/report.md: only %zu key rows under ## Keys", dkeys.n);
 
-    model_trace_counters(&trace_names);
+    model_counters(&trace_names, &drop_names);
     cli_scenario *sc = cli_scenario_new();
     ck_assert_ptr_nonnull(sc);
     ck_assert_int_eq(cli_scenario_set(sc, "scenario.trace=x.pcap", err, sizeof err), CLI_OK);
@@ -485,8 +511,8 @@ START_TEST(report_keys)
     ns_results *res = malloc(sizeof *res), *base = malloc(sizeof *base);
     ck_assert_ptr_nonnull(res);
     ck_assert_ptr_nonnull(base);
-    fill_results(res, &trace_names);
-    fill_results(base, &trace_names);
+    fill_results(res, &trace_names, &drop_names);
+    fill_results(base, &trace_names, &drop_names);
 
     /* with a baseline: every key; without: a subset (checked to hold no other key) */
     json_t *with = cli_report_build(sc, res, base);
@@ -525,6 +551,29 @@ START_TEST(report_keys)
                     dkeys.v[i]);
     }
 
+    /* order: docs/report.md promises the report's key order; siblings the doc names literally
+     * come in the report in the order of their rows */
+    for (size_t i = 0; i < dkeys.n; i++) {
+        for (size_t j = i + 1; j < dkeys.n; j++) {
+            const char *a = dkeys.v[i], *b = dkeys.v[j];
+            const char *da = strrchr(a, '.'), *db = strrchr(b, '.');
+            size_t pa = da ? (size_t)(da - a) : 0, pb = db ? (size_t)(db - b) : 0;
+            if (pa != pb || strncmp(a, b, pa) != 0 || strchr(a, '<') || strchr(b, '<') ||
+                strchr(a, '*') || strchr(b, '*'))
+                continue; /* not siblings, or a pattern */
+            size_t ia = all.n, ib = all.n;
+            for (size_t k = 0; k < all.n; k++) {
+                if (strcmp(all.v[k], a) == 0)
+                    ia = k;
+                if (strcmp(all.v[k], b) == 0)
+                    ib = k;
+            }
+            if (ia < all.n && ib < all.n && ia > ib)
+                problem(&pr, "docs/report.md lists %s before %s, the report writes it after",
+                        a, b);
+        }
+    }
+
     /* baseline.R mirrors the run's R (config: only what the baseline changed; no trace) */
     for (size_t i = 0; i < all.n; i++) {
         const char *k = all.v[i];
@@ -545,6 +594,7 @@ START_TEST(report_keys)
     sl_free(&all2);
     sl_free(&leaves2);
     sl_free(&trace_names);
+    sl_free(&drop_names);
     free(rows.v);
     free(doc);
     check_problems(&pr, "docs/report.md");
@@ -552,18 +602,6 @@ START_TEST(report_keys)
 END_TEST
 
 /* ---- hardware interface ---- */
-
-typedef struct hw_const {
-    const char *name;
-    long value;
-    int bits;
-    const char *comment;
-} hw_const;
-
-#define HW_ROW_(name, value, bits, comment) {#name, (long)(value), bits, comment},
-static const hw_const hw_consts[] = {NIC_HW_CONSTANTS(HW_ROW_)};
-#undef HW_ROW_
-#define HW_NCONSTS (sizeof hw_consts / sizeof hw_consts[0])
 
 /* The constants docs/hw-interface.md must give a row: every register (global, queue and
  * vector; the header marks them with a negative Verilog width), the register block bases,
