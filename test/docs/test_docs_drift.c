@@ -7,6 +7,8 @@
  *                   a row in docs/report.md under "## Keys" by its full dotted name, every row
  *                   names a key the report has, and sibling keys are listed in the order the
  *                   report writes them.
+ *   packet_log_columns  the packet log's header line (model/packet_log.cpp) is the one
+ *                   docs/report.md quotes, and its column table lists the same columns in order.
  *   hw_registers    every register, queue/vector register and completion field of
  *                   rtl/nic_hw.h has a row in docs/hw-interface.md with its value and access,
  *                   and every row naming a constant gives the header's value.
@@ -689,6 +691,46 @@ START_TEST(hw_registers)
 }
 END_TEST
 
+/* ---- packet log ---- */
+
+START_TEST(packet_log_columns)
+{
+    problems pr = {{0}, 0};
+    char *src = read_source("model/packet_log.cpp");
+    const char *pat = "fputs(\"";
+    const char *p = strstr(src, pat);
+    ck_assert_msg(p != NULL, "model/packet_log.cpp: no header line found");
+    p += strlen(pat);
+    size_t n = strcspn(p, "\\\"");
+    char header[512];
+    snprintf(header, sizeof header, "%.*s", (int)n, p);
+    free(src);
+
+    char *doc = read_source("docs/report.md");
+    /* the header line the doc quotes */
+    if (!strstr(doc, header))
+        problem(&pr, "docs/report.md does not quote the packet log's header line '%s'", header);
+    /* the column table, in order */
+    md_rows rows = md_table_rows(doc);
+    char cols[512] = "", cb[128];
+    for (size_t r = 0; r < rows.n; r++) {
+        if (strncmp(rows.v[r].h2, "Packet log", 10) != 0)
+            continue;
+        const char *c = md_code_cell(rows.v[r].cells[0], cb, sizeof cb);
+        if (!c)
+            continue;
+        size_t used = strlen(cols);
+        snprintf(cols + used, sizeof cols - used, "%s%s", used ? "," : "", c);
+    }
+    if (strcmp(cols, header) != 0)
+        problem(&pr, "docs/report.md packet log columns '%s', model/packet_log.cpp writes '%s'",
+                cols, header);
+    free(rows.v);
+    free(doc);
+    check_problems(&pr, "docs/report.md (packet log)");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("docs_drift");
@@ -696,6 +738,7 @@ int main(void)
     tcase_add_test(tc, scenario_keys);
     tcase_add_test(tc, report_keys);
     tcase_add_test(tc, hw_registers);
+    tcase_add_test(tc, packet_log_columns);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
