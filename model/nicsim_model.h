@@ -21,7 +21,8 @@ extern "C" {
 #define NS_MAX_HOSTS 16
 #define NS_MAX_CPUS 64
 #define NS_MAX_VECTORS 65
-/* RX queues the Verilated NIC is built with (nic_top NUM_RXQ, model/CMakeLists.txt). */
+/* RX queues the Verilated NIC is built with: nic_top's default NUM_RXQ (model/CMakeLists.txt
+ * sets only DATA_WIDTH). */
 #define NS_NIC_RX_QUEUES 16
 #define NS_MAX_WARNINGS 16
 #define NS_WARNING_LEN 512
