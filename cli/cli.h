@@ -89,6 +89,24 @@ double cli_scenario_app_cycles_per_byte(const cli_scenario *sc);
 size_t cli_scenario_warning_count(const cli_scenario *sc);
 const char *cli_scenario_warning(const cli_scenario *sc, size_t i);
 
+/* ---- scenario keys ---- */
+
+/* The keys a scenario accepts, in documentation order (docs/scenarios.md; the docs_drift
+ * test compares the two): their number, and key i's section and name (NULL when i is out of
+ * range). */
+int cli_scenario_key_count(void);
+const char *cli_scenario_key_section(int i);
+const char *cli_scenario_key_name(int i);
+
+/* Key i's value in sc, written as a scenario file line would give it (for a fresh scenario:
+ * its default). Numbers in %g form with up to 15 significant digits, flags 0 or 1, lists
+ * comma-separated with a blank. Returns 1, or 0 with buf "" when the key has no value of its
+ * own yet: it follows the scenario file or other keys (scenario.name and scenario.trace before
+ * they are given, nic.clock_mhz and nic.link_gbps before cli_scenario_finish(),
+ * nic.indirection_table when not given, host.cpu_mhz and app.cycles_per_byte while they
+ * follow the cost profile). -1 when i is out of range. */
+int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len);
+
 /* ---- command line ---- */
 
 enum cli_command {

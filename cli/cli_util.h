@@ -13,4 +13,9 @@ char *cli_strdup(const char *s);
 char *cli_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *cli_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* [scenario] host as configured: "auto", "any" or the addresses, comma-separated, an
+ * address with a port as 127.0.0.1:5201 or [::1]:5201 (report key config.scenario.host). */
+struct ns_config;
+void cli_host_text(const struct ns_config *c, char *buf, size_t len);
+
 #endif

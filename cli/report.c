@@ -101,8 +101,7 @@ int cli_results_check(const ns_results *res, char *msg, size_t msglen)
     return 1;
 }
 
-/* "auto", "any" or the addresses, comma-separated. */
-static void cli_host_text(const ns_config *c, char *buf, size_t len)
+void cli_host_text(const ns_config *c, char *buf, size_t len)
 {
     if (c->host_mode == NS_HOST_AUTO) {
         snprintf(buf, len, "auto");
@@ -713,11 +712,10 @@ static const char *cli_plural(uint64_t n)
     return n == 1 ? "" : "s";
 }
 
-/* The run's details: configuration, frames, host interface, CPUs, queues. */
-static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
+/* The run's setup: scenario, trace, host, NIC, offloads, bus, CPUs, driver, replay. */
+static void cli_print_setup(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
     const ns_config *c = cli_scenario_config_const(sc);
-    char t[64];
 
     fprintf(f, "nicsim %s: %s\n", cli_version(), cli_scenario_name(sc));
     if (cli_scenario_file(sc))
@@ -765,6 +763,13 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
         snprintf(pace, sizeof pace, "recorded timing x%g", c->multiplier);
     cli_row(f, "replay", "%s, %u loop%s", pace, (unsigned)c->loop, cli_plural(c->loop));
     fputc('\n', f);
+}
+
+/* What happened to the frames: simulated time, counts, drops, throughput, transmit, DMA,
+ * bus and interrupts. */
+static void cli_print_frames(FILE *f, const ns_results *res)
+{
+    char t[64];
 
     cli_fmt_time(res->sim_time_ps, t, sizeof t);
     cli_row(f, "simulated", "%s, %llu NIC cycles", t, (unsigned long long)res->nic_cycles);
@@ -810,21 +815,29 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
             cli_row(f, "", "  %-24s %llu", name, (unsigned long long)res->irq_per_vector[v]);
         }
     fputc('\n', f);
+}
 
-    if (cli_ncpus(res) > 0) {
-        cli_row(f, "CPU", "%14s %7s %10s", "busy cycles", "util.", "frames");
-        uint64_t total = 0;
-        for (int i = 0; i < cli_ncpus(res); i++) {
-            char label[16];
-            snprintf(label, sizeof label, "cpu %d", i);
-            cli_row(f, label, "%14llu %6.1f%% %10llu", (unsigned long long)res->cpu_busy_cycles[i],
-                    100.0 * cli_cpu_utilization(res, i), (unsigned long long)res->cpu_frames[i]);
-            total += res->cpu_busy_cycles[i];
-        }
-        cli_row(f, "all CPUs", "%14llu cycles at %g MHz", (unsigned long long)total, res->cpu_mhz);
-        fputc('\n', f);
+/* The per-CPU table with the total (nothing without CPUs). */
+static void cli_print_cpus(FILE *f, const ns_results *res)
+{
+    if (cli_ncpus(res) == 0)
+        return;
+    cli_row(f, "CPU", "%14s %7s %10s", "busy cycles", "util.", "frames");
+    uint64_t total = 0;
+    for (int i = 0; i < cli_ncpus(res); i++) {
+        char label[16];
+        snprintf(label, sizeof label, "cpu %d", i);
+        cli_row(f, label, "%14llu %6.1f%% %10llu", (unsigned long long)res->cpu_busy_cycles[i],
+                100.0 * cli_cpu_utilization(res, i), (unsigned long long)res->cpu_frames[i]);
+        total += res->cpu_busy_cycles[i];
     }
+    cli_row(f, "all CPUs", "%14llu cycles at %g MHz", (unsigned long long)total, res->cpu_mhz);
+    fputc('\n', f);
+}
 
+/* The host stack: TCP, UDP, application. */
+static void cli_print_stack(FILE *f, const ns_results *res)
+{
     const hs_stats *st = &res->stack;
     cli_row(f, "TCP", "%llu connection%s, %llu segments (%llu out of order, %llu duplicate), "
             "%llu ACKs", (unsigned long long)st->conns, cli_plural(st->conns),
@@ -836,7 +849,12 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
     cli_row(f, "application", "%llu bytes in %llu receive%s", (unsigned long long)st->app_bytes,
             (unsigned long long)st->app_receives, cli_plural(st->app_receives));
     fputc('\n', f);
+}
 
+/* Frames per queue, and the non-zero hash types and checksum results, each with its share of
+ * the received frames. */
+static void cli_print_classes(FILE *f, const ns_config *c, const ns_results *res)
+{
     char label[24];
     for (int q = 0; q < cli_nqueues(c); q++) {
         snprintf(label, sizeof label, "queue %d", q);
@@ -854,6 +872,16 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
         snprintf(label, sizeof label, "csum %s", nic_csum_name(k));
         cli_frames_row(f, label, res->csum_frames[k], res->frames_rx);
     }
+}
+
+/* The run's details: configuration, frames, host interface, CPUs, stack, queues. */
+static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
+{
+    cli_print_setup(f, sc, res);
+    cli_print_frames(f, res);
+    cli_print_cpus(f, res);
+    cli_print_stack(f, res);
+    cli_print_classes(f, cli_scenario_config_const(sc), res);
 }
 
 /* ---- offload vs software table ---- */

@@ -1254,16 +1254,11 @@ static int sc_check_memory(const cli_scenario *sc, char *err, size_t errlen)
     return CLI_EUSAGE;
 }
 
-int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err, size_t errlen)
+/* nic.rss_queues against the NIC's RX queues, and the indirection table against it. */
+static int sc_check_queues(const cli_scenario *sc, char *err, size_t errlen)
 {
-    char where[512], where2[512];
-    int rc;
-    if (sc->finished) {
-        cli_msg(err, errlen, "scenario already finished");
-        return CLI_EUSAGE;
-    }
-    ns_config *c = &sc->cfg;
-
+    const ns_config *c = &sc->cfg;
+    char where[512];
     if (c->rss_queues > NS_NIC_RX_QUEUES) {
         sc_where(sc, sc->given[K_NIC_RSS_QUEUES], where, sizeof where);
         cli_msg(err, errlen, "%s: nic.rss_queues: %d exceeds the %d RX queues the NIC is built "
@@ -1271,64 +1266,65 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
                 NS_NIC_RX_QUEUES);
         return CLI_EUSAGE;
     }
-
-    if (c->table_given) {
-        for (int i = 0; i < c->table_size; i++) {
-            if (c->table[i] >= c->rss_queues) {
-                char q[64];
-                sc_where(sc, sc->given[K_NIC_TABLE], where, sizeof where);
-                sc_quote(sc->table_text ? sc->table_text : "", q, sizeof q);
-                cli_msg(err, errlen, "%s: nic.indirection_table: entry %d is queue %d but "
-                        "nic.rss_queues is %d (queues 0..%d) ('%s')", where, i, c->table[i],
-                        c->rss_queues, c->rss_queues - 1, q);
-                return CLI_EUSAGE;
-            }
+    if (!c->table_given)
+        return CLI_OK;
+    for (int i = 0; i < c->table_size; i++) {
+        if (c->table[i] >= c->rss_queues) {
+            char q[64];
+            sc_where(sc, sc->given[K_NIC_TABLE], where, sizeof where);
+            sc_quote(sc->table_text ? sc->table_text : "", q, sizeof q);
+            cli_msg(err, errlen, "%s: nic.indirection_table: entry %d is queue %d but "
+                    "nic.rss_queues is %d (queues 0..%d) ('%s')", where, i, c->table[i],
+                    c->rss_queues, c->rss_queues - 1, q);
+            return CLI_EUSAGE;
         }
     }
+    return CLI_OK;
+}
 
-    if (c->mbps > 0 && c->pps > 0) {
-        int pps_later = sc_later(sc->given[K_REPLAY_PPS], sc->given[K_REPLAY_MBPS]);
-        sc_origin late = sc->given[pps_later ? K_REPLAY_PPS : K_REPLAY_MBPS];
-        sc_origin early = sc->given[pps_later ? K_REPLAY_MBPS : K_REPLAY_PPS];
-        sc_where(sc, late, where, sizeof where);
-        sc_where(sc, early, where2, sizeof where2);
-        cli_msg(err, errlen, "%s: replay.%s cannot be combined with replay.%s (set at %s); "
-                "give one fixed rate", where, pps_later ? "pps" : "mbps",
-                pps_later ? "mbps" : "pps", where2);
-        return CLI_EUSAGE;
-    }
+/* replay.mbps and replay.pps: one fixed rate at most. */
+static int sc_check_rates(const cli_scenario *sc, char *err, size_t errlen)
+{
+    const ns_config *c = &sc->cfg;
+    if (!(c->mbps > 0 && c->pps > 0))
+        return CLI_OK;
+    char where[512], where2[512];
+    int pps_later = sc_later(sc->given[K_REPLAY_PPS], sc->given[K_REPLAY_MBPS]);
+    sc_origin late = sc->given[pps_later ? K_REPLAY_PPS : K_REPLAY_MBPS];
+    sc_origin early = sc->given[pps_later ? K_REPLAY_MBPS : K_REPLAY_PPS];
+    sc_where(sc, late, where, sizeof where);
+    sc_where(sc, early, where2, sizeof where2);
+    cli_msg(err, errlen, "%s: replay.%s cannot be combined with replay.%s (set at %s); "
+            "give one fixed rate", where, pps_later ? "pps" : "mbps",
+            pps_later ? "mbps" : "pps", where2);
+    return CLI_EUSAGE;
+}
 
-    rc = sc_check_pcie(sc, err, errlen);
-    if (rc != CLI_OK)
-        return rc;
-    rc = sc_check_memory(sc, err, errlen);
-    if (rc != CLI_OK)
-        return rc;
-
+/* app.recv_buffer_bytes x app.posted_buffers: at most SC_APP_MAX_POSTED_BYTES. */
+static int sc_check_posted(const cli_scenario *sc, char *err, size_t errlen)
+{
+    const ns_config *c = &sc->cfg;
     uint64_t posted = (uint64_t)c->stack.recv_buffer_bytes * c->stack.posted_buffers;
-    if (posted > SC_APP_MAX_POSTED_BYTES) {
-        const int ks[] = {K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS};
-        sc_where_latest(sc, ks, 2, where, sizeof where);
-        cli_msg(err, errlen, "%s: app.recv_buffer_bytes x app.posted_buffers: %u x %u = %llu "
-                "bytes per connection exceeds 2 GiB (2147483648)", where,
-                (unsigned)c->stack.recv_buffer_bytes, (unsigned)c->stack.posted_buffers,
-                (unsigned long long)posted);
-        return CLI_EUSAGE;
-    }
+    if (posted <= SC_APP_MAX_POSTED_BYTES)
+        return CLI_OK;
+    char where[512];
+    const int ks[] = {K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS};
+    sc_where_latest(sc, ks, 2, where, sizeof where);
+    cli_msg(err, errlen, "%s: app.recv_buffer_bytes x app.posted_buffers: %u x %u = %llu "
+            "bytes per connection exceeds 2 GiB (2147483648)", where,
+            (unsigned)c->stack.recv_buffer_bytes, (unsigned)c->stack.posted_buffers,
+            (unsigned long long)posted);
+    return CLI_EUSAGE;
+}
 
-    const char *trace = trace_override && *trace_override ? trace_override : sc->trace;
-    if (!trace) {
-        cli_msg(err, errlen, "no trace: give --trace FILE or 'trace = FILE' in the [scenario] "
-                "section of %s", sc->file ? sc->file : "the scenario");
-        return CLI_EUSAGE;
-    }
-    sc->trace_used = cli_strdup(trace);
-    if (!sc->trace_used) {
-        cli_msg(err, errlen, "out of memory");
-        return CLI_ENOMEM;
-    }
-
-    /* values that a later choice makes meaningless: say so */
+/* Warnings for values that a later choice makes meaningless: replay.timing and
+ * replay.multiplier with a fixed rate, replay.multiplier with topspeed, pcie.lanes with a
+ * parallel bus. */
+static int sc_warn_no_effect(cli_scenario *sc)
+{
+    const ns_config *c = &sc->cfg;
+    char where[512];
+    int rc;
     const char *rate = c->mbps > 0 ? "mbps" : c->pps > 0 ? "pps" : NULL;
     if (rate) {
         const int ks[] = {K_REPLAY_TIMING, K_REPLAY_MULTIPLIER};
@@ -1339,14 +1335,14 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
             rc = sc_warn(sc, "%s: replay.%s has no effect: replay.%s sets a fixed rate", where,
                          sc_keys[ks[i]].name, rate);
             if (rc != CLI_OK)
-                goto nomem;
+                return rc;
         }
     } else if (c->timing == NS_TIMING_TOPSPEED && sc->given[K_REPLAY_MULTIPLIER].kind) {
         sc_where(sc, sc->given[K_REPLAY_MULTIPLIER], where, sizeof where);
         rc = sc_warn(sc, "%s: replay.multiplier has no effect with replay.timing = topspeed",
                      where);
         if (rc != CLI_OK)
-            goto nomem;
+            return rc;
     }
 
     if (sc->given[K_PCIE_LANES].kind && (c->pcie.link == PCIE_PCI || c->pcie.link == PCIE_PCIX)) {
@@ -1354,22 +1350,59 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
         rc = sc_warn(sc, "%s: pcie.lanes has no effect with pcie.link = %s (a parallel bus, "
                      "not PCIe lanes)", where, pcie_link_name(c->pcie.link));
         if (rc != CLI_OK)
-            goto nomem;
+            return rc;
     }
+    return CLI_OK;
+}
 
-    ns_config_finalize(c);
-
+/* A warning when the line rate exceeds the datapath (after ns_config_finalize(), which fills
+ * the width's clock and link rate). */
+static int sc_warn_datapath(cli_scenario *sc)
+{
+    const ns_config *c = &sc->cfg;
     double datapath_gbps = c->data_width * c->clock_mhz / 1000.0;
-    if (c->link_gbps > datapath_gbps) {
-        sc_origin o = sc->given[K_NIC_LINK_GBPS].kind ? sc->given[K_NIC_LINK_GBPS]
-                                                      : sc->given[K_NIC_CLOCK_MHZ];
-        sc_where(sc, o, where, sizeof where);
-        rc = sc_warn(sc, "%s: nic.link_gbps %g exceeds the datapath (%d bits x %g MHz = %g Gb/s);"
-                     " the receive FIFO will overflow at line rate", where, c->link_gbps,
-                     c->data_width, c->clock_mhz, datapath_gbps);
-        if (rc != CLI_OK)
-            goto nomem;
+    if (c->link_gbps <= datapath_gbps)
+        return CLI_OK;
+    char where[512];
+    sc_origin o = sc->given[K_NIC_LINK_GBPS].kind ? sc->given[K_NIC_LINK_GBPS]
+                                                  : sc->given[K_NIC_CLOCK_MHZ];
+    sc_where(sc, o, where, sizeof where);
+    return sc_warn(sc, "%s: nic.link_gbps %g exceeds the datapath (%d bits x %g MHz = %g Gb/s);"
+                   " the receive FIFO will overflow at line rate", where, c->link_gbps,
+                   c->data_width, c->clock_mhz, datapath_gbps);
+}
+
+int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err, size_t errlen)
+{
+    int rc;
+    if (sc->finished) {
+        cli_msg(err, errlen, "scenario already finished");
+        return CLI_EUSAGE;
     }
+    ns_config *c = &sc->cfg;
+
+    if ((rc = sc_check_queues(sc, err, errlen)) != CLI_OK ||
+        (rc = sc_check_rates(sc, err, errlen)) != CLI_OK ||
+        (rc = sc_check_pcie(sc, err, errlen)) != CLI_OK ||
+        (rc = sc_check_memory(sc, err, errlen)) != CLI_OK ||
+        (rc = sc_check_posted(sc, err, errlen)) != CLI_OK)
+        return rc;
+
+    const char *trace = trace_override && *trace_override ? trace_override : sc->trace;
+    if (!trace) {
+        cli_msg(err, errlen, "no trace: give --trace FILE or 'trace = FILE' in the [scenario] "
+                "section of %s", sc->file ? sc->file : "the scenario");
+        return CLI_EUSAGE;
+    }
+    sc->trace_used = cli_strdup(trace);
+    if (!sc->trace_used)
+        goto nomem;
+
+    if (sc_warn_no_effect(sc) != CLI_OK)
+        goto nomem;
+    ns_config_finalize(c);
+    if (sc_warn_datapath(sc) != CLI_OK)
+        goto nomem;
 
     c->trace_path = sc->trace_used;
     sc->finished = 1;
@@ -1377,6 +1410,149 @@ int cli_scenario_finish(cli_scenario *sc, const char *trace_override, char *err,
 nomem:
     cli_msg(err, errlen, "out of memory");
     return CLI_ENOMEM;
+}
+
+/* ---- keys and their values ---- */
+
+int cli_scenario_key_count(void)
+{
+    return K_COUNT;
+}
+
+const char *cli_scenario_key_section(int i)
+{
+    return i >= 0 && i < K_COUNT ? sc_keys[i].section : NULL;
+}
+
+const char *cli_scenario_key_name(int i)
+{
+    return i >= 0 && i < K_COUNT ? sc_keys[i].name : NULL;
+}
+
+/* A plain key's field as text. */
+static void sc_plain_value(const cli_scenario *sc, const sc_key_desc *d, char *buf, size_t len)
+{
+    const void *p = (const char *)sc + d->field.off;
+    switch (d->field.type) {
+    case SF_INT:
+        snprintf(buf, len, "%d", *(const int *)p);
+        break;
+    case SF_U32:
+        snprintf(buf, len, "%u", (unsigned)*(const uint32_t *)p);
+        break;
+    case SF_DOUBLE:
+        snprintf(buf, len, "%.15g", *(const double *)p);
+        break;
+    }
+}
+
+/* Appends "ITEM" or ", ITEM" to buf. */
+static void sc_append_item(char *buf, size_t len, const char *item)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s%s", used ? ", " : "", item);
+}
+
+int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
+{
+    if (len)
+        buf[0] = '\0';
+    if (i < 0 || i >= K_COUNT)
+        return -1;
+    const ns_config *c = &sc->cfg;
+    const sc_key_desc *d = &sc_keys[i];
+    char item[16];
+    switch (i) {
+    case K_SC_NAME:
+        if (!sc->name)
+            return 0;
+        snprintf(buf, len, "%s", sc->name);
+        return 1;
+    case K_SC_DESCRIPTION:
+        snprintf(buf, len, "%s", sc->description ? sc->description : "");
+        return 1;
+    case K_SC_TRACE:
+        if (!sc->trace)
+            return 0;
+        snprintf(buf, len, "%s", sc->trace);
+        return 1;
+    case K_SC_HOST:
+        cli_host_text(c, buf, len);
+        return 1;
+    case K_NIC_DATA_WIDTH:
+        snprintf(buf, len, "%d", c->data_width);
+        return 1;
+    case K_NIC_CLOCK_MHZ:
+    case K_NIC_LINK_GBPS:
+        /* 0 until ns_config_finalize() picks the data width's value */
+        if ((i == K_NIC_CLOCK_MHZ ? c->clock_mhz : c->link_gbps) <= 0)
+            return 0;
+        break;
+    case K_NIC_OVERSIZE:
+        snprintf(buf, len, "%s", c->resegment ? "resegment" : "drop");
+        return 1;
+    case K_NIC_RSS_KEY:
+        for (size_t b = 0; b < sizeof c->rss_key && 2 * b + 2 < len; b++)
+            snprintf(buf + 2 * b, 3, "%02x", c->rss_key[b]);
+        return 1;
+    case K_NIC_TABLE:
+        if (!c->table_given)
+            return 0;
+        for (int e = 0; e < c->table_size && e < NS_TABLE_MAX; e++) {
+            snprintf(item, sizeof item, "%d", c->table[e]);
+            sc_append_item(buf, len, item);
+        }
+        return 1;
+    case K_NIC_HASH_TYPES:
+        for (int t = 1; t < RSS_HT_COUNT; t++)
+            if (c->rss_hash_types & RSS_HT_BIT(t))
+                sc_append_item(buf, len, rss_hash_type_name(t));
+        if (!buf[0])
+            snprintf(buf, len, "none");
+        return 1;
+    case K_PCIE_LINK:
+        snprintf(buf, len, "%s", pcie_link_name(c->pcie.link));
+        return 1;
+    case K_PCIE_LANES:
+        snprintf(buf, len, "%d", c->pcie.lanes);
+        return 1;
+    case K_HOST_CPU_MHZ:
+        /* 0: the cost profile's clock, chosen by the model */
+        if (c->cpu_mhz <= 0)
+            return 0;
+        break;
+    case K_HOST_COST_PROFILE:
+        snprintf(buf, len, "%s", c->cost_profile);
+        return 1;
+    case K_DRV_RX_BUF:
+        snprintf(buf, len, "%u", (unsigned)c->rx_buf_bytes);
+        return 1;
+    case K_TCPIP_DELACK_TICKS:
+        snprintf(buf, len, "%llu", (unsigned long long)(c->stack.delack_ns / SC_DELACK_TICK_NS));
+        return 1;
+    case K_APP_CYCLES_PER_BYTE:
+        /* < 0: the cost profile's app_byte */
+        if (c->stack.app_cycles_per_byte < 0)
+            return 0;
+        break;
+    case K_APP_CONSUME_MBPS:
+        snprintf(buf, len, "%.15g", c->stack.app_rate_bytes_per_s / SC_MBPS_TO_BYTES_PER_S);
+        return 1;
+    case K_REPLAY_TIMING:
+        snprintf(buf, len, "%s", c->timing == NS_TIMING_TOPSPEED ? "topspeed" : "recorded");
+        return 1;
+    case K_REPLAY_FIX_CHECKSUMS:
+        snprintf(buf, len, "%s", c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto");
+        return 1;
+    default:
+        break;
+    }
+    /* every SK_FN key has its case above */
+    if (d->kind == SK_FN)
+        return 0;
+    sc_plain_value(sc, d, buf, len);
+    return 1;
 }
 
 ns_config *cli_scenario_config(cli_scenario *sc)

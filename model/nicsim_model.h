@@ -21,7 +21,8 @@ extern "C" {
 #define NS_MAX_HOSTS 16
 #define NS_MAX_CPUS 64
 #define NS_MAX_VECTORS 65
-/* RX queues the Verilated NIC is built with (nic_top NUM_RXQ, model/CMakeLists.txt). */
+/* RX queues the Verilated NIC is built with: nic_top's default NUM_RXQ (model/CMakeLists.txt
+ * sets only DATA_WIDTH). */
 #define NS_NIC_RX_QUEUES 16
 #define NS_MAX_WARNINGS 16
 #define NS_WARNING_LEN 512
@@ -42,31 +43,33 @@ enum ns_fix_csum { NS_FIX_CSUM_OFF = 0, NS_FIX_CSUM_AUTO = 1 };
 
 typedef struct ns_config {
     /* [nic] */
-    int data_width;              /* 64 or 512 (bits of the line-side stream) */
-    double clock_mhz;            /* NIC core clock; default 156.25 (64) / 250 (512) */
-    double link_gbps;            /* line rate; default 10 (64) / 100 (512) */
+    int data_width;              /* 64 (default) or 512: bits of the line-side stream */
+    double clock_mhz;            /* NIC core clock; 0 (default): ns_config_finalize() picks
+                                    156.25 for 64 bits, 250 for wider datapaths */
+    double link_gbps;            /* line rate; 0 (default): ns_config_finalize() picks 10, 25,
+                                    40 or 100 for 64, 128, 256 or 512 bits */
     uint32_t mtu;                /* IP MTU in bytes (default 1500); bigger frames resegmented or dropped */
     int resegment;               /* 1: re-segment TCP frames above the MTU (default), 0: drop+count */
     int rss_enable;              /* [tcpip] EnableRSS (default 1) */
     uint8_t rss_key[40];         /* default: the Microsoft key */
     uint32_t rss_hash_types;     /* RSS_HT_BIT() mask (default NDIS 6.0 set) */
-    int rss_queues;              /* 1..NS_MAX_QUEUES */
-    int table_size;              /* power of two 1..128 */
-    uint8_t table[NS_TABLE_MAX]; /* queue per entry */
+    int rss_queues;              /* 1..NS_MAX_QUEUES (default 1) */
+    int table_size;              /* power of two 1..128 (default 128) */
+    uint8_t table[NS_TABLE_MAX]; /* queue per entry (default: round-robin over rss_queues) */
     int csum_offload;            /* [tcpip] EnableChecksumOffload: NIC verifies checksums (default 1) */
     uint32_t rx_fifo_bytes;      /* MAC receive FIFO ahead of the pipeline; overflow drops (default 65536) */
     uint32_t quantum_cycles;     /* temporal-decoupling quantum in NIC cycles (default 1024) */
 
     /* [replay] */
-    int timing;                  /* enum ns_timing */
+    int timing;                  /* enum ns_timing (default NS_TIMING_RECORDED) */
     double multiplier;           /* speed multiplier for recorded timing (default 1) */
-    double mbps;                 /* if > 0: fixed rate in Mb/s (overrides timing) */
-    double pps;                  /* if > 0: fixed packets per second (overrides timing) */
+    double mbps;                 /* if > 0: fixed rate in Mb/s (overrides timing; default 0) */
+    double pps;                  /* if > 0: fixed packets per second (overrides timing; default 0) */
     uint32_t loop;               /* play the trace this many times (default 1) */
 
     /* [scenario] host = auto|any|ADDR[,ADDR...]; ADDR may carry a port: 127.0.0.1:5201,
        [::1]:5201 */
-    int host_mode;               /* enum ns_host_mode */
+    int host_mode;               /* enum ns_host_mode (default NS_HOST_AUTO) */
     int host_count;
     ns_addr hosts[NS_MAX_HOSTS];
 
@@ -84,10 +87,11 @@ typedef struct ns_config {
 
     /* host interface (docs/hw-interface.md) */
     pcie_config pcie;            /* [pcie] */
-    uint32_t irq_moderation_frames; /* [nic] frames per interrupt (default 1... see config.c) */
-    double irq_moderation_us;    /* [nic] time threshold in us (0 = none) */
+    uint32_t irq_moderation_frames; /* [nic] frames per interrupt (default 8) */
+    double irq_moderation_us;    /* [nic] time threshold in us (0 = none; default 50) */
     int cpus;                    /* [host] simulated CPUs (default 2) */
-    double cpu_mhz;              /* [host] CPU clock (default 2660) */
+    double cpu_mhz;              /* [host] CPU clock; 0 (default): the cost profile's clock
+                                    (2666 for xeon-2006) */
     uint32_t memory_mb;          /* [host] host memory shared with the NIC (default 64) */
     uint32_t rx_ring_entries;    /* [driver] descriptors per RX queue (default 512) */
     uint32_t rx_buf_bytes;       /* [driver] bytes per receive buffer (default 2048) */

@@ -1500,12 +1500,111 @@ START_TEST(independent_scenarios)
 }
 END_TEST
 
+/* cli_scenario_key_*: the key table and each key's value written as a scenario line. */
+static int key_index(const char *section, const char *name)
+{
+    for (int k = 0; k < cli_scenario_key_count(); k++)
+        if (strcmp(cli_scenario_key_section(k), section) == 0 &&
+            strcmp(cli_scenario_key_name(k), name) == 0)
+            return k;
+    ck_abort_msg("no key %s.%s", section, name);
+    return -1;
+}
+
+static const char *key_value(const cli_scenario *sc, const char *section, const char *name,
+                             char *buf, size_t len)
+{
+    int rc = cli_scenario_key_value(sc, key_index(section, name), buf, len);
+    ck_assert_int_ge(rc, 0);
+    return rc ? buf : NULL;
+}
+
+START_TEST(key_values)
+{
+    char err[512], buf[1024];
+    int n = cli_scenario_key_count();
+    ck_assert_int_gt(n, 40);
+    ck_assert_ptr_null(cli_scenario_key_section(-1));
+    ck_assert_ptr_null(cli_scenario_key_name(n));
+
+    /* a fresh scenario: every key has its default, except those that follow other settings */
+    cli_scenario *sc = cli_scenario_new();
+    ck_assert_ptr_nonnull(sc);
+    ck_assert_int_eq(cli_scenario_key_value(sc, n, buf, sizeof buf), -1);
+    static const char *const derived[] = {"scenario.name", "scenario.trace", "nic.clock_mhz",
+                                          "nic.link_gbps", "nic.indirection_table",
+                                          "host.cpu_mhz", "app.cycles_per_byte"};
+    for (int k = 0; k < n; k++) {
+        char full[128];
+        snprintf(full, sizeof full, "%s.%s", cli_scenario_key_section(k), cli_scenario_key_name(k));
+        int want = 1;
+        for (size_t d = 0; d < sizeof derived / sizeof derived[0]; d++)
+            if (strcmp(full, derived[d]) == 0)
+                want = 0;
+        ck_assert_msg(cli_scenario_key_value(sc, k, buf, sizeof buf) == want, "%s", full);
+        if (!want)
+            ck_assert_str_eq(buf, "");
+    }
+    ck_assert_str_eq(key_value(sc, "nic", "mtu", buf, sizeof buf), "1500");
+    ck_assert_str_eq(key_value(sc, "nic", "rss_hash_types", buf, sizeof buf),
+                     "ipv4, tcp_ipv4, ipv6, tcp_ipv6");
+    ck_assert_str_eq(key_value(sc, "tcpip", "TcpDelAckTicks", buf, sizeof buf), "2");
+    ck_assert_str_eq(key_value(sc, "pcie", "link", buf, sizeof buf), "gen1");
+    ck_assert_str_eq(key_value(sc, "nic", "irq_moderation_us", buf, sizeof buf), "50");
+    ck_assert_int_eq(strlen(key_value(sc, "nic", "rss_key", buf, sizeof buf)), 80);
+
+    /* values that were set come back in scenario syntax */
+    static const char *const sets[] = {
+        "scenario.host=10.0.0.1:80, [::1]:5201", "nic.rss_queues=2", "nic.indirection_table=1,0",
+        "nic.rss_hash_types=udp_ipv6, ipv4", "nic.clock_mhz=200.5", "host.cpu_mhz=2000",
+        "app.cycles_per_byte=0.25", "app.consume_mbps=100", "tcpip.TcpDelAckTicks=0",
+        "replay.timing=topspeed", "replay.fix_checksums=off", "nic.oversize=drop",
+        "driver.rx_buf_bytes=4096", "tcpip.EnableRSS=no", "scenario.trace=t.pcap"};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        ck_assert_msg(cli_scenario_set(sc, sets[i], err, sizeof err) == CLI_OK, "%s", err);
+    ck_assert_int_eq(cli_scenario_finish(sc, NULL, err, sizeof err), CLI_OK);
+    ck_assert_str_eq(key_value(sc, "scenario", "host", buf, sizeof buf), "10.0.0.1:80,[::1]:5201");
+    ck_assert_str_eq(key_value(sc, "nic", "indirection_table", buf, sizeof buf), "1, 0");
+    ck_assert_str_eq(key_value(sc, "nic", "rss_hash_types", buf, sizeof buf), "ipv4, udp_ipv6");
+    ck_assert_str_eq(key_value(sc, "nic", "clock_mhz", buf, sizeof buf), "200.5");
+    ck_assert_str_eq(key_value(sc, "nic", "link_gbps", buf, sizeof buf), "10");
+    ck_assert_str_eq(key_value(sc, "host", "cpu_mhz", buf, sizeof buf), "2000");
+    ck_assert_str_eq(key_value(sc, "app", "cycles_per_byte", buf, sizeof buf), "0.25");
+    ck_assert_str_eq(key_value(sc, "app", "consume_mbps", buf, sizeof buf), "100");
+    ck_assert_str_eq(key_value(sc, "tcpip", "TcpDelAckTicks", buf, sizeof buf), "0");
+    ck_assert_str_eq(key_value(sc, "replay", "timing", buf, sizeof buf), "topspeed");
+    ck_assert_str_eq(key_value(sc, "replay", "fix_checksums", buf, sizeof buf), "off");
+    ck_assert_str_eq(key_value(sc, "nic", "oversize", buf, sizeof buf), "drop");
+    ck_assert_str_eq(key_value(sc, "driver", "rx_buf_bytes", buf, sizeof buf), "4096");
+    ck_assert_str_eq(key_value(sc, "tcpip", "EnableRSS", buf, sizeof buf), "0");
+    ck_assert_str_eq(key_value(sc, "scenario", "trace", buf, sizeof buf), "t.pcap");
+
+    /* every value is a valid scenario value that gives itself back */
+    cli_scenario *copy = cli_scenario_new();
+    ck_assert_ptr_nonnull(copy);
+    for (int k = 0; k < n; k++) {
+        char v[1024], line[1200], back[1024];
+        if (cli_scenario_key_value(sc, k, v, sizeof v) != 1)
+            continue;
+        snprintf(line, sizeof line, "%s.%s=%s", cli_scenario_key_section(k),
+                 cli_scenario_key_name(k), v);
+        ck_assert_msg(cli_scenario_set(copy, line, err, sizeof err) == CLI_OK, "%s: %s", line,
+                      err);
+        ck_assert_int_eq(cli_scenario_key_value(copy, k, back, sizeof back), 1);
+        ck_assert_str_eq(back, v);
+    }
+    cli_scenario_free(copy);
+    cli_scenario_free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_scenario");
     TCase *tc = tcase_create("scenario");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, defaults);
+    tcase_add_test(tc, key_values);
     tcase_add_test(tc, every_key_good);
     tcase_add_test(tc, host_keys_good);
     tcase_add_test(tc, host_keys_set);
