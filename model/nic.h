@@ -267,7 +267,8 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     {
         const ns_config &c = *pf_.cfg;
         wall0_ = last_progress_ = std::chrono::steady_clock::now();
-        const uint64_t quantum_ps = (uint64_t)(c.quantum_cycles ? c.quantum_cycles : 4096) * clk_.period_ps;
+        // quantum_cycles is at least 1 (the scenario's range); 0 would mean "sync every cycle"
+        const uint64_t quantum_ps = (uint64_t)(c.quantum_cycles ? c.quantum_cycles : 1) * clk_.period_ps;
         uint64_t synced_ps = sc_now_ps();
         clk_.cycle = clk_.cycle_at(synced_ps);
         uint64_t limit_ps = run_limit(synced_ps, quantum_ps);
