@@ -592,18 +592,10 @@ static int tr_read_ng(tr_trace *t, tr_rec *rec, char *err, size_t errlen)
                                t->path, n, (unsigned long long)(t->ng_off - blen), why);
             continue;
         case TR_NG_EPB:
+        case TR_NG_PB: /* the obsolete packet block: a 16-bit interface id, then the same */
             if (blen < 32)
                 goto short_block;
-            ifid = tr_ng32(t, b + 8);
-            units = (uint64_t)tr_ng32(t, b + 12) << 32 | tr_ng32(t, b + 16);
-            caplen = tr_ng32(t, b + 20);
-            len = tr_ng32(t, b + 24);
-            data_off = 28;
-            break;
-        case TR_NG_PB:
-            if (blen < 32)
-                goto short_block;
-            ifid = tr_ng16(t, b + 8);
+            ifid = t->blk_type == TR_NG_EPB ? tr_ng32(t, b + 8) : tr_ng16(t, b + 8);
             units = (uint64_t)tr_ng32(t, b + 12) << 32 | tr_ng32(t, b + 16);
             caplen = tr_ng32(t, b + 20);
             len = tr_ng32(t, b + 24);
