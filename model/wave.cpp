@@ -77,8 +77,11 @@ bool WaveWriter::close(uint64_t end_ps, std::string &err)
     FILE *out = rd ? std::fopen(path_.c_str(), "w") : nullptr;
     bool ok = rd && out;
     if (ok) {
+        // reading the hierarchy (re)allocates the mask of signals to process, cleared: the
+        // mask is set after it, or the value changes are all skipped and only times remain
+        ok = fstReaderProcessHier(rd, out);
         fstReaderSetFacProcessMaskAll(rd);
-        ok = fstReaderProcessHier(rd, out) && fstReaderIterBlocks(rd, nullptr, nullptr, out);
+        ok = ok && fstReaderIterBlocks(rd, nullptr, nullptr, out);
     }
     if (out && std::fclose(out) != 0) ok = false;
     if (rd) fstReaderClose(rd);

@@ -14,7 +14,7 @@
 #include "rss.h"
 #include "trace.h"
 
-static const char *g_bin, *g_src, *g_work;
+static const char *g_bin, *g_src, *g_work, *g_wave_check;
 
 /* Runs nicsim with args (shell syntax), stderr to WORK/name.err. Returns the exit status. */
 static int run_nicsim(const char *name, const char *args)
@@ -387,6 +387,27 @@ START_TEST(waveform_fst_and_vcd_with_window)
     ck_assert_int_gt(stamps, 10);
     free(v);
     ck_assert_int_eq(stat(work_path("w.gtkw"), &st), 0);
+}
+END_TEST
+
+/* The VCD holds the same value changes as the FST of the same window (read by fstapi). */
+START_TEST(vcd_value_changes_equal_fst)
+{
+    const char *win = "--wave-from 1ms --wave-to 1.02ms";
+    char a[512];
+    snprintf(a, sizeof a, "run scenarios/quickstart.ini --quiet --wave '%%W/cmp.fst' %s", win);
+    ck_assert_int_eq(run_w("cmpf", a), 0);
+    snprintf(a, sizeof a, "run scenarios/quickstart.ini --quiet --wave '%%W/cmp.vcd' %s", win);
+    ck_assert_int_eq(run_w("cmpv", a), 0);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' > '%s' 2>&1", g_wave_check, work_path("cmp.fst"), work_path("cmp.vcd"),
+             work_path("cmp.check"));
+    int st = system(cmd);
+    char *out = slurp(work_path("cmp.check"));
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "wave_check: %s", out ? out : "");
+    /* a real comparison: many value changes, not just the initial values */
+    ck_assert_int_gt(strtol(out, NULL, 10), 1000);
+    free(out);
 }
 END_TEST
 
@@ -924,10 +945,11 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: e2e_run NICSIM SOURCE_DIR WORK_DIR\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: e2e_run NICSIM SOURCE_DIR WORK_DIR WAVE_CHECK\n");
         return 2;
     }
+    g_wave_check = argv[4];
     g_bin = argv[1];
     g_src = argv[2];
     g_work = argv[3];
@@ -940,6 +962,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, width_512_gives_same_results);
     tcase_add_test(tc, idle_skipping_follows_activity);
     tcase_add_test(tc, waveform_fst_and_vcd_with_window);
+    tcase_add_test(tc, vcd_value_changes_equal_fst);
     tcase_add_test(tc, malformed_captures_fail_cleanly);
     tcase_add_test(tc, accounting_and_fifo_overflow);
     tcase_add_test(tc, cooked_gro_capture_resegmented);
