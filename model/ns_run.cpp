@@ -264,12 +264,16 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pf.host_pcap = nullptr;
     }
     {
-        hs_get_stats(pf.stack, &res->stack);  // before close: close hands over queued data uncharged
+        // finish first (queued data handed over uncharged, streams written), so the stats carry
+        // the end-of-run counters (close_*, stream_bytes_written); the CPU cycles are final
         char serr[512];
-        if (hs_close(pf.stack, serr, sizeof serr) < 0 && rc == 0) {
+        int frc = hs_finish(pf.stack, serr, sizeof serr);
+        hs_get_stats(pf.stack, &res->stack);
+        if (frc < 0 && rc == 0) {
             pf.err = std::string("host stack: ") + serr;
             rc = -1;
         }
+        hs_close(pf.stack, nullptr, 0);
         pf.stack = nullptr;
     }
     snprintf(res->cost_profile_name, sizeof res->cost_profile_name, "%s", pf.cost.name);

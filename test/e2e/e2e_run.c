@@ -4,6 +4,8 @@
 #include <check.h>
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +371,51 @@ START_TEST(waveform_fst_and_vcd_with_window)
     ck_assert_ptr_nonnull(strstr(g, "[dumpfile]"));
     ck_assert_ptr_nonnull(strstr(g, "@800200"));
     ck_assert_ptr_nonnull(strstr(g, "s_axis_rx_tvalid"));
+    free(g);
+
+    /* opened on the dump window: start time, a zoom that fits it and the marker at its start */
+    ck_assert_int_eq(run_w("wg", "run scenarios/quickstart.ini --quiet --wave '%W/g.fst' "
+                                 "--wave-from 1ms --wave-to 1.02ms"),
+                     0);
+    g = slurp(work_path("g.gtkw"));
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(strstr(g, "[timestart] 1000000000\n"));
+    char *z = strstr(g, "\n*");
+    ck_assert_ptr_nonnull(z);
+    char *end;
+    double zoom = strtod(z + 2, &end);
+    unsigned long long marker = strtoull(end, NULL, 10);
+    ck_assert_uint_eq(marker, 1000000000ull);
+    /* GTKWave shows 2^-zoom time units per 200 pixels: the 20 us window in 800..1100 pixels */
+    double px = 200.0 * 20e6 / pow(2.0, -zoom);
+    ck_assert_msg(px > 800 && px < 1100, "zoom %f shows the window in %f pixels", zoom, px);
+    /* the open ports group holds the 52 ports of nic_top and nothing else */
+    char *p0 = strstr(g, "-nic_top (ports)\n");
+    ck_assert_ptr_nonnull(p0);
+    char *p1 = strstr(p0 + 1, "-nic_top (ports)\n");
+    ck_assert_ptr_nonnull(p1);
+    int ntr = 0;
+    for (char *q = strstr(p0, "\nnic.nic_top."); q && q < p1; q = strstr(q + 1, "\nnic.nic_top."))
+        ntr++;
+    ck_assert_int_eq(ntr, 52);
+    char *ports = strndup(p0, (size_t)(p1 - p0));
+    ck_assert_ptr_null(strstr(ports, "cm_hash_type"));   /* internal wire of nic_top */
+    ck_assert_ptr_nonnull(strstr(ports, "m_axis_rxmeta_csum"));
+    free(ports);
+    /* enumerations translated by filter files beside the save file, names from nic_hw.h */
+    ck_assert_ptr_nonnull(strstr(g, "@2022\n^2 "));
+    char *f = slurp(work_path("g.csum.gtkwf"));
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f, "1 ok\n"));
+    free(f);
+    f = slurp(work_path("g.hash_type.gtkwf"));
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f, "2 tcp_ipv4\n"));
+    free(f);
+    f = slurp(work_path("g.fate.gtkwf"));
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f, "1 drop:no_descriptor\n"));
+    free(f);
     free(g);
 
     ck_assert_int_eq(run_w("wv", "run scenarios/quickstart.ini --quiet --wave '%W/w.vcd' "
@@ -756,6 +803,7 @@ START_TEST(streams_equal_what_linux_sent)
     ck_assert_ptr_nonnull(dh);
     struct dirent *de;
     int files = 0;
+    json_int_t on_disk = 0;
     char *want[4] = {NULL, sent_bytes(1), sent_bytes(2), sent_bytes(3)};
     while ((de = readdir(dh))) {
         if (de->d_name[0] == '.')
@@ -770,6 +818,9 @@ START_TEST(streams_equal_what_linux_sent)
         size_t n = fread(got, 1, 60000, f);
         fclose(f);
         ck_assert_uint_eq(n, 50000);
+        struct stat sst;
+        ck_assert_int_eq(stat(path, &sst), 0);
+        on_disk += (json_int_t)sst.st_size;
         int k = 0;
         for (int j = 1; j <= 3; j++)
             if (memcmp(got, want[j], 50000) == 0)
@@ -787,14 +838,75 @@ START_TEST(streams_equal_what_linux_sent)
     ck_assert_int_eq(jint(r, "tcp.connections"), 3);
     ck_assert_int_eq(jint(r, "tcp.payload_bytes"), 150000);
     ck_assert_int_gt(jint(r, "tcp.out_of_order_segments"), 0); /* holes the loss left */
+    /* the end-of-run counters are read after the stack handed everything over */
+    ck_assert_int_eq(jint(r, "app.stream_bytes_written"), on_disk);
+    ck_assert_int_eq(jint(r, "app.stream_errors"), 0);
     json_decref(r);
 }
 END_TEST
 
 /* Each of the `conns` stream files in dir (names starting with `prefix`) equals exactly one
  * connection's sent bytes (50,000 each, sent_bytes()). */
-static void expect_sent_streams(const char *dir, int conns, const char *prefix)
+/* Copies the first n records of capture src to dst (WORK). */
+static void cut_capture(const char *src, const char *dst, int n)
 {
+    char perr[PCAP_ERRBUF_SIZE];
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", g_src, src);
+    pcap_t *in = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+    ck_assert_msg(in != NULL, "%s", perr);
+    pcap_dumper_t *out = pcap_dump_open(in, work_path(dst));
+    ck_assert_ptr_nonnull(out);
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    for (int i = 0; i < n && pcap_next_ex(in, &h, &d) == 1; i++)
+        pcap_dump((u_char *)out, h, d);
+    pcap_dump_close(out);
+    pcap_close(in);
+}
+
+/* A capture cut mid-transfer: the connections never finish, so the end of the run hands the
+ * queued bytes to the application and writes the streams; the report's end-of-run counters
+ * (read after that) agree with the files. */
+START_TEST(cut_capture_end_of_run_counters)
+{
+    cut_capture("traces/netns-loss.pcap", "cut.pcap", 99);
+    char dir[1024], cmd[4096];
+    snprintf(dir, sizeof dir, "%s/cutstreams", g_work);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    char args[4096];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --no-baseline --trace '%s' "
+             "--save-streams '%s' -o '%s/cut.json'", work_path("cut.pcap"), dir, g_work);
+    ck_assert_int_eq(run_nicsim("cut", args), 0);
+    json_int_t on_disk = 0;
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[2048];
+        struct stat sst;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        ck_assert_int_eq(stat(path, &sst), 0);
+        on_disk += (json_int_t)sst.st_size;
+    }
+    closedir(dh);
+    json_t *r = load_report("cut.json");
+    ck_assert_int_gt(on_disk, 0);
+    ck_assert_int_eq(jint(r, "app.stream_bytes_written"), on_disk);
+    ck_assert_int_gt(jint(r, "app.close_delivered_bytes"), 0);
+    /* every byte the application got: during the run, or handed over at its end */
+    ck_assert_int_eq(jint(r, "app.bytes") + jint(r, "app.close_delivered_bytes"), on_disk);
+    json_decref(r);
+}
+END_TEST
+
+/* Returns the total size of the stream files. */
+static json_int_t expect_sent_streams(const char *dir, int conns, const char *prefix)
+{
+    json_int_t on_disk = 0;
     int matched[8] = {0};
     char *want[8] = {NULL};
     ck_assert_int_lt(conns, 8);
@@ -817,6 +929,9 @@ static void expect_sent_streams(const char *dir, int conns, const char *prefix)
         size_t n = fread(got, 1, 60000, f);
         fclose(f);
         ck_assert_uint_eq(n, 50000);
+        struct stat sst;
+        ck_assert_int_eq(stat(path, &sst), 0);
+        on_disk += (json_int_t)sst.st_size;
         int k = 0;
         for (int j = 1; j <= conns; j++)
             if (memcmp(got, want[j], 50000) == 0)
@@ -830,6 +945,7 @@ static void expect_sent_streams(const char *dir, int conns, const char *prefix)
     ck_assert_int_eq(files, conns);
     for (int j = 1; j <= conns; j++)
         free(want[j]);
+    return on_disk;
 }
 
 /* Real captures with Linux's default offloads: on the sending host (TSO super-packets,
@@ -856,10 +972,11 @@ START_TEST(offloaded_capture_streams_equal_what_was_sent)
     snprintf(args, sizeof args, "run scenarios/storage-backup.ini --quiet --no-baseline "
              "--trace %s --save-streams '%s' -o '%s/%s.json'", trace, dir, g_work, name);
     ck_assert_int_eq(run_nicsim(name, args), 0);
-    expect_sent_streams(dir, 2, real_offload_cases[_i].prefix);
+    json_int_t on_disk = expect_sent_streams(dir, 2, real_offload_cases[_i].prefix);
     char rep_name[96];
     snprintf(rep_name, sizeof rep_name, "%s.json", name);
     json_t *r = load_report(rep_name);
+    ck_assert_int_eq(jint(r, "app.stream_bytes_written"), on_disk);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "scenario"), "host")),
                      real_offload_cases[_i].host);
     ck_assert_int_gt(jint(r, "trace.csum_partial"), 0);
@@ -972,6 +1089,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, slow_bus_limits_and_drops);
     tcase_add_test(tc, interrupts_follow_moderation);
     tcase_add_test(tc, streams_equal_what_linux_sent);
+    tcase_add_test(tc, cut_capture_end_of_run_counters);
     tcase_add_loop_test(tc, offloaded_capture_streams_equal_what_was_sent, 0,
                         (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
