@@ -173,10 +173,13 @@ static int simulate(const cli_args *a, ns_config *cfg, ns_results *res, ns_resul
 {
     if (cfg->progress && base)
         fprintf(stderr, "run 1 of 2: offloads as configured\n");
-    if (ns_run(cfg, res, err, errlen) != 0) {
+    int nrc = ns_run(cfg, res, err, errlen);
+    if (nrc != 0) {
         if (!err[0])
             snprintf(err, errlen, "the simulation failed");
-        return CLI_ERUN;
+        /* bad input found by the model (an unreadable trace): exit status 2, as for the
+         * command line */
+        return nrc == -2 ? CLI_EUSAGE : CLI_ERUN;
     }
     check_results("run", res);
     if (!base)

@@ -235,7 +235,10 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     pf.res = res;
     pf.log.reset(new PacketLog(cfg->packet_log, NS_MAX_QUEUES));
     rc = rp_open(&rp, cfg, err, errlen);
-    if (rc < 0) goto out;
+    if (rc < 0) {
+        rc = -2;  // the trace cannot be read as a capture: bad input, not a failed run
+        goto out;
+    }
     rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);
