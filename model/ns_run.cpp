@@ -242,6 +242,7 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);
+    pf.host_pcap_t0_ns = rp_start_ts_ns(rp);
     if (cfg->host_pcap) {
         host_pcap_dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO);
         pf.host_pcap = host_pcap_dead ? pcap_dump_open(host_pcap_dead, cfg->host_pcap) : nullptr;

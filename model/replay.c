@@ -57,6 +57,7 @@ struct rp_replay {
     uint64_t pass_fed;
     uint64_t pass_wire_ps; /* wire time of one pass's fed frames */
     uint64_t rate_held;    /* per pass */
+    uint64_t start_ts_ns;  /* capture timestamp of the first frame fed: simulated time 0 */
     /* pacing state */
     uint32_t pass;
     rp_pace pc;
@@ -378,12 +379,14 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     }
     const tr_stats before_count = *tr_get_stats(r->tr);
     uint64_t fed = 0, ts_min = UINT64_MAX, ts_max = 0;
+    r->start_ts_ns = 0;
     rp_pace pc;
     memset(&pc, 0, sizeof pc);
     while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
         if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
             continue;
-        fed++;
+        if (fed++ == 0)
+            r->start_ts_ns = f.ts_ns; /* simulated time 0 */
         ts_min = f.ts_ns < ts_min ? f.ts_ns : ts_min;
         ts_max = f.ts_ns > ts_max ? f.ts_ns : ts_max;
         uint64_t start;
@@ -642,6 +645,7 @@ int rp_hosts(const rp_replay *r, ns_addr *out, int max)
     memcpy(out, r->hosts, (size_t)n * sizeof *out);
     return n;
 }
+uint64_t rp_start_ts_ns(const rp_replay *r) { return r->start_ts_ns; }
 uint64_t rp_total_frames(const rp_replay *r) { return r->total_frames; }
 uint64_t rp_from_host(const rp_replay *r) { return r->from_host; }
 uint64_t rp_not_for_host(const rp_replay *r) { return r->not_for_host; }

@@ -108,6 +108,7 @@ static expect rss_expect(const uint8_t *f, uint32_t len, uint32_t types)
 typedef struct frames {
     uint8_t **data;
     uint32_t *len;
+    uint64_t *ts; /* capture time, ns since the epoch */
     uint64_t n;
 } frames;
 
@@ -128,6 +129,7 @@ static frames load_frames(const char *path)
             cap = (f.frame_no + 1) * 2;
             fr.data = realloc(fr.data, cap * sizeof *fr.data);
             fr.len = realloc(fr.len, cap * sizeof *fr.len);
+            fr.ts = realloc(fr.ts, cap * sizeof *fr.ts);
         }
         for (uint64_t k = fr.n + 1; k < f.frame_no; k++) {
             fr.data[k] = NULL;
@@ -136,6 +138,7 @@ static frames load_frames(const char *path)
         fr.data[f.frame_no] = malloc(f.len);
         memcpy(fr.data[f.frame_no], f.data, f.len);
         fr.len[f.frame_no] = f.len;
+        fr.ts[f.frame_no] = f.ts_ns;
         fr.n = f.frame_no;
     }
     ck_assert_msg(rc == 0, "%s", err);
@@ -149,6 +152,7 @@ static void free_frames(frames *fr)
         free(fr->data[i]);
     free(fr->data);
     free(fr->len);
+    free(fr->ts);
 }
 
 /* Runs nicsim with %W in fmt replaced by the work directory. */
@@ -643,7 +647,7 @@ START_TEST(real_linux_capture)
 END_TEST
 
 /* Frames of a capture file in file order. */
-static int read_all(const char *path, uint8_t ***data, uint32_t **len)
+static int read_all(const char *path, uint8_t ***data, uint32_t **len, uint64_t **ts)
 {
     tr_trace *t;
     char err[512];
@@ -656,7 +660,11 @@ static int read_all(const char *path, uint8_t ***data, uint32_t **len)
             cap = cap ? 2 * cap : 256;
             *data = realloc(*data, (size_t)cap * sizeof **data);
             *len = realloc(*len, (size_t)cap * sizeof **len);
+            if (ts)
+                *ts = realloc(*ts, (size_t)cap * sizeof **ts);
         }
+        if (ts)
+            (*ts)[n] = f.ts_ns;
         (*data)[n] = malloc(f.len);
         memcpy((*data)[n], f.data, f.len);
         (*len)[n] = f.len;
@@ -678,7 +686,8 @@ START_TEST(host_pcap_equals_accepted_frames)
     json_decref(r);
     uint8_t **hd = NULL;
     uint32_t *hl = NULL;
-    int nh = read_all(work_path("host.pcap"), &hd, &hl);
+    uint64_t *hts = NULL;
+    int nh = read_all(work_path("host.pcap"), &hd, &hl, &hts);
     ck_assert_int_eq(nh, delivered);
     /* per queue, the host capture holds the packet log's frames in the same order, byte-exact */
     char tpath[1024];
@@ -707,10 +716,17 @@ START_TEST(host_pcap_equals_accepted_frames)
         ck_assert_uint_eq(hl[i], fr.len[frame]);
         ck_assert_msg(memcmp(hd[i], fr.data[frame], hl[i]) == 0, "host frame %d differs from capture frame %llu",
                       i, (unsigned long long)frame);
+        /* stamped on the capture's clock: after the frame arrived (recorded timing), and soon
+         * after (the quickstart host keeps up) */
+        ck_assert_msg(hts[i] >= fr.ts[frame] && hts[i] - fr.ts[frame] < 10000000ull,
+                      "host frame %d stamped %llu ns, capture frame %llu at %llu ns", i,
+                      (unsigned long long)hts[i], (unsigned long long)frame,
+                      (unsigned long long)fr.ts[frame]);
         free(hd[i]);
     }
     free(hd);
     free(hl);
+    free(hts);
     free(csv);
     free_frames(&fr);
 }
