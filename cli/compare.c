@@ -75,6 +75,7 @@ static const cli_metric cli_metrics[] = {
     {"software: throughput (Gb/s)", "baseline.throughput_gbps", 3, CLI_M_AMOUNT},
     {"software: CPU cycles", "baseline.cpu.total_cycles", -1, CLI_M_AMOUNT},
     {"software: cycles/byte", "baseline.cpu.cycles_per_byte", 3, CLI_M_AMOUNT},
+    {"saved: headline (%)", "savings.headline_pct", 1, CLI_M_DIFF_PCT},
     {"saved: CPU cycles", "savings.cpu_cycles", -1, CLI_M_DIFF},
     {"saved: CPU cycles (%)", "savings.cpu_cycles_pct", 1, CLI_M_DIFF_PCT},
     {"saved: cycles/byte", "savings.cycles_per_byte", 3, CLI_M_DIFF},

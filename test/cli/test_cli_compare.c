@@ -311,6 +311,7 @@ START_TEST(points_and_no_percent_of_differences)
     /* -500000 -> +1500000 is no "+400%" */
     expect_in(out, "saved: CPU cycles            -500000  1500000  +2000000       -\n");
     expect_in(out, "saved: CPU cycles (%)          -20.0     50.0  +70.0 pp       -\n");
+    expect_in(out, "saved: headline (%)            -20.0     50.0  +70.0 pp       -\n");
     expect_in(out, "CPU utilization avg (%)         75.0     37.5  -37.5 pp       -\n");
     expect_in(out, "CPU cycles total             3000000  1500000  -1500000  -50.0%\n");
     expect_in(out, "TCP retransmitted bytes            0        0        +0       -\n");
