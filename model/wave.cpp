@@ -104,12 +104,13 @@ namespace {
 struct Enum {
     const char *key;  // file name part
     std::vector<std::pair<int, const char *>> names;
+    int hex_digits;   // as GTKWave shows the value
 };
 
 std::vector<Enum> enums()
 {
     std::vector<Enum> e;
-    Enum ht{"hash_type", {}}, cs{"csum", {}}, fate{"fate", {}};
+    Enum ht{"hash_type", {}, 1}, cs{"csum", {}, 1}, fate{"fate", {}, 1}, cpl{"cpl_type", {}, 2};
     for (int i = 0; i < NIC_HT_COUNT; i++)
         if (rss_hash_type_name(i)) ht.names.emplace_back(i, rss_hash_type_name(i));
     for (int i = 0; i < NIC_CSUM_COUNT; i++)
@@ -117,9 +118,12 @@ std::vector<Enum> enums()
     // the RTL's 2-bit fate: delivered or one of the NIC's own drops
     for (int i = 0; i < NIC_FATE_FIFO_OVERFLOW; i++)
         if (nic_fate_name(i)) fate.names.emplace_back(i, nic_fate_name(i));
+    for (int i : {0, (int)NIC_CPL_TYPE_RX, (int)NIC_CPL_TYPE_TX})
+        cpl.names.emplace_back(i, i ? nic_cpl_type_name(i) : "none");
     e.push_back(ht);
     e.push_back(cs);
     e.push_back(fate);
+    e.push_back(cpl);
     return e;
 }
 
@@ -236,7 +240,7 @@ std::string write_gtkw_save(const std::string &wave_path, const std::string &dum
         std::string fp = strip_ext(abs) + "." + e.key + ".gtkwf";
         FILE *ff = std::fopen(fp.c_str(), "w");
         if (!ff) return fp + ": cannot write GTKWave translate filter";
-        for (auto &n : e.names) std::fprintf(ff, "%X %s\n", n.first, n.second);
+        for (auto &n : e.names) std::fprintf(ff, "%0*X %s\n", e.hex_digits, n.first, n.second);
         if (std::fclose(ff) != 0) return fp + ": cannot write GTKWave translate filter";
         filters.push_back(fp);
     }
@@ -270,6 +274,15 @@ std::string write_gtkw_save(const std::string &wave_path, const std::string &dum
             std::fprintf(g, "@22\n%s.%s[%u:0]\n", scope.c_str(), s.name.c_str(), s.width - 1);
         } else {
             std::fprintf(g, "@28\n%s.%s\n", scope.c_str(), s.name.c_str());
+        }
+        // the completion type (byte NIC_CPL_TYPE) of the completion entry a DMA engine writes:
+        // its 8 bits combined into a trace of their own ((i) counts bits from the MSB)
+        if (s.width == 8 * NIC_CPL_BYTES && (s.name == "cpl_entry_reg" || s.name == "cw_entry_reg")) {
+            std::string full = scope + "." + s.name + "[" + std::to_string(s.width - 1) + ":0]";
+            std::fprintf(g, "@2022\n^4 %s\n#{%s.cpl_type}", filters[3].c_str(), scope.c_str());
+            for (uint32_t b = 8 * NIC_CPL_TYPE + 7; b + 1 > 8 * NIC_CPL_TYPE; b--)
+                std::fprintf(g, " (%u)%s", s.width - 1 - b, full.c_str());
+            std::fprintf(g, "\n");
         }
     };
     for (auto &scope : order) {

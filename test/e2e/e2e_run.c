@@ -420,6 +420,14 @@ START_TEST(waveform_fst_and_vcd_with_window)
     ck_assert_ptr_nonnull(f);
     ck_assert_ptr_nonnull(strstr(f, "1 drop:no_descriptor\n"));
     free(f);
+    /* the completion type: byte 14 of the entry (bits 119..112, 8..15 counted from the MSB) */
+    f = slurp(work_path("g.cpl_type.gtkwf"));
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f, "01 rx\n02 tx\n"));
+    free(f);
+    ck_assert_ptr_nonnull(strstr(g, "#{nic.nic_top.rx_dma_inst.cpl_type} (8)nic.nic_top.rx_dma_inst.cpl_entry_reg[127:0] "
+                                    "(9)nic.nic_top.rx_dma_inst.cpl_entry_reg[127:0]"));
+    ck_assert_ptr_nonnull(strstr(g, "(15)nic.nic_top.tx_dma_inst.cw_entry_reg[127:0]\n"));
     free(g);
 
     ck_assert_int_eq(run_w("wv", "run scenarios/quickstart.ini --quiet --wave '%W/w.vcd' "
