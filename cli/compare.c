@@ -51,37 +51,46 @@ int cli_compare_load(const char *path, json_t **out, char *err, size_t errlen)
 }
 
 /* One figure of the table: a dotted path into the report. An object is summed (all the
- * integers below it: frames.dropped). decimals < 0: an integer. */
+ * integers below it: frames.dropped). decimals < 0: an integer. kind says what a difference
+ * of it means: an amount (a relative difference makes sense when the first report's value is
+ * positive), a percentage (the difference is in percentage points, no relative difference) or
+ * a difference itself (saved = baseline - offload: may be zero or negative, no relative
+ * difference). */
+enum { CLI_M_AMOUNT, CLI_M_PCT, CLI_M_DIFF, CLI_M_DIFF_PCT };
+
 typedef struct cli_metric {
     const char *label;
     const char *path;
     int decimals;
+    int kind;
 } cli_metric;
 
 static const cli_metric cli_metrics[] = {
-    {"throughput (Gb/s)", "throughput_gbps", 3},
-    {"CPU cycles total", "cpu.total_cycles", -1},
-    {"cycles/byte", "cpu.cycles_per_byte", 3},
-    {"cycles/packet", "cpu.cycles_per_packet", 1},
-    {"CPU utilization avg (%)", "cpu.utilization_avg_pct", 1},
-    {"CPU utilization max (%)", "cpu.utilization_max_pct", 1},
-    {"software: throughput (Gb/s)", "baseline.throughput_gbps", 3},
-    {"software: CPU cycles", "baseline.cpu.total_cycles", -1},
-    {"software: cycles/byte", "baseline.cpu.cycles_per_byte", 3},
-    {"saved: CPU cycles", "savings.cpu_cycles", -1},
-    {"saved: CPU cycles (%)", "savings.cpu_cycles_pct", 1},
-    {"saved: cycles/byte", "savings.cycles_per_byte", 3},
-    {"saved: utilization (points)", "savings.cpu_utilization_pct", 1},
-    {"frames received", "frames.rx", -1},
-    {"frames delivered", "frames.delivered", -1},
-    {"frames dropped", "frames.dropped", -1},
-    {"interrupts", "irq.count", -1},
-    {"bytes copied", "cpu.bytes_copied", -1},
-    {"CPU memory traffic (bytes)", "memory.cpu_bytes", -1},
-    {"app bytes", "app.bytes", -1},
-    {"TCP connections", "tcp.connections", -1},
-    {"TCP retransmitted bytes", "tcp.retransmitted_bytes", -1},
-    {"simulated time (ns)", "sim.sim_time_ns", -1},
+    {"throughput (Gb/s)", "throughput_gbps", 3, CLI_M_AMOUNT},
+    {"CPU cycles total", "cpu.total_cycles", -1, CLI_M_AMOUNT},
+    {"cycles/byte", "cpu.cycles_per_byte", 3, CLI_M_AMOUNT},
+    {"cycles/packet", "cpu.cycles_per_packet", 1, CLI_M_AMOUNT},
+    {"CPU utilization avg (%)", "cpu.utilization_avg_pct", 1, CLI_M_PCT},
+    {"CPU utilization max (%)", "cpu.utilization_max_pct", 1, CLI_M_PCT},
+    {"software: throughput (Gb/s)", "baseline.throughput_gbps", 3, CLI_M_AMOUNT},
+    {"software: CPU cycles", "baseline.cpu.total_cycles", -1, CLI_M_AMOUNT},
+    {"software: cycles/byte", "baseline.cpu.cycles_per_byte", 3, CLI_M_AMOUNT},
+    {"saved: headline (%)", "savings.headline_pct", 1, CLI_M_DIFF_PCT},
+    {"saved: CPU cycles", "savings.cpu_cycles", -1, CLI_M_DIFF},
+    {"saved: CPU cycles (%)", "savings.cpu_cycles_pct", 1, CLI_M_DIFF_PCT},
+    {"saved: cycles/byte", "savings.cycles_per_byte", 3, CLI_M_DIFF},
+    {"saved: cycles/byte (%)", "savings.cycles_per_byte_pct", 1, CLI_M_DIFF_PCT},
+    {"saved: utilization (points)", "savings.cpu_utilization_pct", 1, CLI_M_DIFF_PCT},
+    {"frames received", "frames.rx", -1, CLI_M_AMOUNT},
+    {"frames delivered", "frames.delivered", -1, CLI_M_AMOUNT},
+    {"frames dropped", "frames.dropped", -1, CLI_M_AMOUNT},
+    {"interrupts", "irq.count", -1, CLI_M_AMOUNT},
+    {"bytes copied", "cpu.bytes_copied", -1, CLI_M_AMOUNT},
+    {"CPU memory traffic (bytes)", "memory.cpu_bytes", -1, CLI_M_AMOUNT},
+    {"app bytes", "app.bytes", -1, CLI_M_AMOUNT},
+    {"TCP connections", "tcp.connections", -1, CLI_M_AMOUNT},
+    {"TCP retransmitted bytes", "tcp.retransmitted_bytes", -1, CLI_M_AMOUNT},
+    {"simulated time (ns)", "sim.sim_time_ns", -1, CLI_M_AMOUNT},
 };
 #define CLI_NMETRICS (sizeof cli_metrics / sizeof cli_metrics[0])
 
@@ -377,10 +386,15 @@ int cli_compare_print(FILE *f, json_t *const *reports, const char *const *paths,
             rc = cli_table_set(&t, r, col, buf);
             cli_val d = {v0.have && vi.have, v0.is_int && vi.is_int, vi.i - v0.i, vi.d - v0.d};
             cli_fmt_val(buf, sizeof buf, &d, mt->decimals, format, 1);
+            /* a difference of percentages is in percentage points */
+            int points = mt->kind == CLI_M_PCT || mt->kind == CLI_M_DIFF_PCT;
+            if (points && d.have && format != CLI_FMT_CSV && strlen(buf) + 4 < sizeof buf)
+                strcat(buf, " pp");
             if (rc == CLI_OK)
                 rc = cli_table_set(&t, r, col + 1, buf);
-            if (d.have && v0.d != 0) {
-                double pct = d.d / (v0.d < 0 ? -v0.d : v0.d) * 100.0;
+            /* a relative difference only of an amount, against a positive base */
+            if (d.have && mt->kind == CLI_M_AMOUNT && v0.d > 0) {
+                double pct = d.d / v0.d * 100.0;
                 if (format == CLI_FMT_CSV)
                     snprintf(buf, sizeof buf, "%.12g", pct);
                 else
@@ -404,8 +418,9 @@ int cli_compare_print(FILE *f, json_t *const *reports, const char *const *paths,
     }
     cli_table_print(f, &t, format);
     if (format == CLI_FMT_TEXT)
-        fprintf(f, "\n(diff = report - first report; diff %% of the first report's value; "
-                "saved = software baseline - offload)\n");
+        fprintf(f, "\n(diff = report - first report; pp = percentage points; diff %% of the first "
+                "report's value, only for amounts with a positive first value; saved = software "
+                "baseline - offload)\n");
     cli_table_free(&t);
     return CLI_OK;
 nomem:

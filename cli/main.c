@@ -271,10 +271,13 @@ static int simulate(ns_config *cfg, ns_results *res, ns_results *base, char *err
     }
     if (cfg->progress && base)
         fprintf(stderr, "offloads as configured%s\n", pid > 0 ? " (software baseline alongside)" : "");
-    if (ns_run(cfg, res, err, errlen) != 0) {
+    int nrc = ns_run(cfg, res, err, errlen);
+    if (nrc != 0) {
         if (!err[0])
             snprintf(err, errlen, "the simulation failed");
-        rc = CLI_ERUN;
+        /* bad input found by the model (an unreadable trace): exit status 2, as for the
+         * command line */
+        rc = nrc == -2 ? CLI_EUSAGE : CLI_ERUN;
     }
     if (base) {
         char berr[1024] = "";

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,20 +578,122 @@ static json_t *cli_diff(uint64_t b, uint64_t a)
     return json_integer((json_int_t)cli_sdiff(b, a));
 }
 
+/* ---- the headline saving ---- */
+
+/* Both runs did the same work (delivered the same bytes): total cycles compare. Otherwise
+ * (the baseline dropped at saturation, say) only cost per delivered byte and throughput do. */
+static int cli_same_work(const ns_results *off, const ns_results *sw)
+{
+    return off->delivered_bytes == sw->delivered_bytes;
+}
+
+static double cli_saved_cycles_pct(const ns_results *off, const ns_results *sw)
+{
+    uint64_t t_off = cli_total_cycles(off), t_sw = cli_total_cycles(sw);
+    double saved = t_sw >= t_off ? (double)(t_sw - t_off) : -(double)(t_off - t_sw);
+    return t_sw ? saved / (double)t_sw * 100.0 : 0.0;
+}
+
+static double cli_saved_cpb_pct(const ns_results *off, const ns_results *sw)
+{
+    double b = cli_cycles_per_byte(sw);
+    return b > 0 ? (b - cli_cycles_per_byte(off)) / b * 100.0 : 0.0;
+}
+
+static double cli_gain_gbps_pct(const ns_results *off, const ns_results *sw)
+{
+    double b = cli_throughput_gbps(sw);
+    return b > 0 ? (cli_throughput_gbps(off) - b) / b * 100.0 : 0.0;
+}
+
+/* The saving the headline gives: of total cycles for the same work, else per delivered byte. */
+static double cli_headline_pct(const ns_results *off, const ns_results *sw)
+{
+    return cli_same_work(off, sw) ? cli_saved_cycles_pct(off, sw) : cli_saved_cpb_pct(off, sw);
+}
+
+/* The headline in one line (no newline). */
+static void cli_headline(char *buf, size_t len, const ns_results *off, const ns_results *sw)
+{
+    double pct = cli_headline_pct(off, sw);
+    const char *verb = pct >= 0 ? "saved" : "cost";
+    const char *more = pct >= 0 ? "" : " more";
+    if (cli_same_work(off, sw)) {
+        snprintf(buf, len, "the offloads %s %.1f%%%s CPU cycles for the same work (both runs "
+                 "delivered %llu bytes)", verb, fabs(pct), more,
+                 (unsigned long long)off->delivered_bytes);
+        return;
+    }
+    double g = cli_gain_gbps_pct(off, sw);
+    snprintf(buf, len, "the runs delivered different amounts (offload %llu bytes, software %llu): "
+             "per delivered byte the offloads %s %.1f%%%s CPU cycles; throughput %.3f vs %.3f "
+             "Gb/s (%+.1f%%)", (unsigned long long)off->delivered_bytes,
+             (unsigned long long)sw->delivered_bytes, verb, fabs(pct), more,
+             cli_throughput_gbps(off), cli_throughput_gbps(sw), g);
+}
+
+/* Why the offloads cost more, when they do: the kinds of work that grew most, with what
+ * makes them grow (one line, no newline; "" when nothing grew). On equal work only. */
+static void cli_cost_reasons(char *buf, size_t len, const ns_results *off, const ns_results *sw)
+{
+    buf[0] = '\0';
+    int top[3] = {-1, -1, -1};
+    for (int k = 0; k < HS_K_COUNT; k++) {
+        long long d = cli_sdiff(off->stack.kind_cycles[k], sw->stack.kind_cycles[k]);
+        if (d <= 0)
+            continue;
+        for (int i = 0; i < 3; i++) {
+            if (top[i] < 0 || d > cli_sdiff(off->stack.kind_cycles[top[i]], sw->stack.kind_cycles[top[i]])) {
+                for (int j = 2; j > i; j--)
+                    top[j] = top[j - 1];
+                top[i] = k;
+                break;
+            }
+        }
+    }
+    size_t o = 0;
+    for (int i = 0; i < 3 && top[i] >= 0 && o < len; i++) {
+        int k = top[i];
+        const char *why = "";
+        char w[160] = "";
+        if (k == HS_K_DPC && (top[0] == HS_K_INTERRUPT || top[1] == HS_K_INTERRUPT)) {
+            why = " (one per interrupt)";
+        } else if (k == HS_K_INTERRUPT || k == HS_K_DPC) {
+            snprintf(w, sizeof w, " (%llu vs %llu interrupts: each receive queue interrupts on "
+                     "its own)", (unsigned long long)off->irq_count,
+                     (unsigned long long)sw->irq_count);
+            why = w;
+        } else if (k == HS_K_COPY) {
+            why = " (the NIC verified the checksums, so no software checksum pass brought the "
+                  "data into cache: the copy reads it cold)";
+        }
+        o += (size_t)snprintf(buf + o, len - o, "%s%s +%lld cycles%s", i ? ", " : "",
+                              hs_kind_name(k),
+                              cli_sdiff(off->stack.kind_cycles[k], sw->stack.kind_cycles[k]), why);
+    }
+}
+
 /* The savings object: what the offloads save against the software baseline. */
 static json_t *cli_savings_json(const ns_results *off, const ns_results *sw)
 {
     json_t *s = json_object();
     uint64_t t_off = cli_total_cycles(off), t_sw = cli_total_cycles(sw);
+    char line[1024];
+    json_object_set_new(s, "basis", json_string(cli_same_work(off, sw) ? "total_cycles"
+                                                                       : "cycles_per_delivered_byte"));
+    json_object_set_new(s, "headline_pct", json_real(cli_headline_pct(off, sw)));
+    cli_headline(line, sizeof line, off, sw);
+    json_object_set_new(s, "headline", json_string(line));
     json_object_set_new(s, "cpu_cycles", cli_diff(t_sw, t_off));
-    double saved = t_sw >= t_off ? (double)(t_sw - t_off) : -(double)(t_off - t_sw);
-    json_object_set_new(s, "cpu_cycles_pct", json_real(t_sw ? saved / (double)t_sw * 100.0 : 0.0));
+    json_object_set_new(s, "cpu_cycles_pct", json_real(cli_saved_cycles_pct(off, sw)));
     json_object_set_new(s, "cycles_per_byte",
                         json_real(cli_cycles_per_byte(sw) - cli_cycles_per_byte(off)));
+    json_object_set_new(s, "cycles_per_byte_pct", json_real(cli_saved_cpb_pct(off, sw)));
     json_object_set_new(s, "cycles_per_packet",
                         json_real(cli_cycles_per_packet(sw) - cli_cycles_per_packet(off)));
     json_object_set_new(s, "throughput_gbps",
                         json_real(cli_throughput_gbps(off) - cli_throughput_gbps(sw)));
+    json_object_set_new(s, "throughput_pct", json_real(cli_gain_gbps_pct(off, sw)));
     json_object_set_new(s, "cpu_utilization_pct",
                         json_real(cli_cpu_utilization_avg_pct(sw) -
                                   cli_cpu_utilization_avg_pct(off)));
@@ -934,6 +1037,14 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
     if (base) {
         fprintf(f, "offload vs software baseline (same trace; software: RSS and checksum "
                 "offload off)\n");
+        char line[1024];
+        cli_headline(line, sizeof line, res, base);
+        fprintf(f, "headline: %s\n", line);
+        if (cli_headline_pct(res, base) < 0) {
+            cli_cost_reasons(line, sizeof line, res, base);
+            if (line[0])
+                fprintf(f, "  where: %s\n", line);
+        }
         fprintf(f, "%-*s %*s %*s %*s %*s\n", CLI_TLABEL, "", CLI_TCOL, "offload", CLI_TCOL,
                 "software", CLI_TCOL, "saved (abs)", CLI_TCOL, "saved %");
     } else {
@@ -962,6 +1073,9 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
     if (base)
         fprintf(f, "  (saved = software - offload; for throughput, offload - software; "
                 "saved %% of software)\n");
+    if (base && !cli_same_work(res, base))
+        fprintf(f, "  (the runs delivered different amounts: total cycles, utilization and "
+                "copies cover different work; compare cycles/byte)\n");
     fputc('\n', f);
 
     /* cycle breakdown by kind, both runs side by side */

@@ -817,7 +817,40 @@ static int sc_section_known(const char *s)
     return 0;
 }
 
-/* " (did you mean 'S.K'?)" for a key that differs only in case or section. */
+/* Edit distance between a and b, case-insensitive: insertions, deletions, substitutions and
+ * swaps of two neighbouring characters (rss_queeus -> rss_queues is 1). Long names (beyond
+ * 63 characters) count as far apart. */
+static int sc_edit_distance(const char *a, const char *b)
+{
+    enum { N = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= N || lb >= N)
+        return N;
+    int d[N][N];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            int v = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+/* " (did you mean 'S.K'?)" for a key that differs only in case or section, else for the
+ * closest known key by edit distance (a typo: at most a third of the name's length, 1 for
+ * short names; the same section preferred on a tie). */
 static void sc_suggest(const char *section, const char *name, char *buf, size_t len)
 {
     buf[0] = '\0';
@@ -829,6 +862,23 @@ static void sc_suggest(const char *section, const char *name, char *buf, size_t 
             return;
         }
     }
+    int limit = (int)strlen(name) / 3;
+    if (limit < 1)
+        limit = 1;
+    if (limit > 3)
+        limit = 3;
+    int best = -1, best_d = limit + 1, best_same = 0;
+    for (int k = 0; k < K_COUNT; k++) {
+        int dist = sc_edit_distance(name, sc_keys[k].name);
+        int same = strcasecmp(sc_keys[k].section, section) == 0;
+        if (dist < best_d || (dist == best_d && same && !best_same)) {
+            best = k;
+            best_d = dist;
+            best_same = same;
+        }
+    }
+    if (best >= 0)
+        snprintf(buf, len, " (did you mean '%s.%s'?)", sc_keys[best].section, sc_keys[best].name);
 }
 
 /* One SECTION.KEY=VALUE from a file line or --set. */

@@ -283,8 +283,13 @@ typedef struct hs_stack hs_stack;
 int hs_create(hs_stack **out, const hs_config *cfg, const hs_cost *cost, hs_tx_fn tx,
               void *tx_user, char *err, size_t errlen);
 /* End of run: hands every byte waiting in application buffers and in-order socket queues
- * to the application (counted in close_delivered_bytes, not charged), writes the streams,
- * frees the stack. Returns the first stream-writing error, the stack is freed anyway. */
+ * to the application (counted in close_delivered_bytes, not charged) and writes the streams,
+ * so that hs_get_stats afterwards sees the final close_* and stream_* counters. Runs once
+ * (later calls do nothing); the stack must receive nothing after it. Returns the first
+ * stream-writing error. */
+int hs_finish(hs_stack *s, char *err, size_t errlen);
+/* hs_finish if it has not run, then frees the stack. Returns the first stream-writing error,
+ * the stack is freed anyway. */
 int hs_close(hs_stack *s, char *err, size_t errlen);
 /* Writes the bytes applications received so far to the stream files. */
 int hs_flush_streams(hs_stack *s, char *err, size_t errlen);

@@ -136,6 +136,7 @@ typedef struct hs_streams hs_streams;
 
 struct hs_stack {
     hs_config cfg;
+    int finished;             /* hs_finish ran: connections handed over, streams written */
     hs_cost cost;
     hs_tx_fn tx;
     void *tx_user;

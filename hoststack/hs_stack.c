@@ -348,13 +348,21 @@ int hs_flush_streams(hs_stack *s, char *err, size_t errlen)
     return s->streams ? hs_streams_flush(s->streams, err, errlen) : 0;
 }
 
+int hs_finish(hs_stack *s, char *err, size_t errlen)
+{
+    if (!s || s->finished)
+        return 0;
+    s->finished = 1;
+    for (hs_conn *c = s->all; c; c = c->lnext)
+        hs_app_close_conn(s, c);
+    return hs_flush_streams(s, err, errlen);
+}
+
 int hs_close(hs_stack *s, char *err, size_t errlen)
 {
     if (!s)
         return 0;
-    for (hs_conn *c = s->all; c; c = c->lnext)
-        hs_app_close_conn(s, c);
-    int rc = hs_flush_streams(s, err, errlen);
+    int rc = hs_finish(s, err, errlen);
     hs_conn *c = s->all;
     while (c) {
         hs_conn *n = c->lnext;

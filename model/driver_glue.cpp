@@ -38,7 +38,8 @@ uint32_t glue_csr_read(void *ctx, uint32_t addr)
 void dump_host_frame(Platform &pf, const drv_rx_frame *f)
 {
     struct pcap_pkthdr h;
-    uint64_t ns = ns_ns_from_ps(sc_now_ps());
+    // the capture's clock: its first frame's time plus the simulated time
+    uint64_t ns = pf.host_pcap_t0_ns + ns_ns_from_ps(sc_now_ps());
     h.ts.tv_sec = (time_t)(ns / NS_NS_PER_S);
     h.ts.tv_usec = (suseconds_t)(ns % NS_NS_PER_S);  // nanosecond pcap
     h.caplen = h.len = f->len;

@@ -204,7 +204,8 @@ typedef struct ns_results {
  * them in processes, as the software baseline could be). */
 
 /* Runs one simulation of cfg over cfg->trace_path. Returns 0 on success, a negative
- * code with a one-line message in err on failure. Warnings are returned in res->warnings;
+ * code with a one-line message in err on failure: -2 bad input (a configuration the model
+ * rejects, a cost profile or trace that cannot be read), -1 the run itself failed. Warnings are returned in res->warnings;
  * nothing is printed (except the progress line when cfg->progress is set). */
 int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen);
 

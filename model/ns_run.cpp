@@ -235,10 +235,14 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     pf.res = res;
     pf.log.reset(new PacketLog(cfg->packet_log, NS_MAX_QUEUES));
     rc = rp_open(&rp, cfg, err, errlen);
-    if (rc < 0) goto out;
+    if (rc < 0) {
+        rc = -2;  // the trace cannot be read as a capture: bad input, not a failed run
+        goto out;
+    }
     rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);
+    pf.host_pcap_t0_ns = rp_start_ts_ns(rp);
     if (cfg->host_pcap) {
         host_pcap_dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO);
         pf.host_pcap = host_pcap_dead ? pcap_dump_open(host_pcap_dead, cfg->host_pcap) : nullptr;
@@ -264,12 +268,16 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pf.host_pcap = nullptr;
     }
     {
-        hs_get_stats(pf.stack, &res->stack);  // before close: close hands over queued data uncharged
+        // finish first (queued data handed over uncharged, streams written), so the stats carry
+        // the end-of-run counters (close_*, stream_bytes_written); the CPU cycles are final
         char serr[512];
-        if (hs_close(pf.stack, serr, sizeof serr) < 0 && rc == 0) {
+        int frc = hs_finish(pf.stack, serr, sizeof serr);
+        hs_get_stats(pf.stack, &res->stack);
+        if (frc < 0 && rc == 0) {
             pf.err = std::string("host stack: ") + serr;
             rc = -1;
         }
+        hs_close(pf.stack, nullptr, 0);
         pf.stack = nullptr;
     }
     snprintf(res->cost_profile_name, sizeof res->cost_profile_name, "%s", pf.cost.name);

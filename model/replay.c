@@ -57,10 +57,133 @@ struct rp_replay {
     uint64_t pass_fed;
     uint64_t pass_wire_ps; /* wire time of one pass's fed frames */
     uint64_t rate_held;    /* per pass */
+    uint64_t start_ts_ns;  /* capture timestamp of the first frame fed: simulated time 0 */
+    /* replay.loop: each pass after the first is new traffic (rp_rewrite_pass) */
+    uint8_t port_used[65536 / 8]; /* remote ports of one pass's TCP/UDP frames (bitmap) */
+    uint32_t nports;              /* how many */
+    uint16_t *port_rank;          /* [65536]: rank of a used port among the used ones */
+    uint16_t *port_free;          /* ports >= 1024 no frame uses, ascending */
+    uint32_t nfree;
+    uint8_t buf[TR_FRAME_MAX];    /* a rewritten frame */
     /* pacing state */
     uint32_t pass;
     rp_pace pc;
 };
+
+/* ---- loops: every pass new traffic ------------------------------------------------------ */
+
+/* Sequence numbers of pass p are the first pass's + p * this (mod 2^32): far apart, odd. */
+#define RP_PASS_SEQ_STRIDE 0x9E3779B9u
+
+/* Which port of a TCP/UDP header the passes shift: the remote end's. The replay feeds frames
+ * addressed to the host, so that is the source; with host = any, both directions are fed
+ * and the higher port (the client's ephemeral one, the same in both directions) moves. 0:
+ * source, 1: destination. */
+static int rp_shift_side(const rp_replay *r, const uint8_t *l4)
+{
+    return r->host_any && pkt_get16(l4 + 2) > pkt_get16(l4) ? 1 : 0;
+}
+
+/* The L4 header of a TCP/UDP frame with its ports and (TCP) sequence numbers present; NULL
+ * otherwise. */
+static const uint8_t *rp_l4(const tr_frame *f, int *tcp)
+{
+    pkt_frame_info in;
+    if (pkt_frame_parse(f->data, f->len, &in) != 0 || !in.l4_off)
+        return NULL;
+    *tcp = in.proto == PKT_IPPROTO_TCP;
+    if (!*tcp && in.proto != PKT_IPPROTO_UDP)
+        return NULL;
+    if (in.l4_off + (*tcp ? 20u : 8u) > f->len)
+        return NULL;
+    return f->data + in.l4_off;
+}
+
+/* Port `port` (one the capture uses) in pass `pass` >= 1: pass p takes the p-th run of
+ * nports ports among those >= 1024 the capture never uses, in the order of the used ports, so
+ * no pass shares a port with the capture or with another pass while (loop - 1) x nports fit
+ * (beyond, the runs wrap: rp_warnings says so). */
+static uint16_t rp_pass_port(const rp_replay *r, uint16_t port, uint32_t pass)
+{
+    if (!r->nfree || !(r->port_used[port >> 3] & (1u << (port & 7))))
+        return port;
+    uint64_t k = (uint64_t)(pass - 1) * r->nports + r->port_rank[port];
+    return r->port_free[k % r->nfree];
+}
+
+/* After the pre-scan: ranks of the used ports and the free ones. */
+static int rp_port_tables(rp_replay *r)
+{
+    if (!r->nports || r->cfg.loop < 2)
+        return 0;
+    r->port_rank = calloc(65536, sizeof *r->port_rank);
+    r->port_free = calloc(65536, sizeof *r->port_free);
+    if (!r->port_rank || !r->port_free)
+        return -1;
+    uint32_t used = 0;
+    for (uint32_t p = 0; p < 65536; p++) {
+        if (r->port_used[p >> 3] & (1u << (p & 7)))
+            r->port_rank[p] = (uint16_t)used++;
+        else if (p >= 1024)
+            r->port_free[r->nfree++] = (uint16_t)p;
+    }
+    return 0;
+}
+
+/* RFC 1624 incremental update of a ones'-complement checksum for one 16-bit word: a checksum
+ * that was right stays right, one that was wrong stays wrong by as much. */
+static void rp_csum_replace16(uint8_t *ck, uint16_t from, uint16_t to)
+{
+    uint32_t sum = (uint16_t)~pkt_get16(ck);
+    sum += (uint16_t)~from;
+    sum += to;
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    pkt_put16(ck, (uint16_t)~sum);
+}
+
+static void rp_add32(uint8_t *p, uint8_t *ck, uint32_t add)
+{
+    uint32_t v = pkt_get32(p), n = v + add;
+    pkt_put32(p, n);
+    if (ck) {
+        rp_csum_replace16(ck, (uint16_t)(v >> 16), (uint16_t)(n >> 16));
+        rp_csum_replace16(ck, (uint16_t)v, (uint16_t)n);
+    }
+}
+
+/* Makes a frame of pass > 0 new traffic, as tcpreplay's --unique-ip does with addresses: the
+ * remote port moves to the pass's range and that end's TCP sequence numbers by pass x
+ * RP_PASS_SEQ_STRIDE (its seq when it sends, the ack when it receives); the TCP/UDP checksum
+ * is updated incrementally (a UDP checksum of 0, none, stays 0). */
+static void rp_rewrite_pass(rp_replay *r, rp_frame *out)
+{
+    if (out->pass == 0 || !r->nfree)
+        return;
+    int tcp;
+    const uint8_t *l4 = rp_l4(&out->f, &tcp);
+    if (!l4)
+        return;
+    size_t off = (size_t)(l4 - out->f.data);
+    memcpy(r->buf, out->f.data, out->f.len);
+    out->f.data = r->buf;
+    uint8_t *h = r->buf + off;
+    uint8_t *ck = h + (tcp ? 16 : 6);
+    if (!tcp && pkt_get16(ck) == 0)
+        ck = NULL;
+    int side = rp_shift_side(r, h);
+    uint16_t from = pkt_get16(h + 2 * side), to = rp_pass_port(r, from, out->pass);
+    pkt_put16(h + 2 * side, to);
+    if (ck)
+        rp_csum_replace16(ck, from, to);
+    if (tcp) {
+        uint32_t add = out->pass * RP_PASS_SEQ_STRIDE;
+        if (side == 0)
+            rp_add32(h + 4, ck, add); /* the shifted end sends: its seq */
+        else if (h[13] & 0x10)
+            rp_add32(h + 8, ck, add); /* it receives: the ack of its bytes */
+    }
+}
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
@@ -378,12 +501,23 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     }
     const tr_stats before_count = *tr_get_stats(r->tr);
     uint64_t fed = 0, ts_min = UINT64_MAX, ts_max = 0;
+    r->start_ts_ns = 0;
     rp_pace pc;
     memset(&pc, 0, sizeof pc);
     while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
         if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
             continue;
-        fed++;
+        if (fed++ == 0)
+            r->start_ts_ns = f.ts_ns; /* simulated time 0 */
+        int tcp;
+        const uint8_t *l4 = rp_l4(&f, &tcp);
+        if (l4) {
+            uint16_t port = pkt_get16(l4 + 2 * rp_shift_side(r, l4));
+            if (!(r->port_used[port >> 3] & (1u << (port & 7)))) {
+                r->port_used[port >> 3] |= (uint8_t)(1u << (port & 7));
+                r->nports++;
+            }
+        }
         ts_min = f.ts_ns < ts_min ? f.ts_ns : ts_min;
         ts_max = f.ts_ns > ts_max ? f.ts_ns : ts_max;
         uint64_t start;
@@ -421,6 +555,11 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         }
     }
     r->total_frames = fed * r->cfg.loop;
+    if (rp_port_tables(r) < 0) {
+        rp_msg(err, errlen, "out of memory");
+        rc = -1;
+        goto out;
+    }
     rc = tr_rewind(r->tr, err, errlen);
 out:
     free(t);
@@ -505,6 +644,7 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
         }
         out->end_ps = out->start_ps + r->pc.prev_wire_ps;
         out->pass = r->pass;
+        rp_rewrite_pass(r, out);
         return 1;
     }
 }
@@ -515,6 +655,8 @@ void rp_close(rp_replay *r)
         return;
     if (r->tr)
         tr_close(r->tr);
+    free(r->port_rank);
+    free(r->port_free);
     free(r);
 }
 
@@ -553,6 +695,11 @@ int rp_warnings(const rp_replay *r, void (*emit)(void *ctx, const char *line), v
     const ns_config *c = &r->cfg;
     unsigned long long u;
 
+    if (r->nfree && (uint64_t)(c->loop - 1) * r->nports > r->nfree)
+        warn(&w,
+             "%s: replay.loop = %u passes of %u remote ports need more than the %u free ports: "
+             "passes after the %uth reuse ports of earlier ones",
+             file, c->loop, r->nports, r->nfree, r->nfree / r->nports + 1);
     if (s->cut_short)
         warn(&w,
              "%s: the capture ends inside record %llu (stopped while being written?); the %llu "
@@ -642,6 +789,7 @@ int rp_hosts(const rp_replay *r, ns_addr *out, int max)
     memcpy(out, r->hosts, (size_t)n * sizeof *out);
     return n;
 }
+uint64_t rp_start_ts_ns(const rp_replay *r) { return r->start_ts_ns; }
 uint64_t rp_total_frames(const rp_replay *r) { return r->total_frames; }
 uint64_t rp_from_host(const rp_replay *r) { return r->from_host; }
 uint64_t rp_not_for_host(const rp_replay *r) { return r->not_for_host; }

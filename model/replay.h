@@ -61,6 +61,9 @@ const char *rp_host_desc(const rp_replay *r);      /* "10.0.0.2", "any", ... */
 /* The host addresses in use (0 for "any"); copies up to max into out. */
 int rp_hosts(const rp_replay *r, ns_addr *out, int max);
 uint64_t rp_total_frames(const rp_replay *r);      /* frames that will be fed over all passes */
+/* Capture timestamp (ns since the epoch) of the first frame fed, which arrives at simulated
+ * time 0: capture time = this + simulated time. 0 when no frame is fed. */
+uint64_t rp_start_ts_ns(const rp_replay *r);
 uint64_t rp_from_host(const rp_replay *r);
 uint64_t rp_not_for_host(const rp_replay *r);
 const tr_trace *rp_trace(const rp_replay *r);

@@ -3,7 +3,8 @@
  * but deterministic, and follow the offloads: without RSS every frame is hashed in software
  * on CPU 0, without checksum offload every checksum is verified in software, so the
  * software baseline costs more cycles than the run with offloads. A trace whose first bytes
- * are "FAIL" makes the run fail; "FAIL2" makes only a run without offloads fail. With
+ * are "FAIL" makes the run fail; "FAIL2" makes only a run without offloads fail; "JUNK" (and
+ * a directory) is a trace the model cannot read (bad input, -2). With
  * --save-streams, each run appends one line to DIR/stub-runs.txt. */
 #include "nicsim_model.h"
 
@@ -93,7 +94,12 @@ int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
     }
     char head[5] = {0};
     size_t n = fread(head, 1, sizeof head, f);
+    int rerr = ferror(f);
     fclose(f);
+    if (rerr) { /* a directory, as the real model finds it */
+        snprintf(err, errlen, "%s: is a directory, not a capture", cfg->trace_path);
+        return -2;
+    }
     int offloads = cfg->rss_enable || cfg->csum_offload;
     if (n >= 5 && (memcmp(head, "FAIL3", 5) == 0 || memcmp(head, "SLOW", 4) == 0)) {
         /* writes some of its outputs, then fails (FAIL3) or waits until interrupted (SLOW) */
@@ -117,6 +123,11 @@ int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
             usleep(10000);
         snprintf(err, errlen, "%s", head[0] == 'S' ? "interrupted" : "stand-in model: simulated failure");
         return -1;
+    }
+    if (n >= 4 && memcmp(head, "JUNK", 4) == 0) {
+        /* what the real model does with a file that is not a capture */
+        snprintf(err, errlen, "%s: not a pcap or pcapng file (bad magic)", cfg->trace_path);
+        return -2;
     }
     if (n >= 4 && memcmp(head, "FAIL", 4) == 0 && (n < 5 || head[4] != '2' || !offloads)) {
         snprintf(err, errlen, "stand-in model: simulated failure");

@@ -124,10 +124,10 @@ START_TEST(text_format)
     expect_in(out, "CPU cycles total             2000000  3000000  +1000000   +50.0%\n");
     expect_in(out, "cycles/byte                    2.000    6.000    +4.000  +200.0%\n");
     expect_in(out, "cycles/packet                 2500.0   7500.0   +5000.0  +200.0%\n");
-    expect_in(out, "CPU utilization avg (%)         50.0     75.0     +25.0   +50.0%\n");
+    expect_in(out, "CPU utilization avg (%)         50.0     75.0  +25.0 pp        -\n");
     expect_in(out, "software: CPU cycles         3000000  4000000  +1000000   +33.3%\n");
-    expect_in(out, "saved: CPU cycles            1000000  1000000        +0    +0.0%\n");
-    expect_in(out, "saved: CPU cycles (%)           33.3     25.0      -8.3   -25.0%\n");
+    expect_in(out, "saved: CPU cycles            1000000  1000000        +0        -\n");
+    expect_in(out, "saved: CPU cycles (%)           33.3     25.0   -8.3 pp        -\n");
     expect_in(out, "frames dropped                     0       40       +40        -\n");
     expect_in(out, "interrupts                       100      150       +50   +50.0%\n");
     expect_in(out, "app bytes                     500000   250000   -250000   -50.0%\n");
@@ -146,7 +146,7 @@ START_TEST(csv_format)
     expect_in(out, "\nthroughput (Gb/s),8,4,-4,-50\n");
     expect_in(out, "\nCPU cycles total,2000000,3000000,1000000,50\n");
     expect_in(out, "\nframes dropped,0,40,40,\n");
-    expect_in(out, "\nsaved: CPU cycles (%),33.3333333333,25,-8.33333333333,-25\n");
+    expect_in(out, "\nsaved: CPU cycles (%),33.3333333333,25,-8.33333333333,\n");
     ck_assert_ptr_null(strstr(out, "nicsim compare"));  /* nothing but the table */
     free(out);
 
@@ -293,6 +293,39 @@ START_TEST(schema_mismatch)
 }
 END_TEST
 
+/* Percent differences only where they mean something: percentages differ by percentage
+ * points, and a saving (a difference itself, here negative) or a zero base gets none. */
+START_TEST(points_and_no_percent_of_differences)
+{
+    char a[1100], b[1100];
+    ns_results r, base;
+    /* the offload costs more than its baseline: a negative saving */
+    fill(&r, 1000000, 800, 2000000, 1000000, 100, 0);
+    fill(&base, 1000000, 800, 1500000, 1000000, 100, 0);
+    write_report(tmpdir, "neg.json", "neg", &r, &base, a, sizeof a);
+    fill(&r, 1000000, 800, 1000000, 500000, 100, 0);
+    fill(&base, 1000000, 800, 2000000, 1000000, 100, 0);
+    write_report(tmpdir, "pos.json", "pos", &r, &base, b, sizeof b);
+    const char *paths[] = {a, b};
+    char *out = table(paths, 2, CLI_FMT_TEXT);
+    /* -500000 -> +1500000 is no "+400%" */
+    expect_in(out, "saved: CPU cycles            -500000  1500000  +2000000       -\n");
+    expect_in(out, "saved: CPU cycles (%)          -20.0     50.0  +70.0 pp       -\n");
+    expect_in(out, "saved: headline (%)            -20.0     50.0  +70.0 pp       -\n");
+    expect_in(out, "CPU utilization avg (%)         75.0     37.5  -37.5 pp       -\n");
+    expect_in(out, "CPU cycles total             3000000  1500000  -1500000  -50.0%\n");
+    expect_in(out, "TCP retransmitted bytes            0        0        +0       -\n");
+    free(out);
+    out = table(paths, 2, CLI_FMT_MARKDOWN);
+    expect_in(out, "| saved: CPU cycles (%) | -20.0 | 50.0 | +70.0 pp | - |\n");
+    free(out);
+    out = table(paths, 2, CLI_FMT_CSV);
+    expect_in(out, "\nsaved: CPU cycles,-500000,1500000,2000000,\n");
+    expect_in(out, "\nCPU utilization avg (%),75,37.5,-37.5,\n");
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_compare");
@@ -301,6 +334,7 @@ int main(void)
     tcase_add_test(tc, text_format);
     tcase_add_test(tc, csv_format);
     tcase_add_test(tc, markdown_format);
+    tcase_add_test(tc, points_and_no_percent_of_differences);
     tcase_add_test(tc, three_reports_and_headers);
     tcase_add_test(tc, bad_files);
     tcase_add_test(tc, schema_mismatch);

@@ -232,6 +232,39 @@ START_TEST(bad_options)
 }
 END_TEST
 
+/* docs/scenarios.md's exit status table: 2 for an unreadable trace (one the model cannot read
+ * as a capture, found only when the run starts) and for an output path that cannot be
+ * written, each with the reason in one line. */
+START_TEST(exit_status_bad_input)
+{
+    run_out r;
+    char junk[1100], p[1200];
+    tu_write(tmpdir, "junk.pcap", "JUNK: this is not a capture file at all\n", junk, sizeof junk);
+    run(&r, "run", good, "--trace", junk, "--quiet", NULL);
+    expect_error(&r, 2, "junk.pcap: not a pcap or pcapng file (bad magic)");
+    run(&r, "run", good, "--trace", junk, "--quiet", "--no-baseline", NULL);
+    expect_error(&r, 2, "not a pcap or pcapng file");
+    /* a directory given as the trace */
+    run(&r, "run", good, "--trace", tmpdir, "--quiet", NULL);
+    ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+    ck_assert_int_eq(count_lines(r.err, "nicsim: error: "), 1);
+    /* an output in a directory that does not exist: says which option and why */
+    snprintf(p, sizeof p, "%s/no/such/dir/w.fst", tmpdir);
+    run(&r, "run", good, "--wave", p, NULL);
+    expect_error(&r, 2, "--wave: cannot write '");
+    expect_error(&r, 2, "no/such/dir/w.fst': No such file or directory");
+    run(&r, "run", good, "--wave", "/nonexist/w.vcd", NULL);
+    expect_error(&r, 2, "--wave: cannot write '/nonexist/w.vcd': No such file or directory");
+    snprintf(p, sizeof p, "%s/no/such/dir/h.pcap", tmpdir);
+    run(&r, "run", good, "--host-pcap", p, NULL);
+    expect_error(&r, 2, "--host-pcap: cannot write '");
+    /* an output that is a directory */
+    run(&r, "run", good, "-o", tmpdir, NULL);
+    expect_error(&r, 2, "-o: cannot write '");
+    expect_error(&r, 2, "Is a directory");
+}
+END_TEST
+
 START_TEST(host_interface_keys)
 {
     run_out r;
@@ -628,6 +661,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, bad_scenario_key);
     tcase_add_test(tc, warning_then_error);
     tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, exit_status_bad_input);
     tcase_add_test(tc, host_interface_keys);
     tcase_add_test(tc, host_pcap_errors);
     tcase_add_test(tc, help_and_version);

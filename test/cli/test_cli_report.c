@@ -741,8 +741,9 @@ START_TEST(baseline_and_savings)
     ck_assert_ptr_null(json_object_get(bj, "trace"));  /* the same capture */
 
     /* savings: exact arithmetic on the two runs */
-    static const char *const sorder[] = {"cpu_cycles", "cpu_cycles_pct", "cycles_per_byte",
-                                         "cycles_per_packet", "throughput_gbps",
+    static const char *const sorder[] = {"basis", "headline_pct", "headline", "cpu_cycles",
+                                         "cpu_cycles_pct", "cycles_per_byte", "cycles_per_byte_pct",
+                                         "cycles_per_packet", "throughput_gbps", "throughput_pct",
                                          "cpu_utilization_pct", "bytes_copied", "memory_cpu_bytes",
                                          "interrupts", "breakdown"};
     i = 0;
@@ -776,6 +777,17 @@ START_TEST(baseline_and_savings)
     json_object_foreach(get(j, "savings.breakdown"), key, v)
         sum += json_integer_value(v);
     ck_assert_int_eq(sum, geti(j, "savings.cpu_cycles"));
+    /* the runs delivered different amounts (975000 vs 900000 bytes): the headline is the
+     * saving per delivered byte, not of total cycles */
+    double cpb_sw = 4000000.0 / 900000.0, cpb_off = 2499999.0 / 975000.0;
+    ck_assert(getr(j, "savings.cycles_per_byte_pct") == (cpb_sw - cpb_off) / cpb_sw * 100.0);
+    ck_assert_str_eq(gets_(j, "savings.basis"), "cycles_per_delivered_byte");
+    ck_assert(getr(j, "savings.headline_pct") == getr(j, "savings.cycles_per_byte_pct"));
+    ck_assert(fabs(getr(j, "savings.throughput_pct") - 0.6 / 7.2 * 100.0) < 1e-9);
+    ck_assert_str_eq(gets_(j, "savings.headline"),
+                     "the runs delivered different amounts (offload 975000 bytes, software 900000): "
+                     "per delivered byte the offloads saved 42.3% CPU cycles; throughput 7.800 vs "
+                     "7.200 Gb/s (+8.3%)");
 
     /* top level: baseline and savings last */
     const char *last = NULL, *before = NULL;
@@ -846,6 +858,75 @@ START_TEST(text_offload_table)
 }
 END_TEST
 
+static char *summary(const cli_scenario *sc, const ns_results *r, const ns_results *b)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cli_report_print_text(f, sc, r, b);
+    fclose(f);
+    return buf;
+}
+
+/* The headline compares equal work. A saturated baseline that dropped half the bytes spent
+ * fewer cycles in total: the headline is the saving per delivered byte (and throughput), not
+ * the -60% of total cycles. With equal work and a cost, the summary says where it comes from. */
+START_TEST(headline_compares_equal_work)
+{
+    cli_scenario *sc = make_scenario(quick_text);
+    ns_results r, b;
+    fill_results(&r);
+    fill_baseline(&b);
+    /* offload: 4000000 cycles for 2000000 bytes (2 cycles/byte); software: 2500000 cycles
+     * for 1000000 bytes (2.5 cycles/byte) */
+    r.delivered_bytes = 2000000;
+    r.stack.total_cycles = 4000000;
+    b.delivered_bytes = 1000000;
+    b.stack.total_cycles = 2500000;
+    json_t *j = cli_report_build(sc, &r, &b);
+    ck_assert(fabs(getr(j, "savings.cpu_cycles_pct") - -60.0) < 1e-9);
+    ck_assert_str_eq(gets_(j, "savings.basis"), "cycles_per_delivered_byte");
+    ck_assert(fabs(getr(j, "savings.headline_pct") - 20.0) < 1e-9);
+    ck_assert(fabs(getr(j, "savings.throughput_pct") - 100.0) < 1e-9);
+    json_decref(j);
+    char *t = summary(sc, &r, &b);
+    ck_assert_msg(strstr(t, "headline: the runs delivered different amounts (offload 2000000 bytes, "
+                            "software 1000000): per delivered byte the offloads saved 20.0% CPU "
+                            "cycles; throughput 16.000 vs 8.000 Gb/s (+100.0%)\n") != NULL, "%s", t);
+    ck_assert_ptr_nonnull(strstr(t, "(the runs delivered different amounts: total cycles"));
+    ck_assert_ptr_null(strstr(t, "  where: "));
+    free(t);
+
+    /* equal work, the offloads cost more: the headline says so, and where */
+    fill_results(&r);
+    fill_baseline(&b);
+    b.delivered_bytes = r.delivered_bytes;
+    b.stack.total_cycles = 2450000;
+    b.irq_count = 80;
+    r.irq_count = 131;
+    memset(b.stack.kind_cycles, 0, sizeof b.stack.kind_cycles);
+    memset(r.stack.kind_cycles, 0, sizeof r.stack.kind_cycles);
+    r.stack.kind_cycles[HS_K_COPY] = 300000;
+    b.stack.kind_cycles[HS_K_COPY] = 140000;
+    r.stack.kind_cycles[HS_K_INTERRUPT] = 200000;
+    b.stack.kind_cycles[HS_K_INTERRUPT] = 120000;
+    j = cli_report_build(sc, &r, &b);
+    ck_assert_str_eq(gets_(j, "savings.basis"), "total_cycles");
+    ck_assert(getr(j, "savings.headline_pct") == getr(j, "savings.cpu_cycles_pct"));
+    ck_assert(getr(j, "savings.headline_pct") < 0);
+    json_decref(j);
+    t = summary(sc, &r, &b);
+    ck_assert_msg(strstr(t, "headline: the offloads cost 2.0% more CPU cycles for the same work (both "
+                            "runs delivered 975000 bytes)\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "  where: copy +160000 cycles (the NIC verified the checksums, so no "
+                            "software checksum pass brought the data into cache: the copy reads it "
+                            "cold), interrupt +80000 cycles (131 vs 80 interrupts: each receive queue "
+                            "interrupts on its own)\n") != NULL, "%s", t);
+    free(t);
+    cli_scenario_free(sc);
+}
+END_TEST
+
 START_TEST(results_check)
 {
     ns_results r;
@@ -878,6 +959,7 @@ int main(void)
     tcase_add_test(tc, write_error);
     tcase_add_test(tc, baseline_and_savings);
     tcase_add_test(tc, text_offload_table);
+    tcase_add_test(tc, headline_compares_equal_work);
     tcase_add_test(tc, results_check);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

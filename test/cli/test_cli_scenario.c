@@ -1598,6 +1598,34 @@ START_TEST(key_values)
 }
 END_TEST
 
+/* A misspelt key gets the nearest known key (edit distance, a swap counts once); a name
+ * far from every key gets no guess. */
+START_TEST(misspelt_key_suggestion)
+{
+    cli_scenario *sc = cli_scenario_new();
+    char err[1024];
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.rss_queeus=4", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.rss_queeus' (did you mean 'nic.rss_queues'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.rss_queue=4", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.rss_queue' (did you mean 'nic.rss_queues'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "replay.lopo=2", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'replay.lopo' (did you mean 'replay.loop'?)");
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.EnableTCPChimey=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'tcpip.EnableTCPChimey' (did you mean "
+                          "'tcpip.EnableTCPChimney'?)");
+    /* nothing close: no guess */
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.bogus=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_str_eq(err, "--set: unknown key 'nic.bogus'");
+    ck_assert_int_eq(cli_scenario_set(sc, "nic.completely_unrelated=1", err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_null(strstr(err, "did you mean"));
+    cli_scenario_free(sc);
+    /* the same in a file, with its line */
+    loaded l;
+    load_bad(&l, "[nic]\nrss_queeus = 4\n", 2, "unknown key 'nic.rss_queeus' (did you mean 'nic.rss_queues'?)");
+    done(&l);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_scenario");
@@ -1643,6 +1671,7 @@ int main(void)
 #endif
     tcase_add_test(tc, exit_codes);
     tcase_add_test(tc, independent_scenarios);
+    tcase_add_test(tc, misspelt_key_suggestion);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -219,6 +219,102 @@ START_TEST(loops_continue_after_the_previous_pass)
 }
 END_TEST
 
+/* A TCP/UDP checksum over the pseudo-header: 1 if it verifies. */
+static int l4_csum_ok(const uint8_t *d, uint32_t len)
+{
+    pkt_frame_info in;
+    ck_assert_int_eq(pkt_frame_parse(d, len, &in), 0);
+    uint32_t l4len = (uint32_t)(in.ip_end - in.l4_off);
+    uint32_t s = pkt_csum_pseudo(in.src, in.dst, in.l3 == 4 ? 4 : 16, in.proto, l4len);
+    s = pkt_csum_add(s, d + in.l4_off, l4len);
+    return pkt_csum_fold(s) == 0xffff;
+}
+
+/* replay.loop: every pass after the first is new traffic. Against pass 0, a frame of pass k
+ * has its remote (source) port moved to a port no other pass and no frame of the capture
+ * uses, its sequence number moved by k x 0x9E3779B9, a checksum that still verifies, and
+ * every other byte the same. With host = any the ephemeral (higher) port of each connection
+ * moves in both directions, the acks of the other direction with it. */
+START_TEST(loop_passes_are_new_traffic)
+{
+    for (int any = 0; any < 2; any++) {
+        ns_config c;
+        cfg_for(&c, "quickstart.pcap");
+        c.loop = 3;
+        if (any)
+            c.host_mode = NS_HOST_ANY;
+        rp_replay *r = open_ok(&c);
+        int per = any ? 266 : 177;
+        static uint8_t frames[3 * 266][1600];
+        static uint32_t lens[3 * 266];
+        rp_frame fr;
+        char err[512];
+        int n = 0, rc;
+        while ((rc = rp_next(r, &fr, err, sizeof err)) > 0) {
+            ck_assert_int_lt(n, 3 * 266);
+            ck_assert_uint_le(fr.f.len, 1600);
+            memcpy(frames[n], fr.f.data, fr.f.len);
+            lens[n++] = fr.f.len;
+        }
+        ck_assert_msg(rc == 0, "%s", err);
+        ck_assert_int_eq(n, 3 * per);
+        int tcp_frames = 0;
+        for (int i = 0; i < per; i++) {
+            pkt_frame_info in;
+            if (pkt_frame_parse(frames[i], lens[i], &in) != 0 || !in.l4_off ||
+                (in.proto != PKT_IPPROTO_TCP && in.proto != PKT_IPPROTO_UDP))
+                continue;
+            int tcp = in.proto == PKT_IPPROTO_TCP;
+            uint16_t sp0 = in.sport, dp0 = in.dport;
+            int side = any && dp0 > sp0 ? 1 : 0;
+            uint16_t ports[3] = {side ? dp0 : sp0, 0, 0};
+            for (int k = 1; k < 3; k++) {
+                const uint8_t *a = frames[i], *b = frames[i + k * per];
+                ck_assert_uint_eq(lens[i + k * per], lens[i]);
+                pkt_frame_info ib;
+                ck_assert_int_eq(pkt_frame_parse(b, lens[i], &ib), 0);
+                ck_assert_uint_eq(side ? ib.sport : ib.dport, side ? sp0 : dp0); /* host's end */
+                ports[k] = side ? ib.dport : ib.sport;
+                ck_assert_uint_ge(ports[k], 1024);
+                ck_assert_int_eq(l4_csum_ok(b, lens[i]), l4_csum_ok(a, lens[i]));
+                size_t o = in.l4_off;
+                if (tcp) {
+                    tcp_frames++;
+                    uint32_t add = (uint32_t)k * 0x9E3779B9u;
+                    if (side == 0) {
+                        ck_assert_uint_eq(pkt_get32(b + o + 4), pkt_get32(a + o + 4) + add);
+                        ck_assert_uint_eq(pkt_get32(b + o + 8), pkt_get32(a + o + 8));
+                    } else {
+                        ck_assert_uint_eq(pkt_get32(b + o + 4), pkt_get32(a + o + 4));
+                        if (a[o + 13] & 0x10)
+                            ck_assert_uint_eq(pkt_get32(b + o + 8), pkt_get32(a + o + 8) + add);
+                    }
+                }
+                /* nothing else changed: headers up to the ports, and the payload */
+                ck_assert_int_eq(memcmp(a, b, o), 0);
+                size_t from = o + (tcp ? 18 : 8);
+                ck_assert_int_eq(memcmp(a + from, b + from, lens[i] - from), 0);
+            }
+            ck_assert_uint_ne(ports[1], ports[0]);
+            ck_assert_uint_ne(ports[2], ports[0]);
+            ck_assert_uint_ne(ports[2], ports[1]);
+            /* no port of a later pass is one any frame of the first pass uses */
+            for (int k = 1; k < 3; k++) {
+                for (int j = 0; j < per; j++) {
+                    pkt_frame_info ij;
+                    if (pkt_frame_parse(frames[j], lens[j], &ij) == 0 && ij.l4_off)
+                        ck_assert_msg(ij.sport != ports[k] && ij.dport != ports[k],
+                                      "pass %d port %u is used in pass 0", k, ports[k]);
+                }
+            }
+        }
+        ck_assert_int_gt(tcp_frames, 100);
+        /* a single pass is left as it was */
+        rp_close(r);
+    }
+}
+END_TEST
+
 START_TEST(open_errors_name_the_file)
 {
     ns_config c;
@@ -715,6 +811,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, topspeed_is_back_to_back);
     tcase_add_test(tc, fixed_rates);
     tcase_add_test(tc, loops_continue_after_the_previous_pass);
+    tcase_add_test(tc, loop_passes_are_new_traffic);
     tcase_add_test(tc, open_errors_name_the_file);
     tcase_add_test(tc, time_limit);
     tcase_add_test(tc, loopback_server_side);
