@@ -928,8 +928,8 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
     sc->given[k] = at;
 
     if (k == K_TCPIP_CHIMNEY || k == K_TCPIP_TCPA) {
-        rc = sc_warn(sc, "%s: %s.%s has no effect yet (TCP offload engine not modelled)",
-                     where, d->section, d->name);
+        rc = sc_warn(sc, "%s: %s.%s has no effect yet (%s not modelled)", where, d->section, d->name,
+                     k == K_TCPIP_CHIMNEY ? "TCP Chimney offload engine" : "NetDMA copy engine");
         if (rc != CLI_OK)
             goto nomem;
     }

@@ -199,12 +199,12 @@ END_TEST
 START_TEST(warning_then_error)
 {
     run_out r;
-    char want[1200];
+    char want[1300];
     run(&r, "run", chimney, NULL);
     expect_error(&r, 2, "nic.mtu: not an integer ('big')");
     snprintf(want, sizeof want,
-             "nicsim: warning: %s:2: tcpip.EnableTCPChimney has no effect yet (TCP offload "
-             "engine not modelled)\n", chimney);
+             "nicsim: warning: %s:2: tcpip.EnableTCPChimney has no effect yet (TCP Chimney "
+             "offload engine not modelled)\n", chimney);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "got %s", r.err);
 }
 END_TEST

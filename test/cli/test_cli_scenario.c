@@ -953,11 +953,11 @@ START_TEST(chimney_warnings)
     load_ok(&l, "[tcpip]\nEnableTCPChimney = 1\nEnableTCPA = 0\n");
     char want[1200];
     snprintf(want, sizeof want,
-             "%s:2: tcpip.EnableTCPChimney has no effect yet (TCP offload engine not modelled)",
+             "%s:2: tcpip.EnableTCPChimney has no effect yet (TCP Chimney offload engine not modelled)",
              l.path);
     ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
     snprintf(want, sizeof want,
-             "%s:3: tcpip.EnableTCPA has no effect yet (TCP offload engine not modelled)", l.path);
+             "%s:3: tcpip.EnableTCPA has no effect yet (NetDMA copy engine not modelled)", l.path);
     ck_assert_str_eq(cli_scenario_warning(l.sc, 1), want);
     done(&l);
 
@@ -965,8 +965,8 @@ START_TEST(chimney_warnings)
     char err[1024];
     ck_assert_int_eq(cli_scenario_set(sc, "tcpip.EnableTCPChimney=0", err, sizeof err), CLI_OK);
     ck_assert_str_eq(cli_scenario_warning(sc, 0),
-                     "--set: tcpip.EnableTCPChimney has no effect yet (TCP offload engine not "
-                     "modelled)");
+                     "--set: tcpip.EnableTCPChimney has no effect yet (TCP Chimney offload engine "
+                     "not modelled)");
     cli_scenario_free(sc);
 }
 END_TEST
