@@ -35,6 +35,8 @@ struct rp_replay {
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
+    if (!(link_gbps >= NS_LINK_GBPS_MIN))
+        link_gbps = NS_LINK_GBPS_MIN; /* ns_config_check keeps it in range; never divide by 0 */
     uint32_t l = len < RP_MIN_FRAME_NOFCS ? RP_MIN_FRAME_NOFCS : len;
     double bits = (double)(l + RP_WIRE_OVERHEAD_BYTES) * 8.0;
     return (uint64_t)(bits * 1000.0 / link_gbps + 0.5); /* 1 bit at G Gb/s = 1000/G ps */
@@ -181,6 +183,9 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
     r->cfg = *cfg;
     if (r->cfg.loop == 0)
         r->cfg.loop = 1;
+    ns_config_finalize(&r->cfg);
+    if ((rc = ns_config_check(&r->cfg, err, errlen)) < 0)
+        goto fail;
     tr_options to = {.mtu = cfg->mtu, .resegment = cfg->resegment};
     if ((rc = tr_open(&r->tr, cfg->trace_path, &to, err, errlen)) < 0)
         goto fail;
@@ -210,11 +215,34 @@ fail:
     return rc;
 }
 
-static uint64_t pace(rp_replay *r, const tr_frame *f)
+/* Simulated time is a uint64_t of picoseconds: every conversion from a double and every sum
+ * is checked against it (a capture whose timestamps span years, slowed down by
+ * replay.multiplier, would otherwise wrap around). */
+static int ps_from_double(double v, uint64_t *out)
+{
+    double r = v + 0.5;
+    if (!(r >= 0 && r < 0x1p64))
+        return -1;
+    *out = (uint64_t)r;
+    return 0;
+}
+
+static int ps_add(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a > UINT64_MAX - b)
+        return -1;
+    *out = a + b;
+    return 0;
+}
+
+/* Start time of frame f, or -1 if it lies beyond the simulated time that fits 64 bits. */
+static int pace(rp_replay *r, const tr_frame *f, uint64_t *start_out, char *err, size_t errlen)
 {
     const ns_config *c = &r->cfg;
-    uint64_t earliest = r->have_prev ? r->prev_start_ps + r->prev_wire_ps : 0;
-    uint64_t start = earliest;
+    uint64_t earliest = 0, start, gap, t;
+    if (r->have_prev && ps_add(r->prev_start_ps, r->prev_wire_ps, &earliest) < 0)
+        goto overflow;
+    start = earliest;
     if (!r->pass_started) {
         r->pass_started = 1;
         r->pass_ts0_ns = f->ts_ns;
@@ -222,27 +250,42 @@ static uint64_t pace(rp_replay *r, const tr_frame *f)
     }
     if (c->mbps > 0) {
         if (r->have_prev) {
-            uint64_t gap = (uint64_t)((double)r->prev_len * 8.0 * 1e6 / c->mbps + 0.5);
-            if (r->prev_start_ps + gap > start)
-                start = r->prev_start_ps + gap;
+            if (ps_from_double((double)r->prev_len * 8.0 * 1e6 / c->mbps, &gap) < 0 ||
+                ps_add(r->prev_start_ps, gap, &t) < 0)
+                goto overflow;
+            if (t > start)
+                start = t;
         }
     } else if (c->pps > 0) {
         if (r->have_prev) {
-            uint64_t gap = (uint64_t)(1e12 / c->pps + 0.5);
-            if (r->prev_start_ps + gap > start)
-                start = r->prev_start_ps + gap;
+            if (ps_from_double(1e12 / c->pps, &gap) < 0 || ps_add(r->prev_start_ps, gap, &t) < 0)
+                goto overflow;
+            if (t > start)
+                start = t;
         }
     } else if (c->timing == NS_TIMING_RECORDED) {
         uint64_t rel_ns = f->ts_ns >= r->pass_ts0_ns ? f->ts_ns - r->pass_ts0_ns : 0;
-        uint64_t t = r->pass_base_ps + (uint64_t)((double)rel_ns * 1000.0 / c->multiplier + 0.5);
+        if (ps_from_double((double)rel_ns * 1000.0 / c->multiplier, &gap) < 0 ||
+            ps_add(r->pass_base_ps, gap, &t) < 0)
+            goto overflow;
         if (t > start)
             start = t;
     }
+    uint64_t wire = rp_wire_ps(f->len, c->link_gbps), end;
+    if (ps_add(start, wire, &end) < 0)
+        goto overflow;
     r->have_prev = 1;
     r->prev_start_ps = start;
-    r->prev_wire_ps = rp_wire_ps(f->len, c->link_gbps);
+    r->prev_wire_ps = wire;
     r->prev_len = f->len;
-    return start;
+    *start_out = start;
+    return 0;
+overflow:
+    snprintf(err, errlen, "%s: record %llu would arrive after 2^64 ps (about 213 days) of "
+             "simulated time; the capture spans too long for this replay pacing",
+             c->trace_path ? c->trace_path : "trace",
+             (unsigned long long)tr_get_stats(r->tr)->records);
+    return -1;
 }
 
 int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
@@ -262,7 +305,8 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
         }
         if (!classify(r, &out->f, 1))
             continue;
-        out->start_ps = pace(r, &out->f);
+        if (pace(r, &out->f, &out->start_ps, err, errlen) < 0)
+            return -1;
         out->end_ps = out->start_ps + r->prev_wire_ps;
         out->pass = r->pass;
         return 1;
