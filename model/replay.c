@@ -283,8 +283,7 @@ static int pace(rp_replay *r, const tr_frame *f, uint64_t *start_out, char *err,
 overflow:
     snprintf(err, errlen, "%s: record %llu would arrive after 2^64 ps (about 213 days) of "
              "simulated time; the capture spans too long for this replay pacing",
-             c->trace_path ? c->trace_path : "trace",
-             (unsigned long long)tr_get_stats(r->tr)->records);
+             c->trace_path ? c->trace_path : "trace", (unsigned long long)f->frame_no);
     return -1;
 }
 

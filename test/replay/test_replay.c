@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inet.h"
 #include "nicsim_model.h"
@@ -217,6 +218,80 @@ START_TEST(loops_continue_after_the_previous_pass)
 }
 END_TEST
 
+/* A classic pcap of n 60-byte Ethernet frames at the given seconds since the epoch. */
+static void write_pcap(const char *path, const uint32_t *secs, int n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    const uint32_t gh[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+    fwrite(gh, 4, 6, f);
+    for (int i = 0; i < n; i++) {
+        const uint32_t rh[4] = {secs[i], 0, 60, 60};
+        uint8_t frame[60] = {0};
+        frame[12] = 0x08;
+        frame[13] = 0x06; /* ARP: fed with host = auto, no IP needed */
+        fwrite(rh, 4, 4, f);
+        fwrite(frame, 1, sizeof frame, f);
+    }
+    fclose(f);
+}
+
+/* Time in ps is a uint64_t: a capture spanning 136 years (4.3e21 ps), or a long one slowed
+ * down by replay.multiplier, stops with an error instead of wrapping around (the double ->
+ * integer conversion used to overflow). */
+START_TEST(pacing_beyond_64_bit_time_is_an_error)
+{
+    char path[] = "/tmp/replay_longXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const uint32_t secs[3] = {0, 100, 4294967295u};
+    write_pcap(path, secs, 3);
+    ns_config c;
+    ns_config_defaults(&c);
+    ns_config_finalize(&c);
+    c.trace_path = path;
+    rp_replay *r = open_ok(&c);
+    rp_frame fr;
+    char err[512];
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_uint_eq(fr.start_ps, 100000000000000ull);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, ": record 3 would arrive after 2^64 ps (about 213 days)"), "%s", err);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    rp_close(r);
+
+    /* 100 s slowed down 1000 times: 1e17 ps, fine; the slowest pacing of every mode too */
+    c.multiplier = NS_MULTIPLIER_MIN;
+    r = open_ok(&c);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_uint_eq(fr.start_ps, 100000000000000000ull);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), -1);
+    rp_close(r);
+    c.multiplier = 1;
+    c.pps = NS_PPS_MIN;
+    r = open_ok(&c);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_uint_eq(fr.start_ps, 2000000000000000ull); /* 1000 s apart */
+    rp_close(r);
+
+    /* out-of-range settings never reach the pacing arithmetic */
+    c.pps = 1e-300;
+    r = NULL;
+    ck_assert_int_lt(rp_open(&r, &c, err, sizeof err), 0);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err, "replay.pps 1e-300 is out of range"), "%s", err);
+    c.pps = 0;
+    c.clock_mhz = 1e-14;
+    ck_assert_int_lt(rp_open(&r, &c, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "nic.clock_mhz 1e-14 is out of range"), "%s", err);
+    unlink(path);
+}
+END_TEST
+
 START_TEST(open_errors_name_the_file)
 {
     ns_config c;
@@ -246,6 +321,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fixed_rates);
     tcase_add_test(tc, loops_continue_after_the_previous_pass);
     tcase_add_test(tc, open_errors_name_the_file);
+    tcase_add_test(tc, pacing_beyond_64_bit_time_is_an_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
