@@ -490,7 +490,7 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     {
         char why[160];
         if (hs_cost_check(&c, why, sizeof why) != 0) {
-            rc = hs_errf(err, errlen, HS_EINVAL, "calibrate: measured %s", why);
+            rc = hs_errf(err, errlen, HS_EINVAL, "calibrate: measured %.120s", why);
             goto out;
         }
     }
