@@ -19,7 +19,7 @@
  * own mmap interceptor). Memory fresh from the kernel is addressable, so nothing real is
  * hidden. NICSIM_ASAN_STACKS_DEBUG=1 prints each mapping that carried stale poison;
  * NICSIM_ASAN_STACKS_KEEP=1 leaves it (to reproduce the false positive).
- * docs/architecture.md ("Sanitizer builds"). */
+ * docs/fuzzing.md ("Sanitizer builds and SystemC coroutine stacks"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sanitizer/asan_interface.h>
