@@ -162,6 +162,12 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         fed += (uint64_t)classify(r, &f, 0);
     if (rc < 0)
         goto out;
+    if (fed && r->cfg.loop > UINT64_MAX / fed) {
+        snprintf(err, errlen, "%s: %llu frames x replay.loop %u passes exceeds 2^64 frames",
+                 r->cfg.trace_path, (unsigned long long)fed, (unsigned)r->cfg.loop);
+        rc = -1;
+        goto out;
+    }
     r->total_frames = fed * r->cfg.loop;
     if (r->cfg.host_mode != NS_HOST_AUTO)
         pass_delta(&r->pass_stats, &before, tr_get_stats(r->tr));
