@@ -221,13 +221,17 @@ fail:
     return rc;
 }
 
-/* Simulated time is a uint64_t of picoseconds: every conversion from a double and every sum
- * is checked against it (a capture whose timestamps span years, slowed down by
- * replay.multiplier, would otherwise wrap around). */
+/* Simulated time is a uint64_t of picoseconds. Frame times stay below RP_MAX_PS (2^62 ps,
+ * about 53 days), which leaves the model room for what it adds to them (wire times, quanta,
+ * CPU work: each far below 2^62). Every conversion from a double and every sum is checked
+ * (a capture whose timestamps span years, slowed down by replay.multiplier, would otherwise
+ * overflow the conversion or wrap around). */
+#define RP_MAX_PS (UINT64_C(1) << 62)
+
 static int ps_from_double(double v, uint64_t *out)
 {
     double r = v + 0.5;
-    if (!(r >= 0 && r < 0x1p64))
+    if (!(r >= 0 && r < (double)RP_MAX_PS))
         return -1;
     *out = (uint64_t)r;
     return 0;
@@ -235,13 +239,13 @@ static int ps_from_double(double v, uint64_t *out)
 
 static int ps_add(uint64_t a, uint64_t b, uint64_t *out)
 {
-    if (a > UINT64_MAX - b)
+    if (a >= RP_MAX_PS || b >= RP_MAX_PS || a + b >= RP_MAX_PS)
         return -1;
     *out = a + b;
     return 0;
 }
 
-/* Start time of frame f, or -1 if it lies beyond the simulated time that fits 64 bits. */
+/* Start time of frame f, or -1 if it (or its end) lies beyond RP_MAX_PS. */
 static int pace(rp_replay *r, const tr_frame *f, uint64_t *start_out, char *err, size_t errlen)
 {
     const ns_config *c = &r->cfg;
@@ -287,7 +291,7 @@ static int pace(rp_replay *r, const tr_frame *f, uint64_t *start_out, char *err,
     *start_out = start;
     return 0;
 overflow:
-    snprintf(err, errlen, "%s: record %llu would arrive after 2^64 ps (about 213 days) of "
+    snprintf(err, errlen, "%s: record %llu would arrive after 2^62 ps (about 53 days) of "
              "simulated time; the capture spans too long for this replay pacing",
              c->trace_path ? c->trace_path : "trace", (unsigned long long)f->frame_no);
     return -1;

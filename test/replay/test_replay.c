@@ -236,17 +236,17 @@ static void write_pcap(const char *path, const uint32_t *secs, int n)
     fclose(f);
 }
 
-/* Time in ps is a uint64_t: a capture spanning 136 years (4.3e21 ps), or a long one slowed
- * down by replay.multiplier, stops with an error instead of wrapping around (the double ->
- * integer conversion used to overflow). */
-START_TEST(pacing_beyond_64_bit_time_is_an_error)
+/* Time in ps is a uint64_t; frame times stay below 2^62 ps (about 53 days): a capture spanning
+ * 136 years (4.3e21 ps), or a long one slowed down by replay.multiplier, stops with an error
+ * instead of wrapping around (the double -> integer conversion used to overflow). */
+START_TEST(pacing_beyond_2_62_ps_is_an_error)
 {
     char path[] = "/tmp/replay_longXXXXXX";
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    const uint32_t secs[3] = {0, 100, 4294967295u};
-    write_pcap(path, secs, 3);
+    const uint32_t secs[4] = {0, 100, 4611686, 4294967295u}; /* 4611686 s: just below 2^62 ps */
+    write_pcap(path, secs, 4);
     ns_config c;
     ns_config_defaults(&c);
     ns_config_finalize(&c);
@@ -257,8 +257,10 @@ START_TEST(pacing_beyond_64_bit_time_is_an_error)
     ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
     ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
     ck_assert_uint_eq(fr.start_ps, 100000000000000ull);
+    ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), 1);
+    ck_assert_uint_eq(fr.start_ps, 4611686000000000000ull);
     ck_assert_int_eq(rp_next(r, &fr, err, sizeof err), -1);
-    ck_assert_msg(strstr(err, ": record 3 would arrive after 2^64 ps (about 213 days)"), "%s", err);
+    ck_assert_msg(strstr(err, ": record 4 would arrive after 2^62 ps (about 53 days)"), "%s", err);
     ck_assert_ptr_null(strchr(err, '\n'));
     rp_close(r);
 
@@ -321,7 +323,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fixed_rates);
     tcase_add_test(tc, loops_continue_after_the_previous_pass);
     tcase_add_test(tc, open_errors_name_the_file);
-    tcase_add_test(tc, pacing_beyond_64_bit_time_is_an_error);
+    tcase_add_test(tc, pacing_beyond_2_62_ps_is_an_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
