@@ -443,8 +443,9 @@ static int cli_calibrate_opt(cli_args *a, int o, const char *name, const char *v
             cli_msg(err, errlen, "%s: %s ('%s')", name, sub, value);
             return CLI_EUSAGE;
         }
-        if (!(d >= 1 && d <= 1e6)) {
-            cli_msg(err, errlen, "%s: must be 1..1000000 MHz ('%s')", name, value);
+        if (!(d >= HS_COST_MHZ_MIN && d <= HS_COST_MHZ_MAX)) {
+            cli_msg(err, errlen, "%s: out of range (expected %.0f..%.0f MHz) ('%s')", name,
+                    HS_COST_MHZ_MIN, HS_COST_MHZ_MAX, value);
             return CLI_EUSAGE;
         }
         a->mhz = d;

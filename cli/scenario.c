@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,9 @@ typedef enum sc_kind {
     SK_FN,       /* parse() */
     SK_UINT,     /* an integer in lo..hi */
     SK_POW2,     /* a power of two in lo..hi */
-    SK_POSITIVE, /* a number > 0 and <= max */
-    SK_RATE,     /* a number >= 0 and <= max: > 0 sets a fixed rate, 0 turns it off */
-    SK_NONNEG,   /* a number >= 0 and <= max; note (if any) says what 0 means */
+    SK_POSITIVE, /* a number in min..max (min > 0) */
+    SK_RATE,     /* 0 (off), or a number in min..max (min > 0): sets a fixed rate */
+    SK_NONNEG,   /* a number in 0..max; note (if any) says what 0 means */
     SK_BOOL,     /* 0/1, true/false, yes/no or on/off */
 } sc_kind;
 
@@ -96,7 +97,8 @@ typedef struct sc_key_desc {
     sc_kind kind;
     sc_parse_fn parse;  /* SK_FN */
     uint64_t lo, hi;    /* SK_UINT, SK_POW2 */
-    double max;         /* SK_POSITIVE, SK_RATE, SK_NONNEG */
+    double min, max;    /* SK_POSITIVE, SK_RATE (min); SK_POSITIVE, SK_RATE, SK_NONNEG (max) */
+    const char *unit;   /* of min and max in messages ("MHz"), or NULL */
     const char *note;   /* SK_NONNEG */
     sc_field field;     /* plain keys */
 } sc_key_desc;
@@ -203,24 +205,39 @@ static char *sc_next_item(char **p)
 
 /* ---- plain keys ---- */
 
-/* A number by the rule of kind SK_POSITIVE, SK_RATE or SK_NONNEG. */
-static int sc_number(const char *v, sc_kind kind, double max, const char *note, double *out,
-                     char *why, size_t whylen)
+/* A range bound as written in messages: integers in full (10000000), others by %g (0.001). */
+static void sc_fmt_bound(double v, char *buf, size_t len)
+{
+    if (v == floor(v) && fabs(v) < 1e15)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%g", v);
+}
+
+/* A number by the rule of kind SK_POSITIVE, SK_RATE or SK_NONNEG, in min..max (the ranges keep
+ * every later conversion to integer time exact: docs/scenarios.md). */
+static int sc_number(const char *v, sc_kind kind, double min, double max, const char *unit,
+                     const char *note, double *out, char *why, size_t whylen)
 {
     double d;
     if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
         return CLI_EUSAGE;
-    int ok = kind == SK_POSITIVE ? d > 0 && d <= max : d >= 0 && d <= max;
+    if (kind == SK_NONNEG)
+        min = 0;
+    int ok = (d >= min && d <= max) || (kind == SK_RATE && d == 0);
     if (!ok) {
-        if (kind == SK_POSITIVE)
-            cli_msg(why, whylen, "must be > 0 and <= %g", max);
-        else if (kind == SK_RATE)
-            cli_msg(why, whylen, "must be > 0 and <= %g (or 0 for off)", max);
+        char lo[32], hi[32], u[40];
+        sc_fmt_bound(min, lo, sizeof lo);
+        sc_fmt_bound(max, hi, sizeof hi);
+        snprintf(u, sizeof u, "%s%s", unit ? " " : "", unit ? unit : "");
+        if (kind == SK_RATE)
+            cli_msg(why, whylen, "out of range (expected 0 for off, or %s..%s%s)", lo, hi, u);
         else
-            cli_msg(why, whylen, "must be >= 0 and <= %g%s", max, note ? note : "");
+            cli_msg(why, whylen, "out of range (expected %s..%s%s)%s", lo, hi, u,
+                    note ? note : "");
         return CLI_EUSAGE;
     }
-    *out = d;
+    *out = d + 0.0; /* -0 reads as 0 */
     return CLI_OK;
 }
 
@@ -246,7 +263,8 @@ static int sc_parse_plain(cli_scenario *sc, const sc_key_desc *d, const char *v,
         if (cli_parse_bool(v, &b, why, whylen) != CLI_OK)
             return CLI_EUSAGE;
         val = b;
-    } else if (sc_number(v, d->kind, d->max, d->note, &val, why, whylen) != CLI_OK) {
+    } else if (sc_number(v, d->kind, d->min, d->max, d->unit, d->note, &val, why, whylen) !=
+               CLI_OK) {
         return CLI_EUSAGE;
     }
     void *p = (char *)sc + d->field.off;
@@ -679,13 +697,27 @@ static int k_delack_ticks(cli_scenario *sc, const char *v, char *why, size_t why
 /* Megabits per second to bytes per second. */
 #define SC_MBPS_TO_BYTES_PER_S (1e6 / 8.0)
 
+/* consume_mbps: 0 (at once), or 1 kb/s .. 10 Tb/s (hs_create's HS_APP_RATE_MIN..MAX). */
+#define SC_CONSUME_MBPS_MIN (HS_APP_RATE_MIN / SC_MBPS_TO_BYTES_PER_S)
+#define SC_CONSUME_MBPS_MAX (HS_APP_RATE_MAX / SC_MBPS_TO_BYTES_PER_S)
+
 static int k_consume_mbps(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     double d;
-    if (sc_number(v, SK_NONNEG, 1e7, " (0: the application consumes at once)", &d, why,
-                  whylen) != CLI_OK)
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
         return CLI_EUSAGE;
-    sc->cfg.stack.app_rate_bytes_per_s = d * SC_MBPS_TO_BYTES_PER_S;
+    if (!(d == 0 || (d >= SC_CONSUME_MBPS_MIN && d <= SC_CONSUME_MBPS_MAX))) {
+        char lo[32], hi[32];
+        sc_fmt_bound(SC_CONSUME_MBPS_MIN, lo, sizeof lo);
+        sc_fmt_bound(SC_CONSUME_MBPS_MAX, hi, sizeof hi);
+        cli_msg(why, whylen, "out of range (expected 0 for at once, or %s..%s Mb/s)", lo, hi);
+        return CLI_EUSAGE;
+    }
+    double rate = d * SC_MBPS_TO_BYTES_PER_S;
+    if (d > 0) /* the product may round just outside the bytes/s range */
+        rate = rate < HS_APP_RATE_MIN ? HS_APP_RATE_MIN : rate > HS_APP_RATE_MAX ? HS_APP_RATE_MAX
+                                                                                  : rate;
+    sc->cfg.stack.app_rate_bytes_per_s = rate;
     return CLI_OK;
 }
 
@@ -725,10 +757,10 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_SC_HOST] = {"scenario", "host", SK_FN, .parse = k_host},
 
     [K_NIC_DATA_WIDTH] = {"nic", "data_width", SK_FN, .parse = k_data_width},
-    [K_NIC_CLOCK_MHZ] = {"nic", "clock_mhz", SK_POSITIVE, .max = 100000,
-                         .field = SC_FIELD(cfg.clock_mhz)},
-    [K_NIC_LINK_GBPS] = {"nic", "link_gbps", SK_POSITIVE, .max = 100000,
-                         .field = SC_FIELD(cfg.link_gbps)},
+    [K_NIC_CLOCK_MHZ] = {"nic", "clock_mhz", SK_POSITIVE, .min = NS_CLOCK_MHZ_MIN,
+                         .max = NS_CLOCK_MHZ_MAX, .unit = "MHz", .field = SC_FIELD(cfg.clock_mhz)},
+    [K_NIC_LINK_GBPS] = {"nic", "link_gbps", SK_POSITIVE, .min = NS_LINK_GBPS_MIN,
+                         .max = NS_LINK_GBPS_MAX, .unit = "Gb/s", .field = SC_FIELD(cfg.link_gbps)},
     [K_NIC_MTU] = {"nic", "mtu", SK_UINT, .lo = 576, .hi = 9000, .field = SC_FIELD(cfg.mtu)},
     [K_NIC_OVERSIZE] = {"nic", "oversize", SK_FN, .parse = k_oversize},
     [K_NIC_RSS_KEY] = {"nic", "rss_key", SK_FN, .parse = k_rss_key},
@@ -742,7 +774,7 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                        .field = SC_FIELD(cfg.quantum_cycles)},
     [K_NIC_IRQ_FRAMES] = {"nic", "irq_moderation_frames", SK_UINT, .lo = 1, .hi = 65535,
                           .field = SC_FIELD(cfg.irq_moderation_frames)},
-    [K_NIC_IRQ_US] = {"nic", "irq_moderation_us", SK_NONNEG, .max = 100000,
+    [K_NIC_IRQ_US] = {"nic", "irq_moderation_us", SK_NONNEG, .max = NS_IRQ_US_MAX, .unit = "us",
                       .note = " (0: no time threshold)",
                       .field = SC_FIELD(cfg.irq_moderation_us)},
 
@@ -761,7 +793,8 @@ static const sc_key_desc sc_keys[K_COUNT] = {
 
     [K_HOST_CPUS] = {"host", "cpus", SK_UINT, .lo = 1, .hi = NS_MAX_CPUS,
                      .field = SC_FIELD(cfg.cpus)},
-    [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", SK_POSITIVE, .max = 100000,
+    [K_HOST_CPU_MHZ] = {"host", "cpu_mhz", SK_POSITIVE, .min = NS_CPU_MHZ_MIN,
+                        .max = NS_CPU_MHZ_MAX, .unit = "MHz",
                         .field = SC_FIELD(cfg.cpu_mhz)},
     [K_HOST_MEMORY_MB] = {"host", "memory_mb", SK_UINT, .lo = 16, .hi = 65536,
                           .field = SC_FIELD(cfg.memory_mb)},
@@ -792,18 +825,22 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                            .field = SC_FIELD(cfg.stack.recv_buffer_bytes)},
     [K_APP_POSTED_BUFFERS] = {"app", "posted_buffers", SK_UINT, .lo = 1, .hi = 1024,
                               .field = SC_FIELD(cfg.stack.posted_buffers)},
-    [K_APP_CYCLES_PER_BYTE] = {"app", "cycles_per_byte", SK_NONNEG, .max = 1e6,
+    [K_APP_CYCLES_PER_BYTE] = {"app", "cycles_per_byte", SK_NONNEG, .max = HS_COST_BYTE_MAX,
+                               .unit = "cycles per byte",
                                .field = SC_FIELD(cfg.stack.app_cycles_per_byte)},
     [K_APP_CONSUME_MBPS] = {"app", "consume_mbps", SK_FN, .parse = k_consume_mbps},
     [K_APP_COMPLETE_ON_PUSH] = {"app", "complete_on_push", SK_BOOL,
                                 .field = SC_FIELD(cfg.stack.complete_on_push)},
 
     [K_REPLAY_TIMING] = {"replay", "timing", SK_FN, .parse = k_timing},
-    [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", SK_POSITIVE, .max = 1e6,
+    [K_REPLAY_MULTIPLIER] = {"replay", "multiplier", SK_POSITIVE, .min = NS_MULTIPLIER_MIN,
+                             .max = NS_MULTIPLIER_MAX,
                              .field = SC_FIELD(cfg.multiplier)},
     /* mbps and pps: > 0 sets a fixed rate, 0 turns it off again (e.g. with --set) */
-    [K_REPLAY_MBPS] = {"replay", "mbps", SK_RATE, .max = 1e7, .field = SC_FIELD(cfg.mbps)},
-    [K_REPLAY_PPS] = {"replay", "pps", SK_RATE, .max = 1e10, .field = SC_FIELD(cfg.pps)},
+    [K_REPLAY_MBPS] = {"replay", "mbps", SK_RATE, .min = NS_MBPS_MIN, .max = NS_MBPS_MAX,
+                       .unit = "Mb/s", .field = SC_FIELD(cfg.mbps)},
+    [K_REPLAY_PPS] = {"replay", "pps", SK_RATE, .min = NS_PPS_MIN, .max = NS_PPS_MAX,
+                      .unit = "frames/s", .field = SC_FIELD(cfg.pps)},
     [K_REPLAY_LOOP] = {"replay", "loop", SK_UINT, .lo = 1, .hi = UINT32_MAX,
                        .field = SC_FIELD(cfg.loop)},
     [K_REPLAY_FIX_CHECKSUMS] = {"replay", "fix_checksums", SK_FN, .parse = k_fix_checksums},

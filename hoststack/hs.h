@@ -76,6 +76,27 @@ typedef struct hs_cost {
     char note[HS_COST_COUNT][HS_COST_NOTE_MAX]; /* source comment per key ("" if none) */
 } hs_cost;
 
+/* Value ranges of a profile (docs/cost-model.md). They keep every conversion exact: a cost
+ * times a count (at most 2^31 bytes for a per-byte key) stays below 2^53 cycles, and cycles
+ * times picoseconds per cycle (at most 10^6 at 1 MHz) below 2^64 ps. */
+#define HS_COST_MHZ_MIN 1.0      /* cpu_mhz: 1 MHz .. 10 GHz */
+#define HS_COST_MHZ_MAX 10000.0
+#define HS_COST_OP_MAX 1e7       /* per-operation keys: 0 .. 10^7 cycles */
+#define HS_COST_BYTE_MAX 1000.0  /* per-byte keys (names ending in _byte): 0 .. 1000 cycles */
+
+/* 1 if key is a per-byte cost (its name ends in "_byte"). */
+int hs_cost_key_per_byte(int key);
+/* Upper bound of key's range (lower bound: HS_COST_MHZ_MIN for cpu_mhz, 0 otherwise). */
+double hs_cost_key_max(int key);
+/* Checks every value against its range. 0, or HS_EINVAL with "KEY: VALUE is out of range
+ * (expected LO..HI UNIT)" in err. */
+int hs_cost_check(const hs_cost *c, char *err, size_t errlen);
+
+/* Application settings of hs_config: per-byte work at most HS_COST_BYTE_MAX cycles; drain
+ * rate 0 (at once) or HS_APP_RATE_MIN..HS_APP_RATE_MAX bytes per second (1 kb/s .. 10 Tb/s). */
+#define HS_APP_RATE_MIN 125.0
+#define HS_APP_RATE_MAX 1.25e12
+
 /* Key name ("ip_rx"), NULL if out of range. */
 const char *hs_cost_key_name(int key);
 /* Key number from its name, -1 if unknown. */

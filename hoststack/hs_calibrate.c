@@ -512,6 +512,9 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     if (!(mhz >= 1))
         return hs_errf(err, errlen, HS_ETIME,
                        "calibrate: cannot measure the CPU clock here; give the MHz explicitly");
+    if (mhz > HS_COST_MHZ_MAX)
+        return hs_errf(err, errlen, HS_EINVAL, "calibrate: %.0f MHz is out of range (expected "
+                       "%.0f..%.0f)", mhz, HS_COST_MHZ_MIN, HS_COST_MHZ_MAX);
 
     const int batch = 256;
     cx.n = batch;
@@ -547,6 +550,13 @@ int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen)
     cal_decompose(&c, ns, runs, mhz);
     cal_note_base(&c, &cx.cost);
     snprintf(c.name, sizeof c.name, "%s", o->name ? o->name : "calibrated");
+    {
+        char why[160];
+        if (hs_cost_check(&c, why, sizeof why) != 0) {
+            rc = hs_errf(err, errlen, HS_EINVAL, "calibrate: measured %.120s", why);
+            goto out;
+        }
+    }
     *out = c;
     cal_sink(&sink, 0);
 out:

@@ -62,6 +62,46 @@ int hs_cost_key_from_name(const char *name)
     return -1;
 }
 
+int hs_cost_key_per_byte(int key)
+{
+    const char *n = hs_cost_key_name(key);
+    size_t len = n ? strlen(n) : 0;
+    return len > 5 && strcmp(n + len - 5, "_byte") == 0;
+}
+
+double hs_cost_key_max(int key)
+{
+    if (key == HS_C_CPU_MHZ)
+        return HS_COST_MHZ_MAX;
+    return hs_cost_key_per_byte(key) ? HS_COST_BYTE_MAX : HS_COST_OP_MAX;
+}
+
+/* "KEY: VALUE is out of range (expected LO..HI UNIT)" unless v is in key's range. */
+static int hs_cost_check_value(int key, double v, const char *text, char *err, size_t errlen)
+{
+    double lo = key == HS_C_CPU_MHZ ? HS_COST_MHZ_MIN : 0.0;
+    double hi = hs_cost_key_max(key);
+    if (v >= lo && v <= hi)
+        return 0;
+    const char *unit = key == HS_C_CPU_MHZ ? "MHz" : hs_cost_key_per_byte(key) ? "cycles per byte"
+                                                                                : "cycles";
+    char num[40];
+    if (!text) {
+        snprintf(num, sizeof num, "%g", v);
+        text = num;
+    }
+    return hs_errf(err, errlen, HS_EINVAL, "%s: %s is out of range (expected %.0f..%.0f %s)",
+                   hs_cost_names[key], text, lo, hi, unit);
+}
+
+int hs_cost_check(const hs_cost *c, char *err, size_t errlen)
+{
+    for (int k = 0; k < HS_COST_COUNT; k++)
+        if (hs_cost_check_value(k, c->v[k], NULL, err, errlen) != 0)
+            return HS_EINVAL;
+    return 0;
+}
+
 double hs_cost_get(const hs_cost *c, const char *name)
 {
     int k = hs_cost_key_from_name(name);
@@ -182,14 +222,20 @@ int hs_cost_parse(hs_cost *out, const char *text, const char *file, char *err, s
                          val);
             goto out;
         }
-        if (v < 0) {
-            rc = hs_errf(err, errlen, HS_EPARSE, "%s:%d: %s: negative value %s (costs are >= 0)",
-                         file, line, key, val);
+        if (k == HS_C_CPU_MHZ && !(v >= HS_COST_MHZ_MIN && v <= HS_COST_MHZ_MAX)) {
+            rc = hs_errf(err, errlen, HS_EPARSE, "%s:%d: %s: %s is not a clock in MHz (expected "
+                         "%.0f..%.0f)", file, line, key, val, HS_COST_MHZ_MIN, HS_COST_MHZ_MAX);
             goto out;
         }
-        if (k == HS_C_CPU_MHZ && (v < 1 || v > 1e6)) {
-            rc = hs_errf(err, errlen, HS_EPARSE, "%s:%d: %s: %s is not a clock in MHz (1..1000000)",
-                         file, line, key, val);
+        if (v < 0) {
+            rc = hs_errf(err, errlen, HS_EPARSE, "%s:%d: %s: negative value %s (expected 0..%.0f "
+                         "%s)", file, line, key, val, hs_cost_key_max(k),
+                         hs_cost_key_per_byte(k) ? "cycles per byte" : "cycles");
+            goto out;
+        }
+        char why[160];
+        if (hs_cost_check_value(k, v, val, why, sizeof why) != 0) {
+            rc = hs_errf(err, errlen, HS_EPARSE, "%s:%d: %s", file, line, why);
             goto out;
         }
         c.v[k] = v;

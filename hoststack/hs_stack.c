@@ -86,18 +86,24 @@ static int hs_config_check(const hs_config *cfg, const hs_cost *cost, char *err,
         return hs_errf(err, errlen, HS_EINVAL,
                        "hs_create: rcv_window_bytes %u above 65535 (no window scaling)",
                        cfg->rcv_window_bytes);
-    if (!(cfg->app_rate_bytes_per_s >= 0) || !isfinite(cfg->app_rate_bytes_per_s))
-        return hs_errf(err, errlen, HS_EINVAL, "hs_create: app_rate_bytes_per_s must be >= 0");
-    if (!isfinite(cfg->app_cycles_per_byte))
-        return hs_errf(err, errlen, HS_EINVAL, "hs_create: app_cycles_per_byte is not a number");
+    if (!(cfg->app_rate_bytes_per_s == 0 || (cfg->app_rate_bytes_per_s >= HS_APP_RATE_MIN &&
+                                             cfg->app_rate_bytes_per_s <= HS_APP_RATE_MAX)))
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: app_rate_bytes_per_s %g out of range "
+                       "(expected 0, or %g..%g)", cfg->app_rate_bytes_per_s, HS_APP_RATE_MIN,
+                       HS_APP_RATE_MAX);
+    if (!isfinite(cfg->app_cycles_per_byte) || cfg->app_cycles_per_byte > HS_COST_BYTE_MAX)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: app_cycles_per_byte %g out of range "
+                       "(expected <= %g; < 0: the profile's)", cfg->app_cycles_per_byte,
+                       HS_COST_BYTE_MAX);
     if (cfg->host_count < 0 || cfg->host_count > HS_MAX_HOSTS)
         return hs_errf(err, errlen, HS_EINVAL, "hs_create: host_count %d out of range 0..%d",
                        cfg->host_count, HS_MAX_HOSTS);
     for (int i = 0; i < cfg->host_count; i++)
         if (cfg->hosts[i].family != 4 && cfg->hosts[i].family != 6)
             return hs_errf(err, errlen, HS_EINVAL, "hs_create: host %d: family must be 4 or 6", i);
-    if (!(cost->v[HS_C_CPU_MHZ] >= 1))
-        return hs_errf(err, errlen, HS_EINVAL, "hs_create: cost profile has no cpu_mhz");
+    char cerr[160];
+    if (hs_cost_check(cost, cerr, sizeof cerr) != 0)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: cost profile: %s", cerr);
     return 0;
 }
 

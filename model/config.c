@@ -107,6 +107,44 @@ void ns_config_finalize(ns_config *cfg)
     }
 }
 
+/* 0 if lo <= v <= hi (or v == 0 and zero_ok), else -2 with a message. */
+static int ns_check_range(const char *key, double v, double lo, double hi, int zero_ok,
+                          const char *zero_means, char *err, size_t errlen)
+{
+    if ((zero_ok && v == 0) || (v >= lo && v <= hi))
+        return 0;
+    snprintf(err, errlen, "%s %g is out of range (expected %s%g..%g)", key, v,
+             zero_ok ? zero_means : "", lo, hi);
+    return -2;
+}
+
+int ns_config_check(const ns_config *cfg, char *err, size_t errlen)
+{
+    int rc;
+    if ((rc = ns_check_range("nic.clock_mhz", cfg->clock_mhz, NS_CLOCK_MHZ_MIN, NS_CLOCK_MHZ_MAX,
+                             1, "0 for the default, or ", err, errlen)) < 0 ||
+        (rc = ns_check_range("nic.link_gbps", cfg->link_gbps, NS_LINK_GBPS_MIN, NS_LINK_GBPS_MAX,
+                             1, "0 for the default, or ", err, errlen)) < 0 ||
+        (rc = ns_check_range("nic.irq_moderation_us", cfg->irq_moderation_us, 0, NS_IRQ_US_MAX, 0,
+                             "", err, errlen)) < 0 ||
+        (rc = ns_check_range("host.cpu_mhz", cfg->cpu_mhz, NS_CPU_MHZ_MIN, NS_CPU_MHZ_MAX, 1,
+                             "0 for the profile's, or ", err, errlen)) < 0 ||
+        (rc = ns_check_range("replay.multiplier", cfg->multiplier, NS_MULTIPLIER_MIN,
+                             NS_MULTIPLIER_MAX, 0, "", err, errlen)) < 0 ||
+        (rc = ns_check_range("replay.mbps", cfg->mbps, NS_MBPS_MIN, NS_MBPS_MAX, 1,
+                             "0 for off, or ", err, errlen)) < 0 ||
+        (rc = ns_check_range("replay.pps", cfg->pps, NS_PPS_MIN, NS_PPS_MAX, 1, "0 for off, or ",
+                             err, errlen)) < 0 ||
+        (rc = ns_check_range("app.cycles_per_byte", cfg->stack.app_cycles_per_byte < 0 ? 0 :
+                             cfg->stack.app_cycles_per_byte, 0, HS_COST_BYTE_MAX, 0, "", err,
+                             errlen)) < 0 ||
+        (rc = ns_check_range("app.consume_mbps in bytes/s", cfg->stack.app_rate_bytes_per_s,
+                             HS_APP_RATE_MIN, HS_APP_RATE_MAX, 1, "0 for at once, or ", err,
+                             errlen)) < 0)
+        return rc;
+    return 0;
+}
+
 void ns_config_baseline(const ns_config *cfg, ns_config *out)
 {
     if (out != cfg)

@@ -27,6 +27,24 @@ extern "C" {
 #define NS_MAX_WARNINGS 16
 #define NS_WARNING_LEN 512
 
+/* Ranges of the numeric settings (docs/scenarios.md). Each keeps its conversion to integer
+ * picoseconds exact and far from overflow: the clock period 1e6/clock_mhz is 500..10^6 ps, a
+ * frame's wire time at link_gbps at most 2^32 x 8 x 10^5 ps, a replay gap at most 10^15 ps,
+ * an interrupt moderation time at most 10^8 ns. */
+#define NS_CLOCK_MHZ_MIN 1.0        /* nic.clock_mhz: 1 MHz .. 2 GHz */
+#define NS_CLOCK_MHZ_MAX 2000.0
+#define NS_LINK_GBPS_MIN 0.01       /* nic.link_gbps: 10 Mb/s .. 1 Tb/s */
+#define NS_LINK_GBPS_MAX 1000.0
+#define NS_IRQ_US_MAX 100000.0      /* nic.irq_moderation_us: 0 .. 100 ms */
+#define NS_CPU_MHZ_MIN HS_COST_MHZ_MIN  /* host.cpu_mhz: as a profile's cpu_mhz */
+#define NS_CPU_MHZ_MAX HS_COST_MHZ_MAX
+#define NS_MULTIPLIER_MIN 0.001     /* replay.multiplier: 1000x slower .. 10^6x faster */
+#define NS_MULTIPLIER_MAX 1e6
+#define NS_MBPS_MIN 0.001           /* replay.mbps: 1 kb/s .. 10 Tb/s (0: off) */
+#define NS_MBPS_MAX 1e7
+#define NS_PPS_MIN 0.001            /* replay.pps: one frame per 1000 s .. 10^10 per second (0: off) */
+#define NS_PPS_MAX 1e10
+
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
 enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
 
@@ -123,6 +141,11 @@ void ns_config_defaults(ns_config *cfg);
 /* Recomputes width-dependent defaults (clock, link) that were left at 0, and the
  * indirection table (round-robin over rss_queues) unless table_given. */
 void ns_config_finalize(ns_config *cfg);
+/* Checks the numeric settings against their ranges (NS_*_MIN/MAX above; clock_mhz, link_gbps
+ * and cpu_mhz may be 0 = default, mbps and pps 0 = off) and the stack's settings. 0, or -2
+ * with "KEY VALUE is out of range (expected LO..HI)" in err. A last line of defence: the CLI
+ * checks every key as it reads it. */
+int ns_config_check(const ns_config *cfg, char *err, size_t errlen);
 
 /* The software baseline of cfg: the same run with every offload off, and no outputs (they
  * belong to the run as configured). out may be cfg. */

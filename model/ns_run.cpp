@@ -156,6 +156,12 @@ int check_config(const ns_config *cfg, char *err, size_t errlen)
         return -2;
     }
     if (pcie_config_check(&cfg->pcie, err, errlen) < 0) return -2;
+    // clock_mhz, link_gbps, cpu_mhz, ... in the ranges that keep the ps conversions exact
+    if (ns_config_check(cfg, err, errlen) < 0) return -2;
+    if (!(cfg->clock_mhz > 0) || !(cfg->link_gbps > 0)) {
+        snprintf(err, errlen, "nic.clock_mhz and nic.link_gbps must be set (ns_config_finalize)");
+        return -2;
+    }
     if (cfg->cpus < 1 || cfg->cpus > NS_MAX_CPUS) {
         snprintf(err, errlen, "host.cpus %d is not in 1..%d", cfg->cpus, NS_MAX_CPUS);
         return -2;

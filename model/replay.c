@@ -187,6 +187,8 @@ static void rp_rewrite_pass(rp_replay *r, rp_frame *out)
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
+    if (!(link_gbps >= NS_LINK_GBPS_MIN))
+        link_gbps = NS_LINK_GBPS_MIN; /* ns_config_check keeps it in range; never divide by 0 */
     uint32_t l = len < RP_MIN_FRAME_NOFCS ? RP_MIN_FRAME_NOFCS : len;
     double bits = (double)(l + RP_WIRE_OVERHEAD_BYTES) * 8.0;
     double ps = bits * 1000.0 / link_gbps + 0.5; /* 1 bit at G Gb/s = 1000/G ps */
@@ -535,6 +537,12 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     }
     if (rc < 0)
         goto out;
+    if (fed && r->cfg.loop > UINT64_MAX / fed) {
+        rp_msg(err, errlen, "%s: %llu frames x replay.loop %u passes exceeds 2^64 frames",
+               path, (unsigned long long)fed, (unsigned)r->cfg.loop);
+        rc = -1;
+        goto out;
+    }
     r->pass_fed = fed;
     r->rate_held = pc.held;
     pass_delta(&r->pass_stats, &before_count, tr_get_stats(r->tr));
@@ -579,13 +587,9 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
     r->cfg = *cfg;
     if (r->cfg.loop == 0)
         r->cfg.loop = 1;
-    if (!(r->cfg.link_gbps > 0) || !(r->cfg.multiplier > 0) || r->cfg.mbps < 0 ||
-        r->cfg.pps < 0) {
-        rp_msg(err, errlen, "%s: replay needs a positive link rate and multiplier",
-               cfg->trace_path ? cfg->trace_path : "(no trace)");
-        rc = -2;
+    ns_config_finalize(&r->cfg);
+    if ((rc = ns_config_check(&r->cfg, err, errlen)) < 0)
         goto fail;
-    }
     tr_options to = {.mtu = cfg->mtu,
                      .resegment = cfg->resegment,
                      .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF};

@@ -209,6 +209,56 @@ START_TEST(warning_then_error)
 }
 END_TEST
 
+/* Reproductions found by fuzzing: tiny numbers that overflowed double -> integer conversions
+ * (clock 1e-14: a 0 ps period and SIGFPE; 1e-13: a run that never ends), and a cost profile
+ * with absurd values that ran and printed nonsense. Each stops with one line naming where the
+ * value came from, the key and its range. */
+START_TEST(numbers_out_of_range)
+{
+    static const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"nic.clock_mhz=1e-14", "--set: nic.clock_mhz: out of range (expected 1..2000 MHz) ('1e-14')"},
+        {"nic.clock_mhz=1e-13", "--set: nic.clock_mhz: out of range (expected 1..2000 MHz) ('1e-13')"},
+        {"nic.link_gbps=1e-300", "--set: nic.link_gbps: out of range (expected 0.01..1000 Gb/s)"},
+        {"replay.mbps=1e-300", "--set: replay.mbps: out of range (expected 0 for off, or "
+                               "0.001..10000000 Mb/s) ('1e-300')"},
+        {"replay.pps=1e-300", "--set: replay.pps: out of range (expected 0 for off, or "
+                              "0.001..10000000000 frames/s) ('1e-300')"},
+        {"replay.multiplier=1e-300", "--set: replay.multiplier: out of range (expected "
+                                     "0.001..1000000) ('1e-300')"},
+        {"host.cpu_mhz=1e-300", "--set: host.cpu_mhz: out of range (expected 1..10000 MHz)"},
+    };
+    run_out r;
+    char want[2400], p[1100], ini[1100];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run(&r, "run", good, "--set", cases[i].set, NULL);
+        expect_error(&r, 2, cases[i].want);
+    }
+    /* in a file: FILE:LINE */
+    tu_write(tmpdir, "tiny.ini", "[scenario]\ntrace = t.pcap\n[nic]\nclock_mhz = 1e-14\n", ini,
+             sizeof ini);
+    run(&r, "run", ini, NULL);
+    snprintf(want, sizeof want, "%s:4: nic.clock_mhz: out of range (expected 1..2000 MHz) "
+             "('1e-14')", ini);
+    expect_error(&r, 2, want);
+    /* a cost profile: PROFILE:LINE: KEY, inside the scenario's FILE:LINE */
+    tu_write(tmpdir, "absurd.profile",
+             "name = absurd\ncpu_mhz = 3000\nisr = 1\ndpc = 1\nrx_completion = 1\n"
+             "rx_repost = 1\ntx_frame = 1\ntx_completion = 1\ndoorbell = 1\ncsr_read = 1\n"
+             "copy_byte = 0.1\nip_rx = 1e300\ntcp_rx = 1\nudp_rx = 1\nhash_sw = 1\nlookup = 1\n"
+             "conn_create = 1\nreasm_seg = 1\nack_build = 1\ntimer = 1\nchecksum_pkt = 1\n"
+             "checksum_byte = 0.1\ncopy_cold_byte = 0.1\ncopy_warm_byte = 0.1\napp_byte = 0\n"
+             "app_recv = 1\nbuffer_post = 1\n", p, sizeof p);
+    tu_write(tmpdir, "absurd.ini", "[scenario]\ntrace = t.pcap\n[host]\ncost_profile = absurd.profile\n",
+             ini, sizeof ini);
+    run(&r, "run", ini, NULL);
+    snprintf(want, sizeof want, "%s:4: host.cost_profile: bad profile: %s:12: ip_rx: 1e300 is out "
+             "of range (expected 0..10000000 cycles)", ini, p);
+    expect_error(&r, 2, want);
+}
+END_TEST
+
 START_TEST(bad_options)
 {
     run_out r;
@@ -481,7 +531,7 @@ START_TEST(calibrate_command)
     run(&r, "calibrate", "-o", p, NULL);
     expect_error(&r, 2, "calibrate: cannot write '");
     run(&r, "calibrate", "--mhz", "0", NULL);
-    expect_error(&r, 2, "--mhz: must be 1..1000000 MHz");
+    expect_error(&r, 2, "--mhz: out of range (expected 1..10000 MHz)");
 }
 END_TEST
 
@@ -662,6 +712,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, warning_then_error);
     tcase_add_test(tc, bad_options);
     tcase_add_test(tc, exit_status_bad_input);
+    tcase_add_test(tc, numbers_out_of_range);
     tcase_add_test(tc, host_interface_keys);
     tcase_add_test(tc, host_pcap_errors);
     tcase_add_test(tc, help_and_version);

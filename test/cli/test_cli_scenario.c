@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,7 +434,7 @@ START_TEST(host_keys_good)
         "[nic]\nirq_moderation_frames = 1\nirq_moderation_us = 0\n"
         "[pcie]\nlink = gen2\nlanes = 1\nmax_payload = 128\nmax_read_request = 4096\n"
         "read_latency_ns = 1\nread_tags = 1\nposted_buffer = 64\n"
-        "[host]\ncpus = 1\ncpu_mhz = 0.5\nmemory_mb = 16\n"
+        "[host]\ncpus = 1\ncpu_mhz = 1\nmemory_mb = 16\n"
         "[driver]\nrx_ring_entries = 8\nrx_buf_bytes = 256\ntx_ring_entries = 8\n"
         "dpc_budget = 1\n");
     ck_assert_uint_eq(c->irq_moderation_frames, 1);
@@ -444,7 +446,7 @@ START_TEST(host_keys_good)
     ck_assert_uint_eq(c->pcie.read_tags, 1);
     ck_assert_uint_eq(c->pcie.posted_buffer, 64);
     ck_assert_int_eq(c->cpus, 1);
-    ck_assert(c->cpu_mhz == 0.5);
+    ck_assert(c->cpu_mhz == 1.0);
     ck_assert_uint_eq(c->memory_mb, 16);
     ck_assert_uint_eq(c->rx_ring_entries, 8);
     ck_assert_uint_eq(c->rx_buf_bytes, 256);
@@ -568,15 +570,24 @@ static const struct bad_case {
     {"nic", "data_width", "256", "only 64 and 512 are built"},
     {"nic", "data_width", "96", "expected 64 or 512"},
     {"nic", "data_width", "wide", "expected 64 or 512"},
-    {"nic", "clock_mhz", "0", "must be > 0"},
-    {"nic", "clock_mhz", "-5", "must be > 0"},
+    {"nic", "clock_mhz", "0", "out of range (expected 1..2000 MHz)"},
+    {"nic", "clock_mhz", "-5", "out of range (expected 1..2000 MHz)"},
+    /* found by fuzzing: a period of 0 ps (SIGFPE) and a run that never ends */
+    {"nic", "clock_mhz", "1e-14", "out of range (expected 1..2000 MHz)"},
+    {"nic", "clock_mhz", "1e-13", "out of range (expected 1..2000 MHz)"},
+    {"nic", "clock_mhz", "0.999", "out of range (expected 1..2000 MHz)"},
+    {"nic", "clock_mhz", "2000.001", "out of range (expected 1..2000 MHz)"},
+    {"nic", "clock_mhz", "100000", "out of range (expected 1..2000 MHz)"},
     {"nic", "clock_mhz", "fast", "not a number"},
     {"nic", "clock_mhz", "inf", "not a number"},
     {"nic", "clock_mhz", "nan", "not a number"},
     {"nic", "clock_mhz", "0x10", "not a number"},
     {"nic", "clock_mhz", "1e400", "number out of range"},
     {"nic", "clock_mhz", "156.25MHz", "not a number"},
-    {"nic", "link_gbps", "0", "must be > 0"},
+    {"nic", "link_gbps", "0", "out of range (expected 0.01..1000 Gb/s)"},
+    {"nic", "link_gbps", "1e-300", "out of range (expected 0.01..1000 Gb/s)"},
+    {"nic", "link_gbps", "0.009", "out of range (expected 0.01..1000 Gb/s)"},
+    {"nic", "link_gbps", "1001", "out of range (expected 0.01..1000 Gb/s)"},
     {"nic", "link_gbps", "10G", "not a number"},
     {"nic", "link_gbps", "1-0", "not a number"},
     {"nic", "mtu", "575", "out of range"},
@@ -615,8 +626,8 @@ static const struct bad_case {
     {"nic", "irq_moderation_frames", "0", "out of range"},
     {"nic", "irq_moderation_frames", "65536", "out of range"},
     {"nic", "irq_moderation_frames", "8.5", "not an integer"},
-    {"nic", "irq_moderation_us", "-1", "must be >= 0 and <= 100000"},
-    {"nic", "irq_moderation_us", "100000.5", "must be >= 0 and <= 100000"},
+    {"nic", "irq_moderation_us", "-1", "out of range (expected 0..100000 us) (0: no time threshold)"},
+    {"nic", "irq_moderation_us", "100000.5", "out of range (expected 0..100000 us) (0: no time threshold)"},
     {"nic", "irq_moderation_us", "50us", "not a number"},
     {"nic", "irq_moderation_us", "", "empty value"},
     {"pcie", "link", "gen4", "expected gen1, gen2, gen3, pci-x or pci"},
@@ -645,9 +656,11 @@ static const struct bad_case {
     {"host", "cpus", "0", "out of range (expected 1..64)"},
     {"host", "cpus", "65", "out of range"},
     {"host", "cpus", "two", "not an integer"},
-    {"host", "cpu_mhz", "0", "must be > 0 and <= 100000"},
-    {"host", "cpu_mhz", "-2660", "must be > 0"},
-    {"host", "cpu_mhz", "100001", "must be > 0 and <= 100000"},
+    {"host", "cpu_mhz", "0", "out of range (expected 1..10000 MHz)"},
+    {"host", "cpu_mhz", "-2660", "out of range (expected 1..10000 MHz)"},
+    {"host", "cpu_mhz", "0.5", "out of range (expected 1..10000 MHz)"},
+    {"host", "cpu_mhz", "1e-300", "out of range (expected 1..10000 MHz)"},
+    {"host", "cpu_mhz", "10001", "out of range (expected 1..10000 MHz)"},
     {"host", "cpu_mhz", "2.66GHz", "not a number"},
     {"host", "memory_mb", "15", "out of range (expected 16..65536)"},
     {"host", "memory_mb", "65537", "out of range"},
@@ -689,19 +702,31 @@ static const struct bad_case {
     {"app", "recv_buffer_bytes", "64k", "not an integer"},
     {"app", "posted_buffers", "0", "out of range (expected 1..1024)"},
     {"app", "posted_buffers", "1025", "out of range (expected 1..1024)"},
-    {"app", "cycles_per_byte", "-0.5", "must be >= 0 and <= 1e+06"},
-    {"app", "cycles_per_byte", "2e6", "must be >= 0 and <= 1e+06"},
+    {"app", "cycles_per_byte", "-0.5", "out of range (expected 0..1000 cycles per byte)"},
+    {"app", "cycles_per_byte", "1000.5", "out of range (expected 0..1000 cycles per byte)"},
+    {"app", "cycles_per_byte", "2e6", "out of range (expected 0..1000 cycles per byte)"},
     {"app", "cycles_per_byte", "fast", "not a number"},
-    {"app", "consume_mbps", "-1", "must be >= 0 and <= 1e+07"},
+    {"app", "consume_mbps", "-1", "out of range (expected 0 for at once, or 0.001..10000000 Mb/s)"},
+    {"app", "consume_mbps", "1e-300", "out of range (expected 0 for at once, or 0.001..10000000 Mb/s)"},
+    {"app", "consume_mbps", "2e7", "out of range (expected 0 for at once, or 0.001..10000000 Mb/s)"},
     {"app", "consume_mbps", "100Mb", "not a number"},
     {"app", "complete_on_push", "2", "expected 0/1"},
     {"replay", "timing", "realtime", "expected recorded or topspeed"},
-    {"replay", "multiplier", "0", "must be > 0"},
-    {"replay", "multiplier", "-1", "must be > 0"},
+    {"replay", "multiplier", "0", "out of range (expected 0.001..1000000)"},
+    {"replay", "multiplier", "-1", "out of range (expected 0.001..1000000)"},
+    {"replay", "multiplier", "1e-300", "out of range (expected 0.001..1000000)"},
+    {"replay", "multiplier", "0.0009", "out of range (expected 0.001..1000000)"},
+    {"replay", "multiplier", "1e7", "out of range (expected 0.001..1000000)"},
     {"replay", "multiplier", "x2", "not a number"},
-    {"replay", "mbps", "-1", "must be > 0"},
+    {"replay", "mbps", "-1", "out of range (expected 0 for off, or 0.001..10000000 Mb/s)"},
+    {"replay", "mbps", "1e-300", "out of range (expected 0 for off, or 0.001..10000000 Mb/s)"},
+    {"replay", "mbps", "0.0001", "out of range (expected 0 for off, or 0.001..10000000 Mb/s)"},
+    {"replay", "mbps", "1.5e7", "out of range (expected 0 for off, or 0.001..10000000 Mb/s)"},
     {"replay", "mbps", "fast", "not a number"},
-    {"replay", "pps", "-5", "must be > 0"},
+    {"replay", "pps", "-5", "out of range (expected 0 for off, or 0.001..10000000000 frames/s)"},
+    {"replay", "pps", "1e-300", "out of range (expected 0 for off, or 0.001..10000000000 frames/s)"},
+    {"replay", "pps", "0.0001", "out of range (expected 0 for off, or 0.001..10000000000 frames/s)"},
+    {"replay", "pps", "2e10", "out of range (expected 0 for off, or 0.001..10000000000 frames/s)"},
     {"replay", "pps", "1k", "not a number"},
     {"replay", "loop", "0", "out of range"},
     {"replay", "loop", "4294967296", "out of range"},
@@ -734,6 +759,78 @@ START_TEST(bad_value)
     snprintf(want, sizeof want, "--set: %s.%s: %s", b->section, b->key, b->why);
     ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "expected '%s...', got '%s'", want, err);
     cli_scenario_free(sc);
+}
+END_TEST
+
+/* Both ends of every number's range are accepted, exactly (docs/scenarios.md). */
+START_TEST(number_range_edges)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "[nic]\nclock_mhz = 1\nlink_gbps = 0.01\n"
+                                     "irq_moderation_us = 100000\n"
+                                     "[host]\ncpu_mhz = 10000\n[app]\ncycles_per_byte = 1000\n"
+                                     "consume_mbps = 0.001\n"
+                                     "[replay]\nmultiplier = 0.001\npps = 0.001\n");
+    ck_assert(c->clock_mhz == 1.0);
+    ck_assert(c->link_gbps == 0.01);
+    ck_assert(c->irq_moderation_us == 100000.0);
+    ck_assert(c->cpu_mhz == 10000.0);
+    ck_assert(c->stack.app_cycles_per_byte == 1000.0);
+    ck_assert(c->stack.app_rate_bytes_per_s == HS_APP_RATE_MIN);
+    ck_assert(c->multiplier == 0.001);
+    ck_assert(c->pps == 0.001);
+    char err[256];
+    ck_assert_int_eq(ns_config_check(c, err, sizeof err), 0);
+    done(&l);
+    c = load_ok(&l, "[nic]\nclock_mhz = 2000\nlink_gbps = 1000\n[host]\ncpu_mhz = 1\n"
+                    "[app]\nconsume_mbps = 1e7\n[replay]\nmultiplier = 1e6\nmbps = 0.001\n");
+    ck_assert(c->clock_mhz == 2000.0);
+    ck_assert(c->link_gbps == 1000.0);
+    ck_assert(c->cpu_mhz == 1.0);
+    ck_assert(c->stack.app_rate_bytes_per_s == HS_APP_RATE_MAX);
+    ck_assert(c->multiplier == 1e6);
+    ck_assert(c->mbps == 0.001);
+    ck_assert_int_eq(ns_config_check(c, err, sizeof err), 0);
+    done(&l);
+    c = load_ok(&l, "[replay]\nmbps = 1e7\n");
+    ck_assert(c->mbps == 1e7);
+    done(&l);
+    c = load_ok(&l, "[replay]\npps = 1e10\n");
+    ck_assert(c->pps == 1e10);
+    done(&l);
+}
+END_TEST
+
+/* The model's own check (ns_config_check) stops what the scenario reader would have refused:
+ * the reproductions of the fuzzing findings, set directly in an ns_config. */
+START_TEST(config_check_defence)
+{
+    static const struct {
+        size_t off;
+        double v;
+        const char *want;
+    } cases[] = {
+        {offsetof(ns_config, clock_mhz), 1e-14, "nic.clock_mhz 1e-14 is out of range"},
+        {offsetof(ns_config, clock_mhz), 1e-13, "nic.clock_mhz 1e-13 is out of range"},
+        {offsetof(ns_config, link_gbps), 1e-300, "nic.link_gbps 1e-300 is out of range"},
+        {offsetof(ns_config, mbps), 1e-300, "replay.mbps 1e-300 is out of range"},
+        {offsetof(ns_config, pps), 1e-300, "replay.pps 1e-300 is out of range"},
+        {offsetof(ns_config, multiplier), 1e-300, "replay.multiplier 1e-300 is out of range"},
+        {offsetof(ns_config, multiplier), 0, "replay.multiplier 0 is out of range"},
+        {offsetof(ns_config, cpu_mhz), 1e-9, "host.cpu_mhz 1e-09 is out of range"},
+        {offsetof(ns_config, irq_moderation_us), -1, "nic.irq_moderation_us -1 is out of range"},
+        {offsetof(ns_config, clock_mhz), NAN, "nic.clock_mhz nan is out of range"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ns_config c;
+        ns_config_defaults(&c);
+        ns_config_finalize(&c);
+        ck_assert_int_eq(ns_config_check(&c, err, sizeof err), 0);
+        memcpy((char *)&c + cases[i].off, &cases[i].v, sizeof(double));
+        ck_assert_int_eq(ns_config_check(&c, err, sizeof err), -2);
+        ck_assert_msg(strstr(err, cases[i].want), "expected '%s' in '%s'", cases[i].want, err);
+    }
 }
 END_TEST
 
@@ -1639,6 +1736,8 @@ int main(void)
     tcase_add_test(tc, width_defaults);
     tcase_add_test(tc, booleans);
     tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
+    tcase_add_test(tc, number_range_edges);
+    tcase_add_test(tc, config_check_defence);
     tcase_add_test(tc, long_values_quoted_short);
     tcase_add_test(tc, unknown_key);
     tcase_add_test(tc, unknown_section);

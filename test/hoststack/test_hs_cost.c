@@ -142,6 +142,56 @@ START_TEST(profile_errors)
     set_line(bad, sizeof bad, text, "dpc", "dpc = 1e999");
     expect_error(bad, HS_EPARSE, "4: dpc: not a number");
 
+    /* absurd values: each key's range (docs/cost-model.md) */
+    set_line(bad, sizeof bad, text, "ip_rx", "ip_rx = 1e300");
+    expect_error(bad, HS_EPARSE, "12: ip_rx: 1e300 is out of range (expected 0..10000000 cycles)");
+    set_line(bad, sizeof bad, text, "ip_rx", "ip_rx = 10000001");
+    expect_error(bad, HS_EPARSE, "12: ip_rx: 10000001 is out of range (expected 0..10000000 cycles)");
+    set_line(bad, sizeof bad, text, "copy_cold_byte", "copy_cold_byte = 1000.5");
+    expect_error(bad, HS_EPARSE, "23: copy_cold_byte: 1000.5 is out of range (expected 0..1000 cycles "
+                                 "per byte)");
+    set_line(bad, sizeof bad, text, "app_byte", "app_byte = 1e300");
+    expect_error(bad, HS_EPARSE, "25: app_byte: 1e300 is out of range (expected 0..1000 cycles per "
+                                 "byte)");
+    set_line(bad, sizeof bad, text, "cpu_mhz", "cpu_mhz = 1e300");
+    expect_error(bad, HS_EPARSE, "2: cpu_mhz: 1e300 is not a clock in MHz (expected 1..10000)");
+    set_line(bad, sizeof bad, text, "cpu_mhz", "cpu_mhz = 0.5");
+    expect_error(bad, HS_EPARSE, "2: cpu_mhz: 0.5 is not a clock in MHz (expected 1..10000)");
+    set_line(bad, sizeof bad, text, "cpu_mhz", "cpu_mhz = 10001");
+    expect_error(bad, HS_EPARSE, "2: cpu_mhz: 10001 is not a clock in MHz");
+    set_line(bad, sizeof bad, text, "timer", "timer = -1e300");
+    expect_error(bad, HS_EPARSE, "20: timer: negative value -1e300 (expected 0..10000000 cycles)");
+    /* the ends of the ranges are accepted */
+    set_line(bad, sizeof bad, text, "ip_rx", "ip_rx = 1e7");
+    set_line(text, sizeof text, bad, "app_byte", "app_byte = 1000");
+    set_line(bad, sizeof bad, text, "cpu_mhz", "cpu_mhz = 10000");
+    write_text(path, bad);
+    ck_assert_msg(hs_cost_load(&c, path, err, sizeof err) == 0, "%s", err);
+    unlink(path);
+    ck_assert_double_eq(c.v[HS_C_IP_RX], 1e7);
+    ck_assert_int_eq(hs_cost_check(&c, err, sizeof err), 0);
+    /* hs_create refuses a profile out of range, however it was made */
+    c.v[HS_C_IP_RX] = 1e300;
+    ck_assert_int_eq(hs_cost_check(&c, err, sizeof err), HS_EINVAL);
+    ck_assert_str_eq(err, "ip_rx: 1e+300 is out of range (expected 0..10000000 cycles)");
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    hs_stack *st = NULL;
+    ck_assert_int_eq(hs_create(&st, &cfg, &c, NULL, NULL, err, sizeof err), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "cost profile: ip_rx: 1e+300 is out of range"));
+    c.v[HS_C_IP_RX] = 250;
+    c.v[HS_C_CPU_MHZ] = 1e-14;
+    ck_assert_int_eq(hs_create(&st, &cfg, &c, NULL, NULL, err, sizeof err), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "cpu_mhz: 1e-14 is out of range (expected 1..10000 MHz)"));
+    c.v[HS_C_CPU_MHZ] = 3000;
+    cfg.app_rate_bytes_per_s = 1e-300;
+    ck_assert_int_eq(hs_create(&st, &cfg, &c, NULL, NULL, err, sizeof err), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "app_rate_bytes_per_s 1e-300 out of range"));
+    cfg.app_rate_bytes_per_s = 0;
+    cfg.app_cycles_per_byte = 1e300;
+    ck_assert_int_eq(hs_create(&st, &cfg, &c, NULL, NULL, err, sizeof err), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "app_cycles_per_byte 1e+300 out of range"));
+
     /* a file that does not exist */
     int rc = hs_cost_load(&c, "/nonexistent/x.profile", err, sizeof err);
     ck_assert_int_eq(rc, HS_EIO);
