@@ -95,14 +95,18 @@ static void print_run_warnings(const ns_results *res, const ns_results *base)
 
 /* Every output of a run, written through temporaries (cli/outfile.h). */
 typedef struct run_outputs {
-    cli_out report, log, host_pcap, wave, gtkw, streams;
-    char *gtkw_path;
+    cli_out report, log, host_pcap, wave, gtkw, filter[NS_WAVE_FILTERS], streams;
+    char *gtkw_path, *filter_path[NS_WAVE_FILTERS];
 } run_outputs;
 
-static cli_out *outputs_list(run_outputs *o, size_t *n)
+#define RUN_OUTPUTS (6 + NS_WAVE_FILTERS)
+static void outputs_list(run_outputs *o, cli_out *l[RUN_OUTPUTS])
 {
-    *n = 6;
-    return &o->report;
+    cli_out *fixed[6] = {&o->report, &o->log, &o->host_pcap, &o->wave, &o->gtkw, &o->streams};
+    for (int i = 0; i < 6; i++)
+        l[i] = fixed[i];
+    for (int k = 0; k < NS_WAVE_FILTERS; k++)
+        l[6 + k] = &o->filter[k];
 }
 
 static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t errlen)
@@ -125,6 +129,17 @@ static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t err
         if (cli_out_open(&o->wave, "--wave", a->wave, dot ? dot : "", 0, err, errlen) < 0 ||
             cli_out_open(&o->gtkw, "--wave", o->gtkw_path, ".gtkw", 0, err, errlen) < 0)
             return CLI_EUSAGE;
+        /* the GTKWave translate filters beside it: STEM.KEY.gtkwf */
+        for (int k = 0; k < NS_WAVE_FILTERS; k++) {
+            size_t n = stem + strlen(ns_wave_filter_keys[k]) + 8;
+            if (!(o->filter_path[k] = malloc(n))) {
+                snprintf(err, errlen, "out of memory");
+                return CLI_ENOMEM;
+            }
+            snprintf(o->filter_path[k], n, "%.*s.%s.gtkwf", (int)stem, a->wave, ns_wave_filter_keys[k]);
+            if (cli_out_open(&o->filter[k], "--wave", o->filter_path[k], ".gtkwf", 0, err, errlen) < 0)
+                return CLI_EUSAGE;
+        }
     }
     if (a->streams_dir && cli_out_open_dir(&o->streams, "--save-streams", a->streams_dir, err, errlen) < 0)
         return CLI_EUSAGE;
@@ -133,22 +148,26 @@ static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t err
 
 static int commit_outputs(run_outputs *o, char *err, size_t errlen)
 {
-    size_t n;
-    cli_out *l = outputs_list(o, &n);
-    for (size_t i = 0; i < n; i++)
-        if (cli_out_commit(&l[i], err, errlen) < 0)
+    cli_out *l[RUN_OUTPUTS];
+    outputs_list(o, l);
+    for (int i = 0; i < RUN_OUTPUTS; i++)
+        if (cli_out_commit(l[i], err, errlen) < 0)
             return CLI_ERUN;
     return CLI_OK;
 }
 
 static void abort_outputs(run_outputs *o)
 {
-    size_t n;
-    cli_out *l = outputs_list(o, &n);
-    for (size_t i = 0; i < n; i++)
-        cli_out_abort(&l[i]);
+    cli_out *l[RUN_OUTPUTS];
+    outputs_list(o, l);
+    for (int i = 0; i < RUN_OUTPUTS; i++)
+        cli_out_abort(l[i]);
     free(o->gtkw_path);
     o->gtkw_path = NULL;
+    for (int k = 0; k < NS_WAVE_FILTERS; k++) {
+        free(o->filter_path[k]);
+        o->filter_path[k] = NULL;
+    }
 }
 
 /* Loads the scenario, the --set values and the trace override; prints their warnings. */
@@ -343,6 +362,8 @@ static int cmd_run(const cli_args *a)
     cfg->wave_path = out.wave.path ? cli_out_target(&out.wave) : NULL;
     cfg->wave_save_path = out.gtkw.path ? cli_out_target(&out.gtkw) : NULL;
     cfg->wave_dumpfile = a->wave;
+    for (int k = 0; k < NS_WAVE_FILTERS; k++)
+        cfg->wave_filter_paths[k] = out.filter[k].path ? cli_out_target(&out.filter[k]) : NULL;
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
     cfg->packet_log = out.log.f;

@@ -145,6 +145,8 @@ int ns_config_check(const ns_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+const char *const ns_wave_filter_keys[NS_WAVE_FILTERS] = {"hash_type", "csum", "fate", "cpl_type"};
+
 void ns_config_baseline(const ns_config *cfg, ns_config *out)
 {
     if (out != cfg)
@@ -158,6 +160,10 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     out->stack.csum_offload = 0;
     /* outputs belong to the run as configured */
     out->wave_path = NULL;
+    out->wave_save_path = NULL;
+    out->wave_dumpfile = NULL;
+    for (int i = 0; i < NS_WAVE_FILTERS; i++)
+        out->wave_filter_paths[i] = NULL;
     out->wave_from_ps = 0;
     out->wave_to_ps = 0;
     out->packet_log = NULL;

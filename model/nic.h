@@ -323,7 +323,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
             if (pf_.err.empty() && !werr.empty()) pf_.err = werr;
             std::string dumpfile = c.wave_dumpfile ? c.wave_dumpfile : c.wave_path;
             std::string save = c.wave_save_path ? c.wave_save_path : strip_ext(c.wave_path) + ".gtkw";
-            std::string gerr = write_gtkw_save(c.wave_path, dumpfile, save, "nic.nic_top");
+            std::string gerr = write_gtkw_save(c.wave_path, dumpfile, save, c.wave_filter_paths, "nic.nic_top");
             if (pf_.err.empty() && !gerr.empty()) pf_.err = gerr;
         }
         finished_ = true;

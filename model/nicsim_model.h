@@ -25,6 +25,9 @@ extern "C" {
  * sets only DATA_WIDTH). */
 #define NS_NIC_RX_QUEUES 16
 #define NS_MAX_WARNINGS 16
+/* GTKWave translate filter files written beside a waveform: WAVE_STEM.KEY.gtkwf */
+#define NS_WAVE_FILTERS 4
+extern const char *const ns_wave_filter_keys[NS_WAVE_FILTERS];
 #define NS_WARNING_LEN 512
 
 /* Ranges of the numeric settings (docs/scenarios.md). Each keeps its conversion to integer
@@ -127,6 +130,9 @@ typedef struct ns_config {
     /* output names when the caller writes through temporaries (cli/outfile.h) */
     const char *wave_save_path;  /* the .gtkw file to write (NULL: beside wave_path) */
     const char *wave_dumpfile;   /* the waveform's name inside the .gtkw (NULL: wave_path) */
+    /* the GTKWave translate filter files to write, in ns_wave_filter_keys order (NULL: beside
+     * the waveform, named WAVE_STEM.KEY.gtkwf; the .gtkw always names those) */
+    const char *wave_filter_paths[NS_WAVE_FILTERS];
     /* polled by the run: when *cancel becomes non-zero the run stops at its next sync point
      * and fails with "interrupted" (NULL: never) */
     const volatile sig_atomic_t *cancel;

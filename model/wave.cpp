@@ -16,6 +16,7 @@
 #include "gtkwave/fstapi.h"
 #include "nic_hw.h"
 extern "C" {
+#include "nicsim_model.h"
 #include "rss.h"  // no C++ guards of its own
 }
 
@@ -110,7 +111,8 @@ struct Enum {
 std::vector<Enum> enums()
 {
     std::vector<Enum> e;
-    Enum ht{"hash_type", {}, 1}, cs{"csum", {}, 1}, fate{"fate", {}, 1}, cpl{"cpl_type", {}, 2};
+    Enum ht{ns_wave_filter_keys[0], {}, 1}, cs{ns_wave_filter_keys[1], {}, 1}, fate{ns_wave_filter_keys[2], {}, 1},
+        cpl{ns_wave_filter_keys[3], {}, 2};
     for (int i = 0; i < NIC_HT_COUNT; i++)
         if (rss_hash_type_name(i)) ht.names.emplace_back(i, rss_hash_type_name(i));
     for (int i = 0; i < NIC_CSUM_COUNT; i++)
@@ -165,7 +167,7 @@ bool wave_window(const std::string &wave_path, uint64_t &t0, uint64_t &t1)
 }  // namespace
 
 std::string write_gtkw_save(const std::string &wave_path, const std::string &dumpfile, const std::string &save,
-                            const char *top_scope)
+                            const char *const *filter_paths, const char *top_scope)
 {
     // VCD output was converted from the FST, which is deleted; read the hierarchy of
     // whichever file exists (fstapi reads both FST and, via its VCD front end, only FST,
@@ -236,12 +238,14 @@ std::string write_gtkw_save(const std::string &wave_path, const std::string &dum
     // always the same, written directly
     std::vector<Enum> en = enums();
     std::vector<std::string> filters;
-    for (auto &e : en) {
-        std::string fp = strip_ext(abs) + "." + e.key + ".gtkwf";
-        FILE *ff = std::fopen(fp.c_str(), "w");
-        if (!ff) return fp + ": cannot write GTKWave translate filter";
+    for (size_t k = 0; k < en.size(); k++) {
+        const Enum &e = en[k];
+        std::string fp = strip_ext(abs) + "." + e.key + ".gtkwf";  // the name the save file uses
+        std::string wp = filter_paths && filter_paths[k] ? filter_paths[k] : fp;  // where it is written
+        FILE *ff = std::fopen(wp.c_str(), "w");
+        if (!ff) return wp + ": cannot write GTKWave translate filter";
         for (auto &n : e.names) std::fprintf(ff, "%0*X %s\n", e.hex_digits, n.first, n.second);
-        if (std::fclose(ff) != 0) return fp + ": cannot write GTKWave translate filter";
+        if (std::fclose(ff) != 0) return wp + ": cannot write GTKWave translate filter";
         filters.push_back(fp);
     }
     FILE *g = std::fopen(save.c_str(), "w");

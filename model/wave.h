@@ -43,13 +43,14 @@ class WaveWriter {
     std::unique_ptr<VerilatedFstC> fst_;
 };
 
-// Writes PATH-with-.gtkw beside the wave file: one group per module instance (its ports),
-// read back from the FST hierarchy. Returns "" or an error message.
-// Writes the GTKWave save file `save` for the waveform read back from wave_path; the save file
-// names the waveform `dumpfile` (and itself dumpfile's name with .gtkw), which differ from the
-// paths written when the caller writes through temporaries. Returns "" or an error.
+// Writes the GTKWave save file `save` for the waveform read back from wave_path (one group per
+// module instance, read back from the hierarchy), and its translate filter files (to
+// filter_paths[k] in ns_wave_filter_keys order; NULL or a NULL entry: beside dumpfile). The save
+// file names the waveform `dumpfile`, itself dumpfile's name with .gtkw and the filters
+// DUMPFILE_STEM.KEY.gtkwf: the final names, which differ from the paths written when the
+// caller writes through temporaries. Returns "" or an error.
 std::string write_gtkw_save(const std::string &wave_path, const std::string &dumpfile, const std::string &save,
-                            const char *top_scope);
+                            const char *const *filter_paths, const char *top_scope);
 // path without its extension
 std::string strip_ext(const std::string &p);
 

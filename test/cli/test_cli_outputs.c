@@ -123,6 +123,7 @@ static void old_outputs(char *rep, char *log, char *hp, char *wave, char *stream
     put("h.pcap", "OLD");
     put("w.fst", "OLD");
     put("w.gtkw", "OLD");
+    put("w.csum.gtkwf", "OLD");
     path_of(rep, n, "r.json");
     path_of(log, n, "p.csv");
     path_of(hp, n, "h.pcap");
@@ -140,6 +141,7 @@ static void expect_old_outputs(const char *streams)
     expect_content("h.pcap", "OLD");
     expect_content("w.fst", "OLD");
     expect_content("w.gtkw", "OLD");
+    expect_content("w.csum.gtkwf", "OLD");
     expect_content("st/old.bin", "OLD");
     char p[1200];
     snprintf(p, sizeof p, "%s/partial.bin", streams);
