@@ -323,8 +323,8 @@ assign stat_deletes = stat_deletes_reg;
  * Overflow stash
  */
 reg [STASH-1:0]      stash_valid_reg = {STASH{1'b0}};
-reg [STASH*KEY_WIDTH-1:0]  stash_key_reg = {STASH*KEY_WIDTH{1'b0}};
-reg [STASH*SLOT_WIDTH-1:0] stash_slot_reg = {STASH*SLOT_WIDTH{1'b0}};
+reg [STASH*KEY_WIDTH-1:0]  stash_key_reg;  // meaningful only where stash_valid_reg is set
+reg [STASH*SLOT_WIDTH-1:0] stash_slot_reg;
 
 /*
  * Decisions of stage 3, applied at the end of the cycle
