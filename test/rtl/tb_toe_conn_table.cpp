@@ -15,7 +15,8 @@
  *   init        after reset the lookup port is not ready for SLOTS/WAYS cycles (sweep)
  *   random      random inserts / deletes by key and by slot over a pool of IPv4 and IPv6
  *               keys, lookups of pool keys and of unknown keys, random idle cycles on the
- *               lookup stream and random backpressure on the completion port
+ *               lookup stream and random backpressure on the completion port; half the
+ *               commands offered while the previous one is still in flight
  *   load        random keys into the empty table until the first refusal: occupancy at
  *               that point (the load factor reachable), peak stash use
  *   collide     keys constructed to share both bucket indices (the hash is a CRC, so the
@@ -26,8 +27,10 @@
  *               rate; one more insert is refused with RESOURCES; every key looked up
  *               back-to-back (lookups per cycle measured); a delete by slot, then an insert
  *               succeeds and takes the freed slot
- *   mixed_rate  commands back-to-back while lookups are offered every cycle: lookups per
- *               cycle with the command path saturated
+ *   mixed_rate  commands back-to-back (each offered after the previous completion) while
+ *               lookups are offered every cycle: lookups per cycle alongside
+ *   cmd_queue   the same with the next command always waiting in the block's command
+ *               buffer: the command path saturated
  *   stats       the statistics outputs against the counts of each phase
  */
 #include <algorithm>
@@ -229,7 +232,9 @@ public:
         ref_.clear();
         by_slot_.clear();
         counts_ = Counts();
-        cmd_pending_ = cmd_inflight_ = resp_seen_ = false;
+        cmd_pending_ = resp_seen_ = false;
+        sent_.clear();
+        prev_done_ = 0;
         uint64_t start = cyc_;
         Key k = random_key();
         while (!m_->status_ready && cyc_ - start < 2u * slots_ + 16) step(true, k);
@@ -260,13 +265,13 @@ public:
         }
         if (c_acc) {
             cmd_pending_ = false;
-            cmd_inflight_ = true;
-            cmd_acc_ = cyc_ - 1;
+            sent_.push_back({cur_, cyc_ - 1});
         }
         if (c_done) {
             if (!resp_seen_) fail("completion taken before it was seen");
             resp_seen_ = false;
-            cmd_inflight_ = false;
+            prev_done_ = cyc_ - 1;
+            if (!sent_.empty()) sent_.pop_front();
         }
         if (m_->m_cmd_valid && !resp_seen_) {
             resp_seen_ = true;
@@ -279,11 +284,10 @@ public:
     // issue one command and clock (with the given lookup source) until it is complete
     template <class F>
     int command(int op, const Key &k, uint32_t slot, F &&lookup_src, uint32_t *slot_out = nullptr) {
-        cur_ = {op, k, slot};
-        cmd_pending_ = true;
+        post(op, k, slot);
         last_status_ = -1;
         uint64_t start = cyc_;
-        while (cmd_pending_ || cmd_inflight_) {
+        while (cmd_pending_ || !sent_.empty()) {
             Key lk;
             bool v = lookup_src(lk);
             step(v, lk);
@@ -295,6 +299,14 @@ public:
         if (slot_out) *slot_out = last_slot_;
         return last_status_;
     }
+
+    // offer a command without waiting for it (it may wait in the block's command buffer)
+    void post(int op, const Key &k, uint32_t slot) {
+        cur_ = {op, k, slot};
+        cmd_pending_ = true;
+    }
+    bool cmd_pending() const { return cmd_pending_; }
+    size_t cmds_outstanding() const { return sent_.size() + (cmd_pending_ ? 1 : 0); }
 
     // clock idle cycles until every lookup result is back
     void drain() {
@@ -421,24 +433,32 @@ private:
     }
 
     void check_cmd() {
-        if (cyc_ != cmd_acc_ + kCmdLatency)
-            fail("completion %" PRIu64 " cycles after acceptance, want %" PRIu64, cyc_ - cmd_acc_,
-                 kCmdLatency);
+        if (sent_.empty()) {
+            fail("completion without a command");
+            return;
+        }
+        const Cmd c = sent_.front().cmd;
+        // the command enters the pipeline the cycle after it was accepted and after the
+        // previous completion was taken, and completes 4 cycles later
+        uint64_t want = std::max(sent_.front().acc, prev_done_) + kCmdLatency;
+        if (cyc_ != want)
+            fail("completion in cycle %" PRIu64 ", want %" PRIu64 " (accepted %" PRIu64 ")", cyc_,
+                 want, sent_.front().acc);
         int st = m_->m_cmd_status;
         uint32_t slot = m_->m_cmd_slot;
         Key rk = cmd_key_out();
         last_status_ = st;
         last_slot_ = slot;
-        if (int(m_->m_cmd_op) != cur_.op) fail("completion op %d want %d", int(m_->m_cmd_op), cur_.op);
-        switch (cur_.op) {
+        if (int(m_->m_cmd_op) != c.op) fail("completion op %d want %d", int(m_->m_cmd_op), c.op);
+        switch (c.op) {
         case OP_INSERT: {
             counts_.inserts++;
-            auto it = ref_.find(cur_.key);
-            if (!(rk == cur_.key)) fail("insert completion key differs");
+            auto it = ref_.find(c.key);
+            if (!(rk == c.key)) fail("insert completion key differs");
             if (it != ref_.end()) {
                 if (st != ST_EXISTS || slot != it->second)
                     fail("insert of present %s: status %d slot %u, want EXISTS slot %u",
-                         kstr(cur_.key).c_str(), st, slot, it->second);
+                         kstr(c.key).c_str(), st, slot, it->second);
             } else if (ref_.size() == slots_) {
                 if (st != ST_RESOURCES) fail("insert into full table: status %d, want RESOURCES", st);
                 counts_.refused++;
@@ -446,7 +466,7 @@ private:
             } else if (st == ST_OK) {
                 if (slot >= slots_ || by_slot_.count(slot))
                     fail("insert got slot %u which is in use or out of range", slot);
-                apply(cur_.key, true, slot);
+                apply(c.key, true, slot);
             } else if (st == ST_RESOURCES) {
                 counts_.refused++;
                 overflow_refusals++;
@@ -455,36 +475,36 @@ private:
                     fail("RESOURCES with %zu of %u slots used and the stash not full (%u)",
                          ref_.size(), slots_, unsigned(m_->status_stash_used));
             } else {
-                fail("insert of %s: status %d", kstr(cur_.key).c_str(), st);
+                fail("insert of %s: status %d", kstr(c.key).c_str(), st);
             }
             break;
         }
         case OP_DELETE_KEY: {
-            auto it = ref_.find(cur_.key);
+            auto it = ref_.find(c.key);
             if (it != ref_.end()) {
                 if (st != ST_OK || slot != it->second)
-                    fail("delete of %s: status %d slot %u, want OK slot %u", kstr(cur_.key).c_str(),
+                    fail("delete of %s: status %d slot %u, want OK slot %u", kstr(c.key).c_str(),
                          st, slot, it->second);
                 counts_.deletes++;
-                apply(cur_.key, false, it->second);
+                apply(c.key, false, it->second);
             } else if (st != ST_NOT_FOUND) {
-                fail("delete of absent %s: status %d", kstr(cur_.key).c_str(), st);
+                fail("delete of absent %s: status %d", kstr(c.key).c_str(), st);
             }
             break;
         }
         case OP_DELETE_SLOT: {
-            auto it = by_slot_.find(cur_.slot);
-            if (slot != cur_.slot) fail("delete-slot completion slot %u want %u", slot, cur_.slot);
+            auto it = by_slot_.find(c.slot);
+            if (slot != c.slot) fail("delete-slot completion slot %u want %u", slot, c.slot);
             if (it != by_slot_.end()) {
-                if (st != ST_OK) fail("delete of slot %u: status %d, want OK", cur_.slot, st);
+                if (st != ST_OK) fail("delete of slot %u: status %d, want OK", c.slot, st);
                 if (!(rk == it->second))
-                    fail("delete of slot %u returned %s, want %s", cur_.slot, kstr(rk).c_str(),
+                    fail("delete of slot %u returned %s, want %s", c.slot, kstr(rk).c_str(),
                          kstr(it->second).c_str());
                 counts_.deletes++;
                 Key k = it->second;
-                apply(k, false, cur_.slot);
+                apply(k, false, c.slot);
             } else if (st != ST_NOT_FOUND) {
-                fail("delete of unused slot %u: status %d", cur_.slot, st);
+                fail("delete of unused slot %u: status %d", c.slot, st);
             }
             break;
         }
@@ -537,9 +557,14 @@ private:
     std::map<Key, uint32_t> ref_;
     std::map<uint32_t, Key> by_slot_;
     Counts counts_;
+    struct Sent {
+        Cmd cmd;
+        uint64_t acc;
+    };
     Cmd cur_;
-    bool cmd_pending_ = false, cmd_inflight_ = false, resp_seen_ = false;
-    uint64_t cmd_acc_ = 0;
+    std::deque<Sent> sent_;
+    bool cmd_pending_ = false, resp_seen_ = false;
+    uint64_t prev_done_ = 0;
 };
 
 struct Summary {
@@ -592,10 +617,24 @@ int run(uint32_t slots, uint64_t seed, uint64_t ops) {
             }
             int r = int(rng() % 8);
             const Key &k = pool[rng() % pool.size()];
+            // half the commands wait for their completion, half only for acceptance (the next
+            // one then waits in the block's command buffer)
+            auto issue = [&](int op, const Key &key, uint32_t slot) {
+                if (rng() & 1) {
+                    tb.command(op, key, slot, lk_src);
+                    return;
+                }
+                tb.post(op, key, slot);
+                while (tb.cmd_pending()) {
+                    Key lk;
+                    bool v = lk_src(lk);
+                    tb.step(v, lk);
+                }
+            };
             if (r < 4) {
-                tb.command(OP_INSERT, k, 0, lk_src);
+                issue(OP_INSERT, k, 0);
             } else if (r < 6) {
-                tb.command(OP_DELETE_KEY, k, 0, lk_src);
+                issue(OP_DELETE_KEY, k, 0);
             } else {
                 uint32_t s = uint32_t(rng() % slots);
                 if (!tb.by_slot().empty() && (rng() & 1)) {
@@ -603,8 +642,13 @@ int run(uint32_t slots, uint64_t seed, uint64_t ops) {
                     if (it == tb.by_slot().end()) it = tb.by_slot().begin();
                     s = it->first;
                 }
-                tb.command(OP_DELETE_SLOT, k, s, lk_src);
+                issue(OP_DELETE_SLOT, k, s);
             }
+        }
+        while (tb.cmds_outstanding() > 0) {
+            Key lk;
+            bool v = lk_src(lk);
+            tb.step(v, lk);
         }
         tb.check_stats("random");
         printf("    %" PRIu64 " commands, %" PRIu64 " lookups (%" PRIu64 " hits), occupancy at end %zu\n",
@@ -796,6 +840,35 @@ int run(uint32_t slots, uint64_t seed, uint64_t ops) {
                cycles, double(cycles) / 2000.0, double(lks) / double(cycles));
         tb.check_stats("mixed_rate");
         sum.add("mixed_rate", tb.errors() == e0);
+    }
+
+    // --- cmd_queue: the command buffer kept full, lookups offered every cycle ---
+    {
+        int e0 = tb.errors();
+        std::vector<Key> keys;
+        for (auto &kv : tb.ref()) keys.push_back(kv.first);
+        uint64_t c0 = tb.cycle(), l0 = tb.counts().lookups;
+        int posted = 0;
+        while (posted < 2000 || tb.cmds_outstanding() > 0) {
+            if (posted < 2000 && !tb.cmd_pending()) {
+                const Key &k = keys[rng() % keys.size()];
+                tb.post(posted % 2 == 0 ? OP_DELETE_KEY : OP_INSERT, k, 0);
+                posted++;
+            }
+            tb.step(true, keys[rng() % keys.size()]);
+            if (tb.cycle() - c0 > 100000) {
+                tb.fail("cmd_queue: commands stuck");
+                break;
+            }
+        }
+        uint64_t cycles = tb.cycle() - c0;
+        tb.drain();
+        uint64_t lks = tb.counts().lookups - l0;
+        printf("    cmd_queue: 2000 commands in %" PRIu64 " cycles (%.2f cycles each), %.3f "
+               "lookups/cycle alongside\n",
+               cycles, double(cycles) / 2000.0, double(lks) / double(cycles));
+        tb.check_stats("cmd_queue");
+        sum.add("cmd_queue", tb.errors() == e0);
     }
 
     {
