@@ -194,6 +194,8 @@ endgenerate
 
 // slot count as a counter value
 localparam [SLOT_WIDTH:0] SLOTS_COUNT = {1'b1, {SLOT_WIDTH{1'b0}}};
+// stash entry count at the width of a stash index plus one
+localparam [STASH_WIDTH:0] STASH_COUNT = STASH[STASH_WIDTH:0];
 
 /*
  * Reset sweep: clears the valid bit of every RAM entry
@@ -497,7 +499,9 @@ always @* begin
 
     loc_entry = way_rd_data[{p2_loc_table, p2_loc_way}*ENTRY_WIDTH +: ENTRY_WIDTH];
     if (p2_loc_stash) begin
-        loc_ok = stash_valid_reg[p2_loc_sidx] && stash_slot_reg[p2_loc_sidx*SLOT_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
+        // (a never-written location may name a stash index past STASH)
+        loc_ok = {1'b0, p2_loc_sidx} < STASH_COUNT && stash_valid_reg[p2_loc_sidx] &&
+                 stash_slot_reg[p2_loc_sidx*SLOT_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
         loc_key = stash_key_reg[p2_loc_sidx*KEY_WIDTH +: KEY_WIDTH];
     end else begin
         loc_ok = loc_entry[ENTRY_WIDTH-1] && loc_entry[KEY_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
