@@ -1,0 +1,61 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * TOE connection key hash: a CRC over the key, computed in parallel
+ * (one combinational XOR network, no state).
+ *
+ * The key is shifted in most significant bit first, non-reflected, starting
+ * from INIT, with no final XOR; the low OUT_WIDTH bits of the CRC register
+ * are the output. Different POLY values give the independent hash functions
+ * of the connection table's sub-tables. A CRC is linear over GF(2): it
+ * spreads the structured keys of real traffic (consecutive ports, one
+ * server address) evenly, costs only XOR gates, and lets a testbench
+ * construct colliding keys on purpose.
+ */
+module toe_hash #
+(
+    // Width of the key in bits
+    parameter KEY_WIDTH = 289,
+    // CRC-32 polynomial (normal form, x^32 implied)
+    parameter [31:0] POLY = 32'h1EDC6F41,
+    // CRC register start value
+    parameter [31:0] INIT = 32'hFFFFFFFF,
+    // Number of hash bits out (1..32)
+    parameter OUT_WIDTH = 16
+)
+(
+    input  wire [KEY_WIDTH-1:0] key,
+    output wire [OUT_WIDTH-1:0] hash
+);
+
+// parameter checks
+generate
+    if (KEY_WIDTH < 1 || OUT_WIDTH < 1 || OUT_WIDTH > 32) begin : g_bad_param
+`ifdef VERILATOR
+        $error("toe_hash: KEY_WIDTH must be >= 1 and OUT_WIDTH 1..32");
+`endif
+        initial $fatal(1, "toe_hash: KEY_WIDTH must be >= 1 and OUT_WIDTH 1..32");
+    end
+endgenerate
+
+reg [31:0] crc;
+integer i;
+
+always @* begin
+    crc = INIT;
+    for (i = KEY_WIDTH-1; i >= 0; i = i - 1) begin
+        if (crc[31] ^ key[i]) begin
+            crc = {crc[30:0], 1'b0} ^ POLY;
+        end else begin
+            crc = {crc[30:0], 1'b0};
+        end
+    end
+end
+
+assign hash = crc[OUT_WIDTH-1:0];
+
+endmodule
+
+`resetall
