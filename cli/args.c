@@ -24,7 +24,7 @@ void cli_print_usage(FILE *f)
             "  compare A.json B.json [C.json...] [--format text|csv|markdown]\n"
             "                                  side-by-side table of reports, each against the\n"
             "                                  first; 'nicsim compare --help'\n"
-            "  calibrate [-o PROFILE] [--mhz N] [--force]\n"
+            "  calibrate [-o PROFILE] [--mhz N] [--force] [--accept-spread]\n"
             "                                  measure the host stack's costs on this machine and\n"
             "                                  write a cost profile; 'nicsim calibrate --help'\n"
             "  help [COMMAND]                  this help, or a command's\n"
@@ -93,12 +93,16 @@ void cli_print_compare_usage(FILE *f)
 void cli_print_calibrate_usage(FILE *f)
 {
     fprintf(f,
-            "usage: nicsim calibrate [-o PROFILE] [--mhz N] [--force]\n"
+            "usage: nicsim calibrate [-o PROFILE] [--mhz N] [--force] [--runs N]\n"
+            "                        [--max-seconds S] [--max-spread PCT] [--accept-spread]\n"
             "\n"
             "Measures the host stack's own functions (IP/TCP/UDP receive, lookups, ACKs,\n"
             "checksum and copy per byte) on this machine and writes a cost profile usable\n"
             "as '[host] cost_profile = PROFILE'. Costs that cannot be measured here\n"
             "(interrupts, driver, application) come from the built-in 'modern' profile.\n"
+            "Each measurement is repeated until its median is stable (at least 9 runs, at\n"
+            "most --runs, at most --max-seconds); each cost's min/median/max and spread are\n"
+            "printed, and a cost whose spread exceeds --max-spread is refused.\n"
             "\n"
             "options:\n"
             "  -o, --output PROFILE    file to write (default: " CLI_CALIBRATE_DEFAULT_OUT
@@ -107,10 +111,15 @@ void cli_print_calibrate_usage(FILE *f)
             "  --mhz N                 express cycles at this clock in MHz (default: measure\n"
             "                          the clock)\n"
             "  --force                 overwrite PROFILE if it exists\n"
+            "  --runs N                most repetitions, 9..101 (default 61)\n"
+            "  --max-seconds S         time budget of the repetitions, 1..3600 (default 20)\n"
+            "  --max-spread PCT        refuse a cost whose spread (interquartile range over\n"
+            "                          the median) exceeds PCT %%, 1..1000 (default 25)\n"
+            "  --accept-spread         write the profile even if a spread is too wide\n"
             "  -h, --help              this help\n"
             "\n"
-            "Exit status: 0 success, 1 the measurement or writing failed, 2 bad command line\n"
-            "or an existing PROFILE without --force.\n");
+            "Exit status: 0 success, 1 the measurement or writing failed or a spread is too\n"
+            "wide, 2 bad command line or an existing PROFILE without --force.\n");
 }
 
 void cli_args_free(cli_args *a)
@@ -405,11 +414,16 @@ static int cli_parse_compare(cli_args *a, int argc, char **argv, char *err, size
 
 /* ---- calibrate ---- */
 
-enum { OK_OUTPUT, OK_MHZ, OK_FORCE, OK_HELP, OK_COUNT };
+enum { OK_OUTPUT, OK_MHZ, OK_FORCE, OK_RUNS, OK_MAX_SECONDS, OK_MAX_SPREAD, OK_ACCEPT_SPREAD,
+       OK_HELP, OK_COUNT };
 static const cli_opt cli_calibrate_opts[OK_COUNT] = {
     [OK_OUTPUT] = {"--output", 'o', 1},
     [OK_MHZ] = {"--mhz", 0, 1},
     [OK_FORCE] = {"--force", 0, 0},
+    [OK_RUNS] = {"--runs", 0, 1},
+    [OK_MAX_SECONDS] = {"--max-seconds", 0, 1},
+    [OK_MAX_SPREAD] = {"--max-spread", 0, 1},
+    [OK_ACCEPT_SPREAD] = {"--accept-spread", 0, 0},
     [OK_HELP] = {"--help", 'h', 0},
 };
 
@@ -431,6 +445,41 @@ static int cli_calibrate_opt(cli_args *a, int o, const char *name, const char *v
     case OK_FORCE:
         a->force = 1;
         return CLI_OK;
+    case OK_ACCEPT_SPREAD:
+        a->accept_spread = 1;
+        return CLI_OK;
+    case OK_RUNS: {
+        uint64_t u;
+        if (a->cal_runs > 0) {
+            cli_msg(err, errlen, "%s given more than once", name);
+            return CLI_EUSAGE;
+        }
+        if (cli_parse_uint(value, 9, 101, &u, sub, sizeof sub) != CLI_OK) {
+            cli_msg(err, errlen, "%s: %s ('%s')", name, sub, value);
+            return CLI_EUSAGE;
+        }
+        a->cal_runs = (int)u;
+        return CLI_OK;
+    }
+    case OK_MAX_SECONDS:
+    case OK_MAX_SPREAD: {
+        double d, *dst = o == OK_MAX_SECONDS ? &a->cal_max_seconds : &a->cal_max_spread_pct;
+        double lo = 1, hi = o == OK_MAX_SECONDS ? 3600 : 1000;
+        if (*dst > 0) {
+            cli_msg(err, errlen, "%s given more than once", name);
+            return CLI_EUSAGE;
+        }
+        if (cli_parse_double(value, &d, sub, sizeof sub) != CLI_OK) {
+            cli_msg(err, errlen, "%s: %s ('%s')", name, sub, value);
+            return CLI_EUSAGE;
+        }
+        if (!(d >= lo && d <= hi)) {
+            cli_msg(err, errlen, "%s: must be %g..%g ('%s')", name, lo, hi, value);
+            return CLI_EUSAGE;
+        }
+        *dst = d;
+        return CLI_OK;
+    }
     case OK_OUTPUT:
         return cli_set_once(&a->profile_out, name, value, err, errlen);
     case OK_MHZ: {

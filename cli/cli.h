@@ -153,6 +153,10 @@ typedef struct cli_args {
     const char *profile_out;  /* -o PROFILE (default CLI_CALIBRATE_DEFAULT_OUT) */
     double mhz;               /* --mhz N: cycles at this clock; 0: measure it */
     int force;                /* --force: overwrite an existing profile */
+    int cal_runs;             /* --runs N: most repetitions (0: the default, 61) */
+    double cal_max_seconds;   /* --max-seconds S (0: the default, 20) */
+    double cal_max_spread_pct; /* --max-spread PCT (0: the default, HS_CALIB_MAX_SPREAD_PCT) */
+    int accept_spread;        /* --accept-spread: keep a result whose spread is too wide */
 } cli_args;
 
 /* Parses argv (argv[0] is the program). Errors are CLI_EUSAGE. Strings point into argv.
@@ -176,6 +180,13 @@ int cli_check_streams_dir(const char *dir, char *err, size_t errlen);
  * writes a->profile_out (refusing to overwrite an existing file without a->force) and
  * prints a short summary of the measured values on out. */
 int cli_calibrate(const cli_args *a, FILE *out, char *err, size_t errlen);
+/* cli_calibrate with the measurement replaced (tests): hooks->run_fn, clock_fn and user are
+ * used, the rest of hooks is ignored; NULL measures. A spread above the threshold without
+ * a->accept_spread: the table is printed, no file is written, CLI_ERUN with one line naming
+ * the key and its spread. */
+struct hs_calib_opts;
+int cli_calibrate_hooked(const cli_args *a, const struct hs_calib_opts *hooks, FILE *out,
+                         char *err, size_t errlen);
 
 /* ---- report ---- */
 

@@ -28,7 +28,8 @@ enum hs_err {
     HS_ENOMEM = -2,  /* allocation failed */
     HS_EIO = -3,     /* file could not be read or written */
     HS_EPARSE = -4,  /* malformed profile file */
-    HS_ETIME = -5    /* calibration: no usable clock */
+    HS_ETIME = -5,   /* calibration: no usable clock */
+    HS_ESPREAD = -6  /* calibration: a measured cost varies too much between runs */
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -335,20 +336,74 @@ void hs_get_stats(const hs_stack *s, hs_stats *st);
 /* ------------------------------------------------------------------------------------------
  * Calibration: measures this stack's own functions on the machine it runs on.
  * ------------------------------------------------------------------------------------------ */
+#define HS_CALIB_MAX_RUNS 101           /* most repetitions hs_calibrate makes */
+#define HS_CALIB_MAX_SPREAD_PCT 25.0     /* default refusal threshold (docs/cost-model.md) */
+
+/* One measured key over the runs, in the key's unit (cycles, or cycles per byte), before the
+ * clamp to a minimal positive cost that the profile gets. */
+typedef struct hs_calib_key_stats {
+    int measured;          /* 1: measured here; 0: taken from the base profile */
+    double min, median, max;
+    double spread;         /* interquartile range / max(|median|, floor), as a fraction: the
+                              floor is 20 cycles (0.01 cycles/byte), so a cost at noise level is
+                              not called unstable for being small */
+} hs_calib_key_stats;
+
+enum hs_calib_stop {
+    HS_CALIB_STABLE = 0,   /* every median settled */
+    HS_CALIB_RUN_LIMIT,    /* `runs` repetitions made */
+    HS_CALIB_TIME_LIMIT    /* `max_seconds` used up */
+};
+
+typedef struct hs_calib_stats {
+    int runs;              /* repetitions made */
+    int stop;              /* enum hs_calib_stop */
+    double seconds;        /* time the repetitions took */
+    int worst;             /* the measured key with the widest spread */
+    int over;              /* measured keys whose spread exceeds max_spread_pct */
+    hs_calib_key_stats key[HS_COST_COUNT];
+} hs_calib_stats;
+
+/* Testing hooks. A run function replaces one repetition of the real measurement: it writes
+ * the cost of every measured key (cycles, or cycles per byte) into cycles[key] and returns 0,
+ * or a negative hs_err with a message in err. A clock function replaces CLOCK_MONOTONIC for
+ * the time budget (ns). */
+typedef int (*hs_calib_run_fn)(void *user, int run, double *cycles, char *err, size_t errlen);
+typedef uint64_t (*hs_calib_clock_fn)(void *user);
+
 typedef struct hs_calib_opts {
     double mhz;            /* > 0: cycles at this clock; 0: measure the clock (TSC / cpuinfo) */
-    int runs;              /* repetitions, median taken (default 15) */
+    int runs;              /* most repetitions (default 61, at most HS_CALIB_MAX_RUNS) */
+    int min_runs;          /* fewest repetitions (default 9; at most runs) */
+    double max_seconds;    /* time budget of the repetitions (default 20 s); at least 3 run */
+    double stable_pct;     /* a median has settled when its 95% confidence interval (order
+                              statistics) is within +/- this % of it, or of the floor (default 2) */
+    double max_spread_pct; /* refuse (HS_ESPREAD) a key whose spread exceeds this % (default
+                              HS_CALIB_MAX_SPREAD_PCT); 0: no check */
+    int accept_spread;     /* 1: keep a result whose spread exceeds the threshold */
     const hs_cost *base;   /* costs that cannot be measured here (interrupts, driver, app);
                               NULL: the built-in "modern" profile */
     const char *name;      /* profile name to write (default "calibrated") */
+    hs_calib_stats *stats; /* optional: filled with the spread of every key (also on
+                              HS_ESPREAD) */
+    hs_calib_run_fn run_fn;     /* testing: NULL = measure */
+    hs_calib_clock_fn clock_fn; /* testing: NULL = CLOCK_MONOTONIC */
+    void *user;                 /* passed to both hooks */
 } hs_calib_opts;
 void hs_calib_defaults(hs_calib_opts *o);
 /* Measures ip_rx, tcp_rx, udp_rx, hash_sw, lookup, conn_create, reasm_seg, ack_build,
  * timer, checksum_pkt, checksum_byte, copy_cold_byte, copy_warm_byte, copy_byte and cpu_mhz;
- * the other keys come from base. */
+ * the other keys come from base. Each repetition measures every key once; repetitions go on
+ * until every key's median has settled (stable_pct), `runs` were made or `max_seconds`
+ * passed, and each key gets the median of its runs. A key whose spread exceeds
+ * max_spread_pct makes it return HS_ESPREAD (out and stats still filled) unless
+ * accept_spread; the message names the key with the widest spread. */
 int hs_calibrate(hs_cost *out, const hs_calib_opts *o, char *err, size_t errlen);
-/* hs_calibrate with defaults (mhz 0 = measure) and hs_cost_save to out_path. */
+/* hs_calibrate with defaults (mhz 0 = measure), the spread accepted, and hs_cost_save to
+ * out_path. */
 int hs_calibrate_to_file(const char *out_path, double mhz, char *err, size_t errlen);
+/* Name of an enum hs_calib_stop value ("stable", "run limit", "time limit"). */
+const char *hs_calib_stop_name(int stop);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /* Command-line parsing: commands, options, values, errors. */
 #include "cli.h"
+#include "hs.h"
 
 #include <check.h>
 #include <math.h>
@@ -421,8 +422,29 @@ START_TEST(calibrate_options)
                                  "profile with -o out.profile)");
     const char *empty[] = {"nicsim", "calibrate", "-o", ""};
     expect_error(ARGC(empty), empty, "--output: empty value");
-    const char *unk[] = {"nicsim", "calibrate", "--runs", "3"};
-    expect_error(ARGC(unk), unk, "unknown option '--runs' (try 'nicsim calibrate --help')");
+    const char *unk[] = {"nicsim", "calibrate", "--repeat", "3"};
+    expect_error(ARGC(unk), unk, "unknown option '--repeat' (try 'nicsim calibrate --help')");
+
+    /* repetitions and the spread check */
+    ck_assert_int_eq(a.cal_runs, 0);
+    const char *sp[] = {"nicsim", "calibrate", "--runs", "31", "--max-seconds", "7.5",
+                        "--max-spread", "40", "--accept-spread"};
+    ck_assert_int_eq(parse(&a, ARGC(sp), sp), CLI_OK);
+    ck_assert_int_eq(a.cal_runs, 31);
+    ck_assert(a.cal_max_seconds == 7.5);
+    ck_assert(a.cal_max_spread_pct == 40.0);
+    ck_assert_int_eq(a.accept_spread, 1);
+    cli_args_free(&a);
+    const char *few[] = {"nicsim", "calibrate", "--runs", "3"};
+    expect_error(ARGC(few), few, "--runs: ");
+    const char *many[] = {"nicsim", "calibrate", "--runs", "102"};
+    expect_error(ARGC(many), many, "--runs: ");
+    const char *r2[] = {"nicsim", "calibrate", "--runs", "20", "--runs", "30"};
+    expect_error(ARGC(r2), r2, "--runs given more than once");
+    const char *ms[] = {"nicsim", "calibrate", "--max-spread", "0"};
+    expect_error(ARGC(ms), ms, "--max-spread: must be 1..1000 ('0')");
+    const char *mt[] = {"nicsim", "calibrate", "--max-seconds", "soon"};
+    expect_error(ARGC(mt), mt, "--max-seconds: not a number ('soon')");
 }
 END_TEST
 
@@ -464,6 +486,92 @@ START_TEST(calibrate_refuses_overwrite)
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
     fclose(f);
     ck_assert_str_eq(line, "keep me\n");
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* nicsim calibrate with the measurement replaced: every cost 1000 cycles (per byte 0.5),
+ * tcp_rx alternating 100 / 300 when `wide`. */
+static int cal_wide;
+static int fake_cal_run(void *user, int run, double *cycles, char *msg, size_t msglen)
+{
+    (void)user;
+    (void)msg;
+    (void)msglen;
+    for (int k = 0; k < HS_COST_COUNT; k++) {
+        const char *n = hs_cost_key_name(k);
+        size_t l = strlen(n);
+        cycles[k] = l > 5 && strcmp(n + l - 5, "_byte") == 0 ? 0.5 : 1000;
+    }
+    if (cal_wide)
+        cycles[HS_C_TCP_RX] = run % 2 ? 300 : 100;
+    return 0;
+}
+
+START_TEST(calibrate_spread_refused_or_accepted)
+{
+    char dir[256], path[300], err2[1024] = "";
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/nicsim-cal-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/c.profile", dir);
+    cli_args a;
+    memset(&a, 0, sizeof a);
+    a.command = CLI_CMD_CALIBRATE;
+    a.profile_out = path;
+    a.mhz = 2000;
+    a.cal_runs = 15;
+    hs_calib_opts hooks;
+    memset(&hooks, 0, sizeof hooks);
+    hooks.run_fn = fake_cal_run;
+    char *buf = NULL;
+    size_t len = 0;
+
+    /* too wide: the table, no file, one error line naming the key and its spread */
+    cal_wide = 1;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(cli_calibrate_hooked(&a, &hooks, out, err2, sizeof err2), CLI_ERUN);
+    fclose(out);
+    ck_assert_str_eq(err2, "calibrate: tcp_rx varies too much between runs: spread 200% exceeds "
+                           "25% (min 100, median 100, max 300 cycles over 15 runs); rerun on a "
+                           "quieter machine, or keep it with --accept-spread");
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_ptr_nonnull(strstr(buf, "not written: "));
+    ck_assert_ptr_nonnull(strstr(buf, "15 runs in "));
+    ck_assert_ptr_nonnull(strstr(buf, "stopped: run limit"));
+    ck_assert_ptr_nonnull(strstr(buf, "min     median        max  spread"));
+    ck_assert_ptr_nonnull(strstr(buf, "tcp_rx                  100        100        100        300   200%!"));
+    ck_assert_ptr_nonnull(strstr(buf, "ip_rx                  1000       1000       1000       1000      0%"));
+    free(buf);
+    buf = NULL;
+
+    /* accepted: written, with the median, and the summary says what was accepted */
+    a.accept_spread = 1;
+    out = open_memstream(&buf, &len);
+    ck_assert_msg(cli_calibrate_hooked(&a, &hooks, out, err2, sizeof err2) == CLI_OK, "%s", err2);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(buf, "wrote "));
+    ck_assert_ptr_nonnull(strstr(buf, "accepted with --accept-spread: 1 cost(s) over the spread "
+                                      "limit, widest tcp_rx (200%)"));
+    hs_cost c;
+    char herr[256];
+    ck_assert_msg(hs_cost_load(&c, path, herr, sizeof herr) == 0, "%s", herr);
+    ck_assert(c.v[HS_C_TCP_RX] == 100);
+    free(buf);
+    buf = NULL;
+
+    /* stable: settles after the fewest runs, no spread note */
+    cal_wide = 0;
+    a.accept_spread = 0;
+    a.force = 1;
+    out = open_memstream(&buf, &len);
+    ck_assert_msg(cli_calibrate_hooked(&a, &hooks, out, err2, sizeof err2) == CLI_OK, "%s", err2);
+    fclose(out);
+    ck_assert_ptr_nonnull(strstr(buf, "9 runs in "));
+    ck_assert_ptr_nonnull(strstr(buf, "stopped: stable"));
+    ck_assert_ptr_null(strstr(buf, "accepted with"));
+    free(buf);
     remove(path);
     rmdir(dir);
 }
@@ -514,6 +622,7 @@ int main(void)
     tcase_add_test(tc, compare_options);
     tcase_add_test(tc, calibrate_options);
     tcase_add_test(tc, calibrate_refuses_overwrite);
+    tcase_add_test(tc, calibrate_spread_refused_or_accepted);
     tcase_add_test(tc, usage_texts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -1027,6 +1027,58 @@ static json_int_t expect_sent_streams(const char *dir, int conns, const char *pr
     return on_disk;
 }
 
+/* traces/netns-parallel.pcap: eight concurrent connections of 250,000 bytes; the one from
+ * source port 40003 + k sent head -c 250000 of `seq -f "%08g k" 1 27778` (traces/README.md).
+ * Run as shipped (scenarios/backup-parallel.ini): each stream equals its connection's bytes,
+ * RSS puts two connections on each of the four queues, and both CPUs carry real load. */
+START_TEST(parallel_capture_streams_and_rss_spread)
+{
+    const size_t len = 250000;
+    char dir[1024], cmd[4096], args[4096];
+    snprintf(dir, sizeof dir, "%s/pstreams", g_work);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(args, sizeof args, "run scenarios/backup-parallel.ini --quiet --save-streams '%s' "
+             "-o '%s/parallel.json'", dir, g_work);
+    ck_assert_int_eq(run_nicsim("parallel", args), 0);
+    char *want = malloc(len + 64), *got = malloc(len + 1);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_ptr_nonnull(got);
+    for (int k = 1; k <= 8; k++) {
+        size_t n = 0;
+        for (int i = 1; n < len; i++)
+            n += (size_t)sprintf(want + n, "%08d %d\n", i, k);
+        char path[2048];
+        snprintf(path, sizeof path, "%s/10.99.1.1_%d-10.99.0.2_5001.bin", dir, 40003 + k);
+        FILE *f = fopen(path, "rb");
+        ck_assert_msg(f != NULL, "no stream file %s", path);
+        n = fread(got, 1, len + 1, f);
+        fclose(f);
+        ck_assert_uint_eq(n, len);
+        ck_assert_msg(memcmp(got, want, len) == 0, "stream of port %d differs from what it sent",
+                      40003 + k);
+    }
+    free(want);
+    free(got);
+    json_t *r = load_report("parallel.json");
+    ck_assert_int_eq(jint(r, "tcp.connections"), 8);
+    ck_assert_int_eq(jint(r, "frames.dropped_total"), 0);
+    json_t *qf = json_object_get(json_object_get(r, "rss"), "queue_frames");
+    ck_assert_int_eq((int)json_array_size(qf), 4);
+    json_int_t rx = jint(r, "frames.rx");
+    for (size_t q = 0; q < 4; q++) { /* two connections per queue: about a quarter each */
+        json_int_t f = json_integer_value(json_array_get(qf, q));
+        ck_assert_int_gt(f * 5, rx);
+        ck_assert_int_lt(f * 3, rx);
+    }
+    json_t *pc = json_object_get(json_object_get(r, "cpu"), "per_cpu");
+    for (size_t c = 0; c < 2; c++) /* busy, not idle: tens of per cent at 2.4 Gb/s */
+        ck_assert_double_gt(json_real_value(json_object_get(json_array_get(pc, c), "utilization")), 0.15);
+    ck_assert_double_gt(json_real_value(json_object_get(r, "throughput_gbps")), 1.0);
+    json_decref(r);
+}
+END_TEST
+
 /* Real captures with Linux's default offloads: on the sending host (TSO super-packets,
  * partial checksums in what it sent) and on loopback (both ends 127.0.0.1, 64 KiB
  * super-packets, partial checksums everywhere). Re-segmented and repaired, with auto picking
@@ -1174,6 +1226,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, offloaded_capture_streams_equal_what_was_sent, 0,
                         (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
+    tcase_add_test(tc, parallel_capture_streams_and_rss_spread);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

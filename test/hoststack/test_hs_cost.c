@@ -376,6 +376,7 @@ START_TEST(calibrate_writes_profile)
     o.mhz = 2500;
     o.runs = 3;
     o.name = "here";
+    o.accept_spread = 1; /* a real measurement: this test does not judge the machine */
     hs_cost c;
     char err[256];
     ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == 0, "%s", err);
@@ -407,6 +408,164 @@ START_TEST(calibrate_writes_profile)
 }
 END_TEST
 
+/* ---- calibration with the measurement injected: deterministic spreads ---- */
+static const int cal_measured[] = {HS_C_IP_RX, HS_C_TCP_RX, HS_C_UDP_RX, HS_C_HASH_SW,
+                                   HS_C_LOOKUP, HS_C_CONN_CREATE, HS_C_REASM_SEG,
+                                   HS_C_ACK_BUILD, HS_C_TIMER, HS_C_CHECKSUM_PKT,
+                                   HS_C_CHECKSUM_BYTE, HS_C_COPY_COLD_BYTE,
+                                   HS_C_COPY_WARM_BYTE, HS_C_COPY_BYTE};
+#define CAL_NM ((int)(sizeof cal_measured / sizeof cal_measured[0]))
+
+typedef struct fake_cal {
+    int calls;
+    int wide_key;        /* this key alternates 100 / 300 (or -1) */
+    int fail_at;         /* run index that fails (or -1) */
+    uint64_t now_ns;     /* fake clock */
+    uint64_t tick_ns;    /* the fake clock advances this much per reading */
+} fake_cal;
+
+/* Every key 1000 cycles (per-byte keys 0.5) with +/-0.1 % jitter: settles at once. */
+static int fake_run(void *user, int run, double *cycles, char *err, size_t errlen)
+{
+    fake_cal *f = user;
+    f->calls++;
+    if (run == f->fail_at) {
+        snprintf(err, errlen, "calibrate: injected failure");
+        return HS_EINVAL;
+    }
+    double j = 1 + 0.001 * ((run * 7) % 5 - 2);
+    for (int i = 0; i < CAL_NM; i++) {
+        int k = cal_measured[i];
+        size_t n = strlen(hs_cost_key_name(k));
+        cycles[k] = (n > 5 && strcmp(hs_cost_key_name(k) + n - 5, "_byte") == 0 ? 0.5 : 1000) * j;
+    }
+    if (f->wide_key >= 0)
+        cycles[f->wide_key] = run % 2 ? 300 : 100;
+    return 0;
+}
+
+static uint64_t fake_clock(void *user)
+{
+    fake_cal *f = user;
+    f->now_ns += f->tick_ns;
+    return f->now_ns;
+}
+
+static void fake_opts(hs_calib_opts *o, fake_cal *f, hs_calib_stats *st)
+{
+    memset(f, 0, sizeof *f);
+    f->wide_key = -1;
+    f->fail_at = -1;
+    hs_calib_defaults(o);
+    o->mhz = 2000;
+    o->run_fn = fake_run;
+    o->clock_fn = fake_clock;
+    o->user = f;
+    o->stats = st;
+}
+
+START_TEST(calibrate_stops_when_medians_settle)
+{
+    hs_calib_opts o;
+    fake_cal f;
+    hs_calib_stats st;
+    fake_opts(&o, &f, &st);
+    hs_cost c;
+    char err[512] = "";
+    ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == HS_OK, "%s", err);
+    /* the jitter is far inside the 2 % tolerance: the fewest runs are enough */
+    ck_assert_int_eq(f.calls, 9);
+    ck_assert_int_eq(st.runs, 9);
+    ck_assert_int_eq(st.stop, HS_CALIB_STABLE);
+    ck_assert_int_eq(st.over, 0);
+    ck_assert_int_eq(st.key[HS_C_TCP_RX].measured, 1);
+    ck_assert_int_eq(st.key[HS_C_ISR].measured, 0);
+    ck_assert_double_eq_tol(st.key[HS_C_TCP_RX].min, 998, 1e-9);
+    ck_assert_double_eq_tol(st.key[HS_C_TCP_RX].median, 1000, 1e-9);
+    ck_assert_double_eq_tol(st.key[HS_C_TCP_RX].max, 1002, 1e-9);
+    ck_assert_double_lt(st.key[HS_C_TCP_RX].spread, 0.01);
+    ck_assert_double_eq(c.v[HS_C_TCP_RX], 1000);
+    ck_assert_double_eq(c.v[HS_C_COPY_COLD_BYTE], 0.5);
+    ck_assert_ptr_nonnull(strstr(c.note[HS_C_TCP_RX], "median of 9 runs, spread 0%"));
+    ck_assert_double_eq(c.v[HS_C_CPU_MHZ], 2000);
+}
+END_TEST
+
+START_TEST(calibrate_refuses_a_wide_spread)
+{
+    hs_calib_opts o;
+    fake_cal f;
+    hs_calib_stats st;
+    fake_opts(&o, &f, &st);
+    f.wide_key = HS_C_TCP_RX;
+    o.runs = 15;
+    hs_cost c;
+    char err[512] = "";
+    /* tcp_rx never settles: the run limit ends it, and its spread is refused */
+    ck_assert_int_eq(hs_calibrate(&c, &o, err, sizeof err), HS_ESPREAD);
+    ck_assert_int_eq(f.calls, 15);
+    ck_assert_int_eq(st.stop, HS_CALIB_RUN_LIMIT);
+    ck_assert_int_eq(st.worst, HS_C_TCP_RX);
+    ck_assert_int_eq(st.over, 1);
+    ck_assert_double_eq(st.key[HS_C_TCP_RX].min, 100);
+    ck_assert_double_eq(st.key[HS_C_TCP_RX].median, 100); /* 8 x 100, 7 x 300 */
+    ck_assert_double_eq(st.key[HS_C_TCP_RX].max, 300);
+    ck_assert_double_eq_tol(st.key[HS_C_TCP_RX].spread, 2.0, 1e-9);
+    ck_assert_str_eq(err, "calibrate: tcp_rx varies too much between runs: spread 200% exceeds "
+                          "25% (min 100, median 100, max 300 cycles over 15 runs)");
+    ck_assert_ptr_null(strchr(err, '\n'));
+    /* a higher threshold takes it; so does accept_spread (value: the median) */
+    o.max_spread_pct = 250;
+    ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == HS_OK, "%s", err);
+    o.max_spread_pct = 25;
+    o.accept_spread = 1;
+    ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == HS_OK, "%s", err);
+    ck_assert_int_eq(st.over, 1);
+    ck_assert_double_eq(c.v[HS_C_TCP_RX], 100);
+    ck_assert_ptr_nonnull(strstr(c.note[HS_C_TCP_RX], "spread 200%"));
+    /* a per-byte key is named in its unit */
+    o.accept_spread = 0;
+    f.wide_key = HS_C_COPY_COLD_BYTE;
+    ck_assert_int_eq(hs_calibrate(&c, &o, err, sizeof err), HS_ESPREAD);
+    ck_assert_ptr_nonnull(strstr(err, "copy_cold_byte varies too much"));
+    ck_assert_ptr_nonnull(strstr(err, "cycles/byte over 15 runs"));
+}
+END_TEST
+
+START_TEST(calibrate_time_and_run_limits)
+{
+    hs_calib_opts o;
+    fake_cal f;
+    hs_calib_stats st;
+    fake_opts(&o, &f, &st);
+    f.wide_key = HS_C_REASM_SEG;
+    f.tick_ns = 1000000000ull; /* every clock reading: +1 s */
+    o.max_seconds = 5;
+    o.accept_spread = 1;
+    hs_cost c;
+    char err[512] = "";
+    ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == HS_OK, "%s", err);
+    ck_assert_int_eq(st.stop, HS_CALIB_TIME_LIMIT);
+    ck_assert_int_eq(st.runs, 5);
+    ck_assert_double_eq(st.seconds, 5);
+    /* more runs than the cap are not made */
+    fake_opts(&o, &f, &st);
+    f.wide_key = HS_C_REASM_SEG;
+    o.runs = 1000;
+    o.accept_spread = 1;
+    ck_assert_msg(hs_calibrate(&c, &o, err, sizeof err) == HS_OK, "%s", err);
+    ck_assert_int_eq(st.runs, HS_CALIB_MAX_RUNS);
+    ck_assert_int_eq(st.stop, HS_CALIB_RUN_LIMIT);
+    ck_assert_str_eq(hs_calib_stop_name(st.stop), "run limit");
+    /* a failing run stops it with that run's error */
+    fake_opts(&o, &f, &st);
+    f.fail_at = 3;
+    ck_assert_int_eq(hs_calibrate(&c, &o, err, sizeof err), HS_EINVAL);
+    ck_assert_str_eq(err, "calibrate: injected failure");
+    ck_assert_int_eq(f.calls, 4);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hoststack_cost");
@@ -419,6 +578,9 @@ static Suite *suite(void)
     tcase_add_test(tc, accounting_adds_up);
     tcase_add_test(tc, anchor_1ghz_per_gbps);
     tcase_add_test(tc, calibrate_writes_profile);
+    tcase_add_test(tc, calibrate_stops_when_medians_settle);
+    tcase_add_test(tc, calibrate_refuses_a_wide_spread);
+    tcase_add_test(tc, calibrate_time_and_run_limits);
     suite_add_tcase(s, tc);
     return s;
 }
