@@ -996,6 +996,7 @@ typedef struct cli_cmp_row {
     int decimals;       /* -1: integer */
     int gain;           /* 1: saved = offload - software; 0: software - offload */
     double (*get)(const ns_results *res);
+    int points;         /* 1: a percentage: its difference is in percentage points */
 } cli_cmp_row;
 
 static double cli_get_gbps(const ns_results *r) { return cli_throughput_gbps(r); }
@@ -1009,15 +1010,15 @@ static double cli_get_copied(const ns_results *r) { return (double)r->stack.byte
 static double cli_get_dropped(const ns_results *r) { return (double)cli_frames_dropped(r); }
 
 static const cli_cmp_row cli_cmp_rows[] = {
-    {"throughput (Gb/s)", 3, 1, cli_get_gbps},
-    {"CPU cycles total", -1, 0, cli_get_cycles},
-    {"cycles/byte", 3, 0, cli_get_cpb},
-    {"cycles/packet", 1, 0, cli_get_cpp},
-    {"CPU utilization avg (%)", 1, 0, cli_get_util_avg},
-    {"CPU utilization max (%)", 1, 0, cli_get_util_max},
-    {"interrupts", -1, 0, cli_get_irq},
-    {"bytes copied", -1, 0, cli_get_copied},
-    {"frames dropped", -1, 0, cli_get_dropped},
+    {"throughput (Gb/s)", 3, 1, cli_get_gbps, 0},
+    {"CPU cycles total", -1, 0, cli_get_cycles, 0},
+    {"cycles/byte", 3, 0, cli_get_cpb, 0},
+    {"cycles/packet", 1, 0, cli_get_cpp, 0},
+    {"CPU utilization avg (%)", 1, 0, cli_get_util_avg, 1},
+    {"CPU utilization max (%)", 1, 0, cli_get_util_max, 1},
+    {"interrupts", -1, 0, cli_get_irq, 0},
+    {"bytes copied", -1, 0, cli_get_copied, 0},
+    {"frames dropped", -1, 0, cli_get_dropped, 0},
 };
 
 #define CLI_TLABEL 26
@@ -1063,7 +1064,11 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
         double saved = row->gain ? vo - vs : vs - vo;
         cli_num(b, sizeof b, vs, row->decimals);
         cli_num(d, sizeof d, saved, row->decimals);
-        if (vs != 0)
+        /* a difference of percentages is in percentage points, never a percent of a percent;
+         * no percentage of a base that is zero or negative */
+        if (row->points)
+            strncat(d, " pp", sizeof d - strlen(d) - 1);
+        if (vs > 0 && !row->points)
             snprintf(p, sizeof p, "%.1f%%", saved / vs * 100.0);
         else
             snprintf(p, sizeof p, "-");
@@ -1072,7 +1077,7 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
     }
     if (base)
         fprintf(f, "  (saved = software - offload; for throughput, offload - software; "
-                "saved %% of software)\n");
+                "saved %% of software; pp: percentage points)\n");
     if (base && !cli_same_work(res, base))
         fprintf(f, "  (the runs delivered different amounts: total cycles, utilization and "
                 "copies cover different work; compare cycles/byte)\n");

@@ -839,8 +839,9 @@ START_TEST(text_offload_table)
         "  CPU cycles total                2499999        4000000        1500001          37.5%\n",
         "  cycles/byte                       2.564          4.444          1.880          42.3%\n",
         "  cycles/packet                    3205.1         5555.6         2350.4          42.3%\n",
-        "  CPU utilization avg (%)            41.7           66.7           25.0          37.5%\n",
-        "  CPU utilization max (%)           100.0          100.0            0.0           0.0%\n",
+        /* percentages: their difference in percentage points, never a percent of a percent */
+        "  CPU utilization avg (%)            41.7           66.7        25.0 pp              -\n",
+        "  CPU utilization max (%)           100.0          100.0         0.0 pp              -\n",
         "  interrupts                          100            150             50          33.3%\n",
         "  bytes copied                     944208         871000         -73208          -8.4%\n",
         "  frames dropped                       12             72             60          83.3%\n",
