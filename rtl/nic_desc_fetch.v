@@ -288,19 +288,20 @@ reg [PEND_WIDTH-1:0] pending_reg = {PEND_WIDTH{1'b0}};
 
 wire             rq_free = !rq_valid_reg || m_rd_req_ready;
 
-// first marked queue at or after scan_reg (round-robin: after scan_reg - 1)
+// first marked queue at or after scan_reg (round-robin: after scan_reg - 1);
+// no pick during a look
 wire [Q_WIDTH-1:0] pick_q;
-wire              pick_marked;
-wire              pick_any = !look_reg && pick_marked;
+wire              pick_any;
+wire [QN-1:0]     pick_req = look_reg ? {QN{1'b0}} : mark_reg;
 
 rr_arb #(
     .PORTS(QN),
     .PORT_WIDTH(Q_WIDTH)
 )
 queue_arb_inst (
-    .req(mark_reg),
+    .req(pick_req),
     .last(scan_reg - 1'b1),
-    .grant_valid(pick_marked),
+    .grant_valid(pick_any),
     .grant(pick_q)
 );
 

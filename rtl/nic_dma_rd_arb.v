@@ -89,7 +89,8 @@ localparam TAG_WIDTH = $clog2(READ_TAGS);
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || PORTS < 2 || PORTS > 8 ||
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            PORTS < 2 || PORTS > 8 ||
             PORT_WIDTH != $clog2(PORTS) || CTX_WIDTH < 1 ||
             READ_TAGS < 2 || READ_TAGS > 256 || (1 << TAG_WIDTH) != READ_TAGS) begin : g_bad_param
 `ifdef VERILATOR

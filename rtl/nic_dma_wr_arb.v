@@ -68,7 +68,8 @@ module nic_dma_wr_arb #
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || KEEP_WIDTH * 8 != DATA_WIDTH ||
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            KEEP_WIDTH * 8 != DATA_WIDTH ||
             PORTS < 2 || PORTS > 8 || PORT_WIDTH != $clog2(PORTS) || USER_WIDTH < 1) begin : g_bad_param
 `ifdef VERILATOR
         $fatal(1, "nic_dma_wr_arb: bad DATA_WIDTH/KEEP_WIDTH/PORTS/USER_WIDTH");
@@ -104,12 +105,15 @@ wire out_move = !out_valid_reg || m_wr_ready;
 wire [PORT_WIDTH-1:0] rr_grant;
 wire                  rr_grant_valid;
 
+// no requests while a burst holds the grant (the arbiter then has nothing to evaluate)
+wire [PORTS-1:0]      rr_req = lock_reg ? {PORTS{1'b0}} : s_wr_valid;
+
 rr_arb #(
     .PORTS(PORTS),
     .PORT_WIDTH(PORT_WIDTH)
 )
 burst_arb_inst (
-    .req(s_wr_valid),
+    .req(rr_req),
     .last(cur_reg),
     .grant_valid(rr_grant_valid),
     .grant(rr_grant)

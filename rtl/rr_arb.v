@@ -12,6 +12,10 @@
  * a grant is held (bursts) or moves on every cycle.
  *
  * With no request, grant_valid is low and grant equals `last`.
+ *
+ * A power-of-two PORTS searches once from last + 1 with wrapping indices;
+ * other counts search twice (after last, else from 0), so `last` may also
+ * hold an index >= PORTS there.
  */
 module rr_arb #
 (
@@ -48,24 +52,44 @@ reg [PORT_WIDTH-1:0] sel;
 reg                  sel_valid;
 integer              i;
 
-always @* begin
-    // lowest requester, overridden by the lowest requester after last
-    sel = last;
-    sel_valid = 1'b0;
-    if (req != {PORTS{1'b0}}) begin
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (req[i]) begin
-                sel = i[PORT_WIDTH-1:0];
+generate
+    if ((1 << PORT_WIDTH) == PORTS) begin : g_pow2
+        // indices wrap by themselves: search last + PORTS, ..., last + 1, the
+        // nearest requester after last overrides the others (no variable
+        // besides the outputs, so small instances become a table in Verilator)
+        always @* begin
+            sel = last;
+            sel_valid = 1'b0;
+            if (req != {PORTS{1'b0}}) begin
                 sel_valid = 1'b1;
+                for (i = PORTS - 1; i >= 0; i = i - 1) begin
+                    if (req[last + 1'b1 + i[PORT_WIDTH-1:0]]) begin
+                        sel = last + 1'b1 + i[PORT_WIDTH-1:0];
+                    end
+                end
             end
         end
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (req[i] && i[PORT_WIDTH-1:0] > last) begin
-                sel = i[PORT_WIDTH-1:0];
+    end else begin : g_any
+        // lowest requester, overridden by the lowest requester after last
+        always @* begin
+            sel = last;
+            sel_valid = 1'b0;
+            if (req != {PORTS{1'b0}}) begin
+                for (i = PORTS - 1; i >= 0; i = i - 1) begin
+                    if (req[i]) begin
+                        sel = i[PORT_WIDTH-1:0];
+                        sel_valid = 1'b1;
+                    end
+                end
+                for (i = PORTS - 1; i >= 0; i = i - 1) begin
+                    if (req[i] && i[PORT_WIDTH-1:0] > last) begin
+                        sel = i[PORT_WIDTH-1:0];
+                    end
+                end
             end
         end
     end
-end
+endgenerate
 
 assign grant_valid = sel_valid;
 assign grant = sel;

@@ -28,6 +28,7 @@ BLOCKS = [
      True),
     ("csr", "nic_csr", {"DATA_WIDTH": "DATA_WIDTH", "NUM_RXQ": "16"}, True),
     ("rr", "rr_arb", {"PORTS": "5"}, False),
+    ("rr8", "rr_arb", {"PORTS": "8"}, False),
 ]
 
 PARAM_RE = re.compile(r"^\s*parameter\s+(\w+)\s*=\s*(.+?)\s*,?\s*$")

@@ -1,7 +1,8 @@
 /*
  * Block benches of the arbiters: rr_arb, nic_dma_wr_arb, nic_dma_rd_arb.
  *
- *   rr_arb          every request pattern against every pointer value, compared with a
+ *   rr_arb          (PORTS 5 and 8: both search variants) every request pattern against
+ *                   every pointer value, compared with a
  *                   software round-robin; then a rotation run where each requester keeps
  *                   its request up until granted: every waiting requester is granted within
  *                   PORTS grants and the grant counts of always-requesting ports stay equal
@@ -22,6 +23,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,20 +35,17 @@ using namespace tbh;
 namespace {
 
 /* ---------------------------------------------------------------------------------------- */
-/* rr_arb (PORTS = 5 in the wrapper) */
-
-constexpr unsigned kRrPorts = 5;
-constexpr unsigned kRrWidth = 3;
+/* rr_arb: instance rr with PORTS = 5 (two-pass search), rr8 with PORTS = 8 (wrapping search) */
 
 /* reference: first requester after `last` in cyclic order; none: (false, last) */
-bool rr_ref(unsigned req, unsigned last, unsigned &grant)
+bool rr_ref(unsigned ports, unsigned req, unsigned last, unsigned &grant)
 {
     grant = last;
     if (req == 0)
         return false;
-    for (unsigned k = 1; k <= kRrPorts; k++) {
-        unsigned i = (last + k) % kRrPorts;
-        if (last >= kRrPorts) /* out-of-range pointer: search from requester 0 */
+    for (unsigned k = 1; k <= ports; k++) {
+        unsigned i = (last + k) % ports;
+        if (last >= ports) /* out-of-range pointer: search from requester 0 */
             i = k - 1;
         if ((req >> i) & 1u) {
             grant = i;
@@ -56,51 +55,54 @@ bool rr_ref(unsigned req, unsigned last, unsigned &grant)
     return false;
 }
 
-template <class V> int tb_rr_arb(const TbArgs &a, Dut<V> &d)
-{
-    Summary s("rr_arb", a.width, a.seed);
-    Rng rng(a.seed);
-    d.reset();
+/* one instance: set(req, last), then settle and read (valid, grant) */
+struct RrPort {
+    unsigned ports, width;
+    std::function<void(unsigned, unsigned)> set;
+    std::function<bool()> valid;
+    std::function<unsigned()> grant;
+};
 
+template <class V> void rr_check(Summary &s, Rng &rng, Dut<V> &d, const RrPort &p, unsigned scale)
+{
     /* exhaustive: every request pattern, every pointer value */
-    for (unsigned last = 0; last < (1u << kRrWidth); last++) {
-        for (unsigned req = 0; req < (1u << kRrPorts); req++) {
-            d->rr_req = static_cast<uint8_t>(req);
-            d->rr_last = static_cast<uint8_t>(last);
+    for (unsigned last = 0; last < (1u << p.width); last++) {
+        for (unsigned req = 0; req < (1u << p.ports); req++) {
+            p.set(req, last);
             d.settle();
             unsigned g;
-            bool v = rr_ref(req, last, g);
-            s.check(d->rr_grant_valid == v && d->rr_grant == g,
-                    "req=0x%02x last=%u: grant_valid=%u grant=%u, expected %u/%u", req, last,
-                    d->rr_grant_valid, d->rr_grant, v, g);
+            bool v = rr_ref(p.ports, req, last, g);
+            s.check(p.valid() == v && p.grant() == g,
+                    "PORTS=%u req=0x%02x last=%u: grant_valid=%u grant=%u, expected %u/%u", p.ports,
+                    req, last, p.valid(), p.grant(), v, g);
         }
     }
 
     /* rotation: requests held until granted, pointer loaded with each grant */
     unsigned last = 0, req = 0;
-    unsigned wait[kRrPorts] = {};
-    uint64_t grants[kRrPorts] = {};
-    unsigned always = rng.range(1, (1u << kRrPorts) - 1); /* ports that always request */
-    unsigned rounds = 4000 * a.scale;
+    std::vector<unsigned> wait(p.ports, 0);
+    std::vector<uint64_t> grants(p.ports, 0);
+    unsigned always = static_cast<unsigned>(rng.range(1, (1u << p.ports) - 1));
+    unsigned rounds = 4000 * scale;
     for (unsigned n = 0; n < rounds; n++) {
         req |= always;
-        for (unsigned i = 0; i < kRrPorts; i++)
+        for (unsigned i = 0; i < p.ports; i++)
             if (rng.chance(0.3))
                 req |= 1u << i;
-        d->rr_req = static_cast<uint8_t>(req);
-        d->rr_last = static_cast<uint8_t>(last);
+        p.set(req, last);
         d.settle();
-        if (!d->rr_grant_valid)
+        if (!p.valid())
             continue;
-        unsigned g = d->rr_grant;
-        s.check(g < kRrPorts && ((req >> g) & 1u), "granted port %u without a request", g);
-        if (g >= kRrPorts)
+        unsigned g = p.grant();
+        s.check(g < p.ports && ((req >> g) & 1u), "PORTS=%u: granted %u without a request",
+                p.ports, g);
+        if (g >= p.ports)
             break;
-        for (unsigned i = 0; i < kRrPorts; i++) {
+        for (unsigned i = 0; i < p.ports; i++) {
             if (i == g || !((req >> i) & 1u))
                 continue;
             wait[i]++;
-            s.check(wait[i] < kRrPorts, "port %u waited %u grants", i, wait[i]);
+            s.check(wait[i] < p.ports, "PORTS=%u: port %u waited %u grants", p.ports, i, wait[i]);
         }
         wait[g] = 0;
         grants[g]++;
@@ -108,14 +110,36 @@ template <class V> int tb_rr_arb(const TbArgs &a, Dut<V> &d)
         last = g;
     }
     uint64_t lo = UINT64_MAX, hi = 0;
-    for (unsigned i = 0; i < kRrPorts; i++) {
+    for (unsigned i = 0; i < p.ports; i++) {
         if (!((always >> i) & 1u))
             continue;
         lo = std::min(lo, grants[i]);
         hi = std::max(hi, grants[i]);
     }
-    s.check(hi - lo <= 1, "always-requesting ports (mask 0x%02x) granted %" PRIu64 "..%" PRIu64
-            " times", always, lo, hi);
+    s.check(hi - lo <= 1, "PORTS=%u: always-requesting ports (mask 0x%02x) granted %" PRIu64
+            "..%" PRIu64 " times", p.ports, always, lo, hi);
+}
+
+template <class V> int tb_rr_arb(const TbArgs &a, Dut<V> &d)
+{
+    Summary s("rr_arb", a.width, a.seed);
+    Rng rng(a.seed);
+    V &m = d.top();
+    d.reset();
+    RrPort p5{5, 3,
+              [&m](unsigned req, unsigned last) {
+                  m.rr_req = static_cast<uint8_t>(req);
+                  m.rr_last = static_cast<uint8_t>(last);
+              },
+              [&m]() { return m.rr_grant_valid != 0; }, [&m]() { return unsigned{m.rr_grant}; }};
+    RrPort p8{8, 3,
+              [&m](unsigned req, unsigned last) {
+                  m.rr8_req = static_cast<uint8_t>(req);
+                  m.rr8_last = static_cast<uint8_t>(last);
+              },
+              [&m]() { return m.rr8_grant_valid != 0; }, [&m]() { return unsigned{m.rr8_grant}; }};
+    rr_check(s, rng, d, p5, a.scale);
+    rr_check(s, rng, d, p8, a.scale);
     return s.finish();
 }
 

@@ -24,6 +24,7 @@
  *   wra   nic_dma_wr_arb
  *   csr   nic_csr
  *   rr    rr_arb (FIXED_BLOCKS only)
+ *   rr8   rr_arb (FIXED_BLOCKS only)
  */
 module tb_blocks #
 (
@@ -349,7 +350,11 @@ module tb_blocks #
     input  wire [(5)-1:0] rr_req,
     input  wire [($clog2((5)))-1:0] rr_last,
     output wire rr_grant_valid,
-    output wire [($clog2((5)))-1:0] rr_grant
+    output wire [($clog2((5)))-1:0] rr_grant,
+    input  wire [(8)-1:0] rr8_req,
+    input  wire [($clog2((8)))-1:0] rr8_last,
+    output wire rr8_grant_valid,
+    output wire [($clog2((8)))-1:0] rr8_grant
 );
 
 // parameter checks
@@ -870,6 +875,27 @@ generate
         // inputs of a block left out
         /* verilator lint_off UNUSEDSIGNAL */
         wire unused_rr = ^{rr_req, rr_last};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end
+endgenerate
+
+generate
+    if (FIXED_BLOCKS != 0) begin : g_rr8
+        rr_arb #(
+            .PORTS(8)
+        )
+        rr8_inst (
+            .req(rr8_req),
+            .last(rr8_last),
+            .grant_valid(rr8_grant_valid),
+            .grant(rr8_grant)
+        );
+    end else begin : g_rr8_off
+        assign rr8_grant_valid = 0;
+        assign rr8_grant = 0;
+        // inputs of a block left out
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_rr8 = ^{rr8_req, rr8_last};
         /* verilator lint_on UNUSEDSIGNAL */
     end
 endgenerate
