@@ -136,7 +136,8 @@ localparam [2:0] CS_UNVERIFIED = `NIC_CSUM_UNVERIFIED;
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || NUM_RXQ < 1 || NUM_RXQ > 32) begin : g_bad_param
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            NUM_RXQ < 1 || NUM_RXQ > 32) begin : g_bad_param
 `ifdef VERILATOR
         $fatal(1, "nic_csr: DATA_WIDTH or NUM_RXQ out of range");
 `endif

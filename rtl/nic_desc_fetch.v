@@ -135,6 +135,8 @@ localparam CW = SW + 1;
 localparam CTX_USED = Q_WIDTH + SW + CW;
 // descriptors per completion beat (0 at 64 bits: two beats per descriptor)
 localparam DPB = DATA_WIDTH / 128;
+// reads in flight at most (each holds at least one of the QN * DEPTH slots), and its counter
+localparam PEND_WIDTH = $clog2(QN * DEPTH + 1);
 // descriptors of one read found in one beat at most
 localparam DPB_READ = DPB < DEPTH ? DPB : DEPTH;
 
@@ -284,30 +286,26 @@ reg [12:0]       rq_len_reg = 13'd0;
 reg [CTX_USED-1:0] rq_ctx_reg = {CTX_USED{1'b0}};
 
 // requests issued and not yet completed
-reg [7:0]        pending_reg = 8'd0;
+reg [PEND_WIDTH-1:0] pending_reg = {PEND_WIDTH{1'b0}};
 
 wire             rq_free = !rq_valid_reg || m_rd_req_ready;
 
-// first marked queue at or after scan_reg
-reg [Q_WIDTH-1:0] pick_q;
-reg              pick_any;
-integer          i;
-reg [Q_WIDTH-1:0] pick_idx;
+// first marked queue at or after scan_reg (round-robin: after scan_reg - 1);
+// no pick during a look
+wire [Q_WIDTH-1:0] pick_q;
+wire              pick_any;
+wire [QN-1:0]     pick_req = look_reg ? {QN{1'b0}} : mark_reg;
 
-always @* begin
-    pick_q = scan_reg;
-    pick_any = 1'b0;
-    pick_idx = scan_reg;
-    if (!look_reg && mark_reg != {QN{1'b0}}) begin
-        for (i = QN - 1; i >= 0; i = i - 1) begin
-            pick_idx = scan_reg + i[Q_WIDTH-1:0];
-            if (mark_reg[pick_idx]) begin
-                pick_q = pick_idx;
-                pick_any = 1'b1;
-            end
-        end
-    end
-end
+rr_arb #(
+    .PORTS(QN),
+    .PORT_WIDTH(Q_WIDTH)
+)
+queue_arb_inst (
+    .req(pick_req),
+    .last(scan_reg - 1'b1),
+    .grant_valid(pick_any),
+    .grant(pick_q)
+);
 
 // the look at queue look_q_reg
 wire [15:0]      lq_fetch = fetch_mem[look_q_reg];
@@ -504,8 +502,8 @@ always @(posedge clk) begin
     end
 
     if (issue || (s_rd_cpl_valid && s_rd_cpl_ready && s_rd_cpl_last)) begin
-        pending_reg <= pending_reg + {7'd0, issue} -
-                       {7'd0, s_rd_cpl_valid && s_rd_cpl_ready && s_rd_cpl_last};
+        pending_reg <= pending_reg + {{PEND_WIDTH-1{1'b0}}, issue} -
+                       {{PEND_WIDTH-1{1'b0}}, s_rd_cpl_valid && s_rd_cpl_ready && s_rd_cpl_last};
     end
 
     // consumer
@@ -580,7 +578,7 @@ always @(posedge clk) begin
         look_reg <= 1'b0;
         scan_reg <= {Q_WIDTH{1'b0}};
         rq_valid_reg <= 1'b0;
-        pending_reg <= 8'd0;
+        pending_reg <= {PEND_WIDTH{1'b0}};
         qen_reg <= {QN{1'b0}};
         rdata_reg <= 32'd0;
         wake_reg <= 1'b0;
@@ -610,8 +608,8 @@ assign m_csr_rdata = rdata_reg;
 
 assign m_cons_wake = wake_reg;
 
-assign busy = look_reg || mark_reg != {QN{1'b0}} || rq_valid_reg || pending_reg != 8'd0 ||
-              dw_en;
+assign busy = look_reg || mark_reg != {QN{1'b0}} || rq_valid_reg ||
+              pending_reg != {PEND_WIDTH{1'b0}} || dw_en;
 
 endmodule
 

@@ -6,8 +6,8 @@
  * DMA read arbiter: several requesters share the host read-request port and
  * the read-completion port.
  *
- * Requests are granted round-robin (the search starts at the requester after
- * the one granted last). Each granted request takes a tag from a pool of
+ * Requests are granted round-robin by rr_arb (the search starts at the
+ * requester after the one granted last). Each granted request takes a tag from a pool of
  * READ_TAGS tags: tags never used yet come from a counter, released tags from
  * a small FIFO, so allocation and release are O(1). The requester's context
  * word (CTX_WIDTH bits, its own meaning) and its index are stored per tag.
@@ -89,7 +89,8 @@ localparam TAG_WIDTH = $clog2(READ_TAGS);
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || PORTS < 2 || PORTS > 8 ||
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            PORTS < 2 || PORTS > 8 ||
             PORT_WIDTH != $clog2(PORTS) || CTX_WIDTH < 1 ||
             READ_TAGS < 2 || READ_TAGS > 256 || (1 << TAG_WIDTH) != READ_TAGS) begin : g_bad_param
 `ifdef VERILATOR
@@ -132,32 +133,30 @@ reg [12:0]           sk_len_reg = 13'd0;
 reg [TAG_WIDTH-1:0]  sk_tag_reg = {TAG_WIDTH{1'b0}};
 reg [PORT_WIDTH-1:0] last_reg = {PORT_WIDTH{1'b0}};
 
-reg [PORT_WIDTH-1:0] sel;
-reg                  sel_valid;
+wire [PORT_WIDTH-1:0] sel;
+wire                 sel_valid;
 reg [63:0]           sel_addr;
 reg [12:0]           sel_len;
 reg [CTX_WIDTH-1:0]  sel_ctx;
 integer              i;
 
+rr_arb #(
+    .PORTS(PORTS),
+    .PORT_WIDTH(PORT_WIDTH)
+)
+req_arb_inst (
+    .req(s_req_valid),
+    .last(last_reg),
+    .grant_valid(sel_valid),
+    .grant(sel)
+);
+
 always @* begin
-    // lowest valid requester, overridden by the lowest valid one after last_reg
-    sel = last_reg;
-    sel_valid = 1'b0;
+    // the granted requester's request
     sel_addr = 64'd0;
     sel_len = 13'd0;
     sel_ctx = {CTX_WIDTH{1'b0}};
     if (s_req_valid != {PORTS{1'b0}}) begin
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (s_req_valid[i]) begin
-                sel = i[PORT_WIDTH-1:0];
-                sel_valid = 1'b1;
-            end
-        end
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (s_req_valid[i] && i[PORT_WIDTH-1:0] > last_reg) begin
-                sel = i[PORT_WIDTH-1:0];
-            end
-        end
         for (i = 0; i < PORTS; i = i + 1) begin
             if (sel == i[PORT_WIDTH-1:0]) begin
                 sel_addr = s_req_addr[i*64 +: 64];

@@ -207,7 +207,8 @@ generate
     if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
             KEEP_WIDTH * 8 != DATA_WIDTH || NUM_Q < 1 || NUM_Q > 64 ||
             (NUM_Q > 1 && Q_WIDTH != $clog2(NUM_Q)) || (NUM_Q == 1 && Q_WIDTH != 1) ||
-            QFIFO_DEPTH < 2 || META_DEPTH < 2) begin : g_bad_param
+            QFIFO_DEPTH < 2 || (1 << $clog2(QFIFO_DEPTH)) != QFIFO_DEPTH ||
+            META_DEPTH < 2 || (1 << $clog2(META_DEPTH)) != META_DEPTH) begin : g_bad_param
 `ifdef VERILATOR
         $fatal(1, "nic_dma_rx: bad DATA_WIDTH/KEEP_WIDTH/NUM_Q/Q_WIDTH/FIFO depths");
 `endif

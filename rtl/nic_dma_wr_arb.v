@@ -7,8 +7,8 @@
  *
  * A source presents beats (aligned address, data, strobes, last); a burst is
  * the run of beats up to and including the one with last set. The grant is
- * held for a whole burst and moves round-robin between bursts, starting the
- * search at the source after the one granted last, so every source with a
+ * held for a whole burst and moves round-robin (rr_arb) between bursts,
+ * starting the search at the source after the one granted last, so every source with a
  * burst waiting is served within one round. The output is a register with a
  * skid register behind it: the sources' ready depends on registers only (not
  * on the host's ready), and a beat moves every cycle the host takes one (no
@@ -68,7 +68,8 @@ module nic_dma_wr_arb #
 
 // parameter checks
 generate
-    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || KEEP_WIDTH * 8 != DATA_WIDTH ||
+    if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
+            KEEP_WIDTH * 8 != DATA_WIDTH ||
             PORTS < 2 || PORTS > 8 || PORT_WIDTH != $clog2(PORTS) || USER_WIDTH < 1) begin : g_bad_param
 `ifdef VERILATOR
         $fatal(1, "nic_dma_wr_arb: bad DATA_WIDTH/KEEP_WIDTH/PORTS/USER_WIDTH");
@@ -101,30 +102,25 @@ wire out_move = !out_valid_reg || m_wr_ready;
 /*
  * Grant: the locked source, else the first valid source after cur_reg
  */
-reg [PORT_WIDTH-1:0]  sel;
-reg                   sel_valid;
-integer               i;
+wire [PORT_WIDTH-1:0] rr_grant;
+wire                  rr_grant_valid;
 
-always @* begin
-    sel = cur_reg;
-    sel_valid = s_wr_valid[cur_reg];
+// no requests while a burst holds the grant (the arbiter then has nothing to evaluate)
+wire [PORTS-1:0]      rr_req = lock_reg ? {PORTS{1'b0}} : s_wr_valid;
 
-    if (!lock_reg && s_wr_valid != {PORTS{1'b0}}) begin
-        // lowest valid source, overridden by the lowest valid source after cur_reg
-        sel_valid = 1'b0;
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (s_wr_valid[i]) begin
-                sel = i[PORT_WIDTH-1:0];
-                sel_valid = 1'b1;
-            end
-        end
-        for (i = PORTS - 1; i >= 0; i = i - 1) begin
-            if (s_wr_valid[i] && i[PORT_WIDTH-1:0] > cur_reg) begin
-                sel = i[PORT_WIDTH-1:0];
-            end
-        end
-    end
-end
+rr_arb #(
+    .PORTS(PORTS),
+    .PORT_WIDTH(PORT_WIDTH)
+)
+burst_arb_inst (
+    .req(rr_req),
+    .last(cur_reg),
+    .grant_valid(rr_grant_valid),
+    .grant(rr_grant)
+);
+
+wire [PORT_WIDTH-1:0] sel = lock_reg ? cur_reg : rr_grant;
+wire                  sel_valid = lock_reg ? s_wr_valid[cur_reg] : rr_grant_valid;
 
 wire take = !sk_valid_reg && sel_valid;
 

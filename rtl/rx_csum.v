@@ -135,11 +135,12 @@ localparam [2:0] CS_UNVERIFIED = `NIC_CSUM_UNVERIFIED;
 // parameter checks
 generate
     if (DATA_WIDTH < 64 || DATA_WIDTH > 512 || (1 << $clog2(DATA_WIDTH)) != DATA_WIDTH ||
-            KEEP_WIDTH * 8 != DATA_WIDTH) begin : g_bad_param
+            KEEP_WIDTH * 8 != DATA_WIDTH || OUT_DEPTH < 2 ||
+            (1 << $clog2(OUT_DEPTH)) != OUT_DEPTH) begin : g_bad_param
 `ifdef VERILATOR
-        $fatal(1, "rx_csum: DATA_WIDTH must be 64, 128, 256 or 512 and KEEP_WIDTH DATA_WIDTH/8");
+        $fatal(1, "rx_csum: DATA_WIDTH must be 64, 128, 256 or 512, KEEP_WIDTH DATA_WIDTH/8, OUT_DEPTH a power of two >= 2");
 `endif
-        initial $fatal(1, "rx_csum: DATA_WIDTH must be 64, 128, 256 or 512 and KEEP_WIDTH DATA_WIDTH/8");
+        initial $fatal(1, "rx_csum: DATA_WIDTH must be 64, 128, 256 or 512, KEEP_WIDTH DATA_WIDTH/8, OUT_DEPTH a power of two >= 2");
     end
 endgenerate
 

@@ -80,11 +80,11 @@ localparam SLOT_WIDTH = $clog2(NSLOT);
 // parameter checks
 generate
     if (HDR_BYTES < 64 || HDR_BYTES > 256 || (1 << $clog2(HDR_BYTES)) != HDR_BYTES ||
-            HDR_LEN_WIDTH < $clog2(HDR_BYTES+1) || OFF_WIDTH < 12) begin : g_bad_param
+            HDR_LEN_WIDTH < $clog2(HDR_BYTES+1) || OFF_WIDTH < 12 || SIDE_WIDTH < 1) begin : g_bad_param
 `ifdef VERILATOR
-        $fatal(1, "rx_ipv6_ext: bad HDR_BYTES/HDR_LEN_WIDTH/OFF_WIDTH");
+        $fatal(1, "rx_ipv6_ext: bad HDR_BYTES/HDR_LEN_WIDTH/OFF_WIDTH/SIDE_WIDTH");
 `endif
-        initial $fatal(1, "rx_ipv6_ext: bad HDR_BYTES/HDR_LEN_WIDTH/OFF_WIDTH");
+        initial $fatal(1, "rx_ipv6_ext: bad HDR_BYTES/HDR_LEN_WIDTH/OFF_WIDTH/SIDE_WIDTH");
     end
 endgenerate
 

@@ -149,11 +149,12 @@ localparam ENTRY_WIDTH = REC_WIDTH + 32 + 7;
 // parameter checks
 generate
     if (HDR_BYTES < 64 || HDR_BYTES > 256 || (1 << $clog2(HDR_BYTES)) != HDR_BYTES ||
-            HDR_LEN_WIDTH < $clog2(HDR_BYTES+1) || EXT_MAX < 1 || EXT_MAX > 8) begin : g_bad_param
+            HDR_LEN_WIDTH < $clog2(HDR_BYTES+1) || EXT_MAX < 1 || EXT_MAX > 8 ||
+            FIFO_DEPTH < 2 || (1 << $clog2(FIFO_DEPTH)) != FIFO_DEPTH) begin : g_bad_param
 `ifdef VERILATOR
-        $fatal(1, "rx_parser: bad HDR_BYTES/HDR_LEN_WIDTH/EXT_MAX");
+        $fatal(1, "rx_parser: bad HDR_BYTES/HDR_LEN_WIDTH/EXT_MAX/FIFO_DEPTH");
 `endif
-        initial $fatal(1, "rx_parser: bad HDR_BYTES/HDR_LEN_WIDTH/EXT_MAX");
+        initial $fatal(1, "rx_parser: bad HDR_BYTES/HDR_LEN_WIDTH/EXT_MAX/FIFO_DEPTH");
     end
 endgenerate
 
