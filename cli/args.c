@@ -55,6 +55,13 @@ void cli_print_run_usage(FILE *f)
             "  --no-baseline           skip the software baseline run (no 'baseline' and\n"
             "                          'savings' in the report)\n"
             "  --packet-log FILE       write one CSV row per frame the NIC received\n"
+            "                          (with its latency)\n"
+            "  --connections FILE      write one CSV row per TCP connection (frames, bytes,\n"
+            "                          CPU cycles, latency percentiles)\n"
+            "  --stats-interval TIME   write the main counters every TIME of simulated\n"
+            "                          time as CSV rows (time series)\n"
+            "  --stats-out FILE        the time series file (default: the report's name\n"
+            "                          with -stats.csv, or SCENARIO-stats.csv)\n"
             "  --host-pcap FILE        write every frame as the driver read it from host\n"
             "                          memory (pcap)\n"
             "  --save-streams DIR      write the bytes each connection's application\n"
@@ -229,7 +236,7 @@ static int cli_set_once(const char **dst, const char *opt, const char *v, char *
 
 enum {
     O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_HOST_PCAP, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET,
-    O_SAVE_STREAMS, O_NO_BASELINE, O_HELP, O_RUN_COUNT
+    O_SAVE_STREAMS, O_NO_BASELINE, O_HELP, O_CONNECTIONS, O_STATS_INTERVAL, O_STATS_OUT, O_RUN_COUNT
 };
 static const cli_opt cli_run_opts[O_RUN_COUNT] = {
     [O_TRACE] = {"--trace", 0, 1},
@@ -244,6 +251,9 @@ static const cli_opt cli_run_opts[O_RUN_COUNT] = {
     [O_SAVE_STREAMS] = {"--save-streams", 0, 1},
     [O_NO_BASELINE] = {"--no-baseline", 0, 0},
     [O_HELP] = {"--help", 'h', 0},
+    [O_CONNECTIONS] = {"--connections", 0, 1},
+    [O_STATS_INTERVAL] = {"--stats-interval", 0, 1},
+    [O_STATS_OUT] = {"--stats-out", 0, 1},
 };
 
 static int cli_run_pos(cli_args *a, const char *arg, char *err, size_t errlen)
@@ -280,6 +290,24 @@ static int cli_run_opt(cli_args *a, int o, const char *name, const char *value, 
         return cli_set_once(&a->host_pcap, name, value, err, errlen);
     case O_SAVE_STREAMS:
         return cli_set_once(&a->streams_dir, name, value, err, errlen);
+    case O_CONNECTIONS:
+        return cli_set_once(&a->connections, name, value, err, errlen);
+    case O_STATS_OUT:
+        return cli_set_once(&a->stats_out, name, value, err, errlen);
+    case O_STATS_INTERVAL:
+        if (a->stats_interval_ps) {
+            cli_msg(err, errlen, "%s given more than once", name);
+            return CLI_EUSAGE;
+        }
+        if (cli_parse_time(value, &a->stats_interval_ps, sub, sizeof sub) != CLI_OK) {
+            cli_msg(err, errlen, "%s: %s", name, sub);
+            return CLI_EUSAGE;
+        }
+        if (a->stats_interval_ps == 0) {
+            cli_msg(err, errlen, "%s: the interval must be longer than 0", name);
+            return CLI_EUSAGE;
+        }
+        return CLI_OK;
     case O_WAVE: {
         int rc = cli_set_once(&a->wave, name, value, err, errlen);
         if (rc == CLI_OK && !cli_ends_with(value, ".fst") && !cli_ends_with(value, ".vcd")) {
@@ -330,6 +358,10 @@ static int cli_parse_run(cli_args *a, int argc, char **argv, char *err, size_t e
     if ((a->wave_from_given || a->wave_to_given) && !a->wave) {
         cli_msg(err, errlen, "%s needs --wave FILE",
                 a->wave_from_given ? "--wave-from" : "--wave-to");
+        return CLI_EUSAGE;
+    }
+    if (a->stats_out && !a->stats_interval_ps) {
+        cli_msg(err, errlen, "--stats-out needs --stats-interval TIME");
         return CLI_EUSAGE;
     }
     if (a->wave_from_given && a->wave_to_given && a->wave_from_ps >= a->wave_to_ps) {

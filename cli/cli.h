@@ -126,6 +126,9 @@ typedef struct cli_args {
     const char **sets;        /* --set values, in order (pointers into argv) */
     const char *streams_dir;  /* --save-streams DIR, or NULL */
     int no_baseline;          /* --no-baseline: skip the software baseline run */
+    const char *connections;  /* --connections FILE.csv, or NULL */
+    uint64_t stats_interval_ps; /* --stats-interval TIME (0: no time series) */
+    const char *stats_out;    /* --stats-out FILE, or NULL (default name: cli_stats_default_name) */
     /* compare */
     int nreports;
     const char **reports;     /* the report files, in order (pointers into argv) */
@@ -170,6 +173,8 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns
 
 /* Writes the report as indented JSON plus a newline. */
 int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen);
+/* --connections: one CSV row per connection of the host stack (docs/report.md). */
+int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errlen);
 
 /* The human-readable summary: the run's details (aligned two-column table), then the
  * offload | software | saved table and the cycle breakdown by kind (base may be NULL). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,11 +39,16 @@ static int same_file(const char *a, const char *b)
 }
 
 /* Output files must differ from each other and from the inputs: opening one truncates it. */
-static int check_outputs(const cli_args *a, const char *trace, char *err, size_t errlen)
+static int check_outputs(const cli_args *a, const char *trace, const char *stats_path, char *err,
+                         size_t errlen)
 {
     const struct {
         const char *opt, *path;
-    } out[] = {{"-o", a->report}, {"--packet-log", a->packet_log}, {"--host-pcap", a->host_pcap}};
+    } out[] = {{"-o", a->report},
+               {"--packet-log", a->packet_log},
+               {"--host-pcap", a->host_pcap},
+               {"--connections", a->connections},
+               {"--stats-out", stats_path}};
     const size_t n = sizeof out / sizeof out[0];
     for (size_t i = 0; i < n; i++) {
         if (!out[i].path)
@@ -95,19 +101,54 @@ static void print_run_warnings(const ns_results *res, const ns_results *base)
 
 /* Every output of a run, written through temporaries (cli/outfile.h). */
 typedef struct run_outputs {
-    cli_out report, log, host_pcap, wave, gtkw, streams;
+    cli_out report, log, host_pcap, wave, gtkw, streams, conns, stats;
     char *gtkw_path;
+    char *stats_path; /* --stats-out, or its default name (NULL without --stats-interval) */
 } run_outputs;
 
 static cli_out *outputs_list(run_outputs *o, size_t *n)
 {
-    *n = 6;
+    *n = 8;
     return &o->report;
+}
+
+/* The time series file: --stats-out, else the report's name with -stats.csv instead of .json,
+ * else the scenario file's name (without directory and .ini) with -stats.csv. NULL without
+ * --stats-interval or when out of memory (*oom set). */
+static char *stats_out_path(const cli_args *a, int *oom)
+{
+    *oom = 0;
+    if (!a->stats_interval_ps)
+        return NULL;
+    const char *base = a->stats_out;
+    size_t stem;
+    char *p;
+    if (base) {
+        p = strdup(base);
+    } else {
+        const char *src = a->report;
+        const char *ext = ".json";
+        if (!src) {
+            src = strrchr(a->scenario, '/') ? strrchr(a->scenario, '/') + 1 : a->scenario;
+            ext = ".ini";
+        }
+        stem = strlen(src);
+        if (stem > strlen(ext) && strcasecmp(src + stem - strlen(ext), ext) == 0)
+            stem -= strlen(ext);
+        p = malloc(stem + 11);
+        if (p)
+            snprintf(p, stem + 11, "%.*s-stats.csv", (int)stem, src);
+    }
+    if (!p)
+        *oom = 1;
+    return p;
 }
 
 static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t errlen)
 {
+    char *stats_path = o->stats_path;
     memset(o, 0, sizeof *o);
+    o->stats_path = stats_path;
     if (cli_out_open(&o->report, "-o", a->report, "", 1, err, errlen) < 0 ||
         cli_out_open(&o->log, "--packet-log", a->packet_log, "", 1, err, errlen) < 0 ||
         cli_out_open(&o->host_pcap, "--host-pcap", a->host_pcap, "", 0, err, errlen) < 0)
@@ -127,6 +168,9 @@ static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t err
             return CLI_EUSAGE;
     }
     if (a->streams_dir && cli_out_open_dir(&o->streams, "--save-streams", a->streams_dir, err, errlen) < 0)
+        return CLI_EUSAGE;
+    if (cli_out_open(&o->conns, "--connections", a->connections, "", 1, err, errlen) < 0 ||
+        cli_out_open(&o->stats, "--stats-out", o->stats_path, "", 1, err, errlen) < 0)
         return CLI_EUSAGE;
     return CLI_OK;
 }
@@ -149,6 +193,8 @@ static void abort_outputs(run_outputs *o)
         cli_out_abort(&l[i]);
     free(o->gtkw_path);
     o->gtkw_path = NULL;
+    free(o->stats_path);
+    o->stats_path = NULL;
 }
 
 /* Loads the scenario, the --set values and the trace override; prints their warnings. */
@@ -240,6 +286,9 @@ static int baseline_finish(pid_t pid, int fd, ns_results *base, char *err, size_
         rc = -1;
         snprintf(cerr, sizeof cerr, "the process running it ended without a result");
     }
+    /* pointers in the results belong to the child's memory */
+    base->conns = NULL;
+    base->nconns = 0;
     close(fd);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -329,7 +378,14 @@ static int cmd_run(const cli_args *a)
         rc = CLI_EUSAGE;
         goto out;
     }
-    rc = check_outputs(a, trace, err, sizeof err);
+    int oom;
+    out.stats_path = stats_out_path(a, &oom);
+    if (oom) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    rc = check_outputs(a, trace, out.stats_path, err, sizeof err);
     if (rc == CLI_OK && a->streams_dir)
         rc = cli_check_streams_dir(a->streams_dir, err, sizeof err);
     if (rc == CLI_OK)
@@ -343,6 +399,8 @@ static int cmd_run(const cli_args *a)
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
     cfg->packet_log = out.log.f;
+    cfg->stats_interval_ps = a->stats_interval_ps;
+    cfg->stats_out = out.stats.f;
     cfg->streams_dir = out.streams.path ? cli_out_target(&out.streams) : NULL;
     cfg->progress = isatty(STDERR_FILENO) && !a->quiet;
     cfg->cancel = cli_out_interrupt_flag();
@@ -367,6 +425,11 @@ static int cmd_run(const cli_args *a)
             goto out;
         }
         rc = cli_report_write(report, out.report.f, err, sizeof err);
+        if (rc != CLI_OK)
+            goto out;
+    }
+    if (out.conns.f) {
+        rc = cli_connections_write(out.conns.f, res, err, sizeof err);
         if (rc != CLI_OK)
             goto out;
     }
@@ -397,6 +460,8 @@ out:
         print_error(err);
     }
     json_decref(report);
+    ns_results_free(res);
+    ns_results_free(base);
     free(res);
     free(base);
     cli_scenario_free(sc);

@@ -306,6 +306,30 @@ uint64_t hs_charge_op(hs_stack *s, int cpu, int kind, const char *key, uint64_t 
 const hs_cost *hs_get_cost(const hs_stack *s);
 void hs_get_stats(const hs_stack *s, hs_stats *st);
 
+/* Per-connection statistics (one entry per connection the stack created, in creation order;
+ * a 4-tuple re-opened by a new SYN stays one entry). Cycles are those the stack charged while
+ * processing the connection's frames (hs_rx: IP, TCP, checksums, lookup, copy, ACKs, app
+ * completions triggered by them) and while running its timers; driver work (interrupts, DPCs,
+ * completions) is not attributed to connections. */
+typedef struct hs_conn_stats {
+    uint64_t index;      /* creation number, 0-based (hs_last_rx_conn's numbering) */
+    hs_conn_id id;       /* sender -> host */
+    int cpu;             /* the CPU that owns its timers */
+    uint64_t frames;     /* frames hs_rx attributed to it (TCP segments past the checksums) */
+    uint64_t bytes;      /* their bytes (Ethernet frames without FCS) */
+    uint64_t payload_bytes; /* their TCP payload bytes */
+    uint64_t cycles;     /* cycles charged for them and for its timers (rounded down) */
+} hs_conn_stats;
+/* Number of connections created so far. */
+uint64_t hs_conn_count(const hs_stack *s);
+/* Fills out[0 .. min(max, count)) in creation order; returns the count written. */
+uint64_t hs_conn_stats_get(const hs_stack *s, hs_conn_stats *out, uint64_t max);
+/* The connection (creation number) the last frame given to hs_rx was attributed to; -1 if
+ * none (not TCP, dropped before TCP, or not for an open connection). */
+int64_t hs_last_rx_conn(const hs_stack *s);
+/* Cycles charged to cpu so far (rounded down): hs_get_stats' cpu_cycles[cpu], cheaply. */
+uint64_t hs_cpu_cycles(const hs_stack *s, int cpu);
+
 /* ------------------------------------------------------------------------------------------
  * Calibration: measures this stack's own functions on the machine it runs on.
  * ------------------------------------------------------------------------------------------ */

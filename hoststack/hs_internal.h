@@ -120,6 +120,9 @@ struct hs_conn {
     /* timers */
     uint64_t tm_when[HS_TMR_COUNT];
     long tm_idx[HS_TMR_COUNT]; /* heap position, -1 if not armed */
+    /* per-connection statistics (hs_conn_stats) */
+    uint64_t st_frames, st_bytes, st_payload;
+    uint64_t st_fx;           /* fixed-point cycles */
 };
 
 /* A consumer of the bytes the application receives. hs_app.c hands every delivered byte to
@@ -154,6 +157,8 @@ struct hs_stack {
     int nsinks;
     uint8_t txbuf[HS_TXBUF_BYTES];
     uint8_t *udp_sink;
+    hs_conn *rx_conn;         /* connection the frame in hs_rx went to (NULL: none) */
+    int64_t last_rx_conn;     /* hs_last_rx_conn */
 };
 
 /* ---- sequence arithmetic (RFC 793, modulo 2^32) ---- */

@@ -367,6 +367,10 @@ void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
     hs_chg(s, cpu, HS_K_TCP_RX, hs_c(s, HS_C_TCP_RX));
 
     hs_conn *c = hs_tcp_demux(s, cpu, now, f, fi, &sg);
+    if (c) {
+        s->rx_conn = c; /* per-connection statistics (hs_rx) */
+        c->st_payload += sg.plen;
+    }
     if (!c || hs_tcp_control(s, c, cpu, now, &sg))
         return;
 

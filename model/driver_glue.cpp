@@ -2,6 +2,7 @@
 #include "driver_glue.h"
 
 #include <cinttypes>
+#include <algorithm>
 #include <cstring>
 
 namespace {
@@ -45,6 +46,35 @@ void dump_host_frame(Platform &pf, const drv_rx_frame *f)
     pcap_dump((u_char *)pf.host_pcap, &h, f->data);
 }
 
+// Latency of a delivered frame: from its last bit on the wire (start, preamble and SFD, the
+// frame padded to 60 bytes, FCS, at the link rate) to the moment the stack finished it: the
+// driver call began at the current SystemC time, and the CPU has spent the cycles the stack
+// booked to it since then (driver work before the frame included), hs_rx's own last.
+void account_latency(Platform &pf, LogRow &r, const drv_rx_frame *f)
+{
+    int cpu = f->cpu >= 0 && f->cpu < NS_MAX_CPUS ? f->cpu : 0;
+    uint64_t into = hs_cpu_cycles(pf.stack, cpu) - pf.call_cycles0[cpu];
+    uint64_t done = ns_time_add(sc_now_ps(), ns_ps_from_real((double)into, 1e6 / pf.cost.v[HS_C_CPU_MHZ]));
+    double ps_per_byte = 8.0 * 1000.0 / pf.cfg->link_gbps;
+    uint32_t wire_bytes = 8 + std::max<uint32_t>(r.len, 60) + 4;
+    uint64_t last_bit = ns_time_add(r.start_ps, ns_ps_from_real((double)wire_bytes, ps_per_byte));
+    int64_t lat = (int64_t)(done - last_bit);
+    r.has_latency = true;
+    r.latency_ps = lat;
+    pf.lat_all.add(lat);
+    if (r.queue < pf.lat_queue.size()) pf.lat_queue[r.queue].add(lat);
+    if (r.queue < NS_MAX_QUEUES) {
+        pf.res->queue_stats[r.queue].frames++;
+        pf.res->queue_stats[r.queue].bytes += r.len;
+    }
+    int64_t conn = hs_last_rx_conn(pf.stack);
+    if (conn >= 0) {
+        if ((uint64_t)conn >= pf.lat_conn.size()) pf.lat_conn.resize((size_t)conn + 1);
+        pf.lat_conn[(size_t)conn].add(lat);
+    }
+    if (pf.ts) pf.ts->delivered(done, r.len);
+}
+
 uint64_t glue_rx(void *user, const drv_rx_frame *f)
 {
     auto *g = static_cast<DriverGlue *>(user);
@@ -75,7 +105,9 @@ uint64_t glue_rx(void *user, const drv_rx_frame *f)
     hf.csum = f->csum;
     hf.queue = f->queue;
     hf.cpu = f->cpu;
-    return hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
+    uint64_t c = hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
+    account_latency(pf, *r, f);
+    return c;
 }
 
 // Driver operations are priced by the cost profile (the op names are profile keys) and booked

@@ -53,8 +53,8 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     SC_HAS_PROCESS(Nic);
     Nic(sc_core::sc_module_name name, Platform &pf, std::vector<HostCpu *> &cpus)
         : sc_module(name), pf_(pf), cpus_(cpus), ctx_(new VerilatedContext), model_(make_model(pf, ctx_.get())),
-          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, line_rx_.inflight()), line_tx_(m_),
-          dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf)
+          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, clk_, line_rx_.inflight()), line_tx_(m_),
+          dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf, clk_)
     {
         clk_.period_ps = ns_period_ps(pf.cfg->clock_mhz);
         if (pf.cfg->wave_path) {
@@ -235,6 +235,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         sc_core::wait(sc_core::SC_ZERO_TIME);
         synced_ps = now_ps();
         pf_.log->flush();
+        if (pf_.ts) pf_.ts->flush(sc_now_ps());  // no event can come before SystemC time
     }
 
     // How far the NIC may run before it must sync: the quantum, and no CPU's horizon.
@@ -311,7 +312,9 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         if (pf_.err.empty()) csr_rx_frames_ = direct_csr_read(NIC_REG_STAT_RX_FRAMES);
         sync(synced_ps);
         // frames the NIC completed but no DPC processed (a moderation threshold never met)
-        pf_.frames_pending += pf_.log->finish_pending();
+        uint64_t pend_q[NS_MAX_QUEUES] = {};
+        pf_.frames_pending += pf_.log->finish_pending(pend_q, NS_MAX_QUEUES);
+        for (int q = 0; q < NS_MAX_QUEUES; q++) pf_.res->queue_stats[q].pending += pend_q[q];
         pf_.log->flush();
         pf_.res->nic_cycles = clk_.clocked;
         pf_.res->sim_time_ps = now_ps();

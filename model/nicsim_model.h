@@ -112,6 +112,11 @@ typedef struct ns_config {
     /* [replay] fix_checksums = auto|off: repair partial (transmit-offload) TCP/UDP checksums
        of a sender-side capture (enum ns_fix_csum, default auto) */
     int fix_checksums;
+
+    /* time series (--stats-interval, --stats-out): every stats_interval_ps of simulated time
+       one CSV row of the interval's counters is written to stats_out (0 / NULL: off) */
+    uint64_t stats_interval_ps;
+    FILE *stats_out;
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -136,6 +141,30 @@ typedef struct ns_counter {
 } ns_counter;
 
 #define NS_MAX_COUNTERS 32
+
+/* Latency of delivered frames: from the frame's last bit on the wire (start + preamble, frame
+ * padded to 60 bytes, FCS at the link rate) to the moment the host stack finished processing
+ * it (docs/report.md, "latency"). Percentiles are exact (nearest rank over every sample). */
+typedef struct ns_latency {
+    uint64_t count;
+    int64_t min_ps, p50_ps, p90_ps, p99_ps, max_ps;
+    double mean_ps;
+} ns_latency;
+
+/* One receive queue (docs/report.md, "queues"). */
+typedef struct ns_queue_stats {
+    uint64_t frames, bytes;       /* frames the driver handed up from this queue, their bytes */
+    uint64_t cycles;              /* CPU cycles of the ISRs and DPCs of the queue's vector */
+    uint64_t drop_no_desc, drop_cpl_full; /* frames the NIC dropped on this queue */
+    uint64_t pending;             /* completed, never processed when the run ended */
+    ns_latency latency;
+} ns_queue_stats;
+
+/* One connection of the host stack (hs_conn_stats) with its frames' latency. */
+typedef struct ns_conn_result {
+    hs_conn_stats st;
+    ns_latency latency;
+} ns_conn_result;
 
 typedef struct ns_results {
     /* sim.* */
@@ -185,7 +214,17 @@ typedef struct ns_results {
      * caller; the last one says so when more were dropped */
     int nwarnings;
     char warnings[NS_MAX_WARNINGS][NS_WARNING_LEN];
+
+    /* latency of every delivered frame, per queue, per connection */
+    ns_latency latency;
+    ns_queue_stats queue_stats[NS_MAX_QUEUES];
+    uint64_t nconns;             /* entries of conns */
+    ns_conn_result *conns;       /* malloc'd by ns_run (NULL if none); ns_results_free */
+    uint64_t stats_rows;         /* time-series rows written (--stats-interval) */
 } ns_results;
+
+/* Frees what ns_run allocated in res (conns) and clears those fields; res itself stays. */
+void ns_results_free(ns_results *res);
 
 /* Process-global state. Each run owns its simulation: its own SystemC simulation context, its
  * own VerilatedContext and model, host memory, driver and stack; nothing of one run survives it,

@@ -219,6 +219,40 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     rp_warnings(rp, warn_line, res);
 }
 
+void bus_busy(void *user, int dir, uint64_t start_ps, uint64_t end_ps)
+{
+    auto *pf = static_cast<Platform *>(user);
+    if (pf->ts) pf->ts->bus_busy(dir, start_ps, end_ps);
+}
+
+// Latency summaries and the per-queue CPU cycles, once the run is over.
+void summarize_latency(Platform &pf, ns_results *res)
+{
+    pf.lat_all.summarize(&res->latency);
+    for (int q = 0; q < NS_MAX_QUEUES; q++) {
+        pf.lat_queue[(size_t)q].summarize(&res->queue_stats[q].latency);
+        if (q < NS_MAX_VECTORS) res->queue_stats[q].cycles = pf.vector_cycles[q];
+    }
+}
+
+// The stack's connections with their frames' latency (before hs_close frees them).
+bool collect_conns(Platform &pf, ns_results *res)
+{
+    uint64_t n = hs_conn_count(pf.stack);
+    if (!n) return true;
+    std::vector<hs_conn_stats> st((size_t)n);
+    n = hs_conn_stats_get(pf.stack, st.data(), n);
+    res->conns = static_cast<ns_conn_result *>(calloc((size_t)n, sizeof *res->conns));
+    if (!res->conns) return false;
+    res->nconns = n;
+    for (uint64_t i = 0; i < n; i++) {
+        res->conns[i].st = st[(size_t)i];
+        uint64_t idx = st[(size_t)i].index;
+        if (idx < pf.lat_conn.size()) pf.lat_conn[(size_t)idx].summarize(&res->conns[i].latency);
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
@@ -253,6 +287,11 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     rc = open_stack(pf, rp, err, errlen);
     if (rc < 0) goto out;
     pf.log->header();
+    if (cfg->stats_interval_ps && cfg->stats_out) {
+        pf.ts.reset(new TimeSeries(cfg->stats_out, cfg->stats_interval_ps, cfg->cpus));
+        pf.ts->header();
+        pcie_set_busy_hook(pf.bus, bus_busy, &pf);
+    }
     try {
         rc = cfg->data_width == 64 ? run_width<Vnic_top_w64>(pf, rp) : run_width<Vnic_top_w512>(pf, rp);
     } catch (const std::exception &e) {
@@ -263,8 +302,21 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pcap_dump_close(pf.host_pcap);
         pf.host_pcap = nullptr;
     }
+    if (pf.ts) {
+        pf.ts->finish(res->sim_time_ps);
+        res->stats_rows = pf.ts->rows();
+        if (fflush(cfg->stats_out) != 0 && rc == 0) {
+            pf.err = "cannot write the time series (--stats-out)";
+            rc = -1;
+        }
+    }
+    summarize_latency(pf, res);
     {
         hs_get_stats(pf.stack, &res->stack);  // before close: close hands over queued data uncharged
+        if (!collect_conns(pf, res) && rc == 0) {
+            pf.err = "out of memory (connection statistics)";
+            rc = -1;
+        }
         char serr[512];
         if (hs_close(pf.stack, serr, sizeof serr) < 0 && rc == 0) {
             pf.err = std::string("host stack: ") + serr;

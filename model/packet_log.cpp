@@ -11,7 +11,7 @@ extern "C" {
 
 void PacketLog::header()
 {
-    if (out_) fputs("frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path\n", out_);
+    if (out_) fputs("frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns\n", out_);
 }
 
 LogRow *PacketLog::take_delivered(unsigned q)
@@ -22,13 +22,14 @@ LogRow *PacketLog::take_delivered(unsigned q)
     return &rows_[idx - base_];
 }
 
-uint64_t PacketLog::finish_pending()
+uint64_t PacketLog::finish_pending(uint64_t *per_queue, unsigned nq)
 {
     uint64_t n = 0;
     for (auto &r : rows_)
         if (!r.done) {
             r.done = true;
             r.fate = NIC_FATE_PENDING;
+            if (per_queue && r.queue < nq) per_queue[r.queue]++;
             n++;
         }
     return n;
@@ -50,7 +51,7 @@ void PacketLog::write_row(const LogRow &r)
     uint64_t ns = ns_ns_from_ps(r.start_ps);
     unsigned frac = (unsigned)(r.start_ps % NS_PS_PER_NS);
     if (r.fate == NIC_FATE_FIFO_OVERFLOW) {  // never reached the parser: no classification
-        fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,,,,,,,,%s\n", r.frame_no, ns, frac, r.len, fate);
+        fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,,,,,,,,%s,\n", r.frame_no, ns, frac, r.len, fate);
         return;
     }
     char hbuf[16] = "";
@@ -59,6 +60,12 @@ void PacketLog::write_row(const LogRow &r)
     const char *l3 = nic_l3_name(r.l3), *l4 = nic_l4_name(r.l4 & NIC_CPL_ST_KIND_MASK);
     char cpu[16] = "";
     if (r.cpu >= 0) snprintf(cpu, sizeof cpu, "%d", r.cpu);
-    fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,%s,%s,%s,%s,%u,%s,%s,%s\n", r.frame_no, ns, frac, r.len,
-            l3 ? l3 : "?", l4, htn ? htn : "?", hbuf, r.queue, nic_csum_name(r.csum), cpu, fate);
+    char lat[32] = "";
+    if (r.has_latency) {
+        int64_t l = r.latency_ps;
+        uint64_t a = (uint64_t)(l < 0 ? -l : l);
+        snprintf(lat, sizeof lat, "%s%" PRIu64 ".%03u", l < 0 ? "-" : "", a / NS_PS_PER_NS, (unsigned)(a % NS_PS_PER_NS));
+    }
+    fprintf(out_, "%" PRIu64 ",%" PRIu64 ".%03u,%u,%s,%s,%s,%s,%u,%s,%s,%s,%s\n", r.frame_no, ns, frac, r.len,
+            l3 ? l3 : "?", l4, htn ? htn : "?", hbuf, r.queue, nic_csum_name(r.csum), cpu, fate, lat);
 }

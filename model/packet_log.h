@@ -19,6 +19,8 @@ struct LogRow {
     uint32_t hash = 0;
     int cpu = -1;
     bool done = false;
+    bool has_latency = false;
+    int64_t latency_ps = 0;  // delivered frames: last bit on the wire -> stack done
 };
 
 class PacketLog {
@@ -33,7 +35,8 @@ class PacketLog {
     // The oldest row delivered on queue q that the driver has not handed up; nullptr if none.
     LogRow *take_delivered(unsigned q);
     // Marks every unfinished row pending; returns how many.
-    uint64_t finish_pending();
+    // per_queue (optional, nq entries) counts them by queue.
+    uint64_t finish_pending(uint64_t *per_queue = nullptr, unsigned nq = 0);
     // Writes the completed rows at the head (rows are written in arrival order).
     void flush();
 

@@ -20,6 +20,7 @@ extern "C" {
 #include "pcie.h"
 }
 #include "packet_log.h"
+#include "run_stats.h"
 
 namespace sc_core {
 class sc_event;
@@ -65,6 +66,15 @@ struct Platform {
     uint64_t frames_delivered = 0, frames_pending = 0;
     uint64_t drop_no_desc = 0, drop_cpl_full = 0;
     uint64_t fifo_peak = 0;  // MAC receive FIFO's peak fill, bytes
+
+    // latency (run_stats.h): every delivered frame, per queue, per connection (creation number)
+    LatencySet lat_all;
+    std::vector<LatencySet> lat_queue = std::vector<LatencySet>(NS_MAX_QUEUES);
+    std::vector<LatencySet> lat_conn;
+    uint64_t vector_cycles[NS_MAX_VECTORS] = {};  // ISR/DPC cycles per interrupt vector
+    uint64_t call_cycles0[NS_MAX_CPUS] = {};      // the stack's cycles of each CPU when its
+                                                  // current driver call began
+    std::unique_ptr<TimeSeries> ts;               // --stats-interval; null when off
 
     // outputs
     pcap_dumper_t *host_pcap = nullptr;
