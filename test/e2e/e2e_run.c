@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +195,16 @@ START_TEST(quickstart_hashes_match_reference)
     ck_assert_ptr_nonnull(csv);
     char *save;
     char *line = strtok_r(csv, "\n", &save);
-    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path");
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns");
     long rows = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         unsigned long long frame;
         char time[32], l3[16], l4[16], ht[16], hash[16], csum[16];
         unsigned len, queue;
         /* hash may be empty: parse field by field */
-        char *f[11];
+        char *f[12];
         int nf = 0;
-        for (char *p = line; nf < 11; nf++) {
+        for (char *p = line; nf < 12; nf++) {
             f[nf] = p;
             char *c = strchr(p, ',');
             if (!c) {
@@ -213,7 +214,7 @@ START_TEST(quickstart_hashes_match_reference)
             *c = 0;
             p = c + 1;
         }
-        ck_assert_int_eq(nf, 11);
+        ck_assert_int_eq(nf, 12);
         /* recorded timing on a 10G link with 4 queues on 2 CPUs: every frame reaches the host
          * on the CPU that owns its queue (queue q on CPU q % cpus) */
         ck_assert_str_eq(f[10], "host");
@@ -466,6 +467,272 @@ static void check_accounting(json_t *r, json_int_t loops)
     json_object_foreach(d, k, v) fate += json_integer_value(v);
     ck_assert_int_eq(fate, jint(r, "frames.rx"));
 }
+
+/* ---- latency, per-queue and per-connection tables, time series ---- */
+
+static json_t *jget(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = root;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
+        cur = json_object_get(cur, tok);
+    ck_assert_msg(cur != NULL, "report key %s missing", path);
+    return cur;
+}
+
+static double jnum(json_t *root, const char *path) { return json_number_value(jget(root, path)); }
+
+/* Splits a CSV line in place (no quoting: nicsim's CSV has none); returns the field count. */
+static int csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = 0;
+        p = c + 1;
+    }
+    return n;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ps of "N.NNN" ns. */
+static long long ps_of(const char *ns)
+{
+    char *dot;
+    long long whole = strtoll(ns, &dot, 10);
+    long long frac = *dot == '.' ? strtoll(dot + 1, NULL, 10) : 0;
+    return whole * 1000 + (ns[0] == '-' ? -frac : frac);
+}
+
+/* The nearest-rank percentile of sorted samples, as docs/report.md defines it. */
+static long long nearest_rank(const long long *v, size_t n, int pct)
+{
+    size_t rank = (size_t)((n * (size_t)pct + 99) / 100);
+    return v[rank ? rank - 1 : 0];
+}
+
+/* The cycles of a cost key in the shipped xeon-2006 profile. */
+static double profile_cost(const char *key)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/hoststack/profiles/xeon-2006.profile", g_src);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    double v = -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, kl) == 0 && (line[kl] == ' ' || line[kl] == '='))
+            v = strtod(strchr(line, '=') + 1, NULL);
+    fclose(f);
+    ck_assert_msg(v >= 0, "profile key %s", key);
+    return v;
+}
+
+START_TEST(latency_queues_and_connections_add_up)
+{
+    /* back to back with 16 receive buffers per queue: the driver falls behind, frames are
+     * dropped for no_descriptor on every queue */
+    ck_assert_int_eq(run_w("lat", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set replay.timing=topspeed --set driver.rx_ring_entries=16 "
+                                  "-o '%W/lat.json' --packet-log '%W/lat.csv' --connections '%W/latc.csv'"),
+                     0);
+    json_t *r = load_report("lat.json");
+    check_accounting(r, 1);
+    json_int_t delivered = jint(r, "frames.delivered");
+    ck_assert_int_gt(jint(r, "frames.dropped.no_descriptor"), 0);
+
+    /* per queue: frames, bytes, drops and pending add up to the run's */
+    json_t *qs = jget(r, "queues");
+    ck_assert_int_eq((int)json_array_size(qs), 4);
+    json_int_t qf = 0, qb = 0, qd = 0, qp = 0, ql = 0, qc = 0;
+    for (size_t q = 0; q < json_array_size(qs); q++) {
+        json_t *o = json_array_get(qs, q);
+        qf += jint(o, "frames");
+        qb += jint(o, "bytes");
+        qd += jint(o, "dropped.no_descriptor") + jint(o, "dropped.completion_ring_full");
+        qp += jint(o, "pending");
+        ql += jint(o, "latency.frames");
+        qc += jint(o, "cycles");
+        ck_assert_int_eq(jint(o, "latency.frames"), jint(o, "frames"));
+        ck_assert_int_gt(jint(o, "dropped.no_descriptor"), 0);
+    }
+    ck_assert_int_eq(qf, delivered);
+    ck_assert_int_eq(qb, jint(r, "frames.delivered_bytes"));
+    ck_assert_int_eq(qd, jint(r, "frames.dropped.no_descriptor") + jint(r, "frames.dropped.completion_ring_full"));
+    ck_assert_int_eq(qp, jint(r, "frames.pending"));
+    ck_assert_int_eq(ql, delivered);
+    ck_assert_int_eq(jint(r, "latency.frames"), delivered);
+    /* the queues' ISR/DPC cycles are part of the CPUs' total: timers and the transmit vector
+     * are the rest */
+    ck_assert_int_gt(qc, 0);
+    ck_assert_int_le(qc, jint(r, "cpu.total_cycles"));
+
+    /* the packet log's latency column: one value per delivered frame, none for the others;
+     * the report's percentiles are the exact nearest-rank ones of these values */
+    char *csv = slurp(work_path("lat.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns");
+    long long *lat = calloc((size_t)delivered + 1, sizeof *lat);
+    size_t n = 0;
+    /* lower bound: after the last bit, the CPU must at least take the interrupt, dispatch the
+     * DPC, read the completion and do the IP and TCP work of the frame */
+    double floor_ns = (profile_cost("isr") + profile_cost("dpc") + profile_cost("rx_completion") +
+                       profile_cost("ip_rx") + profile_cost("tcp_rx")) /
+                      profile_cost("cpu_mhz") * 1000.0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[13];
+        int nf = csv_split(line, f, 13);
+        ck_assert_int_eq(nf, 12);
+        if (strcmp(f[10], "host") == 0) {
+            ck_assert_msg(f[11][0], "delivered frame %s without latency", f[0]);
+            ck_assert_uint_lt(n, (size_t)delivered);
+            lat[n++] = ps_of(f[11]);
+            ck_assert_msg((double)lat[n - 1] / 1000.0 >= floor_ns, "frame %s: latency %s ns below %.1f ns",
+                          f[0], f[11], floor_ns);
+        } else {
+            ck_assert_str_eq(f[11], "");
+        }
+    }
+    ck_assert_uint_eq(n, (size_t)delivered);
+    qsort(lat, n, sizeof *lat, cmp_ll);
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.min_ns") * 1000), lat[0]);
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p50_ns") * 1000), nearest_rank(lat, n, 50));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p90_ns") * 1000), nearest_rank(lat, n, 90));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p99_ns") * 1000), nearest_rank(lat, n, 99));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.max_ns") * 1000), lat[n - 1]);
+    free(lat);
+    free(csv);
+
+    /* connections: the CSV and the report agree; every TCP segment belongs to one */
+    json_t *cs = jget(r, "connections");
+    ck_assert_int_eq((int)json_array_size(cs), 4);
+    csv = slurp(work_path("latc.csv"));
+    ck_assert_ptr_nonnull(csv);
+    line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
+                           "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns");
+    size_t row = 0;
+    json_int_t cf = 0, cp = 0, cc = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[15];
+        ck_assert_int_eq(csv_split(line, f, 15), 14);
+        json_t *o = json_array_get(cs, row++);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_str_eq(f[0], json_string_value(json_object_get(o, "src")));
+        ck_assert_int_eq(atoll(f[1]), jint(o, "sport"));
+        ck_assert_int_eq(atoll(f[5]), jint(o, "frames"));
+        ck_assert_int_eq(atoll(f[8]), jint(o, "cycles"));
+        ck_assert_int_eq(atoll(f[9]), jint(o, "frames")); /* every frame of it was delivered */
+        ck_assert_int_eq(ps_of(f[10]), (long long)llround(jnum(o, "latency.p50_ns") * 1000));
+        ck_assert_int_eq(ps_of(f[13]), (long long)llround(jnum(o, "latency.max_ns") * 1000));
+        ck_assert_int_le(ps_of(f[10]), ps_of(f[12]));
+        cf += jint(o, "frames");
+        cp += jint(o, "payload_bytes");
+        cc += jint(o, "cycles");
+    }
+    ck_assert_uint_eq(row, 4);
+    ck_assert_int_eq(cf, jint(r, "tcp.segments"));
+    ck_assert_int_eq(cp, jint(r, "tcp.payload_bytes"));
+    ck_assert_int_lt(cc, jint(r, "cpu.total_cycles"));
+    free(csv);
+    json_decref(r);
+}
+END_TEST
+
+/* Checks a time series against its report: contiguous rows, sums equal to the totals. */
+static void check_series(const char *csvname, json_t *r, long long interval_ps)
+{
+    char *csv = slurp(work_path(csvname));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "time_ns,interval_ns,rx_frames,rx_bytes,delivered_frames,delivered_bytes,"
+                           "throughput_gbps,dropped,interrupts,cpu0_util,cpu1_util,bus_write_busy_pct,"
+                           "bus_read_busy_pct");
+    long long rows = 0, rx = 0, dl = 0, dlb = 0, drop = 0, irq = 0, total_ps = 0;
+    double cpu_ps[2] = {0, 0}, bus_ps = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
+        ck_assert_int_eq(ps_of(f[0]), rows * interval_ps);
+        long long len = ps_of(f[1]);
+        ck_assert_int_le(len, interval_ps);
+        total_ps += len;
+        rx += atoll(f[2]);
+        dl += atoll(f[4]);
+        dlb += atoll(f[5]);
+        drop += atoll(f[7]);
+        irq += atoll(f[8]);
+        for (int c = 0; c < 2; c++) {
+            double u = strtod(f[9 + c], NULL);
+            ck_assert(u >= 0.0 && u <= 1.0);
+            cpu_ps[c] += u * (double)len;
+        }
+        bus_ps += strtod(f[11], NULL) / 100.0 * (double)len;
+        rows++;
+    }
+    long long sim_ps = jint(r, "sim.sim_time_ps");
+    ck_assert_int_eq(rows, (sim_ps + interval_ps - 1) / interval_ps);
+    ck_assert_int_eq(total_ps, sim_ps);
+    ck_assert_int_eq(rx, jint(r, "frames.rx"));
+    ck_assert_int_eq(dl, jint(r, "frames.delivered"));
+    ck_assert_int_eq(dlb, jint(r, "frames.delivered_bytes"));
+    ck_assert_int_eq(drop, jint(r, "frames.dropped_total"));
+    ck_assert_int_eq(irq, jint(r, "irq.count"));
+    json_t *pc = jget(r, "cpu.per_cpu");
+    double mhz = jnum(r, "cpu.mhz");
+    for (int c = 0; c < 2; c++) {
+        double busy_ps = (double)json_integer_value(json_object_get(json_array_get(pc, (size_t)c), "busy_cycles")) /
+                         mhz * 1e6;
+        /* utilisation is printed with 6 decimals: allow that rounding per row */
+        ck_assert_msg(fabs(cpu_ps[c] - busy_ps) <= 1e-6 * (double)sim_ps + 0.5e-6 * (double)interval_ps * (double)rows,
+                      "cpu%d: %.0f ps busy in the rows, %.0f in the report", c, cpu_ps[c], busy_ps);
+    }
+    double bus_report = jnum(r, "pcie.write_busy_pct") / 100.0 * (double)sim_ps;
+    ck_assert_msg(fabs(bus_ps - bus_report) <= 1e-6 * (double)sim_ps + 0.5e-6 * (double)interval_ps * (double)rows,
+                  "bus: %.0f ps busy in the rows, %.0f in the report", bus_ps, bus_report);
+    free(csv);
+}
+
+START_TEST(time_series_rows_add_up_to_the_totals)
+{
+    /* busy: back to back with drops; 20 us intervals */
+    ck_assert_int_eq(run_w("ts1", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set replay.timing=topspeed --set driver.rx_ring_entries=16 --set host.cpus=2 "
+                                  "-o '%W/ts1.json' --stats-interval 20us --stats-out '%W/ts1.csv'"),
+                     0);
+    json_t *r = load_report("ts1.json");
+    ck_assert_int_gt(jint(r, "frames.dropped_total"), 0);
+    check_series("ts1.csv", r, 20000000);
+    json_decref(r);
+    /* sparse: recorded timing over 1.4 s with 1 ms intervals, the default file name beside the
+     * report; idle stretches skipped by the NIC still get their (empty) rows */
+    ck_assert_int_eq(run_w("ts2", "run scenarios/storage-backup.ini --quiet --no-baseline "
+                                  "-o '%W/ts2.json' --stats-interval 1ms"),
+                     0);
+    r = load_report("ts2.json");
+    check_series("ts2-stats.csv", r, 1000000000);
+    ck_assert_int_gt(jint(r, "sim.sim_time_ps"), 1000 * 1000000000LL);
+    json_decref(r);
+    /* bad values: one line, exit status 2 */
+    ck_assert_int_eq(run_w("ts3", "run scenarios/quickstart.ini --quiet --stats-interval 0ns"), 2);
+    ck_assert_int_eq(run_w("ts4", "run scenarios/quickstart.ini --quiet --stats-interval 10"), 2);
+    ck_assert_int_eq(run_w("ts5", "run scenarios/quickstart.ini --quiet --stats-out '%W/x.csv'"), 2);
+    char *e = slurp(work_path("ts5.err"));
+    ck_assert_str_eq(e, "nicsim: error: --stats-out needs --stats-interval TIME\n");
+    free(e);
+}
+END_TEST
 
 START_TEST(accounting_and_fifo_overflow)
 {
@@ -952,6 +1219,8 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, offloaded_capture_streams_equal_what_was_sent, 0,
                         (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
+    tcase_add_test(tc, latency_queues_and_connections_add_up);
+    tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
