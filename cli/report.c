@@ -302,6 +302,9 @@ static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
     json_object_set_new(replay, "mbps", json_real(c->mbps));
     json_object_set_new(replay, "pps", json_real(c->pps));
     json_object_set_new(replay, "loop", json_integer(c->loop));
+    json_object_set_new(replay, "limit", cli_u64(c->replay_limit));
+    json_object_set_new(replay, "duration_ps", cli_u64(c->replay_duration_ps));
+    json_object_set_new(replay, "filter", cli_text(c->replay_filter));
     json_object_set_new(replay, "fix_checksums",
                         json_string(c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto"));
 
@@ -353,6 +356,7 @@ static const cli_counter cli_frames_counters[] = {
     CLI_COUNTER("rx_bytes", rx_bytes),
     CLI_COUNTER("from_host", from_host),
     CLI_COUNTER("not_for_host", not_for_host),
+    CLI_COUNTER("filtered", filtered),
     CLI_COUNTER("delivered", frames_delivered),
     CLI_COUNTER("delivered_bytes", delivered_bytes),
     CLI_COUNTER("pending", frames_pending),
@@ -913,6 +917,17 @@ static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results 
     else
         snprintf(pace, sizeof pace, "recorded timing x%g", c->multiplier);
     cli_row(f, "replay", "%s, %u loop%s", pace, (unsigned)c->loop, cli_plural(c->loop));
+    if (c->replay_limit || c->replay_duration_ps || c->replay_filter[0]) {
+        char lim[40] = "", dur[64] = "";
+        if (c->replay_limit)
+            snprintf(lim, sizeof lim, "first %llu frames", (unsigned long long)c->replay_limit);
+        if (c->replay_duration_ps)
+            cli_fmt_time(c->replay_duration_ps, dur, sizeof dur);
+        cli_row(f, "replay limits", "%s%s%s%s%s%s", lim, lim[0] && dur[0] ? ", " : "",
+                dur[0] ? "frames starting before " : "", dur,
+                (lim[0] || dur[0]) && c->replay_filter[0] ? ", filter: " : c->replay_filter[0] ? "filter: " : "",
+                c->replay_filter);
+    }
     fputc('\n', f);
 
     cli_fmt_time(res->sim_time_ps, t, sizeof t);

@@ -25,6 +25,7 @@ extern "C" {
 #define NS_NIC_RX_QUEUES 16
 #define NS_MAX_WARNINGS 16
 #define NS_WARNING_LEN 512
+#define NS_FILTER_MAX 1024  /* [replay] filter: bytes including the terminating NUL */
 
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
 enum ns_host_mode { NS_HOST_AUTO = 0, NS_HOST_ANY = 1, NS_HOST_LIST = 2 };
@@ -117,6 +118,13 @@ typedef struct ns_config {
        one CSV row of the interval's counters is written to stats_out (0 / NULL: off) */
     uint64_t stats_interval_ps;
     FILE *stats_out;
+
+    /* [replay] limit, duration, filter (tcpreplay's --limit, --duration and a BPF filter):
+       feed at most replay_limit frames (0: all), none that starts on the wire at or after
+       replay_duration_ps (0: no limit); only frames the filter accepts ("" : every frame) */
+    uint64_t replay_limit;
+    uint64_t replay_duration_ps;
+    char replay_filter[NS_FILTER_MAX];
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -221,6 +229,7 @@ typedef struct ns_results {
     uint64_t nconns;             /* entries of conns */
     ns_conn_result *conns;       /* malloc'd by ns_run (NULL if none); ns_results_free */
     uint64_t stats_rows;         /* time-series rows written (--stats-interval) */
+    uint64_t filtered;           /* frames [replay] filter rejected (all passes) */
 } ns_results;
 
 /* Frees what ns_run allocated in res (conns) and clears those fields; res itself stays. */

@@ -195,6 +195,8 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     snprintf(res->linktype_name, sizeof res->linktype_name, "%s", tr_linktype_name(rp_trace(rp)));
     const tr_stats *ps = rp_pass_stats(rp);
     res->records = ps->records * cfg->loop;
+    if (cfg->replay_limit || cfg->replay_duration_ps) res->records = rp_records_read(rp);  // may stop early
+    res->filtered = rp_filtered(rp);
     res->from_host = rp_from_host(rp);
     res->not_for_host = rp_not_for_host(rp);
     res->queues = cfg->rss_queues;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/pcap.h>
+
 #include "pkt.h"
 
 #define RP_MAX_TALLY 4096
@@ -60,7 +62,23 @@ struct rp_replay {
     /* pacing state */
     uint32_t pass;
     rp_pace pc;
+    /* [replay] filter, limit, duration */
+    int have_filter;
+    struct bpf_program filter;
+    uint64_t filtered, fed, records_base;
+    int ended; /* limit or duration reached */
 };
+
+/* [replay] filter: 1 if the frame (as converted to Ethernet) passes, or there is no filter. */
+static int rp_filter_pass(const rp_replay *r, const tr_frame *f)
+{
+    if (!r->have_filter)
+        return 1;
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.caplen = h.len = f->len;
+    return pcap_offline_filter(&r->filter, &h, f->data) != 0;
+}
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
@@ -364,7 +382,8 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         }
         while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
             pkt_frame_info in;
-            if (pkt_frame_parse(f.data, f.len, &in) != 0 || is_group(in.l3, in.dst))
+            if (!rp_filter_pass(r, &f) || pkt_frame_parse(f.data, f.len, &in) != 0 ||
+                is_group(in.l3, in.dst))
                 continue;
             tally_add(t, &n, &in, &f, in.proto == PKT_IPPROTO_TCP ? in.payload_len : 0);
             if (memcmp(in.src, in.dst, in.l3 == 4 ? 4 : 16) == 0)
@@ -381,7 +400,7 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     rp_pace pc;
     memset(&pc, 0, sizeof pc);
     while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
-        if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
+        if (!rp_filter_pass(r, &f) || !classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
             continue;
         fed++;
         ts_min = f.ts_ns < ts_min ? f.ts_ns : ts_min;
@@ -421,7 +440,10 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         }
     }
     r->total_frames = fed * r->cfg.loop;
+    if (r->cfg.replay_limit && r->total_frames > r->cfg.replay_limit)
+        r->total_frames = r->cfg.replay_limit;
     rc = tr_rewind(r->tr, err, errlen);
+    r->records_base = tr_get_stats(r->tr)->records;
 out:
     free(t);
     free(p);
@@ -452,6 +474,19 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
                      .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF};
     if ((rc = tr_open(&r->tr, cfg->trace_path, &to, err, errlen)) < 0)
         goto fail;
+    if (cfg->replay_filter[0]) {
+        /* compiled for Ethernet: every capture's frames are converted to Ethernet first */
+        pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
+        if (!dead || pcap_compile(dead, &r->filter, cfg->replay_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            rp_msg(err, errlen, "replay.filter: %s", dead ? pcap_geterr(dead) : "out of memory");
+            if (dead)
+                pcap_close(dead);
+            rc = -2;
+            goto fail;
+        }
+        pcap_close(dead);
+        r->have_filter = 1;
+    }
     if (cfg->host_mode == NS_HOST_ANY) {
         r->host_any = 1;
     } else if (cfg->host_mode == NS_HOST_LIST) {
@@ -480,6 +515,8 @@ fail:
 
 int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
 {
+    if (r->ended || (r->cfg.replay_limit && r->fed >= r->cfg.replay_limit))
+        return 0; /* [replay] limit reached */
     for (;;) {
         int rc = tr_next(r->tr, &out->f, err, errlen);
         if (rc < 0)
@@ -493,6 +530,10 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
                 return rc;
             continue;
         }
+        if (!rp_filter_pass(r, &out->f)) {
+            r->filtered++;
+            continue;
+        }
         if (!classify(r, &out->f, &r->from_host, &r->not_for_host))
             continue;
         if (pace(&r->cfg, &r->pc, &out->f, &out->start_ps) < 0) {
@@ -503,8 +544,13 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
                    days((double)RP_TIME_LIMIT_PS));
             return -1;
         }
+        if (r->cfg.replay_duration_ps && out->start_ps >= r->cfg.replay_duration_ps) {
+            r->ended = 1; /* [replay] duration reached */
+            return 0;
+        }
         out->end_ps = out->start_ps + r->pc.prev_wire_ps;
         out->pass = r->pass;
+        r->fed++;
         return 1;
     }
 }
@@ -515,6 +561,8 @@ void rp_close(rp_replay *r)
         return;
     if (r->tr)
         tr_close(r->tr);
+    if (r->have_filter)
+        pcap_freecode(&r->filter);
     free(r);
 }
 
@@ -649,4 +697,6 @@ uint64_t rp_pass_from_host(const rp_replay *r) { return r->pass_from_host; }
 uint64_t rp_pass_not_for_host(const rp_replay *r) { return r->pass_not_for_host; }
 uint64_t rp_rate_held(const rp_replay *r) { return r->rate_held; }
 const tr_trace *rp_trace(const rp_replay *r) { return r->tr; }
+uint64_t rp_filtered(const rp_replay *r) { return r->filtered; }
+uint64_t rp_records_read(const rp_replay *r) { return tr_get_stats(r->tr)->records - r->records_base; }
 const tr_stats *rp_pass_stats(const rp_replay *r) { return &r->pass_stats; }

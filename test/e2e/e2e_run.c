@@ -734,6 +734,121 @@ START_TEST(time_series_rows_add_up_to_the_totals)
 }
 END_TEST
 
+/* Rows of a packet log (without the header) and the largest time_ns among them. */
+/* Every frame fed ends delivered, pending or dropped. */
+static void check_delivery(json_t *r)
+{
+    json_int_t fate = jint(r, "frames.delivered") + jint(r, "frames.pending") + jint(r, "frames.dropped_total");
+    ck_assert_int_eq(fate, jint(r, "frames.rx"));
+}
+
+static long log_rows(const char *name, long long *max_time_ps, unsigned *min_len)
+{
+    char *csv = slurp(work_path(name));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long n = 0;
+    *max_time_ps = -1;
+    *min_len = UINT32_MAX;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[13];
+        ck_assert_int_eq(csv_split(line, f, 13), 12);
+        long long t = ps_of(f[1]);
+        if (t > *max_time_ps)
+            *max_time_ps = t;
+        unsigned len = (unsigned)strtoul(f[2], NULL, 10);
+        if (len < *min_len)
+            *min_len = len;
+        n++;
+    }
+    free(csv);
+    return n;
+}
+
+START_TEST(replay_limit_duration_and_filter)
+{
+    /* filter: only the host's received data segments of 1000 bytes or more; counted against
+     * an independent pass over the capture with the frame parser */
+    ck_assert_int_eq(run_w("flt", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set 'replay.filter=tcp dst port 5001 and greater 1000' "
+                                  "-o '%W/flt.json' --packet-log '%W/flt.csv'"),
+                     0);
+    json_t *r = load_report("flt.json");
+    char tpath[1024];
+    snprintf(tpath, sizeof tpath, "%s/traces/quickstart.pcap", g_src);
+    tr_trace *t;
+    char err[512];
+    tr_options o = {1500, 1, 1};
+    ck_assert_msg(tr_open(&t, tpath, &o, err, sizeof err) == 0, "%s", err);
+    tr_frame f;
+    long long want = 0, total = 0;
+    while (tr_next(t, &f, err, sizeof err) > 0) {
+        pkt_frame_info in;
+        total++;
+        if (pkt_frame_parse(f.data, f.len, &in) == 0 && in.proto == PKT_IPPROTO_TCP && in.l4_off &&
+            ((unsigned)f.data[in.l4_off + 2] << 8 | f.data[in.l4_off + 3]) == 5001 && f.len >= 1000)
+            want++;
+    }
+    tr_close(t);
+    ck_assert_int_gt(want, 10);
+    ck_assert_int_eq(jint(r, "frames.rx"), want);
+    ck_assert_int_eq(jint(r, "frames.filtered"), total - want);
+    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.filtered") + jint(r, "frames.from_host") +
+                         jint(r, "frames.not_for_host"),
+                     jint(r, "trace.frames"));
+    ck_assert_str_eq(json_string_value(jget(r, "config.replay.filter")), "tcp dst port 5001 and greater 1000");
+    long long tmax;
+    unsigned lmin;
+    ck_assert_int_eq(log_rows("flt.csv", &tmax, &lmin), want);
+    ck_assert_uint_ge(lmin, 1000);
+    json_decref(r);
+
+    /* limit: the first 250 frames fed over three passes (one pass feeds fewer) */
+    ck_assert_int_eq(run_w("lim", "run scenarios/quickstart.ini --quiet --no-baseline --set replay.loop=3 "
+                                  "--set replay.limit=250 -o '%W/lim.json'"),
+                     0);
+    r = load_report("lim.json");
+    ck_assert_int_eq(jint(r, "frames.rx"), 250);
+    ck_assert_int_eq(jint(r, "config.replay.limit"), 250);
+    ck_assert_int_lt(jint(r, "frames.records"), 3 * jint(r, "trace.records"));
+    ck_assert_int_gt(jint(r, "frames.records"), jint(r, "trace.records"));
+    check_delivery(r);
+    json_decref(r);
+
+    /* duration: exactly the frames of the full run that start before 2 ms */
+    ck_assert_int_eq(run_w("full", "run scenarios/quickstart.ini --quiet --no-baseline --packet-log '%W/full.csv'"), 0);
+    ck_assert_int_eq(run_w("dur", "run scenarios/quickstart.ini --quiet --no-baseline --set replay.duration=2ms "
+                                  "-o '%W/dur.json' --packet-log '%W/dur.csv'"),
+                     0);
+    char *csv = slurp(work_path("full.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long before = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *fl[13];
+        csv_split(line, fl, 13);
+        before += ps_of(fl[1]) < 2000000000LL;
+    }
+    free(csv);
+    r = load_report("dur.json");
+    ck_assert_int_gt(before, 0);
+    ck_assert_int_eq(jint(r, "frames.rx"), before);
+    ck_assert_int_eq(log_rows("dur.csv", &tmax, &lmin), before);
+    ck_assert_int_lt(tmax, 2000000000LL);
+    ck_assert_int_eq(jint(r, "config.replay.duration_ps"), 2000000000LL);
+    json_decref(r);
+
+    /* a bad filter or duration: one line naming the key, exit status 2 */
+    ck_assert_int_eq(run_w("fbad", "run scenarios/quickstart.ini --quiet --set 'replay.filter=tcp port'"), 2);
+    char *e = slurp(work_path("fbad.err"));
+    ck_assert_msg(strncmp(e, "nicsim: error: --set: replay.filter: not a valid filter: ", 57) == 0, "%s", e);
+    ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
+    free(e);
+    ck_assert_int_eq(run_w("dbad", "run scenarios/quickstart.ini --quiet --set replay.duration=5"), 2);
+    ck_assert_int_eq(run_w("lbad", "run scenarios/quickstart.ini --quiet --set replay.limit=-1"), 2);
+}
+END_TEST
+
 START_TEST(accounting_and_fifo_overflow)
 {
     /* quickstart at recorded timing: nothing dropped */
@@ -1221,6 +1336,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     tcase_add_test(tc, latency_queues_and_connections_add_up);
     tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
+    tcase_add_test(tc, replay_limit_duration_and_filter);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
