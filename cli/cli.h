@@ -132,6 +132,8 @@ typedef struct cli_args {
     const char *connections;  /* --connections FILE.csv, or NULL */
     uint64_t stats_interval_ps; /* --stats-interval TIME (0: no time series) */
     const char *stats_out;    /* --stats-out FILE, or NULL (default name: cli_stats_default_name) */
+    uint64_t wave_frame;      /* --wave-frame N (0: not given) */
+    const char *wave_scope;   /* --wave-scope BLOCK[,BLOCK...], or NULL */
     /* compare */
     int nreports;
     const char **reports;     /* the report files, in order (pointers into argv) */

@@ -398,6 +398,8 @@ static int cmd_run(const cli_args *a)
     cfg->wave_dumpfile = a->wave;
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
+    cfg->wave_frame = a->wave_frame;
+    snprintf(cfg->wave_scope, sizeof cfg->wave_scope, "%s", a->wave_scope ? a->wave_scope : "");
     cfg->packet_log = out.log.f;
     cfg->stats_interval_ps = a->stats_interval_ps;
     cfg->stats_out = out.stats.f;

@@ -73,6 +73,7 @@ void account_latency(Platform &pf, LogRow &r, const drv_rx_frame *f)
         pf.lat_conn[(size_t)conn].add(lat);
     }
     if (pf.ts) pf.ts->delivered(done, r.len);
+    pf.frame_done(r.frame_no, done);
 }
 
 uint64_t glue_rx(void *user, const drv_rx_frame *f)

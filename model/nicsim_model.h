@@ -25,6 +25,7 @@ extern "C" {
 #define NS_NIC_RX_QUEUES 16
 #define NS_MAX_WARNINGS 16
 #define NS_WARNING_LEN 512
+#define NS_WAVE_SCOPE_MAX 512 /* --wave-scope, bytes including the NUL */
 #define NS_FILTER_MAX 1024  /* [replay] filter: bytes including the terminating NUL */
 
 enum ns_timing { NS_TIMING_RECORDED = 0, NS_TIMING_TOPSPEED = 1 };
@@ -125,6 +126,13 @@ typedef struct ns_config {
     uint64_t replay_limit;
     uint64_t replay_duration_ps;
     char replay_filter[NS_FILTER_MAX];
+
+    /* waveform window around one frame (--wave-frame N: the 1-based record number of the
+       capture, 0 = off; replaces wave_from_ps/wave_to_ps), and the blocks to dump
+       (--wave-scope: comma-separated instance names under nic_top, "ports" for nic_top's own
+       ports; "" = everything) */
+    uint64_t wave_frame;
+    char wave_scope[NS_WAVE_SCOPE_MAX];
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */

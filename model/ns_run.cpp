@@ -255,6 +255,34 @@ bool collect_conns(Platform &pf, ns_results *res)
     return true;
 }
 
+// --wave-frame N: the waveform starts a margin before frame N's first bit (its first
+// segment, first pass), found by a replay of its own over the same capture.
+int wave_frame_window(const ns_config *cfg, uint64_t *from_ps, char *err, size_t errlen)
+{
+    rp_replay *rp = nullptr;
+    int rc = rp_open(&rp, cfg, err, errlen);
+    if (rc < 0) return rc;
+    rp_frame f;
+    while ((rc = rp_next(rp, &f, err, errlen)) > 0) {
+        if (f.f.frame_no == cfg->wave_frame && f.pass == 0) break;
+        if (f.pass > 0) {
+            rc = 0;
+            break;
+        }
+    }
+    rp_close(rp);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+        snprintf(err, errlen,
+                 "--wave-frame %" PRIu64 ": record %" PRIu64 " of %s is not fed to the NIC (sent by the host, not "
+                 "for it, filtered, past a replay limit, or beyond the end of the capture)",
+                 cfg->wave_frame, cfg->wave_frame, cfg->trace_path);
+        return -2;
+    }
+    *from_ps = f.start_ps > Platform::kWaveFrameMarginPs ? f.start_ps - Platform::kWaveFrameMarginPs : 0;
+    return 0;
+}
+
 }  // namespace
 
 extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t errlen)
@@ -272,6 +300,13 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     pf.log.reset(new PacketLog(cfg->packet_log, NS_MAX_QUEUES));
     rc = rp_open(&rp, cfg, err, errlen);
     if (rc < 0) goto out;
+    pf.wave_from_ps = cfg->wave_from_ps;
+    pf.wave_to_ps = cfg->wave_to_ps;
+    if (cfg->wave_path && cfg->wave_frame) {
+        rc = wave_frame_window(cfg, &pf.wave_from_ps, err, errlen);
+        if (rc < 0) goto out;
+        pf.wave_to_ps = 0;  // until the frame is done (Platform::frame_done)
+    }
     rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);

@@ -21,6 +21,7 @@ extern "C" {
 }
 #include "packet_log.h"
 #include "run_stats.h"
+#include "wave.h"
 
 namespace sc_core {
 class sc_event;
@@ -75,6 +76,20 @@ struct Platform {
     uint64_t call_cycles0[NS_MAX_CPUS] = {};      // the stack's cycles of each CPU when its
                                                   // current driver call began
     std::unique_ptr<TimeSeries> ts;               // --stats-interval; null when off
+
+    // waveform window: [wave_from_ps, wave_to_ps] (to 0: the end); with --wave-frame it ends
+    // kWaveFrameMargin after the frame is done
+    static constexpr uint64_t kWaveFrameMarginPs = 1000000;  // 1 us
+    uint64_t wave_from_ps = 0, wave_to_ps = 0;
+    WaveWriter *wave = nullptr;
+    bool wave_frame_done = false;
+    // A frame's fate is known at t_ps (dropped, or the stack finished it).
+    void frame_done(uint64_t frame_no, uint64_t t_ps)
+    {
+        if (!wave || !cfg->wave_frame || frame_no != cfg->wave_frame || wave_frame_done) return;
+        wave_frame_done = true;
+        wave->set_end(t_ps + kWaveFrameMarginPs);
+    }
 
     // outputs
     pcap_dumper_t *host_pcap = nullptr;

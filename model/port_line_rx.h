@@ -47,6 +47,7 @@ template <class V> class LineRxPort {
                     pf_.ts->rx(clk_.now_ps(), len);
                     pf_.ts->drop(clk_.now_ps());
                 }
+                pf_.frame_done(r.frame_no, clk_.now_ps());
             } else {
                 Frame mf;
                 mf.data.assign(f->f.data, f->f.data + len);

@@ -63,6 +63,7 @@ template <class V> class RxResultPort {
                 if (r.fate == NIC_FATE_CPL_FULL) res.queue_stats[r.queue].drop_cpl_full++;
             }
             if (pf_.ts) pf_.ts->drop(now_ps_());
+            pf_.frame_done(r.frame_no, now_ps_());
             r.done = true;
             pf_.log->add_done(r);
         }

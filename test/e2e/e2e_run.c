@@ -849,6 +849,84 @@ START_TEST(replay_limit_duration_and_filter)
 }
 END_TEST
 
+START_TEST(waveform_around_a_frame_and_some_blocks)
+{
+    /* the packet log names a delivered frame, its start and latency */
+    ck_assert_int_eq(run_w("wfl", "run scenarios/quickstart.ini --quiet --no-baseline --packet-log '%W/wfl.csv'"), 0);
+    char *csv = slurp(work_path("wfl.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    unsigned long long frame = 0;
+    long long start = 0, lat = 0, first_host = 0;
+    unsigned len = 0;
+    int seen = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[13];
+        csv_split(line, f, 13);
+        if (strcmp(f[10], "host") != 0)
+            continue;
+        if (!first_host)
+            first_host = atoll(f[0]);
+        if (++seen == 40) { /* somewhere in the middle of the run */
+            frame = strtoull(f[0], NULL, 10);
+            start = ps_of(f[1]);
+            len = (unsigned)strtoul(f[2], NULL, 10);
+            lat = ps_of(f[11]);
+            break;
+        }
+    }
+    free(csv);
+    ck_assert_uint_gt(frame, 0);
+    char args[512];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --no-baseline --wave '%%W/wfr.vcd' "
+                                "--wave-frame %llu --wave-scope ports,parser",
+             frame);
+    ck_assert_int_eq(run_w("wfr", args), 0);
+    char *v = slurp(work_path("wfr.vcd"));
+    ck_assert_ptr_nonnull(v);
+    /* the window: from 1 us before the frame's first bit to about 1 us after the stack was
+     * done with it (last bit + latency) */
+    long long wire = (long long)((8 + (len < 60 ? 60 : len) + 4) * 800 + 0); /* 10 Gb/s: 800 ps/byte */
+    long long done = start + wire + lat;
+    long long tmin = -1, tmax = -1;
+    for (char *p = strstr(v, "\n#"); p; p = strstr(p + 1, "\n#")) {
+        long long t = strtoll(p + 2, NULL, 10);
+        if (tmin < 0)
+            tmin = t;
+        tmax = t;
+    }
+    ck_assert_int_eq(tmin, start - 1000000);
+    ck_assert_int_ge(tmax, done + 1000000 - 10000);
+    ck_assert_int_le(tmax, done + 1000000 + 50000);
+    /* only nic_top's ports and the parser's signals */
+    ck_assert_ptr_nonnull(strstr(v, "$scope module parser_inst $end"));
+    ck_assert_ptr_null(strstr(v, "$scope module csum_inst $end"));
+    ck_assert_ptr_null(strstr(v, "$scope module rx_dma_inst $end"));
+    ck_assert_ptr_nonnull(strstr(v, " s_axis_rx_tvalid "));
+    free(v);
+    char *g = slurp(work_path("wfr.gtkw"));
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(strstr(g, "-parser_inst\n"));
+    ck_assert_ptr_null(strstr(g, "-csum_inst\n"));
+    free(g);
+
+    /* errors: one line, before or without a run */
+    ck_assert_int_eq(run_w("wfe1", "run scenarios/quickstart.ini --quiet --wave-frame 3"), 2);
+    ck_assert_int_eq(run_w("wfe2", "run scenarios/quickstart.ini --quiet --wave '%W/x.fst' --wave-frame 3 --wave-from 1ms"), 2);
+    ck_assert_int_eq(run_w("wfe3", "run scenarios/quickstart.ini --quiet --wave '%W/x.fst' --wave-scope 'parser,,csum'"), 2);
+    ck_assert_int_eq(run_w("wfe4", "run scenarios/quickstart.ini --quiet --no-baseline --wave '%W/x.fst' --wave-scope nosuch"), 1);
+    char *e = slurp(work_path("wfe4.err"));
+    ck_assert_msg(strncmp(e, "nicsim: error: --wave-scope: no block 'nosuch' in the NIC (blocks: ports, ", 74) == 0, "%s", e);
+    ck_assert_ptr_nonnull(strstr(e, "parser_inst"));
+    free(e);
+    /* a record the host sent is never fed: named in the error */
+    ck_assert_int_eq(run_w("wfe5", "run scenarios/quickstart.ini --quiet --no-baseline --wave '%W/x.fst' --wave-frame 100000"), 1);
+    e = slurp(work_path("wfe5.err"));
+    ck_assert_ptr_nonnull(strstr(e, "--wave-frame 100000: record 100000 of "));
+    free(e);
+}
+END_TEST
+
 START_TEST(accounting_and_fifo_overflow)
 {
     /* quickstart at recorded timing: nothing dropped */
@@ -1337,6 +1415,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, latency_queues_and_connections_add_up);
     tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
     tcase_add_test(tc, replay_limit_duration_and_filter);
+    tcase_add_test(tc, waveform_around_a_frame_and_some_blocks);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
