@@ -484,6 +484,7 @@ static void cli_conn_addr(int family, const uint8_t *a, char *buf, size_t len)
 static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *res, int with_conns)
 {
     json_object_set_new(r, "latency", cli_latency_json(&res->latency));
+    json_object_set_new(r, "app_latency", cli_latency_json(&res->app_latency));
     json_t *qs = json_array();
     json_object_set_new(r, "queues", qs);
     for (int q = 0; q < cli_nqueues(c); q++) {
@@ -498,6 +499,7 @@ static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *re
         json_object_set_new(o, "dropped", d);
         json_object_set_new(o, "pending", cli_u64(qq->pending));
         json_object_set_new(o, "latency", cli_latency_json(&qq->latency));
+        json_object_set_new(o, "app_latency", cli_latency_json(&qq->app_latency));
         json_array_append_new(qs, o);
     }
     if (!with_conns)
@@ -520,6 +522,7 @@ static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *re
         json_object_set_new(o, "payload_bytes", cli_u64(cr->st.payload_bytes));
         json_object_set_new(o, "cycles", cli_u64(cr->st.cycles));
         json_object_set_new(o, "latency", cli_latency_json(&cr->latency));
+        json_object_set_new(o, "app_latency", cli_latency_json(&cr->app_latency));
         json_array_append_new(cs, o);
     }
 }
@@ -535,26 +538,33 @@ static void cli_fmt_ns(int64_t ps, char *buf, size_t len)
 int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errlen)
 {
     fputs("src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
-          "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns\n",
+          "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
+          "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns\n",
           f);
     for (uint64_t i = 0; i < res->nconns && res->conns; i++) {
         const ns_conn_result *cr = &res->conns[i];
-        char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l[4][32];
+        char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l[4][32], al[4][32];
         cli_conn_addr(cr->st.id.family, cr->st.id.src, s, sizeof s);
         cli_conn_addr(cr->st.id.family, cr->st.id.dst, d, sizeof d);
         const ns_latency *lt = &cr->latency;
         int64_t v[4] = {lt->p50_ps, lt->p90_ps, lt->p99_ps, lt->max_ps};
+        const ns_latency *at = &cr->app_latency;
+        int64_t av[4] = {at->p50_ps, at->p90_ps, at->p99_ps, at->max_ps};
         for (int k = 0; k < 4; k++) {
             if (lt->count)
                 cli_fmt_ns(v[k], l[k], sizeof l[k]);
             else
                 l[k][0] = '\0';
+            if (at->count)
+                cli_fmt_ns(av[k], al[k], sizeof al[k]);
+            else
+                al[k][0] = '\0';
         }
-        fprintf(f, "%s,%u,%s,%u,%d,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%s\n", s, cr->st.id.sport, d,
-                cr->st.id.dport, cr->st.cpu, (unsigned long long)cr->st.frames,
+        fprintf(f, "%s,%u,%s,%u,%d,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%s,%llu,%s,%s,%s,%s\n", s,
+                cr->st.id.sport, d, cr->st.id.dport, cr->st.cpu, (unsigned long long)cr->st.frames,
                 (unsigned long long)cr->st.bytes, (unsigned long long)cr->st.payload_bytes,
                 (unsigned long long)cr->st.cycles, (unsigned long long)lt->count, l[0], l[1], l[2],
-                l[3]);
+                l[3], (unsigned long long)at->count, al[0], al[1], al[2], al[3]);
     }
     if (fflush(f) != 0 || ferror(f)) {
         cli_msg(err, errlen, "cannot write --connections: %s", strerror(errno ? errno : EIO));
@@ -844,6 +854,15 @@ static void cli_print_latency(FILE *f, const ns_config *c, const ns_results *res
                 "stack)", p50, p90, p99, mx, (unsigned long long)l->count);
     } else {
         cli_row(f, "latency", "no frame delivered");
+    }
+    const ns_latency *al = &res->app_latency;
+    if (al->count) {
+        cli_fmt_ns(al->p50_ps, p50, sizeof p50);
+        cli_fmt_ns(al->p90_ps, p90, sizeof p90);
+        cli_fmt_ns(al->p99_ps, p99, sizeof p99);
+        cli_fmt_ns(al->max_ps, mx, sizeof mx);
+        cli_row(f, "app latency", "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; wire to "
+                "application)", p50, p90, p99, mx, (unsigned long long)al->count);
     }
     cli_row(f, "queue", "%10s %12s %14s %8s %12s %12s", "frames", "bytes", "cycles", "dropped",
             "p50 ns", "p99 ns");

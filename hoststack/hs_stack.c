@@ -341,6 +341,7 @@ uint64_t hs_rx(hs_stack *s, const hs_rx_frame *f, uint64_t now_ns)
     s->st.rx_frames++;
     s->st.rx_bytes += f->len;
     s->rx_conn = NULL;
+    s->rx_new_data = 0;
     hs_rx_frame_body(s, cpu, f, now_ns);
     s->last_rx_conn = -1;
     if (s->rx_conn) {
@@ -375,6 +376,15 @@ uint64_t hs_conn_stats_get(const hs_stack *s, hs_conn_stats *out, uint64_t max)
 }
 
 int64_t hs_last_rx_conn(const hs_stack *s) { return s->last_rx_conn; }
+
+int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation)
+{
+    if (!s->rx_new_data || s->last_rx_conn < 0)
+        return 0;
+    *end_seq = s->rx_end_seq;
+    *incarnation = s->rx_incarnation;
+    return 1;
+}
 
 uint64_t hs_cpu_cycles(const hs_stack *s, int cpu)
 {

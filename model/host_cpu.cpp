@@ -69,6 +69,7 @@ void HostCpu::run_timers()
     pf_.busy_cpus++;
     running_ = true;
     pf_.csr.defer = &deferred_;
+    call_start();
     uint64_t c = hs_timer(pf_.stack, id_, ns_ns_from_ps(sc_now_ps()));
     pf_.csr.defer = nullptr;
     spend(c);

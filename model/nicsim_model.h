@@ -174,12 +174,14 @@ typedef struct ns_queue_stats {
     uint64_t drop_no_desc, drop_cpl_full; /* frames the NIC dropped on this queue */
     uint64_t pending;             /* completed, never processed when the run ended */
     ns_latency latency;
+    ns_latency app_latency;       /* to the application (docs/report.md, "app_latency") */
 } ns_queue_stats;
 
 /* One connection of the host stack (hs_conn_stats) with its frames' latency. */
 typedef struct ns_conn_result {
     hs_conn_stats st;
     ns_latency latency;
+    ns_latency app_latency;
 } ns_conn_result;
 
 typedef struct ns_results {
@@ -233,6 +235,7 @@ typedef struct ns_results {
 
     /* latency of every delivered frame, per queue, per connection */
     ns_latency latency;
+    ns_latency app_latency;      /* frames whose payload the application consumed */
     ns_queue_stats queue_stats[NS_MAX_QUEUES];
     uint64_t nconns;             /* entries of conns */
     ns_conn_result *conns;       /* malloc'd by ns_run (NULL if none); ns_results_free */

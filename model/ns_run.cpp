@@ -173,6 +173,8 @@ int open_stack(Platform &pf, rp_replay *rp, char *err, size_t errlen)
     hc.csum_offload = cfg->csum_offload;
     memcpy(hc.rss_key, cfg->rss_key, sizeof hc.rss_key);
     hc.streams_dir = cfg->streams_dir;
+    hc.app_consumed = glue_app_consumed;  // application latency
+    hc.consumed_user = &pf;
     ns_addr hosts[NS_MAX_HOSTS];
     hc.host_count = rp_hosts(rp, hosts, NS_MAX_HOSTS);
     for (int i = 0; i < hc.host_count && i < HS_MAX_HOSTS; i++) {
@@ -231,8 +233,10 @@ void bus_busy(void *user, int dir, uint64_t start_ps, uint64_t end_ps)
 void summarize_latency(Platform &pf, ns_results *res)
 {
     pf.lat_all.summarize(&res->latency);
+    pf.lat_app_all.summarize(&res->app_latency);
     for (int q = 0; q < NS_MAX_QUEUES; q++) {
         pf.lat_queue[(size_t)q].summarize(&res->queue_stats[q].latency);
+        pf.lat_app_queue[(size_t)q].summarize(&res->queue_stats[q].app_latency);
         if (q < NS_MAX_VECTORS) res->queue_stats[q].cycles = pf.vector_cycles[q];
     }
 }
@@ -251,6 +255,7 @@ bool collect_conns(Platform &pf, ns_results *res)
         res->conns[i].st = st[(size_t)i];
         uint64_t idx = st[(size_t)i].index;
         if (idx < pf.lat_conn.size()) pf.lat_conn[(size_t)idx].summarize(&res->conns[i].latency);
+        if (idx < pf.lat_app_conn.size()) pf.lat_app_conn[(size_t)idx].summarize(&res->conns[i].app_latency);
     }
     return true;
 }

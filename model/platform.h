@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,6 +77,28 @@ struct Platform {
     uint64_t call_cycles0[NS_MAX_CPUS] = {};      // the stack's cycles of each CPU when its
                                                   // current driver call began
     std::unique_ptr<TimeSeries> ts;               // --stats-interval; null when off
+
+    // application latency: frames waiting for the application to consume their last new byte
+    struct AppPending {
+        uint64_t last_bit_ps;
+        uint64_t row;  // packet log row (absolute index)
+        uint8_t queue;
+    };
+    struct ConnApp {
+        uint32_t incarnation = 0;
+        bool have_ref = false;
+        uint32_t ref32 = 0;  // a recent sequence number and its 64-bit stream position
+        uint64_t ref64 = 0;
+        std::multimap<uint64_t, AppPending> pending;  // by the stream position of the frame's end
+    };
+    std::vector<ConnApp> app_conn;
+    LatencySet lat_app_all;
+    std::vector<LatencySet> lat_app_queue = std::vector<LatencySet>(NS_MAX_QUEUES);
+    std::vector<LatencySet> lat_app_conn;
+    struct ConsEvent {
+        uint64_t conn, end64, t_ps;
+    };
+    std::vector<ConsEvent> cons_events;  // consumptions during the current hs_rx call
 
     // waveform window: [wave_from_ps, wave_to_ps] (to 0: the end); with --wave-frame it ends
     // kWaveFrameMargin after the frame is done

@@ -402,7 +402,7 @@ START_TEST(schema_and_values)
     static const char *const order[] = {"schema", "nicsim_version", "scenario", "config", "sim",
                                         "frames", "rss", "csum", "dma", "pcie", "irq", "tx",
                                         "cpu", "memory", "ip", "tcp", "udp", "app", "latency",
-                                        "queues", "connections", "trace", "throughput_gbps"};
+                                        "app_latency", "queues", "connections", "trace", "throughput_gbps"};
     const size_t norder = sizeof order / sizeof order[0];
     size_t i = 0;
     const char *key;
@@ -716,7 +716,7 @@ START_TEST(baseline_and_savings)
     json_t *bj = get(j, "baseline");
     static const char *const border[] = {"config", "sim", "frames", "rss", "csum", "dma", "pcie",
                                          "irq", "tx", "cpu", "memory", "ip", "tcp", "udp", "app",
-                                         "latency", "queues", "throughput_gbps"};
+                                         "latency", "app_latency", "queues", "throughput_gbps"};
     size_t i = 0;
     const char *key;
     json_t *v;

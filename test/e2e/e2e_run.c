@@ -195,16 +195,16 @@ START_TEST(quickstart_hashes_match_reference)
     ck_assert_ptr_nonnull(csv);
     char *save;
     char *line = strtok_r(csv, "\n", &save);
-    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns");
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns,app_latency_ns");
     long rows = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         unsigned long long frame;
         char time[32], l3[16], l4[16], ht[16], hash[16], csum[16];
         unsigned len, queue;
         /* hash may be empty: parse field by field */
-        char *f[12];
+        char *f[13];
         int nf = 0;
-        for (char *p = line; nf < 12; nf++) {
+        for (char *p = line; nf < 13; nf++) {
             f[nf] = p;
             char *c = strchr(p, ',');
             if (!c) {
@@ -214,7 +214,7 @@ START_TEST(quickstart_hashes_match_reference)
             *c = 0;
             p = c + 1;
         }
-        ck_assert_int_eq(nf, 12);
+        ck_assert_int_eq(nf, 13);
         /* recorded timing on a 10G link with 4 queues on 2 CPUs: every frame reaches the host
          * on the CPU that owns its queue (queue q on CPU q % cpus) */
         ck_assert_str_eq(f[10], "host");
@@ -582,7 +582,7 @@ START_TEST(latency_queues_and_connections_add_up)
     char *csv = slurp(work_path("lat.csv"));
     ck_assert_ptr_nonnull(csv);
     char *save, *line = strtok_r(csv, "\n", &save);
-    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns");
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns,app_latency_ns");
     long long *lat = calloc((size_t)delivered + 1, sizeof *lat);
     size_t n = 0;
     /* lower bound: after the last bit, the CPU must at least take the interrupt, dispatch the
@@ -590,20 +590,33 @@ START_TEST(latency_queues_and_connections_add_up)
     double floor_ns = (profile_cost("isr") + profile_cost("dpc") + profile_cost("rx_completion") +
                        profile_cost("ip_rx") + profile_cost("tcp_rx")) /
                       profile_cost("cpu_mhz") * 1000.0;
+    json_int_t app_frames = jint(r, "app_latency.frames");
+    long long *alat = calloc((size_t)app_frames + 1, sizeof *alat);
+    size_t na = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
-        char *f[13];
-        int nf = csv_split(line, f, 13);
-        ck_assert_int_eq(nf, 12);
+        char *f[14];
+        int nf = csv_split(line, f, 14);
+        ck_assert_int_eq(nf, 13);
         if (strcmp(f[10], "host") == 0) {
             ck_assert_msg(f[11][0], "delivered frame %s without latency", f[0]);
             ck_assert_uint_lt(n, (size_t)delivered);
             lat[n++] = ps_of(f[11]);
             ck_assert_msg((double)lat[n - 1] / 1000.0 >= floor_ns, "frame %s: latency %s ns below %.1f ns",
                           f[0], f[11], floor_ns);
+            if (f[12][0]) {
+                /* the application gets the bytes no earlier than the stack processed them */
+                ck_assert_uint_lt(na, (size_t)app_frames);
+                alat[na++] = ps_of(f[12]);
+                ck_assert_int_ge(alat[na - 1], lat[n - 1]);
+            }
         } else {
             ck_assert_str_eq(f[11], "");
+            ck_assert_str_eq(f[12], "");
         }
     }
+    /* the drops leave gaps the capture never fills: the application gets nothing past them */
+    ck_assert_uint_eq(na, (size_t)app_frames);
+    free(alat);
     ck_assert_uint_eq(n, (size_t)delivered);
     qsort(lat, n, sizeof *lat, cmp_ll);
     ck_assert_int_eq((long long)llround(jnum(r, "latency.min_ns") * 1000), lat[0]);
@@ -621,14 +634,17 @@ START_TEST(latency_queues_and_connections_add_up)
     ck_assert_ptr_nonnull(csv);
     line = strtok_r(csv, "\n", &save);
     ck_assert_str_eq(line, "src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
-                           "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns");
+                           "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
+                           "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns");
     size_t row = 0;
-    json_int_t cf = 0, cp = 0, cc = 0;
+    json_int_t cf = 0, cp = 0, cc = 0, ca = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
-        char *f[15];
-        ck_assert_int_eq(csv_split(line, f, 15), 14);
+        char *f[20];
+        ck_assert_int_eq(csv_split(line, f, 20), 19);
         json_t *o = json_array_get(cs, row++);
         ck_assert_ptr_nonnull(o);
+        ck_assert_int_eq(atoll(f[14]), jint(o, "app_latency.frames"));
+        ca += atoll(f[14]);
         ck_assert_str_eq(f[0], json_string_value(json_object_get(o, "src")));
         ck_assert_int_eq(atoll(f[1]), jint(o, "sport"));
         ck_assert_int_eq(atoll(f[5]), jint(o, "frames"));
@@ -644,6 +660,7 @@ START_TEST(latency_queues_and_connections_add_up)
     ck_assert_uint_eq(row, 4);
     ck_assert_int_eq(cf, jint(r, "tcp.segments"));
     ck_assert_int_eq(cp, jint(r, "tcp.payload_bytes"));
+    ck_assert_int_eq(ca, jint(r, "app_latency.frames"));
     ck_assert_int_lt(cc, jint(r, "cpu.total_cycles"));
     free(csv);
     json_decref(r);
@@ -751,8 +768,8 @@ static long log_rows(const char *name, long long *max_time_ps, unsigned *min_len
     *max_time_ps = -1;
     *min_len = UINT32_MAX;
     while ((line = strtok_r(NULL, "\n", &save))) {
-        char *f[13];
-        ck_assert_int_eq(csv_split(line, f, 13), 12);
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
         long long t = ps_of(f[1]);
         if (t > *max_time_ps)
             *max_time_ps = t;
@@ -924,6 +941,77 @@ START_TEST(waveform_around_a_frame_and_some_blocks)
     e = slurp(work_path("wfe5.err"));
     ck_assert_ptr_nonnull(strstr(e, "--wave-frame 100000: record 100000 of "));
     free(e);
+}
+END_TEST
+
+/* Application latency of one run: checks the packet log against the report; returns p50 (ps). */
+static long long check_app_latency(const char *name, const char *args, int expect_all)
+{
+    ck_assert_int_eq(run_w(name, args), 0);
+    char rep[64], log[64];
+    snprintf(rep, sizeof rep, "%s.json", name);
+    snprintf(log, sizeof log, "%s.csv", name);
+    json_t *r = load_report(rep);
+    json_int_t n_app = jint(r, "app_latency.frames");
+    char *csv = slurp(work_path(log));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long long *v = calloc((size_t)n_app + 1, sizeof *v);
+    size_t n = 0;
+    long long payload_frames = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
+        if (strcmp(f[10], "host") == 0 && strcmp(f[4], "tcp") == 0 && strtoul(f[2], NULL, 10) > 100)
+            payload_frames++;
+        if (!f[12][0])
+            continue;
+        ck_assert_str_eq(f[10], "host");
+        ck_assert_uint_lt(n, (size_t)n_app);
+        v[n++] = ps_of(f[12]);
+        ck_assert_int_ge(v[n - 1], ps_of(f[11]));
+    }
+    free(csv);
+    ck_assert_uint_eq(n, (size_t)n_app);
+    /* every data segment of the clean capture reaches the application during the run, unless
+     * the application is too slow to consume everything before the run ends */
+    if (expect_all)
+        ck_assert_int_eq((long long)n, payload_frames);
+    else
+        ck_assert(n > 0 && (long long)n < payload_frames);
+    qsort(v, n, sizeof *v, cmp_ll);
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p50_ns") * 1000), nearest_rank(v, n, 50));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p90_ns") * 1000), nearest_rank(v, n, 90));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p99_ns") * 1000), nearest_rank(v, n, 99));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.max_ns") * 1000), v[n - 1]);
+    json_int_t qa = 0;
+    json_t *qs = jget(r, "queues");
+    for (size_t q = 0; q < json_array_size(qs); q++)
+        qa += jint(json_array_get(qs, q), "app_latency.frames");
+    ck_assert_int_eq(qa, n_app);
+    long long p50 = v[(n + 1) / 2 - 1];
+    free(v);
+    json_decref(r);
+    return p50;
+}
+
+START_TEST(application_latency)
+{
+    /* receives complete when a 64 KiB buffer fills (no PSH in this capture), so the
+     * application gets a frame's bytes well after the stack processed it */
+    long long fast = check_app_latency("al1", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                              "-o '%W/al1.json' --packet-log '%W/al1.csv'", 1);
+    /* small buffers complete sooner */
+    long long small = check_app_latency("al2", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                               "--set app.recv_buffer_bytes=4096 "
+                                               "-o '%W/al2.json' --packet-log '%W/al2.csv'", 1);
+    ck_assert_int_lt(small, fast);
+    /* a slow application (timer-driven consumption) adds its drain time; what it has not
+     * consumed when the run ends has no application latency */
+    long long slow = check_app_latency("al3", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                              "--set app.recv_buffer_bytes=4096 --set app.consume_mbps=50 "
+                                              "-o '%W/al3.json' --packet-log '%W/al3.csv'", 0);
+    ck_assert_int_gt(slow, small);
 }
 END_TEST
 
@@ -1416,6 +1504,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
     tcase_add_test(tc, replay_limit_duration_and_filter);
     tcase_add_test(tc, waveform_around_a_frame_and_some_blocks);
+    tcase_add_test(tc, application_latency);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

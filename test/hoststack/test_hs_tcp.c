@@ -659,6 +659,85 @@ START_TEST(connection_stats)
 }
 END_TEST
 
+/* Application consumption reports (application latency): hs_last_rx_data names the end of
+ * the new payload a frame brought, app_consumed the sequence number the application has
+ * consumed up to, when it does; a new SYN starts a new incarnation. */
+typedef struct cons_log {
+    int n;
+    uint64_t conn[16];
+    uint32_t inc[16], seq[16];
+} cons_log;
+
+static void cons_fn(void *user, uint64_t conn, uint32_t inc, uint32_t seq, int cpu)
+{
+    cons_log *l = user;
+    ck_assert_int_eq(cpu, 0);
+    ck_assert_int_lt(l->n, 16);
+    l->conn[l->n] = conn;
+    l->inc[l->n] = inc;
+    l->seq[l->n++] = seq;
+}
+
+START_TEST(application_consumption)
+{
+    cons_log log = {0};
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    cfg.recv_buffer_bytes = 2920;
+    cfg.complete_on_push = 1;
+    cfg.app_consumed = cons_fn;
+    cfg.consumed_user = &log;
+    hs_stack *s = tb_stack(&cfg, NULL, NULL, NULL);
+    tb_flow a;
+    tb_flow4(&a, 7, 1025, 445);
+    uint8_t stream[4 * 1460];
+    tb_fill(stream, sizeof stream, 5);
+    const uint32_t isn = 0xfffff000; /* wraps */
+    uint32_t end, inc;
+    tb_send(s, &a, isn, stream, 0, 1460, 0x10, 10);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 1460);
+    ck_assert_uint_eq(inc, 0);
+    ck_assert_int_eq(log.n, 0); /* the buffer is not full yet */
+    /* out of order: new bytes, consumed only once the gap is filled */
+    tb_send(s, &a, isn, stream, 2920, 1460, 0x10, 20);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 4380);
+    ck_assert_int_eq(log.n, 0);
+    /* a duplicate brings nothing new */
+    tb_send(s, &a, isn, stream, 0, 1460, 0x10, 30);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 0);
+    /* the gap: the first buffer (2920 bytes) completes and is consumed at once */
+    tb_send(s, &a, isn, stream, 1460, 1460, 0x10, 40);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 2920);
+    ck_assert_int_ge(log.n, 1);
+    ck_assert_uint_eq(log.conn[0], 0);
+    ck_assert_uint_eq(log.seq[0], isn + 2920);
+    /* PSH on the last segment completes the second buffer up to its end */
+    tb_send(s, &a, isn, stream, 4380, 1460, 0x18, 50);
+    ck_assert_uint_eq(log.seq[log.n - 1], isn + 5840);
+    /* a SYN with a new ISN: a new incarnation of connection 0 */
+    int before = log.n;
+    uint8_t fr[TB_FRAME_CAP];
+    int len = tb_tcp(&a, 777, 0x02, NULL, 0, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 60);
+    tb_send(s, &a, 778, stream, 0, 1460, 0x18, 70);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(inc, 1);
+    ck_assert_uint_eq(end, 778 + 1460);
+    ck_assert_int_eq(log.n, before + 1);
+    ck_assert_uint_eq(log.inc[before], 1);
+    ck_assert_uint_eq(log.seq[before], 778 + 1460);
+    /* not TCP: nothing */
+    len = tb_udp(&a, stream, 100, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 80);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 0);
+    hs_close(s, NULL, 0);
+    ck_assert_int_eq(log.n, before + 1); /* bytes handed over at close are not reported */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hoststack_tcp");
@@ -677,6 +756,7 @@ static Suite *suite(void)
     tcase_add_test(tc, two_stacks_independent);
     tcase_add_test(tc, config_errors);
     tcase_add_test(tc, connection_stats);
+    tcase_add_test(tc, application_consumption);
     suite_add_tcase(s, tc);
     return s;
 }
