@@ -130,7 +130,7 @@ void register_app_frame(Platform &pf, uint64_t row_index, LogRow &r, uint64_t la
             app_latency(pf, (uint64_t)conn, p, e.t_ps);
             return;
         }
-    r.app_wait = true;
+    r.app_wait = pf.log->writing();  // without a packet log, rows need not wait
     c.pending.emplace(end, p);
 }
 

@@ -35,6 +35,9 @@ class PacketLog {
     // A frame delivered on queue q: completed when the driver hands it up (take_delivered).
     void add_delivered(const LogRow &r) { queue_rows_[r.queue].push_back(base_ + rows_.size()); rows_.push_back(r); }
     bool queue_known(unsigned q) const { return q < queue_rows_.size(); }
+    // Rows are written (--packet-log): only then do delivered rows wait for their application
+    // latency before they are written.
+    bool writing() const { return out_ != nullptr; }
     // The oldest row delivered on queue q that the driver has not handed up; nullptr if none.
     LogRow *take_delivered(unsigned q, uint64_t *abs_index = nullptr);
     // The row of absolute index i (take_delivered's), nullptr if already written.
