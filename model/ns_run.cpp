@@ -347,6 +347,10 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     if (pf.ts) {
         pf.ts->finish(res->sim_time_ps);
         res->stats_rows = pf.ts->rows();
+        if (pf.ts->late() && rc == 0) {
+            pf.err = "internal: time series events arrived after their interval was written";
+            rc = -1;
+        }
         if (fflush(cfg->stats_out) != 0 && rc == 0) {
             pf.err = "cannot write the time series (--stats-out)";
             rc = -1;

@@ -47,7 +47,10 @@ void TimeSeries::header()
 TimeSeries::Bin &TimeSeries::bin(uint64_t t)
 {
     uint64_t idx = t / interval_ps_;
-    if (idx < base_) idx = base_;  // never happens (the caller flushes only the past); be safe
+    if (idx < base_) {  // the caller flushes only the past: never happens
+        late_++;
+        idx = base_;
+    }
     while (base_ + bins_.size() <= idx) {
         bins_.emplace_back();
         bins_.back().cpu_ps.assign((size_t)cpus_, 0);

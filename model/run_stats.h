@@ -46,6 +46,9 @@ class TimeSeries {
     // End of the run at end_ps: writes every remaining row; the last one may be shorter.
     void finish(uint64_t end_ps);
     uint64_t rows() const { return rows_; }
+    // Events that came after their interval had been written (counted in the next one); the
+    // model guarantees none, and the run fails if one happens.
+    uint64_t late() const { return late_; }
 
   private:
     struct Bin {
@@ -59,6 +62,7 @@ class TimeSeries {
     std::deque<Bin> bins_;
     uint64_t base_ = 0;  // interval index of bins_.front()
     uint64_t rows_ = 0;
+    uint64_t late_ = 0;
     Bin &bin(uint64_t t);
     void spread(uint64_t start, uint64_t end, int cpu, int dir);
     void write(const Bin &b, uint64_t idx, uint64_t len_ps);
