@@ -34,8 +34,9 @@ const char *cli_version(void);
  * picoseconds. Errors (CLI_EUSAGE): empty, missing number, missing or unknown unit,
  * negative, finer than 1 ps, overflow of uint64. */
 int cli_parse_time(const char *s, uint64_t *ps, char *err, size_t errlen);
-/* [replay] filter: CLI_OK if expr is a BPF expression libpcap compiles for Ethernet, else
- * CLI_EUSAGE with "not a valid filter: <libpcap's message>" in err. */
+/* [replay] filter: CLI_OK if expr is a BPF expression libpcap compiles for Ethernet (a syntax
+ * check; the run compiles it for the capture's link type), else CLI_EUSAGE with "not a valid
+ * filter: <libpcap's message>" in err. */
 int cli_filter_check(const char *expr, char *err, size_t errlen);
 
 /* 0/1/true/false/yes/no/on/off (words in any case). */

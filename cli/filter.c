@@ -1,4 +1,5 @@
-/* [replay] filter: checked with libpcap's compiler when the scenario is read. */
+/* [replay] filter: its syntax checked with libpcap's compiler when the scenario is read (for
+ * Ethernet; the capture reader compiles it again for the capture's own link type). */
 #define _DEFAULT_SOURCE 1 /* the BSD types pcap.h uses */
 #include "cli.h"
 #include "cli_util.h"
@@ -7,7 +8,6 @@
 
 int cli_filter_check(const char *expr, char *err, size_t errlen)
 {
-    /* compiled for Ethernet: the replay converts every capture's frames to Ethernet */
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
     if (!dead) {
         cli_msg(err, errlen, "out of memory");

@@ -744,8 +744,8 @@ static int k_replay_duration(cli_scenario *sc, const char *v, char *why, size_t 
     return CLI_OK;
 }
 
-/* [replay] filter: a BPF expression (tcpdump syntax), compiled here for Ethernet so that a
- * bad one is an error before the run; "" for none. */
+/* [replay] filter: a BPF expression (tcpdump syntax), its syntax checked here so that a bad
+ * one is an error before the run; "" for none. */
 static int k_replay_filter(cli_scenario *sc, const char *v, char *why, size_t whylen)
 {
     if (strlen(v) >= sizeof sc->cfg.replay_filter) {

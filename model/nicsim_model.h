@@ -122,7 +122,8 @@ typedef struct ns_config {
 
     /* [replay] limit, duration, filter (tcpreplay's --limit, --duration and a BPF filter):
        feed at most replay_limit frames (0: all), none that starts on the wire at or after
-       replay_duration_ps (0: no limit); only frames the filter accepts ("" : every frame) */
+       replay_duration_ps (0: no limit); only capture records the BPF filter accepts (compiled
+       for the capture's link type; "": every record) */
     uint64_t replay_limit;
     uint64_t replay_duration_ps;
     char replay_filter[NS_FILTER_MAX];

@@ -215,6 +215,7 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     add_counter(res->trace, &res->ntrace, "jumbo", ps->jumbo);
     add_counter(res->trace, &res->ntrace, "ts_backwards", ps->ts_backwards);
     add_counter(res->trace, &res->ntrace, "cut_short", ps->cut_short);
+    add_counter(res->trace, &res->ntrace, "filtered", ps->filtered);
     add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", pf.fifo_peak);
     if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
         warn(res, "--wave-from is after the end of the simulation (%" PRIu64 " ns); %s holds no activity",

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pcap/pcap.h>
-
 #include "pkt.h"
 
 #define RP_MAX_TALLY 4096
@@ -62,23 +60,10 @@ struct rp_replay {
     /* pacing state */
     uint32_t pass;
     rp_pace pc;
-    /* [replay] filter, limit, duration */
-    int have_filter;
-    struct bpf_program filter;
-    uint64_t filtered, fed, records_base;
+    /* [replay] limit, duration (the filter is the capture reader's) */
+    uint64_t fed, records_base, filtered_base;
     int ended; /* limit or duration reached */
 };
-
-/* [replay] filter: 1 if the frame (as converted to Ethernet) passes, or there is no filter. */
-static int rp_filter_pass(const rp_replay *r, const tr_frame *f)
-{
-    if (!r->have_filter)
-        return 1;
-    struct pcap_pkthdr h;
-    memset(&h, 0, sizeof h);
-    h.caplen = h.len = f->len;
-    return pcap_offline_filter(&r->filter, &h, f->data) != 0;
-}
 
 uint64_t rp_wire_ps(uint32_t len, double link_gbps)
 {
@@ -250,6 +235,7 @@ static void pass_delta(tr_stats *d, const tr_stats *a, const tr_stats *b)
     d->jumbo = b->jumbo - a->jumbo;
     d->ts_backwards = b->ts_backwards - a->ts_backwards;
     d->cut_short = b->cut_short - a->cut_short;
+    d->filtered = b->filtered - a->filtered;
 }
 
 /* Mostly talks to itself: a loopback conversation (most TCP payload, or with none most
@@ -382,8 +368,7 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         }
         while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
             pkt_frame_info in;
-            if (!rp_filter_pass(r, &f) || pkt_frame_parse(f.data, f.len, &in) != 0 ||
-                is_group(in.l3, in.dst))
+            if (pkt_frame_parse(f.data, f.len, &in) != 0 || is_group(in.l3, in.dst))
                 continue;
             tally_add(t, &n, &in, &f, in.proto == PKT_IPPROTO_TCP ? in.payload_len : 0);
             if (memcmp(in.src, in.dst, in.l3 == 4 ? 4 : 16) == 0)
@@ -400,7 +385,7 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     rp_pace pc;
     memset(&pc, 0, sizeof pc);
     while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
-        if (!rp_filter_pass(r, &f) || !classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
+        if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
             continue;
         fed++;
         ts_min = f.ts_ns < ts_min ? f.ts_ns : ts_min;
@@ -444,6 +429,7 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         r->total_frames = r->cfg.replay_limit;
     rc = tr_rewind(r->tr, err, errlen);
     r->records_base = tr_get_stats(r->tr)->records;
+    r->filtered_base = tr_get_stats(r->tr)->filtered;
 out:
     free(t);
     free(p);
@@ -471,22 +457,10 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
     }
     tr_options to = {.mtu = cfg->mtu,
                      .resegment = cfg->resegment,
-                     .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF};
+                     .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF,
+                     .filter = cfg->replay_filter};
     if ((rc = tr_open(&r->tr, cfg->trace_path, &to, err, errlen)) < 0)
         goto fail;
-    if (cfg->replay_filter[0]) {
-        /* compiled for Ethernet: every capture's frames are converted to Ethernet first */
-        pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
-        if (!dead || pcap_compile(dead, &r->filter, cfg->replay_filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            rp_msg(err, errlen, "replay.filter: %s", dead ? pcap_geterr(dead) : "out of memory");
-            if (dead)
-                pcap_close(dead);
-            rc = -2;
-            goto fail;
-        }
-        pcap_close(dead);
-        r->have_filter = 1;
-    }
     if (cfg->host_mode == NS_HOST_ANY) {
         r->host_any = 1;
     } else if (cfg->host_mode == NS_HOST_LIST) {
@@ -530,10 +504,6 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
                 return rc;
             continue;
         }
-        if (!rp_filter_pass(r, &out->f)) {
-            r->filtered++;
-            continue;
-        }
         if (!classify(r, &out->f, &r->from_host, &r->not_for_host))
             continue;
         if (pace(&r->cfg, &r->pc, &out->f, &out->start_ps) < 0) {
@@ -561,8 +531,6 @@ void rp_close(rp_replay *r)
         return;
     if (r->tr)
         tr_close(r->tr);
-    if (r->have_filter)
-        pcap_freecode(&r->filter);
     free(r);
 }
 
@@ -661,7 +629,10 @@ int rp_warnings(const rp_replay *r, void (*emit)(void *ctx, const char *line), v
              "per pass)",
              file, c->pps, RP_PS_PER_S * (double)r->pass_fed / (double)r->pass_wire_ps,
              c->link_gbps, (unsigned long long)r->rate_held);
-    if (r->total_frames == 0) {
+    if (r->total_frames == 0 && s->records && s->filtered == s->records)
+        warn(&w, "%s: nothing reaches the NIC: [replay] filter '%s' rejects all %llu %s", file,
+             c->replay_filter, (unsigned long long)s->records, plural(s->records, "record", "records"));
+    else if (r->total_frames == 0) {
         if (s->records == 0)
             warn(&w, "%s: nothing reaches the NIC: the capture holds no records%s", file,
                  s->cut_short ? " (its first record is cut short)" : " (header only)");
@@ -697,6 +668,6 @@ uint64_t rp_pass_from_host(const rp_replay *r) { return r->pass_from_host; }
 uint64_t rp_pass_not_for_host(const rp_replay *r) { return r->pass_not_for_host; }
 uint64_t rp_rate_held(const rp_replay *r) { return r->rate_held; }
 const tr_trace *rp_trace(const rp_replay *r) { return r->tr; }
-uint64_t rp_filtered(const rp_replay *r) { return r->filtered; }
+uint64_t rp_filtered(const rp_replay *r) { return tr_get_stats(r->tr)->filtered - r->filtered_base; }
 uint64_t rp_records_read(const rp_replay *r) { return tr_get_stats(r->tr)->records - r->records_base; }
 const tr_stats *rp_pass_stats(const rp_replay *r) { return &r->pass_stats; }

@@ -115,7 +115,7 @@ static frames load_frames(const char *path)
     frames fr = {0};
     tr_trace *t;
     char err[512];
-    tr_options o = {1500, 1, 0};
+    tr_options o = {1500, 1, 0, NULL};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     tr_frame f;
     int rc;
@@ -784,6 +784,7 @@ static long log_rows(const char *name, long long *max_time_ps, unsigned *min_len
 
 START_TEST(replay_limit_duration_and_filter)
 {
+    char *e;
     /* filter: only the host's received data segments of 1000 bytes or more; counted against
      * an independent pass over the capture with the frame parser */
     ck_assert_int_eq(run_w("flt", "run scenarios/quickstart.ini --quiet --no-baseline "
@@ -795,7 +796,7 @@ START_TEST(replay_limit_duration_and_filter)
     snprintf(tpath, sizeof tpath, "%s/traces/quickstart.pcap", g_src);
     tr_trace *t;
     char err[512];
-    tr_options o = {1500, 1, 1};
+    tr_options o = {1500, 1, 1, NULL};
     ck_assert_msg(tr_open(&t, tpath, &o, err, sizeof err) == 0, "%s", err);
     tr_frame f;
     long long want = 0, total = 0;
@@ -808,10 +809,13 @@ START_TEST(replay_limit_duration_and_filter)
     }
     tr_close(t);
     ck_assert_int_gt(want, 10);
+    /* one frame per record in this capture: records and frames count alike */
+    ck_assert_int_eq(jint(r, "trace.resegmented"), 0);
     ck_assert_int_eq(jint(r, "frames.rx"), want);
     ck_assert_int_eq(jint(r, "frames.filtered"), total - want);
-    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.filtered") + jint(r, "frames.from_host") +
-                         jint(r, "frames.not_for_host"),
+    ck_assert_int_eq(jint(r, "trace.filtered"), total - want);
+    ck_assert_int_eq(jint(r, "trace.records"), total);
+    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.from_host") + jint(r, "frames.not_for_host"),
                      jint(r, "trace.frames"));
     ck_assert_str_eq(json_string_value(jget(r, "config.replay.filter")), "tcp dst port 5001 and greater 1000");
     long long tmax;
@@ -855,9 +859,34 @@ START_TEST(replay_limit_duration_and_filter)
     ck_assert_int_eq(jint(r, "config.replay.duration_ps"), 2000000000LL);
     json_decref(r);
 
+    /* the capture's own link type: Linux cooked captures know a packet's direction */
+    ck_assert_int_eq(run_w("fsll", "run scenarios/quickstart.ini --quiet --no-baseline --trace traces/sll-gro.pcap "
+                                   "--set scenario.host=any --set replay.filter=inbound -o '%W/fsll.json'"),
+                     0);
+    r = load_report("fsll.json");
+    ck_assert_int_gt(jint(r, "frames.filtered"), 0);
+    ck_assert_int_gt(jint(r, "frames.rx"), 0);
+    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.from_host") + jint(r, "frames.not_for_host"),
+                     jint(r, "trace.frames"));
+    json_decref(r);
+    /* ... and have no Ethernet addresses: one error naming the key and the link type */
+    ck_assert_int_eq(run_w("fsll2", "run scenarios/quickstart.ini --quiet --no-baseline --trace traces/sll-gro.pcap "
+                                    "--set 'replay.filter=ether host 02:00:00:00:00:01'"),
+                     1);
+    e = slurp(work_path("fsll2.err"));
+    static const char want_sll[] = "nicsim: error: replay.filter: 'ether host 02:00:00:00:00:01' cannot be used on ";
+    ck_assert_msg(strncmp(e, want_sll, sizeof want_sll - 1) == 0, "%s", e);
+    ck_assert_ptr_nonnull(strstr(e, "(link type LINUX_SLL): "));
+    free(e);
+    /* a filter that rejects everything says so */
+    ck_assert_int_eq(run_w("fnone", "run scenarios/quickstart.ini --quiet --no-baseline --set 'replay.filter=udp port 9'"), 0);
+    e = slurp(work_path("fnone.err"));
+    ck_assert_ptr_nonnull(strstr(e, "nothing reaches the NIC: [replay] filter 'udp port 9' rejects all 266 records"));
+    free(e);
+
     /* a bad filter or duration: one line naming the key, exit status 2 */
     ck_assert_int_eq(run_w("fbad", "run scenarios/quickstart.ini --quiet --set 'replay.filter=tcp port'"), 2);
-    char *e = slurp(work_path("fbad.err"));
+    e = slurp(work_path("fbad.err"));
     ck_assert_msg(strncmp(e, "nicsim: error: --set: replay.filter: not a valid filter: ", 57) == 0, "%s", e);
     ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
     free(e);
@@ -1127,7 +1156,7 @@ static int read_all(const char *path, uint8_t ***data, uint32_t **len)
 {
     tr_trace *t;
     char err[512];
-    tr_options o = {65535, 0, 0};
+    tr_options o = {65535, 0, 0, NULL};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     int n = 0, cap = 0;
     tr_frame f;
