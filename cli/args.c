@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,13 @@ void cli_print_run_usage(FILE *f)
             "  --no-baseline           skip the software baseline run (no 'baseline' and\n"
             "                          'savings' in the report)\n"
             "  --packet-log FILE       write one CSV row per frame the NIC received\n"
+            "                          (with its latency)\n"
+            "  --connections FILE      write one CSV row per TCP connection (frames, bytes,\n"
+            "                          CPU cycles, latency percentiles)\n"
+            "  --stats-interval TIME   write the main counters every TIME of simulated\n"
+            "                          time as CSV rows (time series)\n"
+            "  --stats-out FILE        the time series file (default: the report's name\n"
+            "                          with -stats.csv, or SCENARIO-stats.csv)\n"
             "  --host-pcap FILE        write every frame as the driver read it from host\n"
             "                          memory (pcap)\n"
             "  --save-streams DIR      write the bytes each connection's application\n"
@@ -62,6 +70,11 @@ void cli_print_run_usage(FILE *f)
             "  --wave FILE             dump a waveform (.fst or .vcd)\n"
             "  --wave-from TIME        start of the waveform window (default: start)\n"
             "  --wave-to TIME          end of the waveform window (default: end of run)\n"
+            "  --wave-frame N          waveform window around record N of the capture: from\n"
+            "                          1 us before its first bit to 1 us after the host\n"
+            "                          stack finished it\n"
+            "  --wave-scope B[,B...]   dump only these blocks of nic_top (instance names,\n"
+            "                          e.g. parser_inst; 'ports': nic_top's own ports)\n"
             "  -q, --quiet             no text summary on stdout\n"
             "  -h, --help              this help\n"
             "\n"
@@ -238,7 +251,7 @@ static int cli_set_once(const char **dst, const char *opt, const char *v, char *
 
 enum {
     O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_HOST_PCAP, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET,
-    O_SAVE_STREAMS, O_NO_BASELINE, O_HELP, O_RUN_COUNT
+    O_SAVE_STREAMS, O_NO_BASELINE, O_HELP, O_CONNECTIONS, O_STATS_INTERVAL, O_STATS_OUT, O_WAVE_FRAME, O_WAVE_SCOPE, O_RUN_COUNT
 };
 static const cli_opt cli_run_opts[O_RUN_COUNT] = {
     [O_TRACE] = {"--trace", 0, 1},
@@ -253,6 +266,11 @@ static const cli_opt cli_run_opts[O_RUN_COUNT] = {
     [O_SAVE_STREAMS] = {"--save-streams", 0, 1},
     [O_NO_BASELINE] = {"--no-baseline", 0, 0},
     [O_HELP] = {"--help", 'h', 0},
+    [O_CONNECTIONS] = {"--connections", 0, 1},
+    [O_STATS_INTERVAL] = {"--stats-interval", 0, 1},
+    [O_STATS_OUT] = {"--stats-out", 0, 1},
+    [O_WAVE_FRAME] = {"--wave-frame", 0, 1},
+    [O_WAVE_SCOPE] = {"--wave-scope", 0, 1},
 };
 
 static int cli_run_pos(cli_args *a, const char *arg, char *err, size_t errlen)
@@ -289,6 +307,54 @@ static int cli_run_opt(cli_args *a, int o, const char *name, const char *value, 
         return cli_set_once(&a->host_pcap, name, value, err, errlen);
     case O_SAVE_STREAMS:
         return cli_set_once(&a->streams_dir, name, value, err, errlen);
+    case O_CONNECTIONS:
+        return cli_set_once(&a->connections, name, value, err, errlen);
+    case O_STATS_OUT:
+        return cli_set_once(&a->stats_out, name, value, err, errlen);
+    case O_WAVE_FRAME:
+        if (a->wave_frame) {
+            cli_msg(err, errlen, "%s given more than once", name);
+            return CLI_EUSAGE;
+        }
+        if (cli_parse_uint(value, 1, UINT64_MAX, &a->wave_frame, sub, sizeof sub) != CLI_OK) {
+            cli_msg(err, errlen, "%s: %s (a record number of the capture, from 1)", name, sub);
+            return CLI_EUSAGE;
+        }
+        return CLI_OK;
+    case O_WAVE_SCOPE: {
+        int rc = cli_set_once(&a->wave_scope, name, value, err, errlen);
+        if (rc != CLI_OK)
+            return rc;
+        if (strlen(value) >= NS_WAVE_SCOPE_MAX) {
+            cli_msg(err, errlen, "%s: longer than %d characters", name, NS_WAVE_SCOPE_MAX - 1);
+            return CLI_EUSAGE;
+        }
+        /* BLOCK[,BLOCK...]: instance names (letters, digits, '_'), no empty item */
+        for (const char *p = value; *p; p++) {
+            int word = isalnum((unsigned char)*p) || *p == '_';
+            int empty_item = *p == ',' && (p == value || p[1] == '\0' || p[1] == ',');
+            if ((!word && *p != ',') || empty_item) {
+                cli_msg(err, errlen, "%s: '%s' is not a comma-separated list of block names "
+                        "(e.g. ports,parser_inst)", name, value);
+                return CLI_EUSAGE;
+            }
+        }
+        return CLI_OK;
+    }
+    case O_STATS_INTERVAL:
+        if (a->stats_interval_ps) {
+            cli_msg(err, errlen, "%s given more than once", name);
+            return CLI_EUSAGE;
+        }
+        if (cli_parse_time(value, &a->stats_interval_ps, sub, sizeof sub) != CLI_OK) {
+            cli_msg(err, errlen, "%s: %s", name, sub);
+            return CLI_EUSAGE;
+        }
+        if (a->stats_interval_ps == 0) {
+            cli_msg(err, errlen, "%s: the interval must be longer than 0", name);
+            return CLI_EUSAGE;
+        }
+        return CLI_OK;
     case O_WAVE: {
         int rc = cli_set_once(&a->wave, name, value, err, errlen);
         if (rc == CLI_OK && !cli_ends_with(value, ".fst") && !cli_ends_with(value, ".vcd")) {
@@ -339,6 +405,19 @@ static int cli_parse_run(cli_args *a, int argc, char **argv, char *err, size_t e
     if ((a->wave_from_given || a->wave_to_given) && !a->wave) {
         cli_msg(err, errlen, "%s needs --wave FILE",
                 a->wave_from_given ? "--wave-from" : "--wave-to");
+        return CLI_EUSAGE;
+    }
+    if ((a->wave_frame || a->wave_scope) && !a->wave) {
+        cli_msg(err, errlen, "%s needs --wave FILE", a->wave_frame ? "--wave-frame" : "--wave-scope");
+        return CLI_EUSAGE;
+    }
+    if (a->wave_frame && (a->wave_from_given || a->wave_to_given)) {
+        cli_msg(err, errlen, "--wave-frame sets the waveform window itself; give it or --wave-from/--wave-to, "
+                "not both");
+        return CLI_EUSAGE;
+    }
+    if (a->stats_out && !a->stats_interval_ps) {
+        cli_msg(err, errlen, "--stats-out needs --stats-interval TIME");
         return CLI_EUSAGE;
     }
     if (a->wave_from_given && a->wave_to_given && a->wave_from_ps >= a->wave_to_ps) {

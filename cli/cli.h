@@ -34,6 +34,10 @@ const char *cli_version(void);
  * picoseconds. Errors (CLI_EUSAGE): empty, missing number, missing or unknown unit,
  * negative, finer than 1 ps, overflow of uint64. */
 int cli_parse_time(const char *s, uint64_t *ps, char *err, size_t errlen);
+/* [replay] filter: CLI_OK if expr is a BPF expression libpcap compiles for Ethernet (a syntax
+ * check; the run compiles it for the capture's link type), else CLI_EUSAGE with "not a valid
+ * filter: <libpcap's message>" in err. */
+int cli_filter_check(const char *expr, char *err, size_t errlen);
 
 /* 0/1/true/false/yes/no/on/off (words in any case). */
 int cli_parse_bool(const char *s, int *out, char *err, size_t errlen);
@@ -144,6 +148,11 @@ typedef struct cli_args {
     const char **sets;        /* --set values, in order (pointers into argv) */
     const char *streams_dir;  /* --save-streams DIR, or NULL */
     int no_baseline;          /* --no-baseline: skip the software baseline run */
+    const char *connections;  /* --connections FILE.csv, or NULL */
+    uint64_t stats_interval_ps; /* --stats-interval TIME (0: no time series) */
+    const char *stats_out;    /* --stats-out FILE, or NULL (default name: cli_stats_default_name) */
+    uint64_t wave_frame;      /* --wave-frame N (0: not given) */
+    const char *wave_scope;   /* --wave-scope BLOCK[,BLOCK...], or NULL */
     /* compare */
     int nreports;
     const char **reports;     /* the report files, in order (pointers into argv) */
@@ -199,6 +208,8 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns
 
 /* Writes the report as indented JSON plus a newline. */
 int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen);
+/* --connections: one CSV row per connection of the host stack (docs/report.md). */
+int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errlen);
 
 /* The human-readable summary: the run's details (aligned two-column table), then the
  * offload | software | saved table and the cycle breakdown by kind (base may be NULL). */

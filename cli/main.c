@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,11 +39,16 @@ static int same_file(const char *a, const char *b)
 }
 
 /* Output files must differ from each other and from the inputs: opening one truncates it. */
-static int check_outputs(const cli_args *a, const char *trace, char *err, size_t errlen)
+static int check_outputs(const cli_args *a, const char *trace, const char *stats_path, char *err,
+                         size_t errlen)
 {
     const struct {
         const char *opt, *path;
-    } out[] = {{"-o", a->report}, {"--packet-log", a->packet_log}, {"--host-pcap", a->host_pcap}};
+    } out[] = {{"-o", a->report},
+               {"--packet-log", a->packet_log},
+               {"--host-pcap", a->host_pcap},
+               {"--connections", a->connections},
+               {"--stats-out", stats_path}};
     const size_t n = sizeof out / sizeof out[0];
     for (size_t i = 0; i < n; i++) {
         if (!out[i].path)
@@ -95,23 +101,59 @@ static void print_run_warnings(const ns_results *res, const ns_results *base)
 
 /* Every output of a run, written through temporaries (cli/outfile.h). */
 typedef struct run_outputs {
-    cli_out report, log, host_pcap, wave, gtkw, filter[NS_WAVE_FILTERS], streams;
+    cli_out report, log, host_pcap, wave, gtkw, filter[NS_WAVE_FILTERS], streams, conns, stats;
     char *gtkw_path, *filter_path[NS_WAVE_FILTERS];
+    char *stats_path; /* --stats-out, or its default name (NULL without --stats-interval) */
 } run_outputs;
 
-#define RUN_OUTPUTS (6 + NS_WAVE_FILTERS)
+#define RUN_OUTPUTS (8 + NS_WAVE_FILTERS)
 static void outputs_list(run_outputs *o, cli_out *l[RUN_OUTPUTS])
 {
-    cli_out *fixed[6] = {&o->report, &o->log, &o->host_pcap, &o->wave, &o->gtkw, &o->streams};
-    for (int i = 0; i < 6; i++)
+    cli_out *fixed[8] = {&o->report, &o->log,     &o->host_pcap, &o->wave,
+                         &o->gtkw,   &o->streams, &o->conns,     &o->stats};
+    for (int i = 0; i < 8; i++)
         l[i] = fixed[i];
     for (int k = 0; k < NS_WAVE_FILTERS; k++)
-        l[6 + k] = &o->filter[k];
+        l[8 + k] = &o->filter[k];
+}
+
+/* The time series file: --stats-out, else the report's name with -stats.csv instead of .json,
+ * else the scenario file's name (without directory and .ini) with -stats.csv. NULL without
+ * --stats-interval or when out of memory (*oom set). */
+static char *stats_out_path(const cli_args *a, int *oom)
+{
+    *oom = 0;
+    if (!a->stats_interval_ps)
+        return NULL;
+    const char *base = a->stats_out;
+    size_t stem;
+    char *p;
+    if (base) {
+        p = strdup(base);
+    } else {
+        const char *src = a->report;
+        const char *ext = ".json";
+        if (!src) {
+            src = strrchr(a->scenario, '/') ? strrchr(a->scenario, '/') + 1 : a->scenario;
+            ext = ".ini";
+        }
+        stem = strlen(src);
+        if (stem > strlen(ext) && strcasecmp(src + stem - strlen(ext), ext) == 0)
+            stem -= strlen(ext);
+        p = malloc(stem + 11);
+        if (p)
+            snprintf(p, stem + 11, "%.*s-stats.csv", (int)stem, src);
+    }
+    if (!p)
+        *oom = 1;
+    return p;
 }
 
 static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t errlen)
 {
+    char *stats_path = o->stats_path;
     memset(o, 0, sizeof *o);
+    o->stats_path = stats_path;
     if (cli_out_open(&o->report, "-o", a->report, "", 1, err, errlen) < 0 ||
         cli_out_open(&o->log, "--packet-log", a->packet_log, "", 1, err, errlen) < 0 ||
         cli_out_open(&o->host_pcap, "--host-pcap", a->host_pcap, "", 0, err, errlen) < 0)
@@ -143,6 +185,9 @@ static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t err
     }
     if (a->streams_dir && cli_out_open_dir(&o->streams, "--save-streams", a->streams_dir, err, errlen) < 0)
         return CLI_EUSAGE;
+    if (cli_out_open(&o->conns, "--connections", a->connections, "", 1, err, errlen) < 0 ||
+        cli_out_open(&o->stats, "--stats-out", o->stats_path, "", 1, err, errlen) < 0)
+        return CLI_EUSAGE;
     return CLI_OK;
 }
 
@@ -168,6 +213,8 @@ static void abort_outputs(run_outputs *o)
         free(o->filter_path[k]);
         o->filter_path[k] = NULL;
     }
+    free(o->stats_path);
+    o->stats_path = NULL;
 }
 
 /* Loads the scenario, the --set values and the trace override; prints their warnings. */
@@ -259,6 +306,9 @@ static int baseline_finish(pid_t pid, int fd, ns_results *base, char *err, size_
         rc = -1;
         snprintf(cerr, sizeof cerr, "the process running it ended without a result");
     }
+    /* pointers in the results belong to the child's memory */
+    base->conns = NULL;
+    base->nconns = 0;
     close(fd);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -351,7 +401,14 @@ static int cmd_run(const cli_args *a)
         rc = CLI_EUSAGE;
         goto out;
     }
-    rc = check_outputs(a, trace, err, sizeof err);
+    int oom;
+    out.stats_path = stats_out_path(a, &oom);
+    if (oom) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = CLI_ENOMEM;
+        goto out;
+    }
+    rc = check_outputs(a, trace, out.stats_path, err, sizeof err);
     if (rc == CLI_OK && a->streams_dir)
         rc = cli_check_streams_dir(a->streams_dir, err, sizeof err);
     if (rc == CLI_OK)
@@ -366,7 +423,11 @@ static int cmd_run(const cli_args *a)
         cfg->wave_filter_paths[k] = out.filter[k].path ? cli_out_target(&out.filter[k]) : NULL;
     cfg->wave_from_ps = a->wave_from_given ? a->wave_from_ps : 0;
     cfg->wave_to_ps = a->wave_to_given ? a->wave_to_ps : 0;
+    cfg->wave_frame = a->wave_frame;
+    snprintf(cfg->wave_scope, sizeof cfg->wave_scope, "%s", a->wave_scope ? a->wave_scope : "");
     cfg->packet_log = out.log.f;
+    cfg->stats_interval_ps = a->stats_interval_ps;
+    cfg->stats_out = out.stats.f;
     cfg->streams_dir = out.streams.path ? cli_out_target(&out.streams) : NULL;
     cfg->progress = isatty(STDERR_FILENO) && !a->quiet;
     cfg->cancel = cli_out_interrupt_flag();
@@ -391,6 +452,11 @@ static int cmd_run(const cli_args *a)
             goto out;
         }
         rc = cli_report_write(report, out.report.f, err, sizeof err);
+        if (rc != CLI_OK)
+            goto out;
+    }
+    if (out.conns.f) {
+        rc = cli_connections_write(out.conns.f, res, err, sizeof err);
         if (rc != CLI_OK)
             goto out;
     }
@@ -421,6 +487,8 @@ out:
         print_error(err);
     }
     json_decref(report);
+    ns_results_free(res);
+    ns_results_free(base);
     free(res);
     free(base);
     cli_scenario_free(sc);

@@ -302,6 +302,9 @@ static json_t *cli_config_json(const cli_scenario *sc, const ns_results *res)
     json_object_set_new(replay, "mbps", json_real(c->mbps));
     json_object_set_new(replay, "pps", json_real(c->pps));
     json_object_set_new(replay, "loop", json_integer(c->loop));
+    json_object_set_new(replay, "limit", cli_u64(c->replay_limit));
+    json_object_set_new(replay, "duration_ps", cli_u64(c->replay_duration_ps));
+    json_object_set_new(replay, "filter", cli_text(c->replay_filter));
     json_object_set_new(replay, "fix_checksums",
                         json_string(c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto"));
 
@@ -353,6 +356,7 @@ static const cli_counter cli_frames_counters[] = {
     CLI_COUNTER("rx_bytes", rx_bytes),
     CLI_COUNTER("from_host", from_host),
     CLI_COUNTER("not_for_host", not_for_host),
+    CLI_COUNTER("filtered", filtered),
     CLI_COUNTER("delivered", frames_delivered),
     CLI_COUNTER("delivered_bytes", delivered_bytes),
     CLI_COUNTER("pending", frames_pending),
@@ -448,6 +452,126 @@ static const cli_counter cli_app_counters[] = {
     CLI_COUNTER("stream_errors", stack.stream_errors),
     {NULL, 0},
 };
+
+/* ---- latency, queues, connections ---- */
+
+/* ps as ns (a real with the ps in its decimals). */
+static json_t *cli_ns_real(int64_t ps)
+{
+    return json_real((double)ps / 1000.0);
+}
+
+static json_t *cli_latency_json(const ns_latency *l)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "frames", cli_u64(l->count));
+    json_object_set_new(o, "min_ns", cli_ns_real(l->min_ps));
+    json_object_set_new(o, "p50_ns", cli_ns_real(l->p50_ps));
+    json_object_set_new(o, "p90_ns", cli_ns_real(l->p90_ps));
+    json_object_set_new(o, "p99_ns", cli_ns_real(l->p99_ps));
+    json_object_set_new(o, "max_ns", cli_ns_real(l->max_ps));
+    json_object_set_new(o, "mean_ns", json_real(l->mean_ps / 1000.0));
+    return o;
+}
+
+/* One address of a connection as text. */
+static void cli_conn_addr(int family, const uint8_t *a, char *buf, size_t len)
+{
+    if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+}
+
+static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *res, int with_conns)
+{
+    json_object_set_new(r, "latency", cli_latency_json(&res->latency));
+    json_object_set_new(r, "app_latency", cli_latency_json(&res->app_latency));
+    json_t *qs = json_array();
+    json_object_set_new(r, "queues", qs);
+    for (int q = 0; q < cli_nqueues(c); q++) {
+        const ns_queue_stats *qq = &res->queue_stats[q];
+        json_t *o = json_object();
+        json_object_set_new(o, "frames", cli_u64(qq->frames));
+        json_object_set_new(o, "bytes", cli_u64(qq->bytes));
+        json_object_set_new(o, "cycles", cli_u64(qq->cycles));
+        json_t *d = json_object();
+        json_object_set_new(d, "no_descriptor", cli_u64(qq->drop_no_desc));
+        json_object_set_new(d, "completion_ring_full", cli_u64(qq->drop_cpl_full));
+        json_object_set_new(o, "dropped", d);
+        json_object_set_new(o, "pending", cli_u64(qq->pending));
+        json_object_set_new(o, "latency", cli_latency_json(&qq->latency));
+        json_object_set_new(o, "app_latency", cli_latency_json(&qq->app_latency));
+        json_array_append_new(qs, o);
+    }
+    if (!with_conns)
+        return;
+    json_t *cs = json_array();
+    json_object_set_new(r, "connections", cs);
+    for (uint64_t i = 0; i < res->nconns && res->conns; i++) {
+        const ns_conn_result *cr = &res->conns[i];
+        char a[INET6_ADDRSTRLEN];
+        json_t *o = json_object();
+        cli_conn_addr(cr->st.id.family, cr->st.id.src, a, sizeof a);
+        json_object_set_new(o, "src", json_string(a));
+        json_object_set_new(o, "sport", json_integer(cr->st.id.sport));
+        cli_conn_addr(cr->st.id.family, cr->st.id.dst, a, sizeof a);
+        json_object_set_new(o, "dst", json_string(a));
+        json_object_set_new(o, "dport", json_integer(cr->st.id.dport));
+        json_object_set_new(o, "cpu", json_integer(cr->st.cpu));
+        json_object_set_new(o, "frames", cli_u64(cr->st.frames));
+        json_object_set_new(o, "bytes", cli_u64(cr->st.bytes));
+        json_object_set_new(o, "payload_bytes", cli_u64(cr->st.payload_bytes));
+        json_object_set_new(o, "cycles", cli_u64(cr->st.cycles));
+        json_object_set_new(o, "latency", cli_latency_json(&cr->latency));
+        json_object_set_new(o, "app_latency", cli_latency_json(&cr->app_latency));
+        json_array_append_new(cs, o);
+    }
+}
+
+/* ps as "N.NNN" ns. */
+static void cli_fmt_ns(int64_t ps, char *buf, size_t len)
+{
+    uint64_t a = (uint64_t)(ps < 0 ? -ps : ps);
+    snprintf(buf, len, "%s%llu.%03u", ps < 0 ? "-" : "", (unsigned long long)(a / 1000),
+             (unsigned)(a % 1000));
+}
+
+int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errlen)
+{
+    fputs("src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
+          "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
+          "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns\n",
+          f);
+    for (uint64_t i = 0; i < res->nconns && res->conns; i++) {
+        const ns_conn_result *cr = &res->conns[i];
+        char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l[4][32], al[4][32];
+        cli_conn_addr(cr->st.id.family, cr->st.id.src, s, sizeof s);
+        cli_conn_addr(cr->st.id.family, cr->st.id.dst, d, sizeof d);
+        const ns_latency *lt = &cr->latency;
+        int64_t v[4] = {lt->p50_ps, lt->p90_ps, lt->p99_ps, lt->max_ps};
+        const ns_latency *at = &cr->app_latency;
+        int64_t av[4] = {at->p50_ps, at->p90_ps, at->p99_ps, at->max_ps};
+        for (int k = 0; k < 4; k++) {
+            if (lt->count)
+                cli_fmt_ns(v[k], l[k], sizeof l[k]);
+            else
+                l[k][0] = '\0';
+            if (at->count)
+                cli_fmt_ns(av[k], al[k], sizeof al[k]);
+            else
+                al[k][0] = '\0';
+        }
+        fprintf(f, "%s,%u,%s,%u,%d,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%s,%llu,%s,%s,%s,%s\n", s,
+                cr->st.id.sport, d, cr->st.id.dport, cr->st.cpu, (unsigned long long)cr->st.frames,
+                (unsigned long long)cr->st.bytes, (unsigned long long)cr->st.payload_bytes,
+                (unsigned long long)cr->st.cycles, (unsigned long long)lt->count, l[0], l[1], l[2],
+                l[3], (unsigned long long)at->count, al[0], al[1], al[2], al[3]);
+    }
+    if (fflush(f) != 0 || ferror(f)) {
+        cli_msg(err, errlen, "cannot write --connections: %s", strerror(errno ? errno : EIO));
+        return CLI_ERUN;
+    }
+    return CLI_OK;
+}
 
 /* The keys every run has (the run as configured and its baseline): sim, frames, rss, csum,
  * dma, pcie, irq, tx, cpu, memory, ip, tcp, udp, app, [trace], throughput_gbps. */
@@ -550,6 +674,8 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     cli_counters_object(r, "udp", res, cli_udp_counters);
 
     cli_counters_object(r, "app", res, cli_app_counters);
+
+    cli_latency_keys(r, c, res, with_trace);
 
     if (with_trace) {
         json_t *tr = json_object();
@@ -815,6 +941,52 @@ static const char *cli_plural(uint64_t n)
     return n == 1 ? "" : "s";
 }
 
+/* Latency (last bit on the wire to the stack done) of the run, then per queue: frames,
+ * bytes, cycles, drops and latency percentiles. */
+static void cli_print_latency(FILE *f, const ns_config *c, const ns_results *res)
+{
+    const ns_latency *l = &res->latency;
+    char p50[32], p90[32], p99[32], mx[32];
+    if (l->count) {
+        cli_fmt_ns(l->p50_ps, p50, sizeof p50);
+        cli_fmt_ns(l->p90_ps, p90, sizeof p90);
+        cli_fmt_ns(l->p99_ps, p99, sizeof p99);
+        cli_fmt_ns(l->max_ps, mx, sizeof mx);
+        cli_row(f, "latency", "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; wire to "
+                "stack)", p50, p90, p99, mx, (unsigned long long)l->count);
+    } else {
+        cli_row(f, "latency", "no frame delivered");
+    }
+    const ns_latency *al = &res->app_latency;
+    if (al->count) {
+        cli_fmt_ns(al->p50_ps, p50, sizeof p50);
+        cli_fmt_ns(al->p90_ps, p90, sizeof p90);
+        cli_fmt_ns(al->p99_ps, p99, sizeof p99);
+        cli_fmt_ns(al->max_ps, mx, sizeof mx);
+        cli_row(f, "app latency", "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; wire to "
+                "application)", p50, p90, p99, mx, (unsigned long long)al->count);
+    }
+    cli_row(f, "queue", "%10s %12s %14s %8s %12s %12s", "frames", "bytes", "cycles", "dropped",
+            "p50 ns", "p99 ns");
+    for (int q = 0; q < cli_nqueues(c); q++) {
+        const ns_queue_stats *qq = &res->queue_stats[q];
+        char label[16];
+        snprintf(label, sizeof label, "queue %d", q);
+        p50[0] = p99[0] = '-';
+        p50[1] = p99[1] = '\0';
+        if (qq->latency.count) {
+            cli_fmt_ns(qq->latency.p50_ps, p50, sizeof p50);
+            cli_fmt_ns(qq->latency.p99_ps, p99, sizeof p99);
+        }
+        cli_row(f, label, "%10llu %12llu %14llu %8llu %12s %12s", (unsigned long long)qq->frames,
+                (unsigned long long)qq->bytes, (unsigned long long)qq->cycles,
+                (unsigned long long)(qq->drop_no_desc + qq->drop_cpl_full), p50, p99);
+    }
+    if (res->nconns)
+        cli_row(f, "connections", "%llu (per connection: --connections FILE.csv or the report)",
+                (unsigned long long)res->nconns);
+}
+
 /* The run's setup: scenario, trace, host, NIC, offloads, bus, CPUs, driver, replay. */
 static void cli_print_setup(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
@@ -865,6 +1037,17 @@ static void cli_print_setup(FILE *f, const cli_scenario *sc, const ns_results *r
     else
         snprintf(pace, sizeof pace, "recorded timing x%g", c->multiplier);
     cli_row(f, "replay", "%s, %u loop%s", pace, (unsigned)c->loop, cli_plural(c->loop));
+    if (c->replay_limit || c->replay_duration_ps || c->replay_filter[0]) {
+        char lim[40] = "", dur[64] = "";
+        if (c->replay_limit)
+            snprintf(lim, sizeof lim, "first %llu frames", (unsigned long long)c->replay_limit);
+        if (c->replay_duration_ps)
+            cli_fmt_time(c->replay_duration_ps, dur, sizeof dur);
+        cli_row(f, "replay limits", "%s%s%s%s%s%s", lim, lim[0] && dur[0] ? ", " : "",
+                dur[0] ? "frames starting before " : "", dur,
+                (lim[0] || dur[0]) && c->replay_filter[0] ? ", filter: " : c->replay_filter[0] ? "filter: " : "",
+                c->replay_filter);
+    }
     fputc('\n', f);
 }
 
@@ -975,6 +1158,8 @@ static void cli_print_classes(FILE *f, const ns_config *c, const ns_results *res
         snprintf(label, sizeof label, "csum %s", nic_csum_name(k));
         cli_frames_row(f, label, res->csum_frames[k], res->frames_rx);
     }
+    fputc('\n', f);
+    cli_print_latency(f, c, res);
 }
 
 /* The run's details: configuration, frames, host interface, CPUs, stack, queues. */

@@ -40,6 +40,9 @@ enum sc_key {
     K_APP_COMPLETE_ON_PUSH,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_REPLAY_FIX_CHECKSUMS,
+    K_REPLAY_LIMIT,
+    K_REPLAY_DURATION,
+    K_REPLAY_FILTER,
     K_COUNT
 };
 
@@ -749,6 +752,44 @@ static int k_fix_checksums(cli_scenario *sc, const char *v, char *why, size_t wh
     return CLI_OK;
 }
 
+/* [replay] limit: frames to feed, 0 for all. */
+static int k_replay_limit(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 0, UINT64_MAX, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.replay_limit = x;
+    return CLI_OK;
+}
+
+/* [replay] duration: TIME of simulated time, or 0 for no limit. */
+static int k_replay_duration(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "0") == 0) {
+        sc->cfg.replay_duration_ps = 0;
+        return CLI_OK;
+    }
+    uint64_t ps;
+    if (cli_parse_time(v, &ps, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.replay_duration_ps = ps;
+    return CLI_OK;
+}
+
+/* [replay] filter: a BPF expression (tcpdump syntax), its syntax checked here so that a bad
+ * one is an error before the run; "" for none. */
+static int k_replay_filter(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strlen(v) >= sizeof sc->cfg.replay_filter) {
+        cli_msg(why, whylen, "longer than %d characters", (int)sizeof sc->cfg.replay_filter - 1);
+        return CLI_EUSAGE;
+    }
+    if (*v && cli_filter_check(v, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    snprintf(sc->cfg.replay_filter, sizeof sc->cfg.replay_filter, "%s", v);
+    return CLI_OK;
+}
+
 /* Every key: its rule and field, or its handler. */
 static const sc_key_desc sc_keys[K_COUNT] = {
     [K_SC_NAME] = {"scenario", "name", SK_FN, .parse = k_name},
@@ -844,6 +885,9 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_REPLAY_LOOP] = {"replay", "loop", SK_UINT, .lo = 1, .hi = UINT32_MAX,
                        .field = SC_FIELD(cfg.loop)},
     [K_REPLAY_FIX_CHECKSUMS] = {"replay", "fix_checksums", SK_FN, .parse = k_fix_checksums},
+    [K_REPLAY_LIMIT] = {"replay", "limit", SK_FN, .parse = k_replay_limit},
+    [K_REPLAY_DURATION] = {"replay", "duration", SK_FN, .parse = k_replay_duration},
+    [K_REPLAY_FILTER] = {"replay", "filter", SK_FN, .parse = k_replay_filter},
 };
 
 static int sc_section_known(const char *s)
@@ -1631,6 +1675,18 @@ int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
         return 1;
     case K_REPLAY_FIX_CHECKSUMS:
         snprintf(buf, len, "%s", c->fix_checksums == NS_FIX_CSUM_OFF ? "off" : "auto");
+        return 1;
+    case K_REPLAY_LIMIT:
+        snprintf(buf, len, "%llu", (unsigned long long)c->replay_limit);
+        return 1;
+    case K_REPLAY_DURATION:
+        if (c->replay_duration_ps)
+            snprintf(buf, len, "%llups", (unsigned long long)c->replay_duration_ps);
+        else
+            snprintf(buf, len, "0");
+        return 1;
+    case K_REPLAY_FILTER:
+        snprintf(buf, len, "%s", c->replay_filter);
         return 1;
     default:
         break;

@@ -222,6 +222,13 @@ typedef struct hs_config {
     const char *streams_dir;       /* write each connection's app bytes here; NULL: off */
     hs_app_fn app_data;            /* optional: called with every byte the app receives */
     void *app_user;
+    /* optional: the application consumed (and was charged for) the bytes of connection
+       conn_index (hs_conn_stats.index) up to, not including, sequence number `seq`, during the
+       hs_rx or hs_timer call running on `cpu`; `incarnation` counts the connection's
+       re-openings by a new SYN (hs_last_rx_data). Not called for bytes handed over at
+       hs_close. */
+    void (*app_consumed)(void *user, uint64_t conn_index, uint32_t incarnation, uint32_t seq, int cpu);
+    void *consumed_user;
 } hs_config;
 void hs_config_defaults(hs_config *c);
 
@@ -332,6 +339,34 @@ uint64_t hs_charge_op(hs_stack *s, int cpu, int kind, const char *key, uint64_t 
 
 const hs_cost *hs_get_cost(const hs_stack *s);
 void hs_get_stats(const hs_stack *s, hs_stats *st);
+
+/* Per-connection statistics (one entry per connection the stack created, in creation order;
+ * a 4-tuple re-opened by a new SYN stays one entry). Cycles are those the stack charged while
+ * processing the connection's frames (hs_rx: IP, TCP, checksums, lookup, copy, ACKs, app
+ * completions triggered by them) and while running its timers; driver work (interrupts, DPCs,
+ * completions) is not attributed to connections. */
+typedef struct hs_conn_stats {
+    uint64_t index;      /* creation number, 0-based (hs_last_rx_conn's numbering) */
+    hs_conn_id id;       /* sender -> host */
+    int cpu;             /* the CPU that owns its timers */
+    uint64_t frames;     /* frames hs_rx attributed to it (TCP segments past the checksums) */
+    uint64_t bytes;      /* their bytes (Ethernet frames without FCS) */
+    uint64_t payload_bytes; /* their TCP payload bytes */
+    uint64_t cycles;     /* cycles charged for them and for its timers (rounded down) */
+} hs_conn_stats;
+/* Number of connections created so far. */
+uint64_t hs_conn_count(const hs_stack *s);
+/* Fills out[0 .. min(max, count)) in creation order; returns the count written. */
+uint64_t hs_conn_stats_get(const hs_stack *s, hs_conn_stats *out, uint64_t max);
+/* The connection (creation number) the last frame given to hs_rx was attributed to; -1 if
+ * none (not TCP, dropped before TCP, or not for an open connection). */
+int64_t hs_last_rx_conn(const hs_stack *s);
+/* The new payload the last frame given to hs_rx brought: 1 with *end_seq the sequence number
+ * after its last byte and *incarnation its connection's (see app_consumed), 0 if it brought
+ * none (no payload, duplicate, not TCP, dropped). */
+int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation);
+/* Cycles charged to cpu so far (rounded down): hs_get_stats' cpu_cycles[cpu], cheaply. */
+uint64_t hs_cpu_cycles(const hs_stack *s, int cpu);
 
 /* ------------------------------------------------------------------------------------------
  * Calibration: measures this stack's own functions on the machine it runs on.

@@ -57,6 +57,13 @@ static void hs_app_consume_head(hs_stack *s, hs_conn *c, int cpu, int charge)
     }
     hs_app_deliver(s, c, d, len);
     c->ncomp--;
+    if (c->st_old_bufs) {
+        c->st_old_bufs--; /* a buffer of the connection's previous incarnation */
+    } else {
+        c->st_cons_seq += len;
+        if (charge && s->cfg.app_consumed)
+            s->cfg.app_consumed(s->cfg.consumed_user, c->id, c->st_incarnation, c->st_cons_seq, cpu);
+    }
 }
 
 static void hs_app_schedule(hs_stack *s, hs_conn *c, uint64_t start)

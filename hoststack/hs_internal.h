@@ -120,6 +120,12 @@ struct hs_conn {
     /* timers */
     uint64_t tm_when[HS_TMR_COUNT];
     long tm_idx[HS_TMR_COUNT]; /* heap position, -1 if not armed */
+    /* per-connection statistics (hs_conn_stats) */
+    uint64_t st_frames, st_bytes, st_payload;
+    uint64_t st_fx;           /* fixed-point cycles */
+    uint32_t st_incarnation;  /* re-openings by a new SYN */
+    uint32_t st_cons_seq;     /* sequence number after the last byte the application consumed */
+    uint32_t st_old_bufs;     /* completed buffers of the previous incarnation still unconsumed */
 };
 
 /* A consumer of the bytes the application receives. hs_app.c hands every delivered byte to
@@ -155,6 +161,10 @@ struct hs_stack {
     int nsinks;
     uint8_t txbuf[HS_TXBUF_BYTES];
     uint8_t *udp_sink;
+    hs_conn *rx_conn;         /* connection the frame in hs_rx went to (NULL: none) */
+    int rx_new_data;          /* hs_last_rx_data */
+    uint32_t rx_end_seq, rx_incarnation;
+    int64_t last_rx_conn;     /* hs_last_rx_conn */
 };
 
 /* ---- sequence arithmetic (RFC 793, modulo 2^32) ---- */

@@ -129,6 +129,7 @@ int hs_create(hs_stack **out, const hs_config *cfg, const hs_cost *cost, hs_tx_f
     s->rcv_wnd = cfg->rcv_window_bytes;
     s->st.cpus = cfg->cpus;
     s->all_tail = &s->all;
+    s->last_rx_conn = -1;
     s->nbucket = 256;
     s->bucket = calloc(s->nbucket, sizeof *s->bucket);
     s->udp_sink = malloc(HS_UDP_SINK_BYTES);
@@ -342,10 +343,58 @@ uint64_t hs_rx(hs_stack *s, const hs_rx_frame *f, uint64_t now_ns)
 {
     int cpu = hs_cpu(s, f->cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    uint64_t fx_before = s->fx_cpu[cpu];
     s->st.rx_frames++;
     s->st.rx_bytes += f->len;
+    s->rx_conn = NULL;
+    s->rx_new_data = 0;
     hs_rx_frame_body(s, cpu, f, now_ns);
+    s->last_rx_conn = -1;
+    if (s->rx_conn) {
+        hs_conn *c = s->rx_conn;
+        c->st_frames++;
+        c->st_bytes += f->len;
+        c->st_fx += s->fx_cpu[cpu] - fx_before;
+        s->last_rx_conn = (int64_t)c->id;
+        s->rx_conn = NULL;
+    }
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
+}
+
+/* ---- per-connection statistics ---- */
+uint64_t hs_conn_count(const hs_stack *s) { return s->nconn; }
+
+uint64_t hs_conn_stats_get(const hs_stack *s, hs_conn_stats *out, uint64_t max)
+{
+    uint64_t n = 0;
+    for (const hs_conn *c = s->all; c && n < max; c = c->lnext, n++) {
+        hs_conn_stats *o = &out[n];
+        memset(o, 0, sizeof *o);
+        o->index = c->id;
+        o->id = c->key;
+        o->cpu = c->cpu;
+        o->frames = c->st_frames;
+        o->bytes = c->st_bytes;
+        o->payload_bytes = c->st_payload;
+        o->cycles = c->st_fx >> HS_FX_SHIFT;
+    }
+    return n;
+}
+
+int64_t hs_last_rx_conn(const hs_stack *s) { return s->last_rx_conn; }
+
+int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation)
+{
+    if (!s->rx_new_data || s->last_rx_conn < 0)
+        return 0;
+    *end_seq = s->rx_end_seq;
+    *incarnation = s->rx_incarnation;
+    return 1;
+}
+
+uint64_t hs_cpu_cycles(const hs_stack *s, int cpu)
+{
+    return cpu >= 0 && cpu < HS_MAX_CPUS ? s->fx_cpu[cpu] >> HS_FX_SHIFT : 0;
 }
 
 /* ---- teardown ---- */

@@ -112,6 +112,7 @@ static uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uin
 static void hs_conn_init_seq(hs_conn *c, uint32_t rcv_nxt)
 {
     c->rcv_nxt = c->app_nxt = rcv_nxt;
+    c->st_cons_seq = rcv_nxt;
 }
 
 /* A new incarnation on the same 4-tuple (SYN with another ISN): what was received in order
@@ -122,6 +123,8 @@ static void hs_conn_restart(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     s->st.rst_discard_bytes += c->held;
     hs_conn_free_segs(c);
     hs_timer_cancel(s, c, HS_TMR_DELACK);
+    c->st_incarnation++;       /* per-frame application latency: a new byte stream */
+    c->st_old_bufs = c->ncomp; /* buffers of the old one, consumed later */
     c->state = HS_CS_OPEN;
     c->fin_seen = c->fin_done = c->app_eof = 0;
     c->push_valid = 0;
@@ -311,6 +314,11 @@ static void hs_tcp_data(hs_stack *s, hs_conn *c, int cpu, uint64_t now, hs_tcp_s
         if (edge > 0)
             s->st.beyond_window_bytes += (uint32_t)edge < sg->plen ? (uint32_t)edge : sg->plen;
         fresh = hs_tcp_place(s, c, cpu, now, sg->seq, sg->data, sg->plen, warm, &held_any);
+        if (fresh) { /* hs_last_rx_data */
+            s->rx_new_data = 1;
+            s->rx_end_seq = sg->seq + sg->plen;
+            s->rx_incarnation = c->st_incarnation;
+        }
         if (held_any)
             hs_chg(s, cpu, HS_K_REASM, hs_c(s, HS_C_REASM_SEG));
     }
@@ -367,6 +375,10 @@ void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
     hs_chg(s, cpu, HS_K_TCP_RX, hs_c(s, HS_C_TCP_RX));
 
     hs_conn *c = hs_tcp_demux(s, cpu, now, f, fi, &sg);
+    if (c) {
+        s->rx_conn = c; /* per-connection statistics (hs_rx) */
+        c->st_payload += sg.plen;
+    }
     if (!c || hs_tcp_control(s, c, cpu, now, &sg))
         return;
 

@@ -111,6 +111,7 @@ uint64_t hs_timer(hs_stack *s, int cpu, uint64_t now_ns)
     while (h->n && h->e[0].when <= now_ns) {
         hs_conn *c = h->e[0].c;
         int kind = h->e[0].kind;
+        uint64_t fx0 = s->fx_cpu[cpu];
         hs_timer_cancel(s, c, kind);
         s->st.timers_fired++;
         hs_chg(s, cpu, HS_K_TIMER, hs_c(s, HS_C_TIMER));
@@ -118,6 +119,7 @@ uint64_t hs_timer(hs_stack *s, int cpu, uint64_t now_ns)
             hs_tcp_delack_timer(s, c, cpu);
         else
             hs_app_timer(s, c, cpu, now_ns);
+        c->st_fx += s->fx_cpu[cpu] - fx0; /* per-connection statistics */
     }
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }

@@ -196,7 +196,7 @@ int main(int argc, char **argv)
     }
     char err[512];
     tr_trace *t = nullptr;
-    tr_options o = {1500, 1, 0};
+    tr_options o = {1500, 1, 0, nullptr};
     if (tr_open(&t, argv[1], &o, err, sizeof err) < 0) {
         std::fprintf(stderr, "nicsim-bench-bare: %s\n", err);
         return 1;

@@ -6,6 +6,7 @@
 #include "simtime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ns_config_defaults(ns_config *cfg)
@@ -172,6 +173,17 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     out->stack.streams_dir = NULL;
     out->stack.app_data = NULL;
     out->stack.app_user = NULL;
+    out->stats_interval_ps = 0;
+    out->stats_out = NULL;
+}
+
+void ns_results_free(ns_results *res)
+{
+    if (!res)
+        return;
+    free(res->conns);
+    res->conns = NULL;
+    res->nconns = 0;
 }
 
 void ns_driver_config(const ns_config *c, drv_config *dc)

@@ -2,6 +2,7 @@
 #include "driver_glue.h"
 
 #include <cinttypes>
+#include <algorithm>
 #include <cstring>
 
 namespace {
@@ -46,11 +47,125 @@ void dump_host_frame(Platform &pf, const drv_rx_frame *f)
     pcap_dump((u_char *)pf.host_pcap, &h, f->data);
 }
 
+// Latency of a delivered frame: from its last bit on the wire (start, preamble and SFD, the
+// frame padded to 60 bytes, FCS, at the link rate) to the moment the stack finished it: the
+// driver call began at the current SystemC time, and the CPU has spent the cycles the stack
+// booked to it since then (driver work before the frame included), hs_rx's own last.
+// Now, inside the driver or stack call running on cpu: the call's start (the current SystemC
+// time) plus the cycles the stack booked to the CPU since it began.
+uint64_t call_time_ps(Platform &pf, int cpu)
+{
+    cpu = cpu >= 0 && cpu < NS_MAX_CPUS ? cpu : 0;
+    uint64_t into = hs_cpu_cycles(pf.stack, cpu) - pf.call_cycles0[cpu];
+    return ns_time_add(sc_now_ps(), ns_ps_from_real((double)into, 1e6 / pf.cost.v[HS_C_CPU_MHZ]));
+}
+
+// A stream position (64 bits) of a connection's 32-bit sequence number, near the last one seen.
+uint64_t unwrap_seq(Platform::ConnApp &c, uint32_t seq)
+{
+    if (!c.have_ref) {
+        c.have_ref = true;
+        c.ref32 = seq;
+        c.ref64 = UINT64_C(1) << 40;
+    }
+    uint64_t v = c.ref64 + (uint64_t)(int64_t)(int32_t)(seq - c.ref32);
+    c.ref32 = seq;
+    c.ref64 = v;
+    return v;
+}
+
+Platform::ConnApp &conn_app(Platform &pf, uint64_t conn, uint32_t incarnation)
+{
+    if (conn >= pf.app_conn.size()) pf.app_conn.resize((size_t)conn + 1);
+    Platform::ConnApp &c = pf.app_conn[(size_t)conn];
+    if (incarnation != c.incarnation) {
+        // re-opened by a new SYN: what the old byte stream still owed is never consumed
+        for (auto &e : c.pending)
+            if (LogRow *row = pf.log->row(e.second.row)) row->app_wait = false;
+        c.pending.clear();
+        c.have_ref = false;
+        c.incarnation = incarnation;
+    }
+    return c;
+}
+
+void app_latency(Platform &pf, uint64_t conn, const Platform::AppPending &p, uint64_t t_ps)
+{
+    int64_t lat = (int64_t)(t_ps - p.last_bit_ps);
+    pf.lat_app_all.add(lat);
+    if (p.queue < pf.lat_app_queue.size()) pf.lat_app_queue[p.queue].add(lat);
+    if (conn >= pf.lat_app_conn.size()) pf.lat_app_conn.resize((size_t)conn + 1);
+    pf.lat_app_conn[(size_t)conn].add(lat);
+    if (LogRow *row = pf.log->row(p.row)) {
+        row->has_app_latency = true;
+        row->app_latency_ps = lat;
+        row->app_wait = false;
+    }
+}
+
+// hs_config.app_consumed: the application consumed a connection's bytes up to seq.
+void glue_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu)
+{
+    auto *pf = static_cast<Platform *>(user);
+    Platform::ConnApp &c = conn_app(*pf, conn, incarnation);
+    uint64_t end = unwrap_seq(c, seq), t = call_time_ps(*pf, cpu);
+    pf->cons_events.push_back(Platform::ConsEvent{conn, end, t});
+    while (!c.pending.empty() && c.pending.begin()->first <= end) {
+        app_latency(*pf, conn, c.pending.begin()->second, t);
+        c.pending.erase(c.pending.begin());
+    }
+}
+
+// After hs_rx: a frame that brought new payload waits for the application to consume its last
+// byte (which may already have happened inside this hs_rx call).
+void register_app_frame(Platform &pf, uint64_t row_index, LogRow &r, uint64_t last_bit_ps)
+{
+    uint32_t end_seq, inc;
+    int64_t conn = hs_last_rx_conn(pf.stack);
+    if (conn < 0 || !hs_last_rx_data(pf.stack, &end_seq, &inc)) return;
+    Platform::ConnApp &c = conn_app(pf, (uint64_t)conn, inc);
+    uint64_t end = unwrap_seq(c, end_seq);
+    Platform::AppPending p{last_bit_ps, row_index, r.queue};
+    for (const auto &e : pf.cons_events)
+        if (e.conn == (uint64_t)conn && e.end64 >= end) {
+            app_latency(pf, (uint64_t)conn, p, e.t_ps);
+            return;
+        }
+    r.app_wait = pf.log->writing();  // without a packet log, rows need not wait
+    c.pending.emplace(end, p);
+}
+
+uint64_t account_latency(Platform &pf, LogRow &r, const drv_rx_frame *f)
+{
+    uint64_t done = call_time_ps(pf, f->cpu);
+    double ps_per_byte = 8.0 * 1000.0 / pf.cfg->link_gbps;
+    uint32_t wire_bytes = 8 + std::max<uint32_t>(r.len, 60) + 4;
+    uint64_t last_bit = ns_time_add(r.start_ps, ns_ps_from_real((double)wire_bytes, ps_per_byte));
+    int64_t lat = (int64_t)(done - last_bit);
+    r.has_latency = true;
+    r.latency_ps = lat;
+    pf.lat_all.add(lat);
+    if (r.queue < pf.lat_queue.size()) pf.lat_queue[r.queue].add(lat);
+    if (r.queue < NS_MAX_QUEUES) {
+        pf.res->queue_stats[r.queue].frames++;
+        pf.res->queue_stats[r.queue].bytes += r.len;
+    }
+    int64_t conn = hs_last_rx_conn(pf.stack);
+    if (conn >= 0) {
+        if ((uint64_t)conn >= pf.lat_conn.size()) pf.lat_conn.resize((size_t)conn + 1);
+        pf.lat_conn[(size_t)conn].add(lat);
+    }
+    if (pf.ts) pf.ts->delivered(done, r.len);
+    pf.frame_done(r.frame_no, done);
+    return last_bit;
+}
+
 uint64_t glue_rx(void *user, const drv_rx_frame *f)
 {
     auto *g = static_cast<DriverGlue *>(user);
     Platform &pf = *g->pf;
-    LogRow *r = pf.log->take_delivered(f->queue);
+    uint64_t row_index = 0;
+    LogRow *r = pf.log->take_delivered(f->queue, &row_index);
     if (!r) {
         pf.err = "driver handed up a frame the NIC did not report";
         return 0;
@@ -76,7 +191,11 @@ uint64_t glue_rx(void *user, const drv_rx_frame *f)
     hf.csum = f->csum;
     hf.queue = f->queue;
     hf.cpu = f->cpu;
-    return hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
+    pf.cons_events.clear();
+    uint64_t c = hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
+    uint64_t last_bit = account_latency(pf, *r, f);
+    register_app_frame(pf, row_index, *r, last_bit);
+    return c;
 }
 
 // Driver operations are priced by the cost profile (the op names are profile keys) and booked
@@ -104,4 +223,9 @@ uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len)
         return 0;
     }
     return (uint64_t)c;
+}
+
+void glue_app_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu)
+{
+    glue_consumed(user, conn, incarnation, seq, cpu);
 }

@@ -26,6 +26,7 @@ void HostCpu::spend(uint64_t cycles)
     busy_cycles += cycles;
     uint64_t t = ns_ps_from_real((double)cycles, ps_per_cycle_);
     horizon_ps = ns_time_add(sc_now_ps(), t);
+    if (pf_.ts) pf_.ts->cpu_busy(id_, sc_now_ps(), horizon_ps);
     sc_core::wait(ps_time(t));
     if (!deferred_.empty()) {
         uint64_t now = sc_now_ps();
@@ -35,19 +36,30 @@ void HostCpu::spend(uint64_t cycles)
     }
 }
 
+// A driver or stack call begins now: the stack's books of this CPU at this point time the
+// frames it hands up (latency).
+void HostCpu::call_start()
+{
+    if (id_ < NS_MAX_CPUS) pf_.call_cycles0[id_] = hs_cpu_cycles(pf_.stack, id_);
+}
+
 uint64_t HostCpu::call_isr(int v)
 {
     pf_.csr.defer = &deferred_;
+    call_start();
     uint64_t c = drv_isr(pf_.drv, v);
     pf_.csr.defer = nullptr;
+    if (v >= 0 && v < NS_MAX_VECTORS) pf_.vector_cycles[v] += c;
     return c;
 }
 
 uint64_t HostCpu::call_dpc(int v, int *more)
 {
     pf_.csr.defer = &deferred_;
+    call_start();
     uint64_t c = drv_dpc(pf_.drv, v, more);
     pf_.csr.defer = nullptr;
+    if (v >= 0 && v < NS_MAX_VECTORS) pf_.vector_cycles[v] += c;
     return c;
 }
 
@@ -57,6 +69,7 @@ void HostCpu::run_timers()
     pf_.busy_cpus++;
     running_ = true;
     pf_.csr.defer = &deferred_;
+    call_start();
     uint64_t c = hs_timer(pf_.stack, id_, ns_ns_from_ps(sc_now_ps()));
     pf_.csr.defer = nullptr;
     spend(c);

@@ -35,6 +35,7 @@ class HostCpu : public sc_core::sc_module {
     std::vector<CsrWrite> deferred_;
 
     void spend(uint64_t cycles);
+    void call_start();
     uint64_t call_isr(int v);
     uint64_t call_dpc(int v, int *more);
     void run_timers();

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "host_cpu.h"
 #include "nic_clock.h"
 #include "platform.h"
@@ -53,18 +55,23 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     SC_HAS_PROCESS(Nic);
     Nic(sc_core::sc_module_name name, Platform &pf, std::vector<HostCpu *> &cpus)
         : sc_module(name), pf_(pf), cpus_(cpus), ctx_(new VerilatedContext), model_(make_model(pf, ctx_.get())),
-          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, line_rx_.inflight()), line_tx_(m_),
-          dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf)
+          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, clk_, line_rx_.inflight()), line_tx_(m_),
+          dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf, clk_)
     {
         clk_.period_ps = ns_period_ps(pf.cfg->clock_mhz);
         if (pf.cfg->wave_path) {
-            wave_.reset(new WaveWriter(pf.cfg->wave_path, pf.cfg->wave_from_ps, pf.cfg->wave_to_ps));
+            wave_.reset(new WaveWriter(pf.cfg->wave_path, pf.wave_from_ps, pf.wave_to_ps));
             model_->trace(wave_->fst(), 99);
+            pf.wave = wave_.get();
         }
         SC_THREAD(run);
     }
 
-    bool open_wave(std::string &err) { return !wave_ || wave_->open(err); }
+    bool open_wave(std::string &err)
+    {
+        if (wave_ && pf_.cfg->wave_scope[0] && !select_wave_scope(err)) return false;
+        return !wave_ || wave_->open(err);
+    }
 
     void reset() override
     {
@@ -123,6 +130,66 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     uint32_t csr_rx_frames_ = 0;
     bool finished_ = false;
     std::chrono::steady_clock::time_point wall0_, last_progress_;
+
+    // --wave-scope: dump only the named blocks (instance names under nic_top, with or without
+    // their "_inst" suffix; "ports": nic_top's own ports). The names are checked against the
+    // hierarchy of a probe model dumped to a temporary file.
+    bool select_wave_scope(std::string &err)
+    {
+        std::vector<std::string> blocks;
+        if (!probe_blocks(blocks, err)) return false;
+        std::string list = pf_.cfg->wave_scope;
+        size_t pos = 0;
+        while (pos <= list.size()) {
+            size_t comma = list.find(',', pos);
+            std::string name = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            pos = comma == std::string::npos ? list.size() + 1 : comma + 1;
+            if (name == "ports") {
+                wave_->fst()->dumpvars(1, "nic.nic_top");
+                continue;
+            }
+            std::string inst;
+            for (const std::string &b : blocks)
+                if (b == name || b == name + "_inst") inst = b;
+            if (inst.empty()) {
+                err = "--wave-scope: no block '" + name + "' in the NIC (blocks: ports";
+                for (const std::string &b : blocks) err += ", " + b;
+                err += ")";
+                return false;
+            }
+            wave_->fst()->dumpvars(99, "nic.nic_top." + inst);
+        }
+        return true;
+    }
+
+    // The instance names directly under nic_top, from a throw-away model's trace hierarchy.
+    static bool probe_blocks(std::vector<std::string> &out, std::string &err)
+    {
+        const char *dir = getenv("TMPDIR");
+        std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/nicsim-scope-XXXXXX.fst";
+        std::vector<char> path(tmpl.begin(), tmpl.end());
+        path.push_back('\0');
+        int fd = mkstemps(path.data(), 4);
+        if (fd < 0) {
+            err = "--wave-scope: cannot create a temporary file in " + std::string(dir && *dir ? dir : "/tmp");
+            return false;
+        }
+        close(fd);
+        {
+            VerilatedContext ctx;
+            ctx.threads(1);
+            ctx.traceEverOn(true);
+            V probe(&ctx, "nic");
+            VerilatedFstC t;
+            probe.trace(&t, 99);
+            t.open(path.data());
+            t.close();
+        }
+        bool ok = read_fst_blocks(path.data(), "nic.nic_top", out);
+        unlink(path.data());
+        if (!ok) err = "--wave-scope: cannot read the NIC's hierarchy";
+        return ok;
+    }
 
     static V *make_model(const Platform &pf, VerilatedContext *ctx)
     {
@@ -235,6 +302,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         sc_core::wait(sc_core::SC_ZERO_TIME);
         synced_ps = now_ps();
         pf_.log->flush();
+        if (pf_.ts) pf_.ts->flush(sc_now_ps());  // no event can come before SystemC time
     }
 
     // How far the NIC may run before it must sync: the quantum, and no CPU's horizon.
@@ -312,7 +380,9 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         if (pf_.err.empty()) csr_rx_frames_ = direct_csr_read(NIC_REG_STAT_RX_FRAMES);
         sync(synced_ps);
         // frames the NIC completed but no DPC processed (a moderation threshold never met)
-        pf_.frames_pending += pf_.log->finish_pending();
+        uint64_t pend_q[NS_MAX_QUEUES] = {};
+        pf_.frames_pending += pf_.log->finish_pending(pend_q, NS_MAX_QUEUES);
+        for (int q = 0; q < NS_MAX_QUEUES; q++) pf_.res->queue_stats[q].pending += pend_q[q];
         pf_.log->flush();
         pf_.res->nic_cycles = clk_.clocked;
         pf_.res->sim_time_ps = now_ps();

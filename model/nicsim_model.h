@@ -29,6 +29,8 @@ extern "C" {
 #define NS_WAVE_FILTERS 4
 extern const char *const ns_wave_filter_keys[NS_WAVE_FILTERS];
 #define NS_WARNING_LEN 512
+#define NS_WAVE_SCOPE_MAX 512 /* --wave-scope, bytes including the NUL */
+#define NS_FILTER_MAX 1024  /* [replay] filter: bytes including the terminating NUL */
 
 /* Ranges of the numeric settings (docs/scenarios.md). Each keeps its conversion to integer
  * picoseconds exact and far from overflow: the clock period 1e6/clock_mhz is 500..10^6 ps, a
@@ -140,6 +142,26 @@ typedef struct ns_config {
     /* [replay] fix_checksums = auto|off: repair partial (transmit-offload) TCP/UDP checksums
        of a sender-side capture (enum ns_fix_csum, default auto) */
     int fix_checksums;
+
+    /* time series (--stats-interval, --stats-out): every stats_interval_ps of simulated time
+       one CSV row of the interval's counters is written to stats_out (0 / NULL: off) */
+    uint64_t stats_interval_ps;
+    FILE *stats_out;
+
+    /* [replay] limit, duration, filter (tcpreplay's --limit, --duration and a BPF filter):
+       feed at most replay_limit frames (0: all), none that starts on the wire at or after
+       replay_duration_ps (0: no limit); only capture records the BPF filter accepts (compiled
+       for the capture's link type; "": every record) */
+    uint64_t replay_limit;
+    uint64_t replay_duration_ps;
+    char replay_filter[NS_FILTER_MAX];
+
+    /* waveform window around one frame (--wave-frame N: the 1-based record number of the
+       capture, 0 = off; replaces wave_from_ps/wave_to_ps), and the blocks to dump
+       (--wave-scope: comma-separated instance names under nic_top, "ports" for nic_top's own
+       ports; "" = everything) */
+    uint64_t wave_frame;
+    char wave_scope[NS_WAVE_SCOPE_MAX];
 } ns_config;
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
@@ -169,6 +191,32 @@ typedef struct ns_counter {
 } ns_counter;
 
 #define NS_MAX_COUNTERS 32
+
+/* Latency of delivered frames: from the frame's last bit on the wire (start + preamble, frame
+ * padded to 60 bytes, FCS at the link rate) to the moment the host stack finished processing
+ * it (docs/report.md, "latency"). Percentiles are exact (nearest rank over every sample). */
+typedef struct ns_latency {
+    uint64_t count;
+    int64_t min_ps, p50_ps, p90_ps, p99_ps, max_ps;
+    double mean_ps;
+} ns_latency;
+
+/* One receive queue (docs/report.md, "queues"). */
+typedef struct ns_queue_stats {
+    uint64_t frames, bytes;       /* frames the driver handed up from this queue, their bytes */
+    uint64_t cycles;              /* CPU cycles of the ISRs and DPCs of the queue's vector */
+    uint64_t drop_no_desc, drop_cpl_full; /* frames the NIC dropped on this queue */
+    uint64_t pending;             /* completed, never processed when the run ended */
+    ns_latency latency;
+    ns_latency app_latency;       /* to the application (docs/report.md, "app_latency") */
+} ns_queue_stats;
+
+/* One connection of the host stack (hs_conn_stats) with its frames' latency. */
+typedef struct ns_conn_result {
+    hs_conn_stats st;
+    ns_latency latency;
+    ns_latency app_latency;
+} ns_conn_result;
 
 typedef struct ns_results {
     /* sim.* */
@@ -218,7 +266,19 @@ typedef struct ns_results {
      * caller; the last one says so when more were dropped */
     int nwarnings;
     char warnings[NS_MAX_WARNINGS][NS_WARNING_LEN];
+
+    /* latency of every delivered frame, per queue, per connection */
+    ns_latency latency;
+    ns_latency app_latency;      /* frames whose payload the application consumed */
+    ns_queue_stats queue_stats[NS_MAX_QUEUES];
+    uint64_t nconns;             /* entries of conns */
+    ns_conn_result *conns;       /* malloc'd by ns_run (NULL if none); ns_results_free */
+    uint64_t stats_rows;         /* time-series rows written (--stats-interval) */
+    uint64_t filtered;           /* frames [replay] filter rejected (all passes) */
 } ns_results;
+
+/* Frees what ns_run allocated in res (conns) and clears those fields; res itself stays. */
+void ns_results_free(ns_results *res);
 
 /* Process-global state. Each run owns its simulation: its own SystemC simulation context, its
  * own VerilatedContext and model, host memory, driver and stack; nothing of one run survives it,

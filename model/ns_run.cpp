@@ -179,6 +179,8 @@ int open_stack(Platform &pf, rp_replay *rp, char *err, size_t errlen)
     hc.csum_offload = cfg->csum_offload;
     memcpy(hc.rss_key, cfg->rss_key, sizeof hc.rss_key);
     hc.streams_dir = cfg->streams_dir;
+    hc.app_consumed = glue_app_consumed;  // application latency
+    hc.consumed_user = &pf;
     ns_addr hosts[NS_MAX_HOSTS];
     hc.host_count = rp_hosts(rp, hosts, NS_MAX_HOSTS);
     for (int i = 0; i < hc.host_count && i < HS_MAX_HOSTS; i++) {
@@ -201,6 +203,8 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     snprintf(res->linktype_name, sizeof res->linktype_name, "%s", tr_linktype_name(rp_trace(rp)));
     const tr_stats *ps = rp_pass_stats(rp);
     res->records = ps->records * cfg->loop;
+    if (cfg->replay_limit || cfg->replay_duration_ps) res->records = rp_records_read(rp);  // may stop early
+    res->filtered = rp_filtered(rp);
     res->from_host = rp_from_host(rp);
     res->not_for_host = rp_not_for_host(rp);
     res->queues = cfg->rss_queues;
@@ -217,12 +221,78 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     add_counter(res->trace, &res->ntrace, "jumbo", ps->jumbo);
     add_counter(res->trace, &res->ntrace, "ts_backwards", ps->ts_backwards);
     add_counter(res->trace, &res->ntrace, "cut_short", ps->cut_short);
+    add_counter(res->trace, &res->ntrace, "filtered", ps->filtered);
     add_counter(res->trace, &res->ntrace, "mac_fifo_peak_bytes", pf.fifo_peak);
     if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
         warn(res, "--wave-from is after the end of the simulation (%" PRIu64 " ns); %s holds no activity",
              ns_ns_from_ps(res->sim_time_ps), cfg->wave_path);
     // the capture's and the replay's warnings (truncated records among them)
     rp_warnings(rp, warn_line, res);
+}
+
+void bus_busy(void *user, int dir, uint64_t start_ps, uint64_t end_ps)
+{
+    auto *pf = static_cast<Platform *>(user);
+    if (pf->ts) pf->ts->bus_busy(dir, start_ps, end_ps);
+}
+
+// Latency summaries and the per-queue CPU cycles, once the run is over.
+void summarize_latency(Platform &pf, ns_results *res)
+{
+    pf.lat_all.summarize(&res->latency);
+    pf.lat_app_all.summarize(&res->app_latency);
+    for (int q = 0; q < NS_MAX_QUEUES; q++) {
+        pf.lat_queue[(size_t)q].summarize(&res->queue_stats[q].latency);
+        pf.lat_app_queue[(size_t)q].summarize(&res->queue_stats[q].app_latency);
+        if (q < NS_MAX_VECTORS) res->queue_stats[q].cycles = pf.vector_cycles[q];
+    }
+}
+
+// The stack's connections with their frames' latency (before hs_close frees them).
+bool collect_conns(Platform &pf, ns_results *res)
+{
+    uint64_t n = hs_conn_count(pf.stack);
+    if (!n) return true;
+    std::vector<hs_conn_stats> st((size_t)n);
+    n = hs_conn_stats_get(pf.stack, st.data(), n);
+    res->conns = static_cast<ns_conn_result *>(calloc((size_t)n, sizeof *res->conns));
+    if (!res->conns) return false;
+    res->nconns = n;
+    for (uint64_t i = 0; i < n; i++) {
+        res->conns[i].st = st[(size_t)i];
+        uint64_t idx = st[(size_t)i].index;
+        if (idx < pf.lat_conn.size()) pf.lat_conn[(size_t)idx].summarize(&res->conns[i].latency);
+        if (idx < pf.lat_app_conn.size()) pf.lat_app_conn[(size_t)idx].summarize(&res->conns[i].app_latency);
+    }
+    return true;
+}
+
+// --wave-frame N: the waveform starts a margin before frame N's first bit (its first
+// segment, first pass), found by a replay of its own over the same capture.
+int wave_frame_window(const ns_config *cfg, uint64_t *from_ps, char *err, size_t errlen)
+{
+    rp_replay *rp = nullptr;
+    int rc = rp_open(&rp, cfg, err, errlen);
+    if (rc < 0) return rc;
+    rp_frame f;
+    while ((rc = rp_next(rp, &f, err, errlen)) > 0) {
+        if (f.f.frame_no == cfg->wave_frame && f.pass == 0) break;
+        if (f.pass > 0) {
+            rc = 0;
+            break;
+        }
+    }
+    rp_close(rp);
+    if (rc < 0) return rc;
+    if (rc == 0) {
+        snprintf(err, errlen,
+                 "--wave-frame %" PRIu64 ": record %" PRIu64 " of %s is not fed to the NIC (sent by the host, not "
+                 "for it, filtered, past a replay limit, or beyond the end of the capture)",
+                 cfg->wave_frame, cfg->wave_frame, cfg->trace_path);
+        return -2;
+    }
+    *from_ps = f.start_ps > Platform::kWaveFrameMarginPs ? f.start_ps - Platform::kWaveFrameMarginPs : 0;
+    return 0;
 }
 
 }  // namespace
@@ -245,6 +315,13 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         rc = -2;  // the trace cannot be read as a capture: bad input, not a failed run
         goto out;
     }
+    pf.wave_from_ps = cfg->wave_from_ps;
+    pf.wave_to_ps = cfg->wave_to_ps;
+    if (cfg->wave_path && cfg->wave_frame) {
+        rc = wave_frame_window(cfg, &pf.wave_from_ps, err, errlen);
+        if (rc < 0) goto out;
+        pf.wave_to_ps = 0;  // until the frame is done (Platform::frame_done)
+    }
     rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);
@@ -263,6 +340,11 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     rc = open_stack(pf, rp, err, errlen);
     if (rc < 0) goto out;
     pf.log->header();
+    if (cfg->stats_interval_ps && cfg->stats_out) {
+        pf.ts.reset(new TimeSeries(cfg->stats_out, cfg->stats_interval_ps, cfg->cpus));
+        pf.ts->header();
+        pcie_set_busy_hook(pf.bus, bus_busy, &pf);
+    }
     try {
         rc = cfg->data_width == 64 ? run_width<Vnic_top_w64>(pf, rp) : run_width<Vnic_top_w512>(pf, rp);
     } catch (const std::exception &e) {
@@ -273,12 +355,29 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pcap_dump_close(pf.host_pcap);
         pf.host_pcap = nullptr;
     }
+    if (pf.ts) {
+        pf.ts->finish(res->sim_time_ps);
+        res->stats_rows = pf.ts->rows();
+        if (pf.ts->late() && rc == 0) {
+            pf.err = "internal: time series events arrived after their interval was written";
+            rc = -1;
+        }
+        if (fflush(cfg->stats_out) != 0 && rc == 0) {
+            pf.err = "cannot write the time series (--stats-out)";
+            rc = -1;
+        }
+    }
+    summarize_latency(pf, res);
     {
         // finish first (queued data handed over uncharged, streams written), so the stats carry
         // the end-of-run counters (close_*, stream_bytes_written); the CPU cycles are final
         char serr[512];
         int frc = hs_finish(pf.stack, serr, sizeof serr);
         hs_get_stats(pf.stack, &res->stack);
+        if (!collect_conns(pf, res) && rc == 0) {
+            pf.err = "out of memory (connection statistics)";
+            rc = -1;
+        }
         if (frc < 0 && rc == 0) {
             pf.err = std::string("host stack: ") + serr;
             rc = -1;

@@ -19,6 +19,11 @@ struct LogRow {
     uint32_t hash = 0;
     int cpu = -1;
     bool done = false;
+    bool has_latency = false;
+    int64_t latency_ps = 0;  // delivered frames: last bit on the wire -> stack done
+    bool app_wait = false;       // not written until the application consumed its bytes
+    bool has_app_latency = false;
+    int64_t app_latency_ps = 0;  // last bit on the wire -> the application consumed its last new byte
 };
 
 class PacketLog {
@@ -30,10 +35,16 @@ class PacketLog {
     // A frame delivered on queue q: completed when the driver hands it up (take_delivered).
     void add_delivered(const LogRow &r) { queue_rows_[r.queue].push_back(base_ + rows_.size()); rows_.push_back(r); }
     bool queue_known(unsigned q) const { return q < queue_rows_.size(); }
+    // Rows are written (--packet-log): only then do delivered rows wait for their application
+    // latency before they are written.
+    bool writing() const { return out_ != nullptr; }
     // The oldest row delivered on queue q that the driver has not handed up; nullptr if none.
-    LogRow *take_delivered(unsigned q);
+    LogRow *take_delivered(unsigned q, uint64_t *abs_index = nullptr);
+    // The row of absolute index i (take_delivered's), nullptr if already written.
+    LogRow *row(uint64_t i) { return i >= base_ && i - base_ < rows_.size() ? &rows_[(size_t)(i - base_)] : nullptr; }
     // Marks every unfinished row pending; returns how many.
-    uint64_t finish_pending();
+    // per_queue (optional, nq entries) counts them by queue.
+    uint64_t finish_pending(uint64_t *per_queue = nullptr, unsigned nq = 0);
     // Writes the completed rows at the head (rows are written in arrival order).
     void flush();
 

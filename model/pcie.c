@@ -24,7 +24,21 @@ struct pcie_bus {
     uint64_t up_free_ps;   /* NIC -> host direction free from */
     uint64_t down_free_ps; /* host -> NIC direction free from */
     pcie_stats st;
+    pcie_busy_fn busy_fn;  /* optional observer (pcie_set_busy_hook) */
+    void *busy_user;
 };
+
+static void busy(pcie_bus *b, int dir, uint64_t start, uint64_t t)
+{
+    if (b->busy_fn && t)
+        b->busy_fn(b->busy_user, dir, start, start + t);
+}
+
+void pcie_set_busy_hook(pcie_bus *b, pcie_busy_fn fn, void *user)
+{
+    b->busy_fn = fn;
+    b->busy_user = user;
+}
 
 static const char *const link_names[PCIE_LINK_COUNT] = {"gen1", "gen2", "gen3", "pci-x", "pci"};
 
@@ -157,6 +171,7 @@ uint64_t pcie_write(pcie_bus *b, uint64_t now_ps, uint32_t bytes)
     uint64_t start = *f > now_ps ? *f : now_ps;
     *f = start + t;
     b->st.up_busy_ps += t;
+    busy(b, 0, start, t);
     b->st.write_bytes += bytes;
     b->st.write_tlps += (bytes + b->c.max_payload - 1) / b->c.max_payload;
     return *f;
@@ -173,6 +188,7 @@ uint64_t pcie_read(pcie_bus *b, uint64_t now_ps, uint32_t bytes, double *ps_per_
     uint64_t req_start = *u > now_ps ? *u : now_ps;
     *u = req_start + treq;
     b->st.up_busy_ps += treq;
+    busy(b, 0, req_start, treq);
     /* the completions come down after the read latency (which includes the request's flight) */
     uint64_t wire = bytes + overhead_bytes(b, bytes, b->c.max_payload);
     uint64_t t = (uint64_t)((double)wire * b->ps_per_byte + 0.5);
@@ -181,6 +197,7 @@ uint64_t pcie_read(pcie_bus *b, uint64_t now_ps, uint32_t bytes, double *ps_per_
     uint64_t start = *d > ready ? *d : ready;
     *d = start + t;
     b->st.down_busy_ps += t;
+    busy(b, 1, start, t);
     b->st.read_bytes += bytes;
     b->st.read_requests += nreq;
     b->st.read_completion_tlps += (bytes + b->c.max_payload - 1) / b->c.max_payload;

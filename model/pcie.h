@@ -57,6 +57,12 @@ typedef struct pcie_stats {
 } pcie_stats;
 void pcie_get_stats(const pcie_bus *b, pcie_stats *s);
 
+/* Optional observer of bus occupancy: called with every stretch [start_ps, end_ps) one
+ * direction (0 NIC->host, 1 host->NIC; PCI/PCI-X: reads 1, writes 0 on the one bus) is busy,
+ * as it is scheduled. The stretches of a direction add up to its *_busy_ps. NULL: none. */
+typedef void (*pcie_busy_fn)(void *user, int dir, uint64_t start_ps, uint64_t end_ps);
+void pcie_set_busy_hook(pcie_bus *b, pcie_busy_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ extern "C" {
 #include "pcie.h"
 }
 #include "packet_log.h"
+#include "run_stats.h"
+#include "wave.h"
 
 namespace sc_core {
 class sc_event;
@@ -65,6 +68,51 @@ struct Platform {
     uint64_t frames_delivered = 0, frames_pending = 0;
     uint64_t drop_no_desc = 0, drop_cpl_full = 0;
     uint64_t fifo_peak = 0;  // MAC receive FIFO's peak fill, bytes
+
+    // latency (run_stats.h): every delivered frame, per queue, per connection (creation number)
+    LatencySet lat_all;
+    std::vector<LatencySet> lat_queue = std::vector<LatencySet>(NS_MAX_QUEUES);
+    std::vector<LatencySet> lat_conn;
+    uint64_t vector_cycles[NS_MAX_VECTORS] = {};  // ISR/DPC cycles per interrupt vector
+    uint64_t call_cycles0[NS_MAX_CPUS] = {};      // the stack's cycles of each CPU when its
+                                                  // current driver call began
+    std::unique_ptr<TimeSeries> ts;               // --stats-interval; null when off
+
+    // application latency: frames waiting for the application to consume their last new byte
+    struct AppPending {
+        uint64_t last_bit_ps;
+        uint64_t row;  // packet log row (absolute index)
+        uint8_t queue;
+    };
+    struct ConnApp {
+        uint32_t incarnation = 0;
+        bool have_ref = false;
+        uint32_t ref32 = 0;  // a recent sequence number and its 64-bit stream position
+        uint64_t ref64 = 0;
+        std::multimap<uint64_t, AppPending> pending;  // by the stream position of the frame's end
+    };
+    std::vector<ConnApp> app_conn;
+    LatencySet lat_app_all;
+    std::vector<LatencySet> lat_app_queue = std::vector<LatencySet>(NS_MAX_QUEUES);
+    std::vector<LatencySet> lat_app_conn;
+    struct ConsEvent {
+        uint64_t conn, end64, t_ps;
+    };
+    std::vector<ConsEvent> cons_events;  // consumptions during the current hs_rx call
+
+    // waveform window: [wave_from_ps, wave_to_ps] (to 0: the end); with --wave-frame it ends
+    // kWaveFrameMargin after the frame is done
+    static constexpr uint64_t kWaveFrameMarginPs = 1000000;  // 1 us
+    uint64_t wave_from_ps = 0, wave_to_ps = 0;
+    WaveWriter *wave = nullptr;
+    bool wave_frame_done = false;
+    // A frame's fate is known at t_ps (dropped, or the stack finished it).
+    void frame_done(uint64_t frame_no, uint64_t t_ps)
+    {
+        if (!wave || !cfg->wave_frame || frame_no != cfg->wave_frame || wave_frame_done) return;
+        wave_frame_done = true;
+        wave->set_end(t_ps + kWaveFrameMarginPs);
+    }
 
     // outputs
     pcap_dumper_t *host_pcap = nullptr;

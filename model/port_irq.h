@@ -6,17 +6,19 @@
 
 #include <vector>
 
+#include "nic_clock.h"
 #include "platform.h"
 
 template <class V> class IrqPort {
   public:
-    IrqPort(V &m, Platform &pf) : m_(m), pf_(pf) {}
+    IrqPort(V &m, Platform &pf, const NicClock &clk) : m_(m), pf_(pf), clk_(clk) {}
     // Returns true when a message was raised this cycle.
     bool sample()
     {
         if (!m_.m_irq_valid) return false;
         unsigned vec = m_.m_irq_vector;
         pf_.res->irq_count++;
+        if (pf_.ts) pf_.ts->irq(clk_.now_ps());
         if (vec < NS_MAX_VECTORS) pf_.res->irq_per_vector[vec]++;
         pending_.push_back(vec);
         return true;
@@ -27,6 +29,7 @@ template <class V> class IrqPort {
   private:
     V &m_;
     Platform &pf_;
+    const NicClock &clk_;
     std::vector<unsigned> pending_;
 };
 

@@ -43,6 +43,11 @@ template <class V> class LineRxPort {
                 r.fate = NIC_FATE_FIFO_OVERFLOW;
                 r.done = true;
                 pf_.log->add_done(r);
+                if (pf_.ts) {
+                    pf_.ts->rx(clk_.now_ps(), len);
+                    pf_.ts->drop(clk_.now_ps());
+                }
+                pf_.frame_done(r.frame_no, clk_.now_ps());
             } else {
                 Frame mf;
                 mf.data.assign(f->f.data, f->f.data + len);

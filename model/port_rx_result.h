@@ -8,6 +8,7 @@
 #include <deque>
 #include <utility>
 
+#include "nic_clock.h"
 #include "platform.h"
 
 extern "C" {
@@ -16,8 +17,8 @@ extern "C" {
 
 template <class V> class RxResultPort {
   public:
-    RxResultPort(V &m, Platform &pf, std::deque<std::pair<uint64_t, uint64_t>> &inflight)
-        : m_(m), pf_(pf), inflight_(inflight)
+    RxResultPort(V &m, Platform &pf, const NicClock &clk, std::deque<std::pair<uint64_t, uint64_t>> &inflight)
+        : m_(m), pf_(pf), clk_(clk), inflight_(inflight)
     {
     }
     void drive() { m_.m_axis_rxmeta_tready = 1; }
@@ -47,6 +48,7 @@ template <class V> class RxResultPort {
         if (r.hash_type < NIC_HT_COUNT) res.hash_type_frames[r.hash_type]++;
         if (r.queue < NS_MAX_QUEUES) res.queue_frames[r.queue]++;
         if (r.csum < NIC_CSUM_COUNT) res.csum_frames[r.csum]++;
+        if (pf_.ts) pf_.ts->rx(now_ps_(), r.len);
         if (r.fate == NIC_FATE_DELIVERED) {
             if (!pf_.log->queue_known(r.queue)) {
                 pf_.err = "NIC delivered a frame on a queue the driver does not use";
@@ -56,6 +58,12 @@ template <class V> class RxResultPort {
         } else {
             if (r.fate == NIC_FATE_NO_DESC) pf_.drop_no_desc++;
             if (r.fate == NIC_FATE_CPL_FULL) pf_.drop_cpl_full++;
+            if (r.queue < NS_MAX_QUEUES) {
+                if (r.fate == NIC_FATE_NO_DESC) res.queue_stats[r.queue].drop_no_desc++;
+                if (r.fate == NIC_FATE_CPL_FULL) res.queue_stats[r.queue].drop_cpl_full++;
+            }
+            if (pf_.ts) pf_.ts->drop(now_ps_());
+            pf_.frame_done(r.frame_no, now_ps_());
             r.done = true;
             pf_.log->add_done(r);
         }
@@ -64,6 +72,8 @@ template <class V> class RxResultPort {
   private:
     V &m_;
     Platform &pf_;
+    const NicClock &clk_;
+    uint64_t now_ps_() const { return clk_.now_ps(); }
     std::deque<std::pair<uint64_t, uint64_t>> &inflight_;
 };
 

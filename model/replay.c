@@ -68,6 +68,9 @@ struct rp_replay {
     /* pacing state */
     uint32_t pass;
     rp_pace pc;
+    /* [replay] limit, duration (the filter is the capture reader's) */
+    uint64_t fed, records_base, filtered_base;
+    int ended; /* limit or duration reached */
 };
 
 /* ---- loops: every pass new traffic ------------------------------------------------------ */
@@ -357,6 +360,7 @@ static void pass_delta(tr_stats *d, const tr_stats *a, const tr_stats *b)
     d->jumbo = b->jumbo - a->jumbo;
     d->ts_backwards = b->ts_backwards - a->ts_backwards;
     d->cut_short = b->cut_short - a->cut_short;
+    d->filtered = b->filtered - a->filtered;
 }
 
 /* Mostly talks to itself: a loopback conversation (most TCP payload, or with none most
@@ -568,7 +572,11 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
         rc = -1;
         goto out;
     }
+    if (r->cfg.replay_limit && r->total_frames > r->cfg.replay_limit)
+        r->total_frames = r->cfg.replay_limit;
     rc = tr_rewind(r->tr, err, errlen);
+    r->records_base = tr_get_stats(r->tr)->records;
+    r->filtered_base = tr_get_stats(r->tr)->filtered;
 out:
     free(t);
     free(p);
@@ -592,7 +600,8 @@ int rp_open(rp_replay **out, const ns_config *cfg, char *err, size_t errlen)
         goto fail;
     tr_options to = {.mtu = cfg->mtu,
                      .resegment = cfg->resegment,
-                     .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF};
+                     .fix_checksums = cfg->fix_checksums != NS_FIX_CSUM_OFF,
+                     .filter = cfg->replay_filter};
     if ((rc = tr_open(&r->tr, cfg->trace_path, &to, err, errlen)) < 0)
         goto fail;
     if (cfg->host_mode == NS_HOST_ANY) {
@@ -623,6 +632,8 @@ fail:
 
 int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
 {
+    if (r->ended || (r->cfg.replay_limit && r->fed >= r->cfg.replay_limit))
+        return 0; /* [replay] limit reached */
     for (;;) {
         int rc = tr_next(r->tr, &out->f, err, errlen);
         if (rc < 0)
@@ -646,9 +657,14 @@ int rp_next(rp_replay *r, rp_frame *out, char *err, size_t errlen)
                    days((double)RP_TIME_LIMIT_PS));
             return -1;
         }
+        if (r->cfg.replay_duration_ps && out->start_ps >= r->cfg.replay_duration_ps) {
+            r->ended = 1; /* [replay] duration reached */
+            return 0;
+        }
         out->end_ps = out->start_ps + r->pc.prev_wire_ps;
         out->pass = r->pass;
         rp_rewrite_pass(r, out);
+        r->fed++;
         return 1;
     }
 }
@@ -764,7 +780,10 @@ int rp_warnings(const rp_replay *r, void (*emit)(void *ctx, const char *line), v
              "per pass)",
              file, c->pps, RP_PS_PER_S * (double)r->pass_fed / (double)r->pass_wire_ps,
              c->link_gbps, (unsigned long long)r->rate_held);
-    if (r->total_frames == 0) {
+    if (r->total_frames == 0 && s->records && s->filtered == s->records)
+        warn(&w, "%s: nothing reaches the NIC: [replay] filter '%s' rejects all %llu %s", file,
+             c->replay_filter, (unsigned long long)s->records, plural(s->records, "record", "records"));
+    else if (r->total_frames == 0) {
         if (s->records == 0)
             warn(&w, "%s: nothing reaches the NIC: the capture holds no records%s", file,
                  s->cut_short ? " (its first record is cut short)" : " (header only)");
@@ -801,4 +820,6 @@ uint64_t rp_pass_from_host(const rp_replay *r) { return r->pass_from_host; }
 uint64_t rp_pass_not_for_host(const rp_replay *r) { return r->pass_not_for_host; }
 uint64_t rp_rate_held(const rp_replay *r) { return r->rate_held; }
 const tr_trace *rp_trace(const rp_replay *r) { return r->tr; }
+uint64_t rp_filtered(const rp_replay *r) { return tr_get_stats(r->tr)->filtered - r->filtered_base; }
+uint64_t rp_records_read(const rp_replay *r) { return tr_get_stats(r->tr)->records - r->records_base; }
 const tr_stats *rp_pass_stats(const rp_replay *r) { return &r->pass_stats; }

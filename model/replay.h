@@ -67,6 +67,10 @@ uint64_t rp_start_ts_ns(const rp_replay *r);
 uint64_t rp_from_host(const rp_replay *r);
 uint64_t rp_not_for_host(const rp_replay *r);
 const tr_trace *rp_trace(const rp_replay *r);
+/* Frames [replay] filter rejected so far (every pass), and capture records read by rp_next
+ * (with [replay] limit or duration the replay may stop before the end of the capture). */
+uint64_t rp_filtered(const rp_replay *r);
+uint64_t rp_records_read(const rp_replay *r);
 /* Trace statistics of one pass (the pre-scan). */
 const tr_stats *rp_pass_stats(const rp_replay *r);
 /* Pre-scan (one pass) counts of frames the host sent and frames not for it. */

@@ -97,6 +97,8 @@ typedef struct tr_seg_state {
     uint32_t index;  /* segments already emitted */
 } tr_seg_state;
 
+#define TR_MAX_FILTER_DLTS 16 /* link types a filter is compiled for, at most */
+
 struct tr_trace {
     char *path;
     pcap_t *pc;     /* pcap files: libpcap's handle */
@@ -139,6 +141,14 @@ struct tr_trace {
     tr_seg_state seg;
     uint8_t *segbuf;
     size_t segbuf_cap;
+
+    /* tr_options.filter, compiled once per link type met */
+    char *filter;
+    int nfilt;
+    struct {
+        int dlt;
+        struct bpf_program prog;
+    } filt[TR_MAX_FILTER_DLTS];
 };
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -819,6 +829,11 @@ int tr_open(tr_trace **out, const char *path, const tr_options *opt, char *err, 
     t->resegment = opt ? opt->resegment : 0;
     t->fix_checksums = opt ? opt->fix_checksums : 0;
     t->other_dlt = -1;
+    if (opt && opt->filter && opt->filter[0] && !(t->filter = strdup(opt->filter))) {
+        rc = TR_ERR_NOMEM;
+        tr_seterr(err, errlen, "%s: out of memory", path);
+        goto out;
+    }
     rc = tr_reopen(t, err, errlen);
     if (rc < 0)
         goto out;
@@ -860,6 +875,9 @@ void tr_close(tr_trace *t)
     free(t->buf);
     free(t->segbuf);
     free(t->path);
+    for (int i = 0; i < t->nfilt; i++)
+        pcap_freecode(&t->filt[i].prog);
+    free(t->filter);
     free(t);
 }
 
@@ -1275,6 +1293,40 @@ static int tr_partial_csum(uint8_t *f, size_t len, int fix)
     return 1;
 }
 
+/* tr_options.filter on a record as captured: 1 accept, 0 reject, or a negative code (the
+ * expression does not compile for the record's link type; message set). */
+static int tr_filter_accepts(tr_trace *t, const tr_rec *rec, char *err, size_t errlen)
+{
+    int i;
+    for (i = 0; i < t->nfilt && t->filt[i].dlt != rec->dlt; i++)
+        ;
+    if (i == t->nfilt) {
+        char name[32];
+        tr_dlt_name(rec->dlt, name, sizeof name);
+        if (t->nfilt == TR_MAX_FILTER_DLTS)
+            return tr_fail(t, TR_ERR_FORMAT, err, errlen, "replay.filter: %s: more than %d link types",
+                           t->path, TR_MAX_FILTER_DLTS);
+        pcap_t *dead = pcap_open_dead(rec->dlt, 262144);
+        if (!dead)
+            return tr_fail(t, TR_ERR_NOMEM, err, errlen, "%s: out of memory", t->path);
+        if (pcap_compile(dead, &t->filt[i].prog, t->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            int rc = tr_fail(t, TR_ERR_FORMAT, err, errlen,
+                             "replay.filter: '%s' cannot be used on %s (link type %s): %s", t->filter,
+                             t->path, name, pcap_geterr(dead));
+            pcap_close(dead);
+            return rc;
+        }
+        pcap_close(dead);
+        t->filt[i].dlt = rec->dlt;
+        t->nfilt++;
+    }
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.caplen = rec->caplen;
+    h.len = rec->len;
+    return pcap_offline_filter(&t->filt[i].prog, &h, rec->data) != 0;
+}
+
 int tr_next(tr_trace *t, tr_frame *f, char *err, size_t errlen)
 {
     int rc = 0;
@@ -1324,6 +1376,17 @@ int tr_next(tr_trace *t, tr_frame *f, char *err, size_t errlen)
             if (t->other_dlt < 0)
                 t->other_dlt = -1 - rec.dlt;
             continue;
+        }
+        if (t->filter) {
+            int keep = tr_filter_accepts(t, &rec, err, errlen);
+            if (keep < 0) {
+                rc = keep;
+                goto out;
+            }
+            if (!keep) {
+                t->st.filtered++;
+                continue;
+            }
         }
         size_t len;
         if (tr_load(t, &rec, &len) < 0) {

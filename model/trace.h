@@ -55,6 +55,10 @@ typedef struct tr_options {
                        checksums; 0: drop them (counted in oversize_dropped) */
     int fix_checksums; /* 1: repair partial TCP/UDP checksums (see csum_partial); 0: keep
                           them as captured (still counted) */
+    const char *filter; /* BPF expression ([replay] filter); NULL or "": every record. Compiled
+                           for the link type of each record (the file's, or each pcapng
+                           interface's) and applied to the record as captured, before the
+                           conversion to Ethernet; rejected records count in `filtered` */
 } tr_options;
 /* A frame is also oversize when it is longer than TR_FRAME_MAX. IPv6 BIG TCP frames (payload
  * length 0 and a hop-by-hop Jumbo Payload option) are re-segmented like other oversize TCP;
@@ -90,6 +94,7 @@ typedef struct tr_stats {
     uint64_t csum_repaired;     /* of those, repaired */
     uint64_t jumbo;             /* IPv6 BIG TCP records (hop-by-hop Jumbo Payload) re-segmented */
     uint64_t ts_backwards;      /* records whose timestamp is before the previous record's */
+    uint64_t filtered;          /* records the filter (tr_options.filter) rejected */
     uint64_t cut_short;         /* passes that ended in a record cut short by the end of the file
                                    (capture stopped mid-write): the complete records before it
                                    were read, the partial one ignored */

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 class VerilatedFstC;
 
@@ -33,6 +34,9 @@ class WaveWriter {
     }
     // end_ps: simulated time at the end of the run.
     bool close(uint64_t end_ps, std::string &err);
+    // Moves the end of the window (--wave-frame: once the frame is done). A time already
+    // dumped past ends the waveform at the next evaluated phase.
+    void set_end(uint64_t to_ps) { to_ps_ = to_ps; }
 
   private:
     void do_dump(uint64_t t_ps);
@@ -53,5 +57,8 @@ std::string write_gtkw_save(const std::string &wave_path, const std::string &dum
                             const char *const *filter_paths, const char *top_scope);
 // path without its extension
 std::string strip_ext(const std::string &p);
+// The names of the scopes directly below `scope` (dotted, e.g. "nic.nic_top") in an FST file,
+// in file order. false if the file cannot be read.
+bool read_fst_blocks(const std::string &fst_path, const std::string &scope, std::vector<std::string> &out);
 
 #endif

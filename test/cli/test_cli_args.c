@@ -192,6 +192,46 @@ START_TEST(wave_options)
 }
 END_TEST
 
+/* --wave-frame, --wave-scope, --connections, --stats-interval, --stats-out */
+START_TEST(analysis_options)
+{
+    cli_args a;
+    const char *all[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-frame", "42", "--wave-scope",
+                         "ports,parser_inst", "--connections", "c.csv", "--stats-interval=1.5us",
+                         "--stats-out", "s.csv"};
+    ck_assert_int_eq(parse(&a, ARGC(all), all), CLI_OK);
+    ck_assert_uint_eq(a.wave_frame, 42);
+    ck_assert_str_eq(a.wave_scope, "ports,parser_inst");
+    ck_assert_str_eq(a.connections, "c.csv");
+    ck_assert_uint_eq(a.stats_interval_ps, 1500000);
+    ck_assert_str_eq(a.stats_out, "s.csv");
+    cli_args_free(&a);
+
+    const char *zero[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-frame", "0"};
+    expect_error(ARGC(zero), zero, "--wave-frame: ");
+    const char *nowave[] = {"nicsim", "run", "a.ini", "--wave-frame", "3"};
+    expect_error(ARGC(nowave), nowave, "--wave-frame needs --wave FILE");
+    const char *nowave2[] = {"nicsim", "run", "a.ini", "--wave-scope", "ports"};
+    expect_error(ARGC(nowave2), nowave2, "--wave-scope needs --wave FILE");
+    const char *both[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-frame", "3", "--wave-to", "1ms"};
+    expect_error(ARGC(both), both, "--wave-frame sets the waveform window itself");
+    const char *list1[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-scope", "a,,b"};
+    expect_error(ARGC(list1), list1, "is not a comma-separated list of block names");
+    const char *list2[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-scope", "a.b"};
+    expect_error(ARGC(list2), list2, "is not a comma-separated list of block names");
+    const char *list3[] = {"nicsim", "run", "a.ini", "--wave", "w.fst", "--wave-scope", "a,"};
+    expect_error(ARGC(list3), list3, "is not a comma-separated list of block names");
+    const char *iv0[] = {"nicsim", "run", "a.ini", "--stats-interval", "0s"};
+    expect_error(ARGC(iv0), iv0, "--stats-interval: the interval must be longer than 0");
+    const char *ivu[] = {"nicsim", "run", "a.ini", "--stats-interval", "10"};
+    expect_error(ARGC(ivu), ivu, "--stats-interval: missing unit");
+    const char *out[] = {"nicsim", "run", "a.ini", "--stats-out", "s.csv"};
+    expect_error(ARGC(out), out, "--stats-out needs --stats-interval TIME");
+    const char *twice[] = {"nicsim", "run", "a.ini", "--connections", "a.csv", "--connections", "b.csv"};
+    expect_error(ARGC(twice), twice, "--connections given more than once");
+}
+END_TEST
+
 START_TEST(host_pcap_option)
 {
     cli_args a;
@@ -616,6 +656,7 @@ int main(void)
     tcase_add_test(tc, run_all_options);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, wave_options);
+    tcase_add_test(tc, analysis_options);
     tcase_add_test(tc, host_pcap_option);
     tcase_add_test(tc, streams_and_baseline_options);
     tcase_add_test(tc, baseline_config);

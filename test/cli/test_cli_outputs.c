@@ -187,6 +187,43 @@ START_TEST(good_run_replaces_files)
 }
 END_TEST
 
+/* --connections and the time series (default name beside the report) go through the same
+ * path: kept on failure, written on success. */
+START_TEST(connections_and_time_series_outputs)
+{
+    put("r.json", "OLD");
+    put("c.csv", "OLD");
+    put("r-stats.csv", "OLD");
+    char rep[1100], conns[1100];
+    path_of(rep, sizeof rep, "r.json");
+    path_of(conns, sizeof conns, "c.csv");
+    const char *bad[] = {"run", fail3, "-o", rep, "--connections", conns, "--stats-interval", "1us", NULL};
+    ck_assert_int_eq(run(bad), 1);
+    expect_content("r.json", "OLD");
+    expect_content("c.csv", "OLD");
+    expect_content("r-stats.csv", "OLD");
+    expect_no_temporaries(dir);
+    const char *ok[] = {"run", good, "-o", rep, "--connections", conns, "--stats-interval", "1us",
+                        "--no-baseline", NULL};
+    ck_assert_int_eq(run(ok), 0);
+    /* the stand-in model writes no rows: the headers */
+    expect_content("c.csv", "src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
+                            "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
+                            "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns\n");
+    char sp[1100];
+    path_of(sp, sizeof sp, "r-stats.csv");
+    ck_assert_int_eq(access(sp, F_OK), 0);
+    expect_no_temporaries(dir);
+    /* the same file twice: one error before the run */
+    const char *twice[] = {"run", good, "-o", rep, "--connections", rep, NULL};
+    ck_assert_int_eq(run(twice), 2);
+    stderr_has("-o and --connections name the same file");
+    const char *twice2[] = {"run", good, "-o", rep, "--stats-interval", "1ms", "--stats-out", rep, NULL};
+    ck_assert_int_eq(run(twice2), 2);
+    stderr_has("-o and --stats-out name the same file");
+}
+END_TEST
+
 START_TEST(devices_are_never_removed)
 {
     const char *args[] = {"run", fail3, "-o", "/dev/null", "--packet-log", "/dev/null", NULL};
@@ -278,6 +315,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, failed_run_keeps_every_file);
     tcase_add_test(tc, good_run_replaces_files);
+    tcase_add_test(tc, connections_and_time_series_outputs);
     tcase_add_test(tc, devices_are_never_removed);
     tcase_add_test(tc, fifo_is_written_directly);
     tcase_add_test(tc, sigint_leaves_files);

@@ -731,10 +731,48 @@ static const struct bad_case {
     {"replay", "loop", "0", "out of range"},
     {"replay", "loop", "4294967296", "out of range"},
     {"replay", "loop", "1.5", "not an integer"},
+    {"replay", "limit", "x", "not an integer"},
+    {"replay", "limit", "-1", "must not be negative"},
+    {"replay", "duration", "5", "missing unit"},
+    {"replay", "duration", "-1ms", "negative time"},
+    {"replay", "filter", "tcp port", "not a valid filter: "},
+    {"replay", "filter", "host 300.1.1.1", "not a valid filter: invalid IPv4 address"},
     {"scenario", "trace", "", "empty path"},
     {"scenario", "host", "1.2.3", "'1.2.3' is not an IPv4 or IPv6 address"},
     {"scenario", "host", "", "empty address"},
 };
+
+/* [replay] limit, duration, filter */
+START_TEST(replay_window_keys)
+{
+    loaded l;
+    const ns_config *c = load_ok(&l, "[replay]\nlimit = 1000\nduration = 2.5ms\nfilter = tcp dst port 5001 and not "
+                                     "host 10.0.0.9\n");
+    ck_assert_uint_eq(c->replay_limit, 1000);
+    ck_assert_uint_eq(c->replay_duration_ps, 2500000000ull);
+    ck_assert_str_eq(c->replay_filter, "tcp dst port 5001 and not host 10.0.0.9");
+    done(&l);
+    c = load_ok(&l, "[replay]\nlimit = 0\nduration = 0\nfilter =\n");
+    ck_assert_uint_eq(c->replay_limit, 0);
+    ck_assert_uint_eq(c->replay_duration_ps, 0);
+    ck_assert_str_eq(c->replay_filter, "");
+    done(&l);
+    /* defaults: everything */
+    c = load_ok(&l, "[replay]\n");
+    ck_assert_uint_eq(c->replay_limit, 0);
+    ck_assert_uint_eq(c->replay_duration_ps, 0);
+    ck_assert_str_eq(c->replay_filter, "");
+    done(&l);
+    /* a filter longer than the configuration holds */
+    char text[2600];
+    int n = snprintf(text, sizeof text, "[replay]\nfilter = tcp");
+    for (int i = 0; i < 300; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, " or tcp");
+    snprintf(text + n, sizeof text - (size_t)n, "\n");
+    load_bad(&l, text, 2, "replay.filter: longer than 1023 characters");
+    done(&l);
+}
+END_TEST
 
 START_TEST(bad_value)
 {
@@ -1735,6 +1773,7 @@ int main(void)
     tcase_add_test(tc, host_keys_set);
     tcase_add_test(tc, width_defaults);
     tcase_add_test(tc, booleans);
+    tcase_add_test(tc, replay_window_keys);
     tcase_add_loop_test(tc, bad_value, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, number_range_edges);
     tcase_add_test(tc, config_check_defence);

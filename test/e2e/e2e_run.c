@@ -117,7 +117,7 @@ static frames load_frames(const char *path)
     frames fr = {0};
     tr_trace *t;
     char err[512];
-    tr_options o = {1500, 1, 0};
+    tr_options o = {1500, 1, 0, NULL};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     tr_frame f;
     int rc;
@@ -200,16 +200,16 @@ START_TEST(quickstart_hashes_match_reference)
     ck_assert_ptr_nonnull(csv);
     char *save;
     char *line = strtok_r(csv, "\n", &save);
-    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path");
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns,app_latency_ns");
     long rows = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         unsigned long long frame;
         char time[32], l3[16], l4[16], ht[16], hash[16], csum[16];
         unsigned len, queue;
         /* hash may be empty: parse field by field */
-        char *f[11];
+        char *f[13];
         int nf = 0;
-        for (char *p = line; nf < 11; nf++) {
+        for (char *p = line; nf < 13; nf++) {
             f[nf] = p;
             char *c = strchr(p, ',');
             if (!c) {
@@ -219,7 +219,7 @@ START_TEST(quickstart_hashes_match_reference)
             *c = 0;
             p = c + 1;
         }
-        ck_assert_int_eq(nf, 11);
+        ck_assert_int_eq(nf, 13);
         /* recorded timing on a 10G link with 4 queues on 2 CPUs: every frame reaches the host
          * on the CPU that owns its queue (queue q on CPU q % cpus) */
         ck_assert_str_eq(f[10], "host");
@@ -547,6 +547,582 @@ static void check_accounting(json_t *r, json_int_t loops)
     ck_assert_int_eq(fate, jint(r, "frames.rx"));
 }
 
+/* ---- latency, per-queue and per-connection tables, time series ---- */
+
+static json_t *jget(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = root;
+    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
+        cur = json_object_get(cur, tok);
+    ck_assert_msg(cur != NULL, "report key %s missing", path);
+    return cur;
+}
+
+static double jnum(json_t *root, const char *path) { return json_number_value(jget(root, path)); }
+
+/* Splits a CSV line in place (no quoting: nicsim's CSV has none); returns the field count. */
+static int csv_split(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = 0;
+        p = c + 1;
+    }
+    return n;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ps of "N.NNN" ns. */
+static long long ps_of(const char *ns)
+{
+    char *dot;
+    long long whole = strtoll(ns, &dot, 10);
+    long long frac = *dot == '.' ? strtoll(dot + 1, NULL, 10) : 0;
+    return whole * 1000 + (ns[0] == '-' ? -frac : frac);
+}
+
+/* The nearest-rank percentile of sorted samples, as docs/report.md defines it. */
+static long long nearest_rank(const long long *v, size_t n, int pct)
+{
+    size_t rank = (size_t)((n * (size_t)pct + 99) / 100);
+    return v[rank ? rank - 1 : 0];
+}
+
+/* The cycles of a cost key in the shipped xeon-2006 profile. */
+static double profile_cost(const char *key)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/hoststack/profiles/xeon-2006.profile", g_src);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    double v = -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, kl) == 0 && (line[kl] == ' ' || line[kl] == '='))
+            v = strtod(strchr(line, '=') + 1, NULL);
+    fclose(f);
+    ck_assert_msg(v >= 0, "profile key %s", key);
+    return v;
+}
+
+START_TEST(latency_queues_and_connections_add_up)
+{
+    /* back to back with 16 receive buffers per queue: the driver falls behind, frames are
+     * dropped for no_descriptor on every queue */
+    ck_assert_int_eq(run_w("lat", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set replay.timing=topspeed --set driver.rx_ring_entries=16 "
+                                  "-o '%W/lat.json' --packet-log '%W/lat.csv' --connections '%W/latc.csv'"),
+                     0);
+    json_t *r = load_report("lat.json");
+    check_accounting(r, 1);
+    json_int_t delivered = jint(r, "frames.delivered");
+    ck_assert_int_gt(jint(r, "frames.dropped.no_descriptor"), 0);
+
+    /* per queue: frames, bytes, drops and pending add up to the run's */
+    json_t *qs = jget(r, "queues");
+    ck_assert_int_eq((int)json_array_size(qs), 4);
+    json_int_t qf = 0, qb = 0, qd = 0, qp = 0, ql = 0, qc = 0;
+    for (size_t q = 0; q < json_array_size(qs); q++) {
+        json_t *o = json_array_get(qs, q);
+        qf += jint(o, "frames");
+        qb += jint(o, "bytes");
+        qd += jint(o, "dropped.no_descriptor") + jint(o, "dropped.completion_ring_full");
+        qp += jint(o, "pending");
+        ql += jint(o, "latency.frames");
+        qc += jint(o, "cycles");
+        ck_assert_int_eq(jint(o, "latency.frames"), jint(o, "frames"));
+        ck_assert_int_gt(jint(o, "dropped.no_descriptor"), 0);
+    }
+    ck_assert_int_eq(qf, delivered);
+    ck_assert_int_eq(qb, jint(r, "frames.delivered_bytes"));
+    ck_assert_int_eq(qd, jint(r, "frames.dropped.no_descriptor") + jint(r, "frames.dropped.completion_ring_full"));
+    ck_assert_int_eq(qp, jint(r, "frames.pending"));
+    ck_assert_int_eq(ql, delivered);
+    ck_assert_int_eq(jint(r, "latency.frames"), delivered);
+    /* the queues' ISR/DPC cycles are part of the CPUs' total: timers and the transmit vector
+     * are the rest */
+    ck_assert_int_gt(qc, 0);
+    ck_assert_int_le(qc, jint(r, "cpu.total_cycles"));
+
+    /* the packet log's latency column: one value per delivered frame, none for the others;
+     * the report's percentiles are the exact nearest-rank ones of these values */
+    char *csv = slurp(work_path("lat.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "frame,time_ns,len,l3,l4,hash_type,hash,queue,csum,cpu,path,latency_ns,app_latency_ns");
+    long long *lat = calloc((size_t)delivered + 1, sizeof *lat);
+    size_t n = 0;
+    /* lower bound: after the last bit, the CPU must at least take the interrupt, dispatch the
+     * DPC, read the completion and do the IP and TCP work of the frame */
+    double floor_ns = (profile_cost("isr") + profile_cost("dpc") + profile_cost("rx_completion") +
+                       profile_cost("ip_rx") + profile_cost("tcp_rx")) /
+                      profile_cost("cpu_mhz") * 1000.0;
+    json_int_t app_frames = jint(r, "app_latency.frames");
+    long long *alat = calloc((size_t)app_frames + 1, sizeof *alat);
+    size_t na = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        int nf = csv_split(line, f, 14);
+        ck_assert_int_eq(nf, 13);
+        if (strcmp(f[10], "host") == 0) {
+            ck_assert_msg(f[11][0], "delivered frame %s without latency", f[0]);
+            ck_assert_uint_lt(n, (size_t)delivered);
+            lat[n++] = ps_of(f[11]);
+            ck_assert_msg((double)lat[n - 1] / 1000.0 >= floor_ns, "frame %s: latency %s ns below %.1f ns",
+                          f[0], f[11], floor_ns);
+            if (f[12][0]) {
+                /* the application gets the bytes no earlier than the stack processed them */
+                ck_assert_uint_lt(na, (size_t)app_frames);
+                alat[na++] = ps_of(f[12]);
+                ck_assert_int_ge(alat[na - 1], lat[n - 1]);
+            }
+        } else {
+            ck_assert_str_eq(f[11], "");
+            ck_assert_str_eq(f[12], "");
+        }
+    }
+    /* the drops leave gaps the capture never fills: the application gets nothing past them */
+    ck_assert_uint_eq(na, (size_t)app_frames);
+    free(alat);
+    ck_assert_uint_eq(n, (size_t)delivered);
+    qsort(lat, n, sizeof *lat, cmp_ll);
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.min_ns") * 1000), lat[0]);
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p50_ns") * 1000), nearest_rank(lat, n, 50));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p90_ns") * 1000), nearest_rank(lat, n, 90));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.p99_ns") * 1000), nearest_rank(lat, n, 99));
+    ck_assert_int_eq((long long)llround(jnum(r, "latency.max_ns") * 1000), lat[n - 1]);
+    free(lat);
+    free(csv);
+
+    /* connections: the CSV and the report agree; every TCP segment belongs to one */
+    json_t *cs = jget(r, "connections");
+    ck_assert_int_eq((int)json_array_size(cs), 4);
+    csv = slurp(work_path("latc.csv"));
+    ck_assert_ptr_nonnull(csv);
+    line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
+                           "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
+                           "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns");
+    size_t row = 0;
+    json_int_t cf = 0, cp = 0, cc = 0, ca = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[20];
+        ck_assert_int_eq(csv_split(line, f, 20), 19);
+        json_t *o = json_array_get(cs, row++);
+        ck_assert_ptr_nonnull(o);
+        ck_assert_int_eq(atoll(f[14]), jint(o, "app_latency.frames"));
+        ca += atoll(f[14]);
+        ck_assert_str_eq(f[0], json_string_value(json_object_get(o, "src")));
+        ck_assert_int_eq(atoll(f[1]), jint(o, "sport"));
+        ck_assert_int_eq(atoll(f[5]), jint(o, "frames"));
+        ck_assert_int_eq(atoll(f[8]), jint(o, "cycles"));
+        ck_assert_int_eq(atoll(f[9]), jint(o, "frames")); /* every frame of it was delivered */
+        ck_assert_int_eq(ps_of(f[10]), (long long)llround(jnum(o, "latency.p50_ns") * 1000));
+        ck_assert_int_eq(ps_of(f[13]), (long long)llround(jnum(o, "latency.max_ns") * 1000));
+        ck_assert_int_le(ps_of(f[10]), ps_of(f[12]));
+        cf += jint(o, "frames");
+        cp += jint(o, "payload_bytes");
+        cc += jint(o, "cycles");
+    }
+    ck_assert_uint_eq(row, 4);
+    ck_assert_int_eq(cf, jint(r, "tcp.segments"));
+    ck_assert_int_eq(cp, jint(r, "tcp.payload_bytes"));
+    ck_assert_int_eq(ca, jint(r, "app_latency.frames"));
+    ck_assert_int_lt(cc, jint(r, "cpu.total_cycles"));
+    free(csv);
+    json_decref(r);
+}
+END_TEST
+
+/* Checks a time series against its report: contiguous rows, sums equal to the totals. */
+static void check_series(const char *csvname, json_t *r, long long interval_ps)
+{
+    char *csv = slurp(work_path(csvname));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    ck_assert_str_eq(line, "time_ns,interval_ns,rx_frames,rx_bytes,delivered_frames,delivered_bytes,"
+                           "throughput_gbps,dropped,interrupts,cpu0_util,cpu1_util,bus_write_busy_pct,"
+                           "bus_read_busy_pct");
+    long long rows = 0, rx = 0, dl = 0, dlb = 0, drop = 0, irq = 0, total_ps = 0;
+    double cpu_ps[2] = {0, 0}, bus_ps = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
+        ck_assert_int_eq(ps_of(f[0]), rows * interval_ps);
+        long long len = ps_of(f[1]);
+        ck_assert_int_le(len, interval_ps);
+        total_ps += len;
+        rx += atoll(f[2]);
+        dl += atoll(f[4]);
+        dlb += atoll(f[5]);
+        drop += atoll(f[7]);
+        irq += atoll(f[8]);
+        for (int c = 0; c < 2; c++) {
+            double u = strtod(f[9 + c], NULL);
+            ck_assert(u >= 0.0 && u <= 1.0);
+            cpu_ps[c] += u * (double)len;
+        }
+        bus_ps += strtod(f[11], NULL) / 100.0 * (double)len;
+        rows++;
+    }
+    long long sim_ps = jint(r, "sim.sim_time_ps");
+    ck_assert_int_eq(rows, (sim_ps + interval_ps - 1) / interval_ps);
+    ck_assert_int_eq(total_ps, sim_ps);
+    ck_assert_int_eq(rx, jint(r, "frames.rx"));
+    ck_assert_int_eq(dl, jint(r, "frames.delivered"));
+    ck_assert_int_eq(dlb, jint(r, "frames.delivered_bytes"));
+    ck_assert_int_eq(drop, jint(r, "frames.dropped_total"));
+    ck_assert_int_eq(irq, jint(r, "irq.count"));
+    json_t *pc = jget(r, "cpu.per_cpu");
+    double mhz = jnum(r, "cpu.mhz");
+    for (int c = 0; c < 2; c++) {
+        double busy_ps = (double)json_integer_value(json_object_get(json_array_get(pc, (size_t)c), "busy_cycles")) /
+                         mhz * 1e6;
+        /* utilisation is printed with 6 decimals: allow that rounding per row */
+        ck_assert_msg(fabs(cpu_ps[c] - busy_ps) <= 1e-6 * (double)sim_ps + 0.5e-6 * (double)interval_ps * (double)rows,
+                      "cpu%d: %.0f ps busy in the rows, %.0f in the report", c, cpu_ps[c], busy_ps);
+    }
+    double bus_report = jnum(r, "pcie.write_busy_pct") / 100.0 * (double)sim_ps;
+    ck_assert_msg(fabs(bus_ps - bus_report) <= 1e-6 * (double)sim_ps + 0.5e-6 * (double)interval_ps * (double)rows,
+                  "bus: %.0f ps busy in the rows, %.0f in the report", bus_ps, bus_report);
+    free(csv);
+}
+
+START_TEST(time_series_rows_add_up_to_the_totals)
+{
+    /* busy: back to back with drops; 20 us intervals */
+    ck_assert_int_eq(run_w("ts1", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set replay.timing=topspeed --set driver.rx_ring_entries=16 --set host.cpus=2 "
+                                  "-o '%W/ts1.json' --stats-interval 20us --stats-out '%W/ts1.csv'"),
+                     0);
+    json_t *r = load_report("ts1.json");
+    ck_assert_int_gt(jint(r, "frames.dropped_total"), 0);
+    check_series("ts1.csv", r, 20000000);
+    json_decref(r);
+    /* sparse: recorded timing over 1.4 s with 1 ms intervals, the default file name beside the
+     * report; idle stretches skipped by the NIC still get their (empty) rows */
+    ck_assert_int_eq(run_w("ts2", "run scenarios/storage-backup.ini --quiet --no-baseline "
+                                  "-o '%W/ts2.json' --stats-interval 1ms"),
+                     0);
+    r = load_report("ts2.json");
+    check_series("ts2-stats.csv", r, 1000000000);
+    ck_assert_int_gt(jint(r, "sim.sim_time_ps"), 1000 * 1000000000LL);
+    json_decref(r);
+    /* bad values: one line, exit status 2 */
+    ck_assert_int_eq(run_w("ts3", "run scenarios/quickstart.ini --quiet --stats-interval 0ns"), 2);
+    ck_assert_int_eq(run_w("ts4", "run scenarios/quickstart.ini --quiet --stats-interval 10"), 2);
+    ck_assert_int_eq(run_w("ts5", "run scenarios/quickstart.ini --quiet --stats-out '%W/x.csv'"), 2);
+    char *e = slurp(work_path("ts5.err"));
+    ck_assert_str_eq(e, "nicsim: error: --stats-out needs --stats-interval TIME\n");
+    free(e);
+}
+END_TEST
+
+/* Rows of a packet log (without the header) and the largest time_ns among them. */
+/* Every frame fed ends delivered, pending or dropped. */
+static void check_delivery(json_t *r)
+{
+    json_int_t fate = jint(r, "frames.delivered") + jint(r, "frames.pending") + jint(r, "frames.dropped_total");
+    ck_assert_int_eq(fate, jint(r, "frames.rx"));
+}
+
+static long log_rows(const char *name, long long *max_time_ps, unsigned *min_len)
+{
+    char *csv = slurp(work_path(name));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long n = 0;
+    *max_time_ps = -1;
+    *min_len = UINT32_MAX;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
+        long long t = ps_of(f[1]);
+        if (t > *max_time_ps)
+            *max_time_ps = t;
+        unsigned len = (unsigned)strtoul(f[2], NULL, 10);
+        if (len < *min_len)
+            *min_len = len;
+        n++;
+    }
+    free(csv);
+    return n;
+}
+
+START_TEST(replay_limit_duration_and_filter)
+{
+    char *e;
+    /* filter: only the host's received data segments of 1000 bytes or more; counted against
+     * an independent pass over the capture with the frame parser */
+    ck_assert_int_eq(run_w("flt", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                  "--set 'replay.filter=tcp dst port 5001 and greater 1000' "
+                                  "-o '%W/flt.json' --packet-log '%W/flt.csv'"),
+                     0);
+    json_t *r = load_report("flt.json");
+    char tpath[1024];
+    snprintf(tpath, sizeof tpath, "%s/traces/quickstart.pcap", g_src);
+    tr_trace *t;
+    char err[512];
+    tr_options o = {1500, 1, 1, NULL};
+    ck_assert_msg(tr_open(&t, tpath, &o, err, sizeof err) == 0, "%s", err);
+    tr_frame f;
+    long long want = 0, total = 0;
+    while (tr_next(t, &f, err, sizeof err) > 0) {
+        pkt_frame_info in;
+        total++;
+        if (pkt_frame_parse(f.data, f.len, &in) == 0 && in.proto == PKT_IPPROTO_TCP && in.l4_off &&
+            ((unsigned)f.data[in.l4_off + 2] << 8 | f.data[in.l4_off + 3]) == 5001 && f.len >= 1000)
+            want++;
+    }
+    tr_close(t);
+    ck_assert_int_gt(want, 10);
+    /* one frame per record in this capture: records and frames count alike */
+    ck_assert_int_eq(jint(r, "trace.resegmented"), 0);
+    ck_assert_int_eq(jint(r, "frames.rx"), want);
+    ck_assert_int_eq(jint(r, "frames.filtered"), total - want);
+    ck_assert_int_eq(jint(r, "trace.filtered"), total - want);
+    ck_assert_int_eq(jint(r, "trace.records"), total);
+    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.from_host") + jint(r, "frames.not_for_host"),
+                     jint(r, "trace.frames"));
+    ck_assert_str_eq(json_string_value(jget(r, "config.replay.filter")), "tcp dst port 5001 and greater 1000");
+    long long tmax;
+    unsigned lmin;
+    ck_assert_int_eq(log_rows("flt.csv", &tmax, &lmin), want);
+    ck_assert_uint_ge(lmin, 1000);
+    json_decref(r);
+
+    /* limit: the first 250 frames fed over three passes (one pass feeds fewer) */
+    ck_assert_int_eq(run_w("lim", "run scenarios/quickstart.ini --quiet --no-baseline --set replay.loop=3 "
+                                  "--set replay.limit=250 -o '%W/lim.json'"),
+                     0);
+    r = load_report("lim.json");
+    ck_assert_int_eq(jint(r, "frames.rx"), 250);
+    ck_assert_int_eq(jint(r, "config.replay.limit"), 250);
+    ck_assert_int_lt(jint(r, "frames.records"), 3 * jint(r, "trace.records"));
+    ck_assert_int_gt(jint(r, "frames.records"), jint(r, "trace.records"));
+    check_delivery(r);
+    json_decref(r);
+
+    /* duration: exactly the frames of the full run that start before 2 ms */
+    ck_assert_int_eq(run_w("full", "run scenarios/quickstart.ini --quiet --no-baseline --packet-log '%W/full.csv'"), 0);
+    ck_assert_int_eq(run_w("dur", "run scenarios/quickstart.ini --quiet --no-baseline --set replay.duration=2ms "
+                                  "-o '%W/dur.json' --packet-log '%W/dur.csv'"),
+                     0);
+    char *csv = slurp(work_path("full.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long before = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *fl[13];
+        csv_split(line, fl, 13);
+        before += ps_of(fl[1]) < 2000000000LL;
+    }
+    free(csv);
+    r = load_report("dur.json");
+    ck_assert_int_gt(before, 0);
+    ck_assert_int_eq(jint(r, "frames.rx"), before);
+    ck_assert_int_eq(log_rows("dur.csv", &tmax, &lmin), before);
+    ck_assert_int_lt(tmax, 2000000000LL);
+    ck_assert_int_eq(jint(r, "config.replay.duration_ps"), 2000000000LL);
+    json_decref(r);
+
+    /* the capture's own link type: Linux cooked captures know a packet's direction */
+    ck_assert_int_eq(run_w("fsll", "run scenarios/quickstart.ini --quiet --no-baseline --trace traces/sll-gro.pcap "
+                                   "--set scenario.host=any --set replay.filter=inbound -o '%W/fsll.json'"),
+                     0);
+    r = load_report("fsll.json");
+    ck_assert_int_gt(jint(r, "frames.filtered"), 0);
+    ck_assert_int_gt(jint(r, "frames.rx"), 0);
+    ck_assert_int_eq(jint(r, "frames.rx") + jint(r, "frames.from_host") + jint(r, "frames.not_for_host"),
+                     jint(r, "trace.frames"));
+    json_decref(r);
+    /* ... and have no Ethernet addresses: one error naming the key and the link type */
+    ck_assert_int_eq(run_w("fsll2", "run scenarios/quickstart.ini --quiet --no-baseline --trace traces/sll-gro.pcap "
+                                    "--set 'replay.filter=ether host 02:00:00:00:00:01'"),
+                     2); /* found when the capture is opened: bad input, exit status 2 */
+    e = slurp(work_path("fsll2.err"));
+    static const char want_sll[] = "nicsim: error: replay.filter: 'ether host 02:00:00:00:00:01' cannot be used on ";
+    ck_assert_msg(strncmp(e, want_sll, sizeof want_sll - 1) == 0, "%s", e);
+    ck_assert_ptr_nonnull(strstr(e, "(link type LINUX_SLL): "));
+    free(e);
+    /* a filter that rejects everything says so */
+    ck_assert_int_eq(run_w("fnone", "run scenarios/quickstart.ini --quiet --no-baseline --set 'replay.filter=udp port 9'"), 0);
+    e = slurp(work_path("fnone.err"));
+    ck_assert_ptr_nonnull(strstr(e, "nothing reaches the NIC: [replay] filter 'udp port 9' rejects all 266 records"));
+    free(e);
+
+    /* a bad filter or duration: one line naming the key, exit status 2 */
+    ck_assert_int_eq(run_w("fbad", "run scenarios/quickstart.ini --quiet --set 'replay.filter=tcp port'"), 2);
+    e = slurp(work_path("fbad.err"));
+    ck_assert_msg(strncmp(e, "nicsim: error: --set: replay.filter: not a valid filter: ", 57) == 0, "%s", e);
+    ck_assert_ptr_eq(strchr(e, '\n'), e + strlen(e) - 1);
+    free(e);
+    ck_assert_int_eq(run_w("dbad", "run scenarios/quickstart.ini --quiet --set replay.duration=5"), 2);
+    ck_assert_int_eq(run_w("lbad", "run scenarios/quickstart.ini --quiet --set replay.limit=-1"), 2);
+}
+END_TEST
+
+START_TEST(waveform_around_a_frame_and_some_blocks)
+{
+    /* the packet log names a delivered frame, its start and latency */
+    ck_assert_int_eq(run_w("wfl", "run scenarios/quickstart.ini --quiet --no-baseline --packet-log '%W/wfl.csv'"), 0);
+    char *csv = slurp(work_path("wfl.csv"));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    unsigned long long frame = 0;
+    long long start = 0, lat = 0, first_host = 0;
+    unsigned len = 0;
+    int seen = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[13];
+        csv_split(line, f, 13);
+        if (strcmp(f[10], "host") != 0)
+            continue;
+        if (!first_host)
+            first_host = atoll(f[0]);
+        if (++seen == 40) { /* somewhere in the middle of the run */
+            frame = strtoull(f[0], NULL, 10);
+            start = ps_of(f[1]);
+            len = (unsigned)strtoul(f[2], NULL, 10);
+            lat = ps_of(f[11]);
+            break;
+        }
+    }
+    free(csv);
+    ck_assert_uint_gt(frame, 0);
+    char args[512];
+    snprintf(args, sizeof args, "run scenarios/quickstart.ini --quiet --no-baseline --wave '%%W/wfr.vcd' "
+                                "--wave-frame %llu --wave-scope ports,parser",
+             frame);
+    ck_assert_int_eq(run_w("wfr", args), 0);
+    char *v = slurp(work_path("wfr.vcd"));
+    ck_assert_ptr_nonnull(v);
+    /* the window: from 1 us before the frame's first bit to about 1 us after the stack was
+     * done with it (last bit + latency) */
+    long long wire = (long long)((8 + (len < 60 ? 60 : len) + 4) * 800 + 0); /* 10 Gb/s: 800 ps/byte */
+    long long done = start + wire + lat;
+    long long tmin = -1, tmax = -1;
+    for (char *p = strstr(v, "\n#"); p; p = strstr(p + 1, "\n#")) {
+        long long t = strtoll(p + 2, NULL, 10);
+        if (tmin < 0)
+            tmin = t;
+        tmax = t;
+    }
+    ck_assert_int_eq(tmin, start - 1000000);
+    ck_assert_int_ge(tmax, done + 1000000 - 10000);
+    ck_assert_int_le(tmax, done + 1000000 + 50000);
+    /* only nic_top's ports and the parser's signals */
+    ck_assert_ptr_nonnull(strstr(v, "$scope module parser_inst $end"));
+    ck_assert_ptr_null(strstr(v, "$scope module csum_inst $end"));
+    ck_assert_ptr_null(strstr(v, "$scope module rx_dma_inst $end"));
+    ck_assert_ptr_nonnull(strstr(v, " s_axis_rx_tvalid "));
+    free(v);
+    char *g = slurp(work_path("wfr.gtkw"));
+    ck_assert_ptr_nonnull(g);
+    ck_assert_ptr_nonnull(strstr(g, "-parser_inst\n"));
+    ck_assert_ptr_null(strstr(g, "-csum_inst\n"));
+    free(g);
+
+    /* errors: one line, before or without a run */
+    ck_assert_int_eq(run_w("wfe1", "run scenarios/quickstart.ini --quiet --wave-frame 3"), 2);
+    ck_assert_int_eq(run_w("wfe2", "run scenarios/quickstart.ini --quiet --wave '%W/x.fst' --wave-frame 3 --wave-from 1ms"), 2);
+    ck_assert_int_eq(run_w("wfe3", "run scenarios/quickstart.ini --quiet --wave '%W/x.fst' --wave-scope 'parser,,csum'"), 2);
+    ck_assert_int_eq(run_w("wfe4", "run scenarios/quickstart.ini --quiet --no-baseline --wave '%W/x.fst' --wave-scope nosuch"), 1);
+    char *e = slurp(work_path("wfe4.err"));
+    ck_assert_msg(strncmp(e, "nicsim: error: --wave-scope: no block 'nosuch' in the NIC (blocks: ports, ", 74) == 0, "%s", e);
+    ck_assert_ptr_nonnull(strstr(e, "parser_inst"));
+    free(e);
+    /* a record the host sent is never fed: named in the error */
+    ck_assert_int_eq(run_w("wfe5", "run scenarios/quickstart.ini --quiet --no-baseline --wave '%W/x.fst' --wave-frame 100000"), 2); /* a bad option value: exit status 2 */
+    e = slurp(work_path("wfe5.err"));
+    ck_assert_ptr_nonnull(strstr(e, "--wave-frame 100000: record 100000 of "));
+    free(e);
+}
+END_TEST
+
+/* Application latency of one run: checks the packet log against the report; returns p50 (ps). */
+static long long check_app_latency(const char *name, const char *args, int expect_all)
+{
+    ck_assert_int_eq(run_w(name, args), 0);
+    char rep[64], log[64];
+    snprintf(rep, sizeof rep, "%s.json", name);
+    snprintf(log, sizeof log, "%s.csv", name);
+    json_t *r = load_report(rep);
+    json_int_t n_app = jint(r, "app_latency.frames");
+    char *csv = slurp(work_path(log));
+    ck_assert_ptr_nonnull(csv);
+    char *save, *line = strtok_r(csv, "\n", &save);
+    long long *v = calloc((size_t)n_app + 1, sizeof *v);
+    size_t n = 0;
+    long long payload_frames = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        char *f[14];
+        ck_assert_int_eq(csv_split(line, f, 14), 13);
+        if (strcmp(f[10], "host") == 0 && strcmp(f[4], "tcp") == 0 && strtoul(f[2], NULL, 10) > 100)
+            payload_frames++;
+        if (!f[12][0])
+            continue;
+        ck_assert_str_eq(f[10], "host");
+        ck_assert_uint_lt(n, (size_t)n_app);
+        v[n++] = ps_of(f[12]);
+        ck_assert_int_ge(v[n - 1], ps_of(f[11]));
+    }
+    free(csv);
+    ck_assert_uint_eq(n, (size_t)n_app);
+    /* every data segment of the clean capture reaches the application during the run, unless
+     * the application is too slow to consume everything before the run ends */
+    if (expect_all)
+        ck_assert_int_eq((long long)n, payload_frames);
+    else
+        ck_assert(n > 0 && (long long)n < payload_frames);
+    qsort(v, n, sizeof *v, cmp_ll);
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p50_ns") * 1000), nearest_rank(v, n, 50));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p90_ns") * 1000), nearest_rank(v, n, 90));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.p99_ns") * 1000), nearest_rank(v, n, 99));
+    ck_assert_int_eq((long long)llround(jnum(r, "app_latency.max_ns") * 1000), v[n - 1]);
+    json_int_t qa = 0;
+    json_t *qs = jget(r, "queues");
+    for (size_t q = 0; q < json_array_size(qs); q++)
+        qa += jint(json_array_get(qs, q), "app_latency.frames");
+    ck_assert_int_eq(qa, n_app);
+    long long p50 = v[(n + 1) / 2 - 1];
+    free(v);
+    json_decref(r);
+    return p50;
+}
+
+START_TEST(application_latency)
+{
+    /* receives complete when a 64 KiB buffer fills (no PSH in this capture), so the
+     * application gets a frame's bytes well after the stack processed it */
+    long long fast = check_app_latency("al1", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                              "-o '%W/al1.json' --packet-log '%W/al1.csv'", 1);
+    /* small buffers complete sooner */
+    long long small = check_app_latency("al2", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                               "--set app.recv_buffer_bytes=4096 "
+                                               "-o '%W/al2.json' --packet-log '%W/al2.csv'", 1);
+    ck_assert_int_lt(small, fast);
+    /* a slow application (timer-driven consumption) adds its drain time; what it has not
+     * consumed when the run ends has no application latency */
+    long long slow = check_app_latency("al3", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                              "--set app.recv_buffer_bytes=4096 --set app.consume_mbps=50 "
+                                              "-o '%W/al3.json' --packet-log '%W/al3.csv'", 0);
+    ck_assert_int_gt(slow, small);
+}
+END_TEST
+
 START_TEST(accounting_and_fifo_overflow)
 {
     /* quickstart at recorded timing: nothing dropped */
@@ -659,7 +1235,7 @@ static int read_all(const char *path, uint8_t ***data, uint32_t **len, uint64_t 
 {
     tr_trace *t;
     char err[512];
-    tr_options o = {65535, 0, 0};
+    tr_options o = {65535, 0, 0, NULL};
     ck_assert_msg(tr_open(&t, path, &o, err, sizeof err) == 0, "%s", err);
     int n = 0, cap = 0;
     tr_frame f;
@@ -1227,6 +1803,11 @@ int main(int argc, char **argv)
                         (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     tcase_add_test(tc, parallel_capture_streams_and_rss_spread);
+    tcase_add_test(tc, latency_queues_and_connections_add_up);
+    tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
+    tcase_add_test(tc, replay_limit_duration_and_filter);
+    tcase_add_test(tc, waveform_around_a_frame_and_some_blocks);
+    tcase_add_test(tc, application_latency);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -590,6 +590,154 @@ START_TEST(config_errors)
 }
 END_TEST
 
+/* Per-connection statistics: frames, bytes, payload and cycles per connection, in creation
+ * order; hs_last_rx_conn names the connection of the last frame; timers are charged to their
+ * connection; frames that reach no connection are in no entry. */
+START_TEST(connection_stats)
+{
+    tb_tx tx = {0};
+    hs_stack *s = mk_default(&tx, NULL, 0);
+    ck_assert_uint_eq(hs_conn_count(s), 0);
+    ck_assert_int_eq(hs_last_rx_conn(s), -1);
+    tb_flow a, b;
+    tb_flow4(&a, 7, 1025, 445);
+    tb_flow6(&b, 2000, 80);
+    uint8_t stream[4 * 1460];
+    tb_fill(stream, sizeof stream, 3);
+    uint64_t ca = 0, cb = 0, before = tb_stats(s).total_cycles;
+    ca += tb_send(s, &a, 100, stream, 0, 1460, 0x10, 10);
+    ck_assert_int_eq(hs_last_rx_conn(s), 0);
+    cb += tb_send(s, &b, 900, stream, 0, 1000, 0x10, 20);
+    ck_assert_int_eq(hs_last_rx_conn(s), 1);
+    ca += tb_send(s, &a, 100, stream, 1460, 1460, 0x10, 30);
+    ck_assert_int_eq(hs_last_rx_conn(s), 0);
+    /* a lone segment of b: its delayed ACK fires later, charged to b */
+    cb += tb_send(s, &b, 900, stream, 1000, 500, 0x10, 40);
+    uint64_t t = hs_next_timer_ns(s);
+    ck_assert_uint_ne(t, UINT64_MAX);
+    uint64_t timer_cycles = hs_timer(s, 0, t);
+    ck_assert_uint_gt(timer_cycles, 0);
+    /* a UDP datagram and a RST for an unknown connection: no connection */
+    uint8_t fr[TB_FRAME_CAP];
+    int len = tb_udp(&a, stream, 100, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 50);
+    ck_assert_int_eq(hs_last_rx_conn(s), -1);
+    tb_flow c;
+    tb_flow4(&c, 9, 3000, 445);
+    len = tb_tcp(&c, 1, 0x04, NULL, 0, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 60);
+    ck_assert_int_eq(hs_last_rx_conn(s), -1);
+
+    ck_assert_uint_eq(hs_conn_count(s), 2);
+    hs_conn_stats st[3];
+    memset(st, 0xff, sizeof st);
+    ck_assert_uint_eq(hs_conn_stats_get(s, st, 3), 2);
+    ck_assert_uint_eq(st[0].index, 0);
+    ck_assert_int_eq(st[0].id.family, 4);
+    ck_assert_mem_eq(st[0].id.src, a.src, 4);
+    ck_assert_uint_eq(st[0].id.sport, 1025);
+    ck_assert_uint_eq(st[0].id.dport, 445);
+    ck_assert_uint_eq(st[0].frames, 2);
+    ck_assert_uint_eq(st[0].payload_bytes, 2 * 1460);
+    ck_assert_uint_eq(st[0].bytes, 2 * (14 + 20 + 20 + 1460));
+    ck_assert_uint_eq(st[1].index, 1);
+    ck_assert_int_eq(st[1].id.family, 6);
+    ck_assert_uint_eq(st[1].frames, 2);
+    ck_assert_uint_eq(st[1].payload_bytes, 1500);
+    ck_assert_uint_eq(st[1].bytes, 2 * (14 + 40 + 20) + 1500);
+    /* cycles: each frame's hs_rx cycles (fixed-point sums, so within a cycle), b's timer too */
+    ck_assert_uint_le(st[0].cycles, ca);
+    ck_assert_uint_ge(st[0].cycles + 1, ca);
+    ck_assert_uint_le(st[1].cycles, cb + timer_cycles);
+    ck_assert_uint_ge(st[1].cycles + 1, cb + timer_cycles);
+    ck_assert_uint_lt(st[0].cycles + st[1].cycles, tb_stats(s).total_cycles - before);
+    ck_assert_uint_eq(hs_cpu_cycles(s, 0), tb_stats(s).cpu_cycles[0]);
+    ck_assert_uint_eq(hs_cpu_cycles(s, HS_MAX_CPUS), 0);
+    /* max bounds what is written */
+    ck_assert_uint_eq(hs_conn_stats_get(s, st, 1), 1);
+    hs_close(s, NULL, 0);
+}
+END_TEST
+
+/* Application consumption reports (application latency): hs_last_rx_data names the end of
+ * the new payload a frame brought, app_consumed the sequence number the application has
+ * consumed up to, when it does; a new SYN starts a new incarnation. */
+typedef struct cons_log {
+    int n;
+    uint64_t conn[16];
+    uint32_t inc[16], seq[16];
+} cons_log;
+
+static void cons_fn(void *user, uint64_t conn, uint32_t inc, uint32_t seq, int cpu)
+{
+    cons_log *l = user;
+    ck_assert_int_eq(cpu, 0);
+    ck_assert_int_lt(l->n, 16);
+    l->conn[l->n] = conn;
+    l->inc[l->n] = inc;
+    l->seq[l->n++] = seq;
+}
+
+START_TEST(application_consumption)
+{
+    cons_log log = {0};
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    cfg.recv_buffer_bytes = 2920;
+    cfg.complete_on_push = 1;
+    cfg.app_consumed = cons_fn;
+    cfg.consumed_user = &log;
+    hs_stack *s = tb_stack(&cfg, NULL, NULL, NULL);
+    tb_flow a;
+    tb_flow4(&a, 7, 1025, 445);
+    uint8_t stream[4 * 1460];
+    tb_fill(stream, sizeof stream, 5);
+    const uint32_t isn = 0xfffff000; /* wraps */
+    uint32_t end, inc;
+    tb_send(s, &a, isn, stream, 0, 1460, 0x10, 10);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 1460);
+    ck_assert_uint_eq(inc, 0);
+    ck_assert_int_eq(log.n, 0); /* the buffer is not full yet */
+    /* out of order: new bytes, consumed only once the gap is filled */
+    tb_send(s, &a, isn, stream, 2920, 1460, 0x10, 20);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 4380);
+    ck_assert_int_eq(log.n, 0);
+    /* a duplicate brings nothing new */
+    tb_send(s, &a, isn, stream, 0, 1460, 0x10, 30);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 0);
+    /* the gap: the first buffer (2920 bytes) completes and is consumed at once */
+    tb_send(s, &a, isn, stream, 1460, 1460, 0x10, 40);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(end, isn + 2920);
+    ck_assert_int_ge(log.n, 1);
+    ck_assert_uint_eq(log.conn[0], 0);
+    ck_assert_uint_eq(log.seq[0], isn + 2920);
+    /* PSH on the last segment completes the second buffer up to its end */
+    tb_send(s, &a, isn, stream, 4380, 1460, 0x18, 50);
+    ck_assert_uint_eq(log.seq[log.n - 1], isn + 5840);
+    /* a SYN with a new ISN: a new incarnation of connection 0 */
+    int before = log.n;
+    uint8_t fr[TB_FRAME_CAP];
+    int len = tb_tcp(&a, 777, 0x02, NULL, 0, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 60);
+    tb_send(s, &a, 778, stream, 0, 1460, 0x18, 70);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 1);
+    ck_assert_uint_eq(inc, 1);
+    ck_assert_uint_eq(end, 778 + 1460);
+    ck_assert_int_eq(log.n, before + 1);
+    ck_assert_uint_eq(log.inc[before], 1);
+    ck_assert_uint_eq(log.seq[before], 778 + 1460);
+    /* not TCP: nothing */
+    len = tb_udp(&a, stream, 100, fr);
+    tb_rx(s, fr, len, HS_CSUM_UNVERIFIED, 0, 80);
+    ck_assert_int_eq(hs_last_rx_data(s, &end, &inc), 0);
+    hs_close(s, NULL, 0);
+    ck_assert_int_eq(log.n, before + 1); /* bytes handed over at close are not reported */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hoststack_tcp");
@@ -607,6 +755,8 @@ static Suite *suite(void)
     tcase_add_test(tc, streams_spill_and_finish);
     tcase_add_test(tc, two_stacks_independent);
     tcase_add_test(tc, config_errors);
+    tcase_add_test(tc, connection_stats);
+    tcase_add_test(tc, application_consumption);
     suite_add_tcase(s, tc);
     return s;
 }

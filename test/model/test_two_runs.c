@@ -37,6 +37,17 @@ static void run(const ns_config *c, ns_results *r)
     r->wall_s = 0; /* the one field that may differ */
 }
 
+/* The per-connection results live outside the struct: compares them, then sets the pointers
+ * aside so that the structs compare byte for byte. */
+static void conns_equal(ns_results *x, const ns_conn_result *y, uint64_t ny, const char *what)
+{
+    ck_assert_msg(x->nconns == ny, "%s: %llu connections, alone %llu", what,
+                  (unsigned long long)x->nconns, (unsigned long long)ny);
+    ck_assert_msg(ny == 0 || memcmp(x->conns, y, (size_t)ny * sizeof *y) == 0,
+                  "%s: connection statistics differ from A alone", what);
+    ns_results_free(x);
+}
+
 START_TEST(two_runs_match_separate_runs)
 {
     ns_config a, b;
@@ -58,25 +69,43 @@ START_TEST(two_runs_match_separate_runs)
         if (!r || ns_run(&a, r, err, sizeof err) != 0)
             _exit(1);
         r->wall_s = 0;
-        const char *p = (const char *)r;
-        size_t left = sizeof *r;
-        while (left) {
-            ssize_t w = write(fds[1], p, left);
-            if (w <= 0)
-                _exit(1);
-            p += w;
-            left -= (size_t)w;
+        ns_conn_result *cs = r->conns;
+        uint64_t nc = r->nconns;
+        r->conns = NULL;
+        r->nconns = 0;
+        const struct {
+            const void *p;
+            size_t n;
+        } parts[3] = {{&nc, sizeof nc}, {r, sizeof *r}, {cs, (size_t)nc * sizeof *cs}};
+        for (int k = 0; k < 3; k++) {
+            const char *p = parts[k].p;
+            size_t left = parts[k].n;
+            while (left) {
+                ssize_t w = write(fds[1], p, left);
+                if (w <= 0)
+                    _exit(1);
+                p += w;
+                left -= (size_t)w;
+            }
         }
         _exit(0);
     }
     close(fds[1]);
-    char *p = (char *)alone;
-    size_t left = sizeof *alone;
-    while (left) {
-        ssize_t n = read(fds[0], p, left);
-        ck_assert_msg(n > 0, "child run failed");
-        p += n;
-        left -= (size_t)n;
+    uint64_t nconns = 0;
+    ns_conn_result *conns = NULL;
+    for (int k = 0; k < 3; k++) {
+        char *p = k == 0 ? (char *)&nconns : k == 1 ? (char *)alone : (char *)conns;
+        size_t left = k == 0 ? sizeof nconns : k == 1 ? sizeof *alone : (size_t)nconns * sizeof *conns;
+        while (left) {
+            ssize_t n = read(fds[0], p, left);
+            ck_assert_msg(n > 0, "child run failed");
+            p += n;
+            left -= (size_t)n;
+        }
+        if (k == 0) {
+            conns = calloc(nconns ? (size_t)nconns : 1, sizeof *conns);
+            ck_assert(conns);
+        }
     }
     close(fds[0]);
     int st;
@@ -87,6 +116,11 @@ START_TEST(two_runs_match_separate_runs)
     run(&b, mid);
     run(&a, again);
     ck_assert_uint_gt(first->frames_delivered, 0);
+    ck_assert_uint_gt(nconns, 0);
+    conns_equal(first, conns, nconns, "run A in this process");
+    conns_equal(again, conns, nconns, "run A after run B");
+    ns_results_free(mid);
+    free(conns);
     ck_assert_msg(memcmp(first, alone, sizeof *first) == 0, "run A in this process differs from A alone");
     ck_assert_msg(memcmp(again, alone, sizeof *again) == 0, "run A after run B differs from A alone");
     ck_assert_msg(mid->frames_rx != first->frames_rx, "B should be a different run");

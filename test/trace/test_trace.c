@@ -164,7 +164,7 @@ static fset read_all_fix(const char *path, uint32_t mtu, int reseg, int fix)
 {
     fset s;
     memset(&s, 0, sizeof s);
-    tr_options o = { mtu, reseg, fix };
+    tr_options o = { mtu, reseg, fix, NULL };
     tr_trace *t = NULL;
     s.rc = tr_open(&t, path, &o, s.err, sizeof s.err);
     if (s.rc < 0) {
@@ -1479,7 +1479,7 @@ START_TEST(test_stdin)
     char err[512];
     tr_trace *t = NULL;
     ck_assert_ptr_nonnull(freopen(SLLGRO, "rb", stdin));
-    tr_options o = { 1500, 1, 0 };
+    tr_options o = { 1500, 1, 0, NULL };
     ck_assert_int_eq(tr_open(&t, "-", &o, err, sizeof err), 0);
     ck_assert_str_eq(tr_path(t), "-");
     tr_frame f;
@@ -1549,7 +1549,7 @@ START_TEST(test_rewind)
     for (size_t i = 0; i < 3; i++) {
         tr_trace *t = NULL;
         char err[256];
-        tr_options o = { 1500, 1, 0 };
+        tr_options o = { 1500, 1, 0, NULL };
         ck_assert_int_eq(tr_open(&t, files[i], &o, err, sizeof err), 0);
         uint64_t n1, n2, n3;
         uint64_t h1 = pass_hash(t, &n1);
@@ -1580,7 +1580,7 @@ START_TEST(test_two_handles)
 {
     tr_trace *a = NULL, *b = NULL;
     char err[256];
-    tr_options o = { 1500, 1, 0 };
+    tr_options o = { 1500, 1, 0, NULL };
     ck_assert_int_eq(tr_open(&a, SLLGRO, &o, err, sizeof err), 0);
     ck_assert_int_eq(tr_open(&b, SLLGRO, &o, err, sizeof err), 0);
     uint64_t ha = 0xcbf29ce484222325ull, hb = ha, n = 0;
@@ -1661,7 +1661,7 @@ START_TEST(test_fuzz_shipped)
                 n = xorshift(&seed) % (n + 1);
             write_bytes(p, b, n);
             tr_options o = { xorshift(&seed) % 2 ? 1500u : 60u + xorshift(&seed) % 3000u,
-                             (int)(xorshift(&seed) % 2), (int)(xorshift(&seed) % 2) };
+                             (int)(xorshift(&seed) % 2), (int)(xorshift(&seed) % 2), NULL };
             tr_trace *t = NULL;
             char err[512] = "";
             int rc = tr_open(&t, p, &o, err, sizeof err);
@@ -2142,6 +2142,61 @@ START_TEST(test_ts_backwards)
 }
 END_TEST
 
+/* tr_options.filter: applied to each record as captured, rejected records counted; an
+ * expression that does not fit the capture's link type is an error naming the key. */
+START_TEST(test_filter)
+{
+    char err[512];
+    tr_trace *t = NULL;
+    tr_options all = {1500, 1, 0, NULL};
+    ck_assert_int_eq(tr_open(&t, QUICKSTART, &all, err, sizeof err), 0);
+    tr_frame f;
+    uint64_t total = 0, tcp5001 = 0;
+    while (tr_next(t, &f, err, sizeof err) > 0) {
+        pkt_frame_info in;
+        total++;
+        if (pkt_frame_parse(f.data, f.len, &in) == 0 && in.proto == PKT_IPPROTO_TCP && in.l4_off &&
+            pkt_get16(f.data + in.l4_off + 2) == 5001)
+            tcp5001++;
+    }
+    tr_close(t);
+    ck_assert_uint_gt(tcp5001, 0);
+
+    tr_options flt = {1500, 1, 0, "tcp dst port 5001"};
+    ck_assert_int_eq(tr_open(&t, QUICKSTART, &flt, err, sizeof err), 0);
+    uint64_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        while (tr_next(t, &f, err, sizeof err) > 0) {
+            pkt_frame_info in;
+            ck_assert_int_eq(pkt_frame_parse(f.data, f.len, &in), 0);
+            ck_assert_uint_eq(pkt_get16(f.data + in.l4_off + 2), 5001);
+            n++;
+        }
+        if (pass == 0)
+            ck_assert_int_eq(tr_rewind(t, err, sizeof err), 0);
+    }
+    ck_assert_uint_eq(n, 2 * tcp5001);
+    ck_assert_uint_eq(tr_get_stats(t)->filtered, 2 * (total - tcp5001));
+    ck_assert_uint_eq(tr_get_stats(t)->records, 2 * total);
+    tr_close(t);
+
+    /* Linux cooked capture: "inbound" is its own; Ethernet addresses it has not */
+    tr_options in = {1500, 1, 0, "inbound"};
+    ck_assert_int_eq(tr_open(&t, NICSIM_TRACES_DIR "/sll-gro.pcap", &in, err, sizeof err), 0);
+    while (tr_next(t, &f, err, sizeof err) > 0)
+        ;
+    ck_assert_uint_gt(tr_get_stats(t)->filtered, 0);
+    ck_assert_uint_lt(tr_get_stats(t)->filtered, tr_get_stats(t)->records);
+    tr_close(t);
+    tr_options eth = {1500, 1, 0, "ether src 02:00:00:00:00:01"};
+    ck_assert_int_eq(tr_open(&t, NICSIM_TRACES_DIR "/sll-gro.pcap", &eth, err, sizeof err), 0);
+    ck_assert_int_lt(tr_next(t, &f, err, sizeof err), 0);
+    ck_assert_msg(strstr(err, "replay.filter: 'ether src 02:00:00:00:00:01' cannot be used on ") == err, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "(link type LINUX_SLL)"));
+    tr_close(t);
+}
+END_TEST
+
 static Suite *trace_suite(void)
 {
     Suite *s = suite_create("trace");
@@ -2187,6 +2242,7 @@ static Suite *trace_suite(void)
     tcase_add_test(tc, test_truncated_file);
     tcase_add_test(tc, test_stdin);
     tcase_add_test(tc, test_fuzz_shipped);
+    tcase_add_test(tc, test_filter);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
