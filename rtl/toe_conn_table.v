@@ -194,8 +194,6 @@ endgenerate
 
 // slot count as a counter value
 localparam [SLOT_WIDTH:0] SLOTS_COUNT = {1'b1, {SLOT_WIDTH{1'b0}}};
-// stash entry count at the width of a stash index plus one
-localparam [STASH_WIDTH:0] STASH_COUNT = STASH[STASH_WIDTH:0];
 
 /*
  * Reset sweep: clears the valid bit of every RAM entry
@@ -485,6 +483,9 @@ reg [NWAY*SLOT_WIDTH-1:0] way_slot;
 reg                       loc_ok;
 reg [KEY_WIDTH-1:0]       loc_key;
 reg [ENTRY_WIDTH-1:0]     loc_entry;
+reg                       loc_stash_valid;
+reg [SLOT_WIDTH-1:0]      loc_stash_slot;
+reg [KEY_WIDTH-1:0]       loc_stash_key;
 integer k;
 
 always @* begin
@@ -497,12 +498,25 @@ always @* begin
         way_match[k] = way_valid[k] && way_rd_data[k*ENTRY_WIDTH +: KEY_WIDTH] == p2_key_reg;
     end
 
-    loc_entry = way_rd_data[{p2_loc_table, p2_loc_way}*ENTRY_WIDTH +: ENTRY_WIDTH];
+    // selects by comparison with constant part-selects: a variable part-select of these wide
+    // vectors reads past their last word in the Verilated model (found by ASan)
+    loc_entry = {ENTRY_WIDTH{1'b0}};
+    for (k = 0; k < NWAY; k = k + 1)
+        if ({p2_loc_table, p2_loc_way} == k[WAY_WIDTH:0])
+            loc_entry = way_rd_data[k*ENTRY_WIDTH +: ENTRY_WIDTH];
+    loc_stash_valid = 1'b0;
+    loc_stash_slot = {SLOT_WIDTH{1'b0}};
+    loc_stash_key = {KEY_WIDTH{1'b0}};
+    // (a never-written location may name a stash index past STASH: no entry matches it)
+    for (k = 0; k < STASH; k = k + 1)
+        if ({1'b0, p2_loc_sidx} == k[STASH_WIDTH:0]) begin
+            loc_stash_valid = stash_valid_reg[k];
+            loc_stash_slot = stash_slot_reg[k*SLOT_WIDTH +: SLOT_WIDTH];
+            loc_stash_key = stash_key_reg[k*KEY_WIDTH +: KEY_WIDTH];
+        end
     if (p2_loc_stash) begin
-        // (a never-written location may name a stash index past STASH)
-        loc_ok = {1'b0, p2_loc_sidx} < STASH_COUNT && stash_valid_reg[p2_loc_sidx] &&
-                 stash_slot_reg[p2_loc_sidx*SLOT_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
-        loc_key = stash_key_reg[p2_loc_sidx*KEY_WIDTH +: KEY_WIDTH];
+        loc_ok = loc_stash_valid && loc_stash_slot == p2_slot_reg;
+        loc_key = loc_stash_key;
     end else begin
         loc_ok = loc_entry[ENTRY_WIDTH-1] && loc_entry[KEY_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
         loc_key = loc_entry[KEY_WIDTH-1:0];
@@ -808,11 +822,14 @@ always @(posedge clk) begin
 
     // stash writes (a command's decision)
     if (stash_wr_en) begin
-        stash_valid_reg[stash_wr_idx] <= stash_wr_valid;
-        if (stash_wr_valid) begin
-            stash_key_reg[stash_wr_idx*KEY_WIDTH +: KEY_WIDTH] <= p3_key_reg;
-            stash_slot_reg[stash_wr_idx*SLOT_WIDTH +: SLOT_WIDTH] <= new_slot;
-        end
+        for (s = 0; s < STASH; s = s + 1)
+            if (stash_wr_idx == s[STASH_WIDTH-1:0]) begin
+                stash_valid_reg[s] <= stash_wr_valid;
+                if (stash_wr_valid) begin
+                    stash_key_reg[s*KEY_WIDTH +: KEY_WIDTH] <= p3_key_reg;
+                    stash_slot_reg[s*SLOT_WIDTH +: SLOT_WIDTH] <= new_slot;
+                end
+            end
     end
     if (rst) begin
         stash_valid_reg <= {STASH{1'b0}};
