@@ -943,29 +943,27 @@ static const char *cli_plural(uint64_t n)
 
 /* Latency (last bit on the wire to the stack done) of the run, then per queue: frames,
  * bytes, cycles, drops and latency percentiles. */
+/* One latency summary line; 0 (nothing printed) when l has no sample. */
+static int cli_print_latency_row(FILE *f, const char *label, const ns_latency *l, const char *span)
+{
+    char p50[32], p90[32], p99[32], mx[32];
+    if (!l->count)
+        return 0;
+    cli_fmt_ns(l->p50_ps, p50, sizeof p50);
+    cli_fmt_ns(l->p90_ps, p90, sizeof p90);
+    cli_fmt_ns(l->p99_ps, p99, sizeof p99);
+    cli_fmt_ns(l->max_ps, mx, sizeof mx);
+    cli_row(f, label, "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; %s)", p50, p90, p99,
+            mx, (unsigned long long)l->count, span);
+    return 1;
+}
+
 static void cli_print_latency(FILE *f, const ns_config *c, const ns_results *res)
 {
-    const ns_latency *l = &res->latency;
-    char p50[32], p90[32], p99[32], mx[32];
-    if (l->count) {
-        cli_fmt_ns(l->p50_ps, p50, sizeof p50);
-        cli_fmt_ns(l->p90_ps, p90, sizeof p90);
-        cli_fmt_ns(l->p99_ps, p99, sizeof p99);
-        cli_fmt_ns(l->max_ps, mx, sizeof mx);
-        cli_row(f, "latency", "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; wire to "
-                "stack)", p50, p90, p99, mx, (unsigned long long)l->count);
-    } else {
+    char p50[32], p99[32];
+    if (!cli_print_latency_row(f, "latency", &res->latency, "wire to stack"))
         cli_row(f, "latency", "no frame delivered");
-    }
-    const ns_latency *al = &res->app_latency;
-    if (al->count) {
-        cli_fmt_ns(al->p50_ps, p50, sizeof p50);
-        cli_fmt_ns(al->p90_ps, p90, sizeof p90);
-        cli_fmt_ns(al->p99_ps, p99, sizeof p99);
-        cli_fmt_ns(al->max_ps, mx, sizeof mx);
-        cli_row(f, "app latency", "p50 %s ns, p90 %s ns, p99 %s ns, max %s ns (%llu frames; wire to "
-                "application)", p50, p90, p99, mx, (unsigned long long)al->count);
-    }
+    cli_print_latency_row(f, "app latency", &res->app_latency, "wire to application");
     cli_row(f, "queue", "%10s %12s %14s %8s %12s %12s", "frames", "bytes", "cycles", "dropped",
             "p50 ns", "p99 ns");
     for (int q = 0; q < cli_nqueues(c); q++) {
