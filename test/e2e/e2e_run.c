@@ -172,6 +172,32 @@ static int run_w(const char *name, const char *fmt)
     return run_nicsim(name, args);
 }
 
+/* Host memory is mapped lazily: the largest host.memory_mb costs nothing up front, and a
+ * mapping the host refuses is one clear error, not an abort. */
+START_TEST(host_memory_is_lazy)
+{
+    ck_assert_int_eq(run_w("mem64g", "run scenarios/quickstart.ini --quiet --no-baseline "
+                                     "--set host.memory_mb=65536 -o '%W/mem64g.json'"),
+                     0);
+    json_t *r = load_report("mem64g.json");
+    ck_assert_int_gt(jint(r, "frames.delivered"), 100);
+    json_decref(r);
+    if (getenv("ASAN_OPTIONS"))
+        return; /* the sanitizer's shadow memory needs an unlimited address space */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ulimit -v 3000000 && '%s' run scenarios/quickstart.ini --quiet --no-baseline "
+             "--set host.memory_mb=8192 > '%s/memlim.out' 2> '%s/memlim.err'",
+             g_src, g_bin, g_work, g_work);
+    int st = system(cmd);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    char *e = slurp(work_path("memlim.err"));
+    ck_assert_msg(strstr(e, "nicsim: error: host memory: cannot map 8192 MiB") == e, "%s", e);
+    ck_assert_ptr_null(strchr(e, '\n') == e + strlen(e) - 1 ? NULL : strchr(e, '\n'));
+    free(e);
+}
+END_TEST
+
 START_TEST(quickstart_hashes_match_reference)
 {
     ck_assert_int_eq(run_w("qs", "run scenarios/quickstart.ini --quiet -o '%W/qs.json' "
@@ -1803,6 +1829,7 @@ int main(int argc, char **argv)
                         (int)(sizeof real_offload_cases / sizeof real_offload_cases[0]));
     tcase_add_test(tc, rss_spreads_cpu_cycles_and_saturation_emerges);
     tcase_add_test(tc, parallel_capture_streams_and_rss_spread);
+    tcase_add_test(tc, host_memory_is_lazy);
     tcase_add_test(tc, latency_queues_and_connections_add_up);
     tcase_add_test(tc, time_series_rows_add_up_to_the_totals);
     tcase_add_test(tc, replay_limit_duration_and_filter);
