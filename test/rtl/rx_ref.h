@@ -21,6 +21,7 @@
 #include <vector>
 
 extern "C" {
+#include "nic_hw.h"
 #include "pkt.h"
 #include "rss.h"
 }
@@ -34,11 +35,13 @@ constexpr int kExtMax = 4;
 enum CsumStatus { CS_NONE = 0, CS_OK = 1, CS_BAD_IP = 2, CS_BAD_L4 = 3, CS_UNVERIFIED = 4 };
 
 // CSR byte addresses
-constexpr uint32_t kRegId = 0x000, kRegWidth = 0x004, kRegCtrl = 0x008, kRegHashMask = 0x00c,
-                   kRegTableMask = 0x010, kRegKey = 0x040, kRegTable = 0x100,
-                   kRegFrames = 0x200, kRegBytesLo = 0x204, kRegBytesHi = 0x208,
-                   kRegBadIp = 0x20c, kRegBadL4 = 0x210, kRegUnver = 0x214, kRegNonIp = 0x218,
-                   kRegDropNoDesc = 0x220;
+constexpr uint32_t kRegId = NIC_REG_ID, kRegWidth = NIC_REG_WIDTH, kRegCtrl = NIC_REG_CTRL,
+                   kRegHashMask = NIC_REG_HASH_TYPES, kRegTableMask = NIC_REG_TABLE_MASK,
+                   kRegKey = NIC_REG_KEY0, kRegTable = NIC_REG_TABLE0,
+                   kRegFrames = NIC_REG_STAT_RX_FRAMES, kRegBytesLo = NIC_REG_STAT_RX_BYTES_LO,
+                   kRegBytesHi = NIC_REG_STAT_RX_BYTES_HI, kRegBadIp = NIC_REG_STAT_BAD_IP,
+                   kRegBadL4 = NIC_REG_STAT_BAD_L4, kRegUnver = NIC_REG_STAT_UNVERIFIED,
+                   kRegNonIp = NIC_REG_STAT_NON_IP, kRegDropNoDesc = NIC_REG_STAT_DROP_NODESC;
 
 struct Config {
     bool rss_enable = true;

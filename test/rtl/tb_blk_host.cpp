@@ -61,6 +61,7 @@
 #include <string>
 #include <vector>
 
+#include "nic_hw.h"
 #include "tb_blocks.h"
 
 using namespace tbh;
@@ -82,54 +83,54 @@ struct CsrModel {
     uint32_t read(unsigned addr) const
     {
         unsigned a = addr & 0xffc;
-        if (a >= 0x040 && a < 0x068) {
-            unsigned k = (a - 0x040) / 4;
+        if (a >= NIC_REG_KEY0 && a < NIC_REG_KEY0 + 4 * NIC_KEY_WORDS) {
+            unsigned k = (a - NIC_REG_KEY0) / 4;
             return static_cast<uint32_t>(key[4 * k] << 24 | key[4 * k + 1] << 16 |
                                          key[4 * k + 2] << 8 | key[4 * k + 3]);
         }
-        if (a >= 0x100 && a < 0x180) {
-            unsigned j = (a - 0x100) / 4;
+        if (a >= NIC_REG_TABLE0 && a < NIC_REG_TABLE0 + 4 * NIC_TABLE_WORDS) {
+            unsigned j = (a - NIC_REG_TABLE0) / 4;
             return static_cast<uint32_t>(table[4 * j] | table[4 * j + 1] << 8 |
                                          table[4 * j + 2] << 16 | table[4 * j + 3] << 24);
         }
         switch (a) {
-        case 0x000: return 0x4E494353u;
-        case 0x004: return width;
-        case 0x008: return ctrl;
-        case 0x00c: return hmask;
-        case 0x010: return tmask;
-        case 0x01c: return 16;
-        case 0x020: return 17;
-        case 0x200: return static_cast<uint32_t>(frames);
-        case 0x204: return static_cast<uint32_t>(bytes);
-        case 0x208: return static_cast<uint32_t>(bytes >> 32);
-        case 0x20c: return static_cast<uint32_t>(bad_ip);
-        case 0x210: return static_cast<uint32_t>(bad_l4);
-        case 0x214: return static_cast<uint32_t>(unver);
-        case 0x218: return static_cast<uint32_t>(non_ip);
-        case 0x220: return static_cast<uint32_t>(nodesc);
-        case 0x224: return static_cast<uint32_t>(full);
-        case 0x228: return static_cast<uint32_t>(tx);
-        case 0x22c: return static_cast<uint32_t>(irqs);
+        case NIC_REG_ID: return NIC_ID_VALUE;
+        case NIC_REG_WIDTH: return width;
+        case NIC_REG_CTRL: return ctrl;
+        case NIC_REG_HASH_TYPES: return hmask;
+        case NIC_REG_TABLE_MASK: return tmask;
+        case NIC_REG_NUM_RXQ: return 16;
+        case NIC_REG_NUM_VEC: return 17;
+        case NIC_REG_STAT_RX_FRAMES: return static_cast<uint32_t>(frames);
+        case NIC_REG_STAT_RX_BYTES_LO: return static_cast<uint32_t>(bytes);
+        case NIC_REG_STAT_RX_BYTES_HI: return static_cast<uint32_t>(bytes >> 32);
+        case NIC_REG_STAT_BAD_IP: return static_cast<uint32_t>(bad_ip);
+        case NIC_REG_STAT_BAD_L4: return static_cast<uint32_t>(bad_l4);
+        case NIC_REG_STAT_UNVERIFIED: return static_cast<uint32_t>(unver);
+        case NIC_REG_STAT_NON_IP: return static_cast<uint32_t>(non_ip);
+        case NIC_REG_STAT_DROP_NODESC: return static_cast<uint32_t>(nodesc);
+        case NIC_REG_STAT_DROP_CPL_FULL: return static_cast<uint32_t>(full);
+        case NIC_REG_STAT_TX_FRAMES: return static_cast<uint32_t>(tx);
+        case NIC_REG_STAT_IRQS: return static_cast<uint32_t>(irqs);
         default: return 0;
         }
     }
     void write(unsigned addr, uint32_t v)
     {
         unsigned a = addr & 0xffc;
-        if (a >= 0x040 && a < 0x068) {
-            unsigned k = (a - 0x040) / 4;
+        if (a >= NIC_REG_KEY0 && a < NIC_REG_KEY0 + 4 * NIC_KEY_WORDS) {
+            unsigned k = (a - NIC_REG_KEY0) / 4;
             for (unsigned b = 0; b < 4; b++)
                 key[4 * k + b] = static_cast<uint8_t>(v >> (24 - 8 * b));
-        } else if (a >= 0x100 && a < 0x180) {
-            unsigned j = (a - 0x100) / 4;
+        } else if (a >= NIC_REG_TABLE0 && a < NIC_REG_TABLE0 + 4 * NIC_TABLE_WORDS) {
+            unsigned j = (a - NIC_REG_TABLE0) / 4;
             for (unsigned b = 0; b < 4; b++)
                 table[4 * j + b] = static_cast<uint8_t>((v >> (8 * b)) & 0x7f);
-        } else if (a == 0x008) {
+        } else if (a == NIC_REG_CTRL) {
             ctrl = v & 0xf;
-        } else if (a == 0x00c) {
+        } else if (a == NIC_REG_HASH_TYPES) {
             hmask = v & 0x3f;
-        } else if (a == 0x010) {
+        } else if (a == NIC_REG_TABLE_MASK) {
             tmask = v & 0x7f;
         }
     }
@@ -205,7 +206,7 @@ template <class V> int tb_nic_csr(const TbArgs &a, Dut<V> &d)
                     m.csr_s_csr_rdata, want);
         }
         /* sub-block decode, combinational */
-        bool rxq = (addr >> 12) == 1, txq = (addr >> 6) == 0x080, vec = (addr >> 12) == 3;
+        bool rxq = (addr >> 12) == NIC_BLK_RXQ, txq = (addr >> 6) == (NIC_REG_TXQ >> 6), vec = (addr >> 12) == NIC_BLK_VEC;
         unsigned idx = vec ? (addr >> 4) & 0xff : (addr >> 6) & 0x3f;
         unsigned off = vec ? (addr >> 2) & 3 : (addr >> 2) & 15;
         s.check(m.csr_m_sub_wr == wr && m.csr_m_sub_rd == rd && m.csr_m_sub_rxq == rxq &&

@@ -73,6 +73,7 @@
 #include "verilated_fst_c.h"
 
 extern "C" {
+#include "nic_hw.h"
 #include "pkt.h"
 #include "rss.h"
 }
@@ -89,23 +90,26 @@ constexpr unsigned kNumVec = kNumRxq + 1;
 constexpr unsigned kReadTags = 32;
 
 // registers (docs/hw-interface.md)
-constexpr uint32_t kRegId = 0x000, kRegCtrl = 0x008, kRegHashMask = 0x00c,
-                   kRegTableMask = 0x010, kRegNumRxq = 0x01c, kRegNumVec = 0x020,
-                   kRegKey = 0x040, kRegTable = 0x100, kRegFrames = 0x200,
-                   kRegDropNoDesc = 0x220, kRegDropFull = 0x224, kRegTxFrames = 0x228,
-                   kRegIrqs = 0x22c;
+constexpr uint32_t kRegId = NIC_REG_ID, kRegCtrl = NIC_REG_CTRL, kRegHashMask = NIC_REG_HASH_TYPES,
+                   kRegTableMask = NIC_REG_TABLE_MASK, kRegNumRxq = NIC_REG_NUM_RXQ,
+                   kRegNumVec = NIC_REG_NUM_VEC, kRegKey = NIC_REG_KEY0, kRegTable = NIC_REG_TABLE0,
+                   kRegFrames = NIC_REG_STAT_RX_FRAMES, kRegDropNoDesc = NIC_REG_STAT_DROP_NODESC,
+                   kRegDropFull = NIC_REG_STAT_DROP_CPL_FULL, kRegTxFrames = NIC_REG_STAT_TX_FRAMES,
+                   kRegIrqs = NIC_REG_STAT_IRQS;
 constexpr uint32_t kCtrlRss = 1, kCtrlCsum = 2, kCtrlRxDma = 4, kCtrlTx = 8;
-constexpr uint32_t kTxq = 0x2000;
+// register map: rtl/nic_hw.h
+constexpr uint32_t kTxq = NIC_REG_TXQ;
 enum : uint32_t {
-    Q_BASE_LO = 0x00, Q_BASE_HI = 0x04, Q_LOG2 = 0x08, Q_TAIL = 0x0c, Q_HEAD = 0x10,
-    Q_CPL_LO = 0x14, Q_CPL_HI = 0x18, Q_CPL_LOG2 = 0x1c, Q_CPL_HEAD = 0x20, Q_CPL_TAIL = 0x24,
-    Q_VEC = 0x28, Q_EN = 0x2c, Q_DROP_NODESC = 0x30, Q_DROP_FULL = 0x34, Q_DONE = 0x38
+    Q_BASE_LO = NIC_Q_DESC_LO, Q_BASE_HI = NIC_Q_DESC_HI, Q_LOG2 = NIC_Q_DESC_LOG2, Q_TAIL = NIC_Q_TAIL,
+    Q_HEAD = NIC_Q_HEAD, Q_CPL_LO = NIC_Q_CPL_LO, Q_CPL_HI = NIC_Q_CPL_HI, Q_CPL_LOG2 = NIC_Q_CPL_LOG2,
+    Q_CPL_HEAD = NIC_Q_CPL_HEAD, Q_CPL_TAIL = NIC_Q_CPL_TAIL, Q_VEC = NIC_Q_VECTOR, Q_EN = NIC_Q_ENABLE,
+    Q_DROP_NODESC = NIC_Q_DROP_NODESC, Q_DROP_FULL = NIC_Q_DROP_CPL_FULL, Q_DONE = NIC_Q_DONE
 };
-enum : uint32_t { V_FRAMES = 0x0, V_TIME = 0x4, V_CTRL = 0x8, V_SENT = 0xc };
-constexpr uint32_t kVecRearm = 1, kVecEnable = 2;
+enum : uint32_t { V_FRAMES = NIC_V_MOD_FRAMES, V_TIME = NIC_V_MOD_TIME, V_CTRL = NIC_V_CTRL, V_SENT = NIC_V_SENT };
+constexpr uint32_t kVecRearm = NIC_VEC_REARM, kVecEnable = NIC_VEC_ENABLE;
 
-uint32_t rxq_reg(unsigned q, uint32_t off) { return 0x1000 + 0x40 * q + off; }
-uint32_t vec_reg(unsigned v, uint32_t off) { return 0x3000 + 0x10 * v + off; }
+uint32_t rxq_reg(unsigned q, uint32_t off) { return nic_reg_rxq((int)q, off); }
+uint32_t vec_reg(unsigned v, uint32_t off) { return nic_reg_vec((int)v, off); }
 
 uint32_t rd_le(const uint8_t *p, int n)
 {
