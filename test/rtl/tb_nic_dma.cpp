@@ -1074,7 +1074,7 @@ template <class V, unsigned W> bool test_registers(const Args &a)
         if (got != want)
             b.err.fail("%s = 0x%x, expected 0x%x", name, got, want);
     };
-    expect("id", b.csr_read(kRegId), 0x4E494353);
+    expect("id", b.csr_read(kRegId), NIC_ID_VALUE);
     expect("ctrl reset", b.csr_read(kRegCtrl), 3);
     expect("num_rxq", b.csr_read(kRegNumRxq), kNumRxq);
     expect("num_vec", b.csr_read(kRegNumVec), kNumVec);

@@ -696,7 +696,7 @@ bool test_csr(Bench<V, W> &b, const Args &, Rng &rng, const Stats &stats)
                 " bad_l4=%" PRIu64 " unverified=%" PRIu64 " non_ip=%" PRIu64 "\n",
                 stats.frames, stats.bytes, stats.bad_ip, stats.bad_l4, stats.unver, stats.non_ip);
 
-    check("id", b.csr_read(kRegId), 0x4E494353);
+    check("id", b.csr_read(kRegId), NIC_ID_VALUE);
     check("width", b.csr_read(kRegWidth), W);
     Config c;
     random_config(c, rng);
