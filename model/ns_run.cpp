@@ -351,10 +351,6 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pf.err = std::string("simulation kernel: ") + e.what();
         rc = -1;
     }
-    if (pf.host_pcap) {
-        pcap_dump_close(pf.host_pcap);
-        pf.host_pcap = nullptr;
-    }
     if (pf.ts) {
         pf.ts->finish(res->sim_time_ps);
         res->stats_rows = pf.ts->rows();
@@ -382,8 +378,6 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
             pf.err = std::string("host stack: ") + serr;
             rc = -1;
         }
-        hs_close(pf.stack, nullptr, 0);
-        pf.stack = nullptr;
     }
     snprintf(res->cost_profile_name, sizeof res->cost_profile_name, "%s", pf.cost.name);
     res->tx_ring_full = pf.tx_ring_full;
@@ -399,7 +393,7 @@ out:
     if (host_pcap_dead) pcap_close(host_pcap_dead);
     if (pf.stack) {
         char serr[512];
-        hs_close(pf.stack, serr, sizeof serr);  // an earlier error is the one reported
+        hs_close(pf.stack, serr, sizeof serr);  // finished above: nothing left to report
     }
     pcie_free(pf.bus);
     hm_close(pf.mem);

@@ -7,11 +7,12 @@
 #include <string.h>
 
 #include "pkt.h"
+#include "simtime.h"
 
 #define RP_MAX_TALLY 4096
 #define RP_MAX_PORTS 4096
-#define RP_PS_PER_NS 1000.0
-#define RP_PS_PER_S 1e12
+#define RP_PS_PER_NS ((double)NS_PS_PER_NS) /* the model's units (simtime.h), as doubles */
+#define RP_PS_PER_S ((double)NS_PS_PER_S)
 #define RP_PS_PER_DAY (86400.0 * RP_PS_PER_S)
 #define RP_TCP_SYN 0x02u
 #define RP_TCP_ACK 0x10u

@@ -8,6 +8,7 @@
 #define NS_PS_PER_NS UINT64_C(1000)
 #define NS_NS_PER_S UINT64_C(1000000000)
 #define NS_PS_PER_US (NS_PS_PER_NS * 1000)
+#define NS_PS_PER_S (NS_PS_PER_NS * NS_NS_PER_S)
 #define NS_TIME_NEVER UINT64_MAX /* "no such time": no timer armed, no next event */
 
 static inline uint64_t ns_ps_from_ns(uint64_t ns)

@@ -7,6 +7,7 @@
 #include "trace.h"
 
 #include "pkt.h"
+#include "simtime.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -49,7 +50,7 @@
 /* tr_ng_read_block()/record readers: the file ends inside a block or record. */
 #define TR_CUT 2
 
-#define TR_NS_PER_S 1000000000ull
+#define TR_NS_PER_S NS_NS_PER_S
 
 /* IPv6 hop-by-hop options (RFC 8200, RFC 2675). */
 #define TR_IPPROTO_HOPOPTS 0u
