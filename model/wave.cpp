@@ -135,7 +135,7 @@ int enum_of(const std::string &name, uint32_t width)
     auto ends = [&](const char *suf) { return ends_with(name, suf); };
     if (width == 3 && (ends("hash_type") || name == "ht" || ends("_ht"))) return 0;
     if (width == 3 && ends("csum")) return 1;
-    if (width == 2 && (ends("rxmeta_drop") || ends("fate") || ends("drop_code") || ends("drop_code_reg"))) return 2;
+    if ((width == 2 || width == 3) && (ends("rxmeta_drop") || ends("fate") || ends("drop_code") || ends("drop_code_reg"))) return 2;
     return -1;
 }
 

@@ -130,7 +130,7 @@ module nic_dma_rx #
     output wire [6:0]            m_axis_rxmeta_queue,
     output wire [2:0]            m_axis_rxmeta_csum,
     output wire                  m_axis_rxmeta_frag,
-    output wire [1:0]            m_axis_rxmeta_drop,
+    output wire [2:0]            m_axis_rxmeta_drop,
 
     /*
      * Descriptors (nic_desc_fetch consumer port)
@@ -178,7 +178,7 @@ localparam NB_W = LO_W + 1;
 // beats of a completion entry
 localparam CPL_BEATS = DATA_WIDTH == 64 ? 2 : 1;
 // result FIFO entry: result fields + fate
-localparam RM_WIDTH = 16 + 2 + 2 + 3 + 32 + 7 + 3 + 1 + 2;
+localparam RM_WIDTH = 16 + 2 + 2 + 3 + 32 + 7 + 3 + 1 + 3;
 
 // states
 localparam [1:0] S_START = 2'd0;
@@ -187,9 +187,9 @@ localparam [1:0] S_DATA = 2'd2;
 localparam [1:0] S_DROP = 2'd3;
 
 // fates
-localparam [1:0] F_DELIVERED = `NIC_FATE_DELIVERED;
-localparam [1:0] F_NO_DESC = `NIC_FATE_NO_DESC;
-localparam [1:0] F_CPL_FULL = `NIC_FATE_CPL_FULL;
+localparam [2:0] F_DELIVERED = `NIC_FATE_DELIVERED;
+localparam [2:0] F_NO_DESC = `NIC_FATE_NO_DESC;
+localparam [2:0] F_CPL_FULL = `NIC_FATE_CPL_FULL;
 
 // register word offsets
 localparam [3:0] R_CPL_LO = `NIC_Q_CPL_LO_W;
@@ -348,7 +348,7 @@ qfifo_inst (
 reg [1:0]            st_reg = S_START;
 reg [Q_WIDTH-1:0]    q_reg = {Q_WIDTH{1'b0}};
 reg                  q_in_range_reg = 1'b0;
-reg [1:0]            drop_code_reg = F_NO_DESC;
+reg [2:0]            drop_code_reg = F_NO_DESC;
 
 // byte window
 reg [DATA_WIDTH-1:0] e0_data_reg = {DATA_WIDTH{1'b0}};
@@ -391,7 +391,7 @@ wire out_free = !wo_valid_reg || m_wr_ready;
 wire                 rm_ready;
 wire                 rm_empty;
 wire                 rm_push;
-wire [1:0]           rm_fate;
+wire [2:0]           rm_fate;
 
 /*
  * Frame control: only the current state's logic is evaluated
@@ -417,7 +417,7 @@ reg                  x_finish;
 reg                  x_drop;
 reg                  x_load;
 reg                  drop_pop;
-reg [1:0]            drop_code;
+reg [2:0]            drop_code;
 reg [Q_WIDTH-1:0]    drop_q;
 reg                  drop_in_range;
 

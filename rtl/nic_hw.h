@@ -9,6 +9,8 @@
 #ifndef NICSIM_NIC_HW_H
 #define NICSIM_NIC_HW_H
 
+#include <stdint.h>
+
 /* X(name, value, verilog_bits, comment): one row per constant. verilog_bits is the width of
  * the Verilog literal in nic_hw.vh (0: not needed by the RTL, C only); a negative width -w
  * marks a register address the RTL decodes as a word address: nic_hw.vh then holds
@@ -133,13 +135,72 @@
     X(NIC_HT_TCP_IPV6, 5, 3, "IPv6 addresses and TCP ports")                                   \
     X(NIC_HT_UDP_IPV6, 6, 3, "IPv6 addresses and UDP ports")                                   \
     X(NIC_HT_COUNT, 7, 0, "number of hash type codes")                                         \
-    /* frame fate (receive result m_axis_rxmeta_drop; 3 and 4 are the model's own) */          \
-    X(NIC_FATE_DELIVERED, 0, 2, "delivered to the host")                                       \
-    X(NIC_FATE_NO_DESC, 1, 2, "dropped: no descriptor")                                        \
-    X(NIC_FATE_CPL_FULL, 2, 2, "dropped: completion ring full")                                \
-    X(NIC_FATE_FIFO_OVERFLOW, 3, 0, "dropped before the NIC: MAC receive FIFO full (model)")   \
-    X(NIC_FATE_PENDING, 4, 0, "completed, never processed by a DPC (model)")                   \
-    X(NIC_FATE_COUNT, 5, 0, "number of frame fates")
+    /* frame fate (receive result m_axis_rxmeta_drop, 3 bits; 5 and 6 are the model's own) */  \
+    X(NIC_FATE_DELIVERED, 0, 3, "delivered to the host")                                       \
+    X(NIC_FATE_NO_DESC, 1, 3, "dropped: no descriptor")                                        \
+    X(NIC_FATE_CPL_FULL, 2, 3, "dropped: completion ring full")                                \
+    X(NIC_FATE_PLACED, 3, 3, "TOE: payload placed in a posted buffer")                         \
+    X(NIC_FATE_CONSUMED, 4, 3, "TOE: absorbed by the NIC (pure ACK, duplicate)")               \
+    X(NIC_FATE_FIFO_OVERFLOW, 5, 0, "dropped before the NIC: MAC receive FIFO full (model)")   \
+    X(NIC_FATE_PENDING, 6, 0, "completed, never processed by a DPC (model)")                   \
+    X(NIC_FATE_COUNT, 7, 0, "number of frame fates")                                           \
+    /* TCP offload engine (Chimney): register block 0x4000 (docs/toe.md) */                    \
+    X(NIC_BLK_TOE, 0x4, 4, "block of the TCP offload engine")                                  \
+    X(NIC_TOE_CTRL, 0x4000, -14, "RW bit 0: engine enabled (reset 0)")                           \
+    X(NIC_TOE_SLOTS, 0x4004, -14, "RO connection slots built")                                   \
+    X(NIC_TOE_USED, 0x4008, -14, "RO slots in use")                                              \
+    X(NIC_TOE_CMD, 0x400C, -14, "W command: bits 3:0 op, 8:4 completion queue, 31:16 slot")      \
+    X(NIC_TOE_CMD_COOKIE, 0x4010, -14, "RW cookie returned in the command's completion")          \
+    X(NIC_TOE_CMD_PENDING, 0x4014, -14, "RO commands accepted and not yet completed")             \
+    X(NIC_TOE_DELACK_NS, 0x4018, -14, "RW delayed-ACK timer in ns (reset 200000000)")             \
+    X(NIC_TOE_PUSH_NS, 0x401C, -14, "RW push timer in ns, 0: off (reset 0)")                     \
+    X(NIC_TOE_STAT_PLACED_LO, 0x4020, -14, "RO payload bytes placed, low word")                  \
+    X(NIC_TOE_STAT_PLACED_HI, 0x4024, -14, "RO payload bytes placed, high word")                 \
+    X(NIC_TOE_STAT_IND_LO, 0x4028, -14, "RO payload bytes indicated, low word")                  \
+    X(NIC_TOE_STAT_IND_HI, 0x402C, -14, "RO payload bytes indicated, high word")                 \
+    X(NIC_TOE_STAT_ACKS, 0x4030, -14, "RO ACK frames generated")                                 \
+    X(NIC_TOE_STAT_EXC, 0x4034, -14, "RO exception frames sent to the host")                     \
+    X(NIC_TOE_STAT_CONSUMED, 0x4038, -14, "RO frames absorbed (pure ACKs, duplicates)")          \
+    X(NIC_TOE_STAT_SEGS, 0x403C, -14, "RO segments of offloaded connections")                    \
+    X(NIC_TOE_ARG0, 0x4040, -14, "RW command argument words 0..47 (4 bytes apart)")              \
+    X(NIC_TOE_ARGS, 48, 0, "command argument words")                                           \
+    X(NIC_TOE_CMDQ_DEPTH, 8, 0, "commands the NIC holds (more are refused with NIC_TOE_R_BUSY)") \
+    X(NIC_TOE_RESULT_BYTES, 192, 0, "result block: ARG0..ARG47 image, u32 little-endian")      \
+    X(NIC_TOE_OP_OFFLOAD, 1, 4, "initiate offload: key and state from ARG0..ARG22")           \
+    X(NIC_TOE_OP_UPLOAD, 2, 4, "terminate offload: state to the result block, slot freed")    \
+    X(NIC_TOE_OP_POST, 3, 4, "post a receive buffer: ARG0/1 address, ARG2 bytes")             \
+    X(NIC_TOE_OP_UPDATE, 4, 4, "update cached state: ARG14, ARG20")             \
+    X(NIC_TOE_OP_QUERY, 5, 4, "state to the result block, slot kept")                         \
+    X(NIC_TOE_R_OK, 0, 8, "command done")                                                      \
+    X(NIC_TOE_R_RESOURCES, 1, 8, "offload refused: no slot or no room in the table")          \
+    X(NIC_TOE_R_EXISTS, 2, 8, "offload refused: the 4-tuple is already offloaded")            \
+    X(NIC_TOE_R_NO_CONN, 3, 8, "no connection in this slot")                                   \
+    X(NIC_TOE_R_RING_FULL, 4, 8, "buffer post refused: NIC_TOE_BUFS buffers already posted")  \
+    X(NIC_TOE_R_DISABLED, 5, 8, "engine disabled (NIC_TOE_CTRL bit 0 clear)")                  \
+    X(NIC_TOE_R_BAD, 6, 8, "unknown op or bad argument")                                       \
+    X(NIC_TOE_R_BUSY, 7, 8, "command refused: NIC_TOE_CMDQ_DEPTH commands pending")            \
+    X(NIC_TOE_BUFS, 4, 0, "receive buffers a connection can have posted")                      \
+    X(NIC_TOE_OOO, 4, 0, "out-of-order intervals tracked per connection")                      \
+    X(NIC_TOE_F_V6, 0x1, 0, "ARG0 flag: IPv6")                                                 \
+    X(NIC_TOE_F_TS, 0x2, 0, "ARG0 flag: TCP timestamps in use")                                \
+    X(NIC_TOE_F_VLAN, 0x4, 0, "ARG0 flag: 802.1Q tag on sent frames")                          \
+    X(NIC_TOE_F_PUSH, 0x1000000, 0, "ARG0 flag (bit 24): complete a buffer on PSH")            \
+    X(NIC_CPL_TYPE_TOE_BUF, 3, 8, "TOE event: a posted buffer is complete")                    \
+    X(NIC_CPL_TYPE_TOE_UPREQ, 4, 8, "TOE event: the NIC asks the host to upload")              \
+    X(NIC_CPL_TYPE_TOE_CMD, 5, 8, "TOE event: a command completed")                            \
+    X(NIC_CPL_SLOT, 12, 0, "u16 TOE slot (RX completion with a NIC_CPL_F_TOE_* flag; events)") \
+    X(NIC_CPL_F_TOE_DATA, 0x01, 0, "flag: indicated data the NIC accepted (rcv state advanced)") \
+    X(NIC_CPL_F_TOE_EXC, 0x02, 0, "flag: exception frame of an offloaded connection")          \
+    X(NIC_CPL_F_REASON_SHIFT, 2, 0, "flags bits 4:2: exception reason NIC_TOE_UP_*")            \
+    X(NIC_CPL_F_PUSH, 0x01, 0, "TOE_BUF event flag: completed early by PSH or the push timer")  \
+    X(NIC_TOE_UP_PENDING, 0, 3, "exception: upload already requested")                         \
+    X(NIC_TOE_UP_FIN, 1, 3, "upload reason: FIN received")                                     \
+    X(NIC_TOE_UP_RST, 2, 3, "upload reason: RST received")                                     \
+    X(NIC_TOE_UP_URG, 3, 3, "upload reason: urgent data")                                      \
+    X(NIC_TOE_UP_SYN, 4, 3, "upload reason: SYN on an offloaded connection")                   \
+    X(NIC_TOE_UP_OOO, 5, 3, "upload reason: HighOutofOrderPackets")                            \
+    X(NIC_TOE_UP_OTHER, 6, 3, "upload reason: other exception (options, length)")              \
+    X(NIC_TOE_UP_COUNT, 7, 0, "number of upload reason codes")
 
 #define NIC_HW_ENUM_(name, value, bits, comment) name = (value),
 enum nic_hw_constant { NIC_HW_CONSTANTS(NIC_HW_ENUM_) };
@@ -155,12 +216,53 @@ const char *nic_fate_name(int fate);      /* "host", "drop:no_descriptor", ... (
 const char *nic_fate_drop_key(int fate);  /* "no_descriptor", ... (report drop counters); NULL for delivered/pending */
 const char *nic_l3_name(int l3);          /* "other", "ipv4", "ipv6" */
 const char *nic_l4_name(int l4);          /* "none", "tcp", "udp", "other" */
-const char *nic_cpl_type_name(int type);  /* "rx", "tx" */
+const char *nic_cpl_type_name(int type);  /* "rx", "tx", "toe_buf", "toe_upreq" */
+const char *nic_toe_up_name(int reason);  /* NIC_TOE_UP_*: "pending", "fin", ... */
 
 /* Register address of a queue or vector block's register. */
 static inline unsigned nic_reg_rxq(int q, unsigned off) { return NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (unsigned)q + off; }
 static inline unsigned nic_reg_txq(unsigned off) { return NIC_REG_TXQ + off; }
 static inline unsigned nic_reg_vec(int v, unsigned off) { return NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (unsigned)v + off; }
+static inline unsigned nic_reg_toe_arg(int k) { return NIC_TOE_ARG0 + 4u * (unsigned)k; }
+
+/* The state of an offloaded connection as TOE commands carry it (docs/toe.md, "Commands"):
+ * what OFFLOAD takes (constant, cached and delegated state) and what UPLOAD/QUERY return in the
+ * result block (the same words plus the out-only ones). IP addresses and MACs in network order
+ * (an IPv4 address in the first 4 bytes); everything else in host order. */
+typedef struct nic_toe_state {
+    /* constant */
+    uint8_t v6, ts_ok, vlan, push_mode;
+    uint8_t snd_wscale, rcv_wscale; /* 0..14: the peer's shift, ours */
+    uint8_t queue;                  /* RX queue of the connection (0..31) */
+    uint8_t remote_addr[16], local_addr[16];
+    uint16_t remote_port, local_port;
+    uint8_t remote_mac[6], local_mac[6];
+    uint16_t vlan_tci;
+    uint8_t ttl, tos;
+    /* cached */
+    uint16_t mss;
+    uint8_t ack_freq;
+    uint32_t rcv_wnd;
+    /* delegated */
+    uint32_t rcv_nxt, snd_una, snd_nxt, snd_max, snd_wnd, ts_recent, ts_offset;
+    /* UPLOAD/QUERY only (out) */
+    uint8_t nbufs;                   /* buffers still posted, from the head */
+    uint8_t ivl_valid;               /* bit i: interval i valid; bit 4: the overflow interval */
+    uint8_t unacked;                 /* full-size segments not yet acknowledged */
+    uint32_t ivl_start[5], ivl_end[5];
+    uint32_t buf_start[4], buf_len[4];
+    uint32_t bytes_placed, bytes_indicated, acks_sent, ooo_segs; /* 32 bits, wrap */
+} nic_toe_state;
+
+/* ARG0..ARG22 of an OFFLOAD from st (args[23..47] zeroed); and st from a result block's 48
+ * words (ARG0..ARG47, as the NIC writes them). */
+void nic_toe_state_to_args(const nic_toe_state *st, uint32_t args[NIC_TOE_ARGS]);
+void nic_toe_state_from_args(nic_toe_state *st, const uint32_t args[NIC_TOE_ARGS]);
+/* The NIC_TOE_CMD word. */
+static inline uint32_t nic_toe_cmd(unsigned op, unsigned queue, unsigned slot)
+{
+    return (op & 0xFu) | ((queue & 0x1Fu) << 4) | ((slot & 0xFFFFu) << 16);
+}
 
 /* Phase bit the NIC writes in the completion entry at counter c of a ring of 2^log2 entries. */
 static inline unsigned nic_cpl_phase(unsigned c, unsigned log2) { return ((c >> log2) & 1u) ^ 1u; }

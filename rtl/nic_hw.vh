@@ -67,7 +67,50 @@
 `define NIC_HT_IPV6                      3'h4  // IPv6 addresses
 `define NIC_HT_TCP_IPV6                  3'h5  // IPv6 addresses and TCP ports
 `define NIC_HT_UDP_IPV6                  3'h6  // IPv6 addresses and UDP ports
-`define NIC_FATE_DELIVERED               2'h0  // delivered to the host
-`define NIC_FATE_NO_DESC                 2'h1  // dropped: no descriptor
-`define NIC_FATE_CPL_FULL                2'h2  // dropped: completion ring full
+`define NIC_FATE_DELIVERED               3'h0  // delivered to the host
+`define NIC_FATE_NO_DESC                 3'h1  // dropped: no descriptor
+`define NIC_FATE_CPL_FULL                3'h2  // dropped: completion ring full
+`define NIC_FATE_PLACED                  3'h3  // TOE: payload placed in a posted buffer
+`define NIC_FATE_CONSUMED                3'h4  // TOE: absorbed by the NIC (pure ACK, duplicate)
+`define NIC_BLK_TOE                      4'h4  // block of the TCP offload engine
+`define NIC_TOE_CTRL_W                   14'h1000  // RW bit 0: engine enabled (reset 0)
+`define NIC_TOE_SLOTS_W                  14'h1001  // RO connection slots built
+`define NIC_TOE_USED_W                   14'h1002  // RO slots in use
+`define NIC_TOE_CMD_W                    14'h1003  // W command: bits 3:0 op, 8:4 completion queue, 31:16 slot
+`define NIC_TOE_CMD_COOKIE_W             14'h1004  // RW cookie returned in the command's completion
+`define NIC_TOE_CMD_PENDING_W            14'h1005  // RO commands accepted and not yet completed
+`define NIC_TOE_DELACK_NS_W              14'h1006  // RW delayed-ACK timer in ns (reset 200000000)
+`define NIC_TOE_PUSH_NS_W                14'h1007  // RW push timer in ns, 0: off (reset 0)
+`define NIC_TOE_STAT_PLACED_LO_W         14'h1008  // RO payload bytes placed, low word
+`define NIC_TOE_STAT_PLACED_HI_W         14'h1009  // RO payload bytes placed, high word
+`define NIC_TOE_STAT_IND_LO_W            14'h100a  // RO payload bytes indicated, low word
+`define NIC_TOE_STAT_IND_HI_W            14'h100b  // RO payload bytes indicated, high word
+`define NIC_TOE_STAT_ACKS_W              14'h100c  // RO ACK frames generated
+`define NIC_TOE_STAT_EXC_W               14'h100d  // RO exception frames sent to the host
+`define NIC_TOE_STAT_CONSUMED_W          14'h100e  // RO frames absorbed (pure ACKs, duplicates)
+`define NIC_TOE_STAT_SEGS_W              14'h100f  // RO segments of offloaded connections
+`define NIC_TOE_ARG0_W                   14'h1010  // RW command argument words 0..47 (4 bytes apart)
+`define NIC_TOE_OP_OFFLOAD               4'h1  // initiate offload: key and state from ARG0..ARG22
+`define NIC_TOE_OP_UPLOAD                4'h2  // terminate offload: state to the result block, slot freed
+`define NIC_TOE_OP_POST                  4'h3  // post a receive buffer: ARG0/1 address, ARG2 bytes
+`define NIC_TOE_OP_UPDATE                4'h4  // update cached state: ARG14, ARG20
+`define NIC_TOE_OP_QUERY                 4'h5  // state to the result block, slot kept
+`define NIC_TOE_R_OK                     8'h0  // command done
+`define NIC_TOE_R_RESOURCES              8'h1  // offload refused: no slot or no room in the table
+`define NIC_TOE_R_EXISTS                 8'h2  // offload refused: the 4-tuple is already offloaded
+`define NIC_TOE_R_NO_CONN                8'h3  // no connection in this slot
+`define NIC_TOE_R_RING_FULL              8'h4  // buffer post refused: NIC_TOE_BUFS buffers already posted
+`define NIC_TOE_R_DISABLED               8'h5  // engine disabled (NIC_TOE_CTRL bit 0 clear)
+`define NIC_TOE_R_BAD                    8'h6  // unknown op or bad argument
+`define NIC_TOE_R_BUSY                   8'h7  // command refused: NIC_TOE_CMDQ_DEPTH commands pending
+`define NIC_CPL_TYPE_TOE_BUF             8'h3  // TOE event: a posted buffer is complete
+`define NIC_CPL_TYPE_TOE_UPREQ           8'h4  // TOE event: the NIC asks the host to upload
+`define NIC_CPL_TYPE_TOE_CMD             8'h5  // TOE event: a command completed
+`define NIC_TOE_UP_PENDING               3'h0  // exception: upload already requested
+`define NIC_TOE_UP_FIN                   3'h1  // upload reason: FIN received
+`define NIC_TOE_UP_RST                   3'h2  // upload reason: RST received
+`define NIC_TOE_UP_URG                   3'h3  // upload reason: urgent data
+`define NIC_TOE_UP_SYN                   3'h4  // upload reason: SYN on an offloaded connection
+`define NIC_TOE_UP_OOO                   3'h5  // upload reason: HighOutofOrderPackets
+`define NIC_TOE_UP_OTHER                 3'h6  // upload reason: other exception (options, length)
 `endif

@@ -89,7 +89,7 @@ module nic_top #
     output wire [6:0]            m_axis_rxmeta_queue,
     output wire [2:0]            m_axis_rxmeta_csum,
     output wire                  m_axis_rxmeta_frag,
-    output wire [1:0]            m_axis_rxmeta_drop,
+    output wire [2:0]            m_axis_rxmeta_drop,
 
     /*
      * Time, for interrupt moderation (may jump over idle time)

@@ -204,7 +204,7 @@ module tb_blocks #
     output wire [6:0] drx_m_axis_rxmeta_queue,
     output wire [2:0] drx_m_axis_rxmeta_csum,
     output wire drx_m_axis_rxmeta_frag,
-    output wire [1:0] drx_m_axis_rxmeta_drop,
+    output wire [2:0] drx_m_axis_rxmeta_drop,
     output wire [((16) > 1 ? $clog2((16)) : 1)-1:0] drx_m_cons_q,
     output wire drx_m_cons_req,
     input  wire drx_s_cons_avail,
