@@ -156,4 +156,6 @@ void nic_toe_state_from_args(nic_toe_state *st, const uint32_t a[NIC_TOE_ARGS])
     st->bytes_indicated = a[45];
     st->acks_sent = a[46];
     st->ooo_segs = a[47];
+    st->segs = a[23];
+    st->dup_segs = a[24];
 }

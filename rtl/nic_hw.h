@@ -252,6 +252,7 @@ typedef struct nic_toe_state {
     uint32_t ivl_start[5], ivl_end[5];
     uint32_t buf_start[4], buf_len[4];
     uint32_t bytes_placed, bytes_indicated, acks_sent, ooo_segs; /* 32 bits, wrap */
+    uint32_t segs, dup_segs;         /* data segments the NIC committed; those with no new byte */
 } nic_toe_state;
 
 /* ARG0..ARG22 of an OFFLOAD from st (args[23..47] zeroed); and st from a result block's 48
