@@ -203,6 +203,17 @@ void ns_driver_config(const ns_config *c, drv_config *dc)
     dc->irq_mod_frames = (uint16_t)c->irq_moderation_frames;
     dc->irq_mod_time_ns = (uint32_t)ns_scale_round(c->irq_moderation_us, 1000.0); /* us to ns */
     dc->dpc_budget = c->dpc_budget;
+    dc->toe_enable = c->stack.chimney;
+    dc->toe_delack_ns = (uint32_t)(c->stack.delack_ns < UINT32_MAX ? c->stack.delack_ns : UINT32_MAX);
+}
+
+uint64_t ns_toe_buffer_bytes(const ns_config *cfg)
+{
+    if (!cfg->stack.chimney)
+        return 0;
+    /* whole buffers, 64-byte aligned, for every slot (the host keeps posted_buffers posted) */
+    uint64_t per = ((uint64_t)cfg->stack.recv_buffer_bytes + 63) & ~(uint64_t)63;
+    return (uint64_t)NS_TOE_SLOTS * cfg->stack.posted_buffers * per;
 }
 
 uint64_t ns_mem_required(const ns_config *cfg)

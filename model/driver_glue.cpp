@@ -191,6 +191,10 @@ uint64_t glue_rx(void *user, const drv_rx_frame *f)
     hf.csum = f->csum;
     hf.queue = f->queue;
     hf.cpu = f->cpu;
+    hf.toe_flags = f->toe_flags;
+    hf.toe_reason = f->toe_reason;
+    hf.toe_slot = f->toe_slot;
+    if (f->toe_flags) pf.res->toe_marked_frames++;
     pf.cons_events.clear();
     uint64_t c = hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
     uint64_t last_bit = account_latency(pf, *r, f);
@@ -209,20 +213,108 @@ uint64_t glue_cost(void *user, int cpu, int op, uint64_t count)
     return c;
 }
 
+// A TOE event from the DPC (command completion, buffer done, upload request) to the stack.
+uint64_t glue_toe_event(void *user, const drv_toe_event *ev)
+{
+    auto *g = static_cast<DriverGlue *>(user);
+    hs_toe_event h;
+    std::memset(&h, 0, sizeof h);
+    h.kind = ev->kind == DRV_TOE_EV_CMD ? HS_TOE_EV_CMD : ev->kind == DRV_TOE_EV_BUF ? HS_TOE_EV_BUF : HS_TOE_EV_UPREQ;
+    h.cpu = ev->cpu;
+    h.queue = ev->queue;
+    h.slot = ev->slot;
+    h.cookie = ev->cookie;
+    h.op = ev->op;
+    h.result = ev->result;
+    h.state = ev->state;
+    h.seq = ev->seq;
+    h.bytes = ev->bytes;
+    h.push = ev->push;
+    h.rcv_nxt = ev->rcv_nxt;
+    h.reason = ev->reason;
+    return hs_toe_event(g->pf->stack, &h, ns_ns_from_ps(call_time_ps(*g->pf, ev->cpu)));
+}
+
 }  // namespace
 
 drv_hw_ops DriverGlue::hw_ops() { return drv_hw_ops{glue_csr_write, glue_csr_read, this}; }
-drv_callbacks DriverGlue::callbacks() { return drv_callbacks{glue_rx, glue_cost, this}; }
+drv_callbacks DriverGlue::callbacks()
+{
+    drv_callbacks cb;
+    std::memset(&cb, 0, sizeof cb);
+    cb.rx = glue_rx;
+    cb.cost = glue_cost;
+    cb.toe_event = glue_toe_event;
+    cb.user = this;
+    return cb;
+}
 
+// The driver books its own cycles to the stack's accounts (glue_cost), so the transmit and
+// offload functions return 0 to the stack: charging what they return again would count them
+// twice.
 uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len)
 {
     auto *pf = static_cast<Platform *>(user);
-    int64_t c = drv_tx(pf->drv, cpu, frame, len);
-    if (c < 0) {
-        pf->tx_ring_full++;
-        return 0;
+    if (drv_tx(pf->drv, cpu, frame, len) < 0) pf->tx_ring_full++;
+    return 0;
+}
+
+namespace {
+
+int64_t toe_ret(int64_t c) { return c < 0 ? c : 0; }
+
+int64_t glue_toe_offload(void *user, int cpu, int queue, const nic_toe_state *st, uint32_t cookie)
+{
+    return toe_ret(drv_toe_offload(static_cast<Platform *>(user)->drv, cpu, queue, st, cookie));
+}
+
+int64_t glue_toe_upload(void *user, int cpu, int queue, uint32_t slot, uint32_t cookie)
+{
+    return toe_ret(drv_toe_upload(static_cast<Platform *>(user)->drv, cpu, queue, slot, cookie));
+}
+
+int64_t glue_toe_post(void *user, int cpu, int queue, uint32_t slot, uint64_t dma, uint32_t len, uint32_t cookie)
+{
+    return toe_ret(drv_toe_post(static_cast<Platform *>(user)->drv, cpu, queue, slot, dma, len, cookie));
+}
+
+// Application receive buffers the NIC places into: host memory, recycled by size.
+void *glue_buf_alloc(void *user, uint32_t bytes, uint64_t *dma)
+{
+    auto *pf = static_cast<Platform *>(user);
+    auto &fl = pf->app_bufs[bytes];
+    if (!fl.empty()) {
+        auto b = fl.back();
+        fl.pop_back();
+        *dma = b.second;
+        return b.first;
     }
-    return (uint64_t)c;
+    void *p = hm_alloc(pf->mem, bytes, 64, dma);
+    if (p) pf->app_buf_dma[p] = *dma;
+    return p;
+}
+
+void glue_buf_free(void *user, void *p, uint32_t bytes)
+{
+    auto *pf = static_cast<Platform *>(user);
+    if (!p) return;
+    pf->app_bufs[bytes].emplace_back(p, pf->app_buf_dma[p]);
+}
+
+}  // namespace
+
+hs_toe_if glue_toe_if(Platform &pf)
+{
+    hs_toe_if t;
+    std::memset(&t, 0, sizeof t);
+    t.slots = pf.drv ? drv_toe_slots(pf.drv) : 0;
+    t.offload = glue_toe_offload;
+    t.upload = glue_toe_upload;
+    t.post = glue_toe_post;
+    t.buf_alloc = glue_buf_alloc;
+    t.buf_free = glue_buf_free;
+    t.user = &pf;
+    return t;
 }
 
 void glue_app_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu)

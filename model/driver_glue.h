@@ -16,6 +16,8 @@ struct DriverGlue {
 
 // The stack's transmit function (hs_tx_fn): sends through the driver's TX ring; user = Platform.
 uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len);
+// The stack's offload target (TCP Chimney) through the driver's TOE commands; user = Platform.
+hs_toe_if glue_toe_if(Platform &pf);
 // hs_config.app_consumed (application latency); user = Platform.
 void glue_app_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu);
 

@@ -355,6 +355,15 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 // Idle skipping: jump to the next event instead of clocking empty cycles.
                 uint64_t next_ps = next_event_ps(more, next);
                 if (next_ps == NS_TIME_NEVER) {
+                    if (cpus_idle() && !pf_.toe_flushed && hs_toe_busy(pf_.stack)) {
+                        // end of the trace: the stack takes its offloaded connections back
+                        // (uploads, uncharged), so their data and counters are in the host
+                        pf_.toe_flushed = true;
+                        sync(synced_ps);
+                        hs_toe_flush(pf_.stack, 0, ns_ns_from_ps(sc_now_ps()));
+                        resume(synced_ps, limit_ps, quantum_ps);
+                        continue;
+                    }
                     if (cpus_idle()) break;  // trace done, NIC drained, CPUs done
                     sync(synced_ps);
                     if (!cpus_idle()) sc_core::wait(*pf_.cpu_idle_event | *pf_.csr.event);
@@ -377,7 +386,19 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 progress(false);
             }
         }
-        if (pf_.err.empty()) csr_rx_frames_ = direct_csr_read(NIC_REG_STAT_RX_FRAMES);
+        if (pf_.err.empty()) {
+            csr_rx_frames_ = direct_csr_read(NIC_REG_STAT_RX_FRAMES);
+            ns_results &r = *pf_.res;
+            auto rd64 = [&](uint32_t lo, uint32_t hi) {
+                return (uint64_t)direct_csr_read(lo) | (uint64_t)direct_csr_read(hi) << 32;
+            };
+            r.toe_slots = direct_csr_read(NIC_TOE_SLOTS);
+            r.toe_nic_placed_bytes = rd64(NIC_TOE_STAT_PLACED_LO, NIC_TOE_STAT_PLACED_HI);
+            r.toe_nic_indicated_bytes = rd64(NIC_TOE_STAT_IND_LO, NIC_TOE_STAT_IND_HI);
+            r.toe_nic_acks = direct_csr_read(NIC_TOE_STAT_ACKS);
+            r.toe_nic_exceptions = direct_csr_read(NIC_TOE_STAT_EXC);
+            r.toe_nic_segments = direct_csr_read(NIC_TOE_STAT_SEGS);
+        }
         sync(synced_ps);
         // frames the NIC completed but no DPC processed (a moderation threshold never met)
         uint64_t pend_q[NS_MAX_QUEUES] = {};

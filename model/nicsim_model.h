@@ -24,6 +24,7 @@ extern "C" {
 /* RX queues the Verilated NIC is built with: nic_top's default NUM_RXQ (model/CMakeLists.txt
  * sets only DATA_WIDTH). */
 #define NS_NIC_RX_QUEUES 16
+#define NS_TOE_SLOTS 1024   /* the Verilated NIC's TCP offload connection slots (nic_top TOE_SLOTS) */
 #define NS_MAX_WARNINGS 16
 /* GTKWave translate filter files written beside a waveform: WAVE_STEM.KEY.gtkwf */
 #define NS_WAVE_FILTERS 4
@@ -255,6 +256,15 @@ typedef struct ns_results {
     int nvectors;
     uint64_t irq_per_vector[NS_MAX_VECTORS];
     uint64_t tx_frames, tx_bytes;  /* frames the NIC transmitted on the line */
+    uint64_t toe_acks;             /* ... of which ACKs the TCP offload engine generated */
+    /* TCP offload engine (frames.* and toe.*) */
+    uint64_t toe_placed_frames;      /* frames whose payload the NIC placed in posted buffers */
+    uint64_t toe_placed_frame_bytes; /* their frame bytes */
+    uint64_t toe_consumed_frames;    /* frames the NIC absorbed (pure ACKs, duplicates) */
+    uint64_t toe_marked_frames;      /* frames handed up marked with an offloaded connection */
+    uint32_t toe_slots;              /* the NIC's connection slots */
+    uint64_t toe_nic_placed_bytes, toe_nic_indicated_bytes, toe_nic_acks, toe_nic_exceptions,
+        toe_nic_segments;            /* the NIC's own statistics registers, read after the run */
     int cpus;
     double cpu_mhz;
     uint64_t cpu_busy_cycles[NS_MAX_CPUS];
@@ -276,6 +286,10 @@ typedef struct ns_results {
     uint64_t stats_rows;         /* time-series rows written (--stats-interval) */
     uint64_t filtered;           /* frames [replay] filter rejected (all passes) */
 } ns_results;
+
+/* Host memory for the application buffers of offloaded connections, beyond memory_mb: every
+ * slot's posted buffers (touched only as used). 0 when Chimney is off. */
+uint64_t ns_toe_buffer_bytes(const ns_config *cfg);
 
 /* Frees what ns_run allocated in res (conns) and clears those fields; res itself stays. */
 void ns_results_free(ns_results *res);

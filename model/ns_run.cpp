@@ -89,6 +89,8 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
         pf.err = std::string("driver: ") + derr;
         return -1;
     }
+    hs_toe_if toe = glue_toe_if(pf);
+    hs_set_toe(pf.stack, &toe);
     pf.csr.running = true;
 
     auto w0 = std::chrono::steady_clock::now();
@@ -109,6 +111,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     for (int i = 0; i < c.cpus && i < NS_MAX_CPUS; i++) res.cpu_busy_cycles[i] = cpus[i]->busy_cycles;
     res.nvectors = std::min(drv_vector_count(pf.drv), NS_MAX_VECTORS);
     res.tx_frames = nic->tx_frames();
+    res.toe_acks = res.toe_nic_acks;
     res.tx_bytes = nic->tx_bytes();
     res.frames_delivered = pf.frames_delivered;
     res.frames_pending = pf.frames_pending;
@@ -322,7 +325,8 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         if (rc < 0) goto out;
         pf.wave_to_ps = 0;  // until the frame is done (Platform::frame_done)
     }
-    rc = hm_open(&pf.mem, Platform::kDmaBase, (uint64_t)cfg->memory_mb << 20, err, errlen);
+    rc = hm_open(&pf.mem, Platform::kDmaBase, ((uint64_t)cfg->memory_mb << 20) + ns_toe_buffer_bytes(cfg), err,
+                 errlen);
     if (rc < 0) goto out;
     pf.bus = pcie_new(&cfg->pcie);
     pf.host_pcap_t0_ns = rp_start_ts_ns(rp);

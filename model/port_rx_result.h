@@ -55,6 +55,17 @@ template <class V> class RxResultPort {
                 return;
             }
             pf_.log->add_delivered(r);
+        } else if (r.fate == NIC_FATE_PLACED || r.fate == NIC_FATE_CONSUMED) {
+            // handled by the TOE: placed into an application buffer, or absorbed
+            if (r.fate == NIC_FATE_PLACED) {
+                res.toe_placed_frames++;
+                res.toe_placed_frame_bytes += r.len;
+            } else {
+                res.toe_consumed_frames++;
+            }
+            pf_.frame_done(r.frame_no, now_ps_());
+            r.done = true;
+            pf_.log->add_done(r);
         } else {
             if (r.fate == NIC_FATE_NO_DESC) pf_.drop_no_desc++;
             if (r.fate == NIC_FATE_CPL_FULL) pf_.drop_cpl_full++;

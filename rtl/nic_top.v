@@ -47,7 +47,9 @@ module nic_top #
     // Descriptors prefetched per queue (power of two, 2..16)
     parameter DESC_DEPTH = 8,
     // Transmit read-data reorder buffer in bytes (power of two, >= 4096)
-    parameter TX_BUF_BYTES = 16384
+    parameter TX_BUF_BYTES = 16384,
+    // TCP offload engine: connection slots (power of two, 64..65536)
+    parameter TOE_SLOTS = 1024
 )
 (
     /*
@@ -178,11 +180,12 @@ generate
             EXT_MAX < 1 || EXT_MAX > 8 || NUM_RXQ < 1 || NUM_RXQ > 32 ||
             READ_TAGS < 2 || READ_TAGS > 128 || (1 << $clog2(READ_TAGS)) != READ_TAGS ||
             DESC_DEPTH < 2 || DESC_DEPTH > 16 || (1 << SLOT_WIDTH) != DESC_DEPTH ||
-            TX_BUF_BYTES < 4096 || (1 << $clog2(TX_BUF_BYTES)) != TX_BUF_BYTES) begin : g_bad_param
+            TX_BUF_BYTES < 4096 || (1 << $clog2(TX_BUF_BYTES)) != TX_BUF_BYTES ||
+            TOE_SLOTS < 64 || TOE_SLOTS > 65536 || (1 << $clog2(TOE_SLOTS)) != TOE_SLOTS) begin : g_bad_param
 `ifdef VERILATOR
-        $fatal(1, "nic_top: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES/EXT_MAX/NUM_RXQ/READ_TAGS/DESC_DEPTH/TX_BUF_BYTES");
+        $fatal(1, "nic_top: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES/EXT_MAX/NUM_RXQ/READ_TAGS/DESC_DEPTH/TX_BUF_BYTES/TOE_SLOTS");
 `endif
-        initial $fatal(1, "nic_top: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES/EXT_MAX/NUM_RXQ/READ_TAGS/DESC_DEPTH/TX_BUF_BYTES");
+        initial $fatal(1, "nic_top: bad DATA_WIDTH/KEEP_WIDTH/HDR_BYTES/EXT_MAX/NUM_RXQ/READ_TAGS/DESC_DEPTH/TX_BUF_BYTES/TOE_SLOTS");
     end
 endgenerate
 
@@ -207,6 +210,12 @@ wire         stat_drop_nodesc;
 wire         stat_drop_full;
 wire         stat_tx_frame;
 wire         stat_irq;
+
+wire [31:0]  csr_rdata;
+wire [31:0]  toe_rdata;
+
+// the TOE's register block (0x4000..0x4FFF) is decoded here: nic_csr reads zero there
+assign s_csr_rdata = csr_rdata | toe_rdata;
 
 wire         sub_wr;
 wire         sub_rd;
@@ -233,7 +242,7 @@ csr_inst (
     .s_csr_wdata(s_csr_wdata),
     .s_csr_wr(s_csr_wr),
     .s_csr_rd(s_csr_rd),
-    .s_csr_rdata(s_csr_rdata),
+    .s_csr_rdata(csr_rdata),
     .s_csr_rvalid(s_csr_rvalid),
     .m_sub_wr(sub_wr),
     .m_sub_rd(sub_rd),
@@ -276,6 +285,10 @@ wire [HDR_BYTES*8-1:0]   hdr_data;
 wire [HDR_LEN_WIDTH-1:0] hdr_len;
 wire                     hdr_valid;
 wire                     hdr_ready;
+// the parser and the TOE take every header in the same cycle
+wire                     prs_hdr_ready;
+wire                     toe_hdr_ready;
+assign hdr_ready = prs_hdr_ready && toe_hdr_ready;
 
 wire                     ingress_busy;
 
@@ -368,8 +381,8 @@ parser_inst (
     .rst(rst),
     .s_hdr_data(hdr_data),
     .s_hdr_len(hdr_len),
-    .s_hdr_valid(hdr_valid),
-    .s_hdr_ready(hdr_ready),
+    .s_hdr_valid(hdr_valid && toe_hdr_ready),
+    .s_hdr_ready(prs_hdr_ready),
     .m_pr_valid(pr_valid),
     .m_pr_ready(pr_ready),
     .m_pr_l3(pr_l3),
@@ -423,7 +436,20 @@ wire                  cm_frag;
 wire                  csum_pr_ready;
 wire                  rxq_ready;
 
-assign pr_ready = csum_pr_ready && rxq_ready;
+// the TOE's route for the frame, paired with its parse result
+wire                  rt_valid;
+wire                  rt_ready;
+wire [1:0]            rt_kind;
+wire [7:0]            rt_flags;
+wire [15:0]           rt_slot;
+wire [15:0]           rt_skip;
+wire [15:0]           rt_plen;
+wire [63:0]           rt_addr0;
+wire [15:0]           rt_len0;
+wire [63:0]           rt_addr1;
+
+assign pr_ready = csum_pr_ready && rxq_ready && rt_valid;
+assign rt_ready = pr_valid && csum_pr_ready && rxq_ready;
 
 rx_csum #(
     .DATA_WIDTH(DATA_WIDTH),
@@ -439,7 +465,7 @@ csum_inst (
     .s_axis_tready(fd_tready),
     .s_axis_tlast(fd_tlast),
     .s_axis_tuser(fd_tuser),
-    .s_pr_valid(pr_valid && rxq_ready),
+    .s_pr_valid(pr_valid && rxq_ready && rt_valid),
     .s_pr_ready(csum_pr_ready),
     .s_pr_l3(pr_l3),
     .s_pr_l4(pr_l4),
@@ -520,6 +546,22 @@ wire                 cpl_last;
 wire                 rx_df_busy;
 wire                 rx_dma_busy;
 
+// TOE events into the completion rings
+wire                 ev_valid;
+wire                 ev_ready;
+wire [6:0]           ev_queue;
+wire [127:0]         ev_entry;
+/* verilator lint_off UNUSEDSIGNAL */
+wire                 stat_ev_dropped;
+/* verilator lint_on UNUSEDSIGNAL */
+
+// the per-frame result goes to the host model and to the TOE's commit stage together
+wire                 rm_valid;
+wire                 rm_ready;
+wire                 toe_res_ready;
+assign m_axis_rxmeta_tvalid = rm_valid && toe_res_ready;
+assign rm_ready = m_axis_rxmeta_tready && toe_res_ready;
+
 nic_desc_fetch #(
     .DATA_WIDTH(DATA_WIDTH),
     .NUM_Q(NUM_RXQ),
@@ -579,9 +621,21 @@ rx_dma_inst (
     .s_csr_off(sub_off),
     .s_csr_wdata(sub_wdata),
     .m_csr_rdata(rxe_rdata),
-    .s_q_valid(pr_valid && csum_pr_ready),
+    .s_q_valid(pr_valid && csum_pr_ready && rt_valid),
     .s_q_ready(rxq_ready),
     .s_q_queue(pr_queue),
+    .s_q_kind(rt_kind),
+    .s_q_flags(rt_flags),
+    .s_q_slot(rt_slot),
+    .s_q_skip(rt_skip),
+    .s_q_plen(rt_plen),
+    .s_q_addr0(rt_addr0),
+    .s_q_len0(rt_len0),
+    .s_q_addr1(rt_addr1),
+    .s_ev_valid(ev_valid),
+    .s_ev_ready(ev_ready),
+    .s_ev_queue(ev_queue),
+    .s_ev_entry(ev_entry),
     .s_axis_tdata(rxd_tdata),
     .s_axis_tkeep(rxd_tkeep),
     .s_axis_tvalid(rxd_tvalid),
@@ -597,8 +651,8 @@ rx_dma_inst (
     .s_meta_queue(cm_queue),
     .s_meta_csum(cm_csum),
     .s_meta_frag(cm_frag),
-    .m_axis_rxmeta_tvalid(m_axis_rxmeta_tvalid),
-    .m_axis_rxmeta_tready(m_axis_rxmeta_tready),
+    .m_axis_rxmeta_tvalid(rm_valid),
+    .m_axis_rxmeta_tready(rm_ready),
     .m_axis_rxmeta_len(m_axis_rxmeta_len),
     .m_axis_rxmeta_l3(m_axis_rxmeta_l3),
     .m_axis_rxmeta_l4(m_axis_rxmeta_l4),
@@ -627,6 +681,7 @@ rx_dma_inst (
     .m_wr_user(rxw_user),
     .stat_drop_nodesc(stat_drop_nodesc),
     .stat_drop_full(stat_drop_full),
+    .stat_ev_dropped(stat_ev_dropped),
     .busy(rx_dma_busy)
 );
 
@@ -664,6 +719,13 @@ wire [8:0]           txw_user;
 
 wire                 tx_df_busy;
 wire                 tx_dma_busy;
+
+// the host's frames, before the line-side multiplexer
+wire [DATA_WIDTH-1:0] dtx_tdata;
+wire [KEEP_WIDTH-1:0] dtx_tkeep;
+wire                  dtx_tvalid;
+wire                  dtx_tready;
+wire                  dtx_tlast;
 
 // one TX queue: a single always-free room for the consumer (no rewinds)
 /* verilator lint_off UNUSEDSIGNAL */
@@ -747,11 +809,11 @@ tx_dma_inst (
     .s_rd_cpl_data(cpl_data),
     .s_rd_cpl_ctx(cpl_ctx),
     .s_rd_cpl_last(cpl_last),
-    .m_axis_tx_tdata(m_axis_tx_tdata),
-    .m_axis_tx_tkeep(m_axis_tx_tkeep),
-    .m_axis_tx_tvalid(m_axis_tx_tvalid),
-    .m_axis_tx_tready(m_axis_tx_tready),
-    .m_axis_tx_tlast(m_axis_tx_tlast),
+    .m_axis_tx_tdata(dtx_tdata),
+    .m_axis_tx_tkeep(dtx_tkeep),
+    .m_axis_tx_tvalid(dtx_tvalid),
+    .m_axis_tx_tready(dtx_tready),
+    .m_axis_tx_tlast(dtx_tlast),
     .m_wr_valid(txw_valid),
     .m_wr_ready(txw_ready),
     .m_wr_addr(txw_addr),
@@ -805,19 +867,19 @@ rd_arb_inst (
 nic_dma_wr_arb #(
     .DATA_WIDTH(DATA_WIDTH),
     .KEEP_WIDTH(KEEP_WIDTH),
-    .PORTS(2),
+    .PORTS(3),
     .USER_WIDTH(9)
 )
 wr_arb_inst (
     .clk(clk),
     .rst(rst),
-    .s_wr_valid({txw_valid, rxw_valid}),
-    .s_wr_ready({txw_ready, rxw_ready}),
-    .s_wr_addr({txw_addr, rxw_addr}),
-    .s_wr_data({txw_data, rxw_data}),
-    .s_wr_strb({txw_strb, rxw_strb}),
-    .s_wr_last({txw_last, rxw_last}),
-    .s_wr_user({txw_user, rxw_user}),
+    .s_wr_valid({blw_valid, txw_valid, rxw_valid}),
+    .s_wr_ready({blw_ready, txw_ready, rxw_ready}),
+    .s_wr_addr({blw_addr, txw_addr, rxw_addr}),
+    .s_wr_data({blw_data, txw_data, rxw_data}),
+    .s_wr_strb({blw_strb, txw_strb, rxw_strb}),
+    .s_wr_last({blw_last, txw_last, rxw_last}),
+    .s_wr_user({blw_user, txw_user, rxw_user}),
     .m_wr_valid(m_dma_wr_valid),
     .m_wr_ready(m_dma_wr_ready),
     .m_wr_addr(m_dma_wr_addr),
@@ -827,6 +889,213 @@ wr_arb_inst (
     .m_wr_user(wr_user),
     .busy(wr_arb_busy)
 );
+
+/*
+ * TCP offload engine: receive decisions and commits, ACK frames, result blocks,
+ * and the line-side transmit multiplexer (docs/toe.md)
+ */
+wire                 toe_busy;
+wire                 ack_busy;
+wire                 blk_busy;
+wire                 txm_busy;
+wire                 toe_timer_armed;
+wire [63:0]          toe_timer_deadline_ns;
+wire                 irq_timer_armed;
+wire [63:0]          irq_timer_deadline_ns;
+
+wire                 ak_valid;
+wire                 ak_ready;
+wire                 ak_v6;
+wire                 ak_vlan;
+wire [15:0]          ak_vlan_tci;
+wire [7:0]           ak_ttl;
+wire [7:0]           ak_tos;
+wire [47:0]          ak_src_mac;
+wire [47:0]          ak_dst_mac;
+wire [127:0]         ak_src_addr;
+wire [127:0]         ak_dst_addr;
+wire [15:0]          ak_src_port;
+wire [15:0]          ak_dst_port;
+wire [31:0]          ak_seq;
+wire [31:0]          ak_ack;
+wire [15:0]          ak_win;
+wire                 ak_ts;
+wire [31:0]          ak_tsval;
+wire [31:0]          ak_tsecr;
+
+wire                 bk_valid;
+wire                 bk_ready;
+wire [63:0]          bk_addr;
+wire [1535:0]        bk_data;
+wire                 bk_done;
+
+wire                 blw_valid;
+wire                 blw_ready;
+wire [63:0]          blw_addr;
+wire [DATA_WIDTH-1:0] blw_data;
+wire [KEEP_WIDTH-1:0] blw_strb;
+wire                 blw_last;
+wire [8:0]           blw_user;
+
+wire [DATA_WIDTH-1:0] atx_tdata;
+wire [KEEP_WIDTH-1:0] atx_tkeep;
+wire                  atx_tvalid;
+wire                  atx_tready;
+wire                  atx_tlast;
+
+toe_rx #(
+    .SLOTS(TOE_SLOTS),
+    .HDR_BYTES(HDR_BYTES),
+    .HDR_LEN_WIDTH(HDR_LEN_WIDTH),
+    .NUM_Q(NUM_RXQ)
+)
+toe_rx_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_now_ns(s_now_ns),
+    .s_hdr_valid(hdr_valid && prs_hdr_ready),
+    .s_hdr_ready(toe_hdr_ready),
+    .s_hdr_data(hdr_data),
+    .s_hdr_len(hdr_len),
+    .m_route_valid(rt_valid),
+    .m_route_ready(rt_ready),
+    .m_route_kind(rt_kind),
+    .m_route_flags(rt_flags),
+    .m_route_slot(rt_slot),
+    .m_route_skip(rt_skip),
+    .m_route_plen(rt_plen),
+    .m_route_addr0(rt_addr0),
+    .m_route_len0(rt_len0),
+    .m_route_addr1(rt_addr1),
+    .s_res_valid(rm_valid && m_axis_rxmeta_tready),
+    .s_res_ready(toe_res_ready),
+    .s_res_csum(m_axis_rxmeta_csum),
+    .s_res_fate(m_axis_rxmeta_drop),
+    .s_res_queue(m_axis_rxmeta_queue),
+    .m_ev_valid(ev_valid),
+    .m_ev_ready(ev_ready),
+    .m_ev_queue(ev_queue),
+    .m_ev_entry(ev_entry),
+    .m_ack_valid(ak_valid),
+    .m_ack_ready(ak_ready),
+    .m_ack_v6(ak_v6),
+    .m_ack_vlan(ak_vlan),
+    .m_ack_vlan_tci(ak_vlan_tci),
+    .m_ack_ttl(ak_ttl),
+    .m_ack_tos(ak_tos),
+    .m_ack_src_mac(ak_src_mac),
+    .m_ack_dst_mac(ak_dst_mac),
+    .m_ack_src_addr(ak_src_addr),
+    .m_ack_dst_addr(ak_dst_addr),
+    .m_ack_src_port(ak_src_port),
+    .m_ack_dst_port(ak_dst_port),
+    .m_ack_seq(ak_seq),
+    .m_ack_ack(ak_ack),
+    .m_ack_win(ak_win),
+    .m_ack_ts(ak_ts),
+    .m_ack_tsval(ak_tsval),
+    .m_ack_tsecr(ak_tsecr),
+    .m_blk_valid(bk_valid),
+    .m_blk_ready(bk_ready),
+    .m_blk_addr(bk_addr),
+    .m_blk_data(bk_data),
+    .s_blk_done(bk_done),
+    .s_csr_wr(s_csr_wr),
+    .s_csr_rd(s_csr_rd),
+    .s_csr_sel(s_csr_addr[15:12] == `NIC_BLK_TOE),
+    .s_csr_idx({2'b00, s_csr_addr[11:6]}),
+    .s_csr_off(s_csr_addr[5:2]),
+    .s_csr_wdata(s_csr_wdata),
+    .m_csr_rdata(toe_rdata),
+    .timer_armed(toe_timer_armed),
+    .timer_deadline_ns(toe_timer_deadline_ns),
+    .busy(toe_busy)
+);
+
+toe_ack #(
+    .DATA_WIDTH(DATA_WIDTH)
+)
+toe_ack_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_ack_valid(ak_valid),
+    .s_ack_ready(ak_ready),
+    .s_ack_v6(ak_v6),
+    .s_ack_vlan(ak_vlan),
+    .s_ack_vlan_tci(ak_vlan_tci),
+    .s_ack_ttl(ak_ttl),
+    .s_ack_tos(ak_tos),
+    .s_ack_src_mac(ak_src_mac),
+    .s_ack_dst_mac(ak_dst_mac),
+    .s_ack_src_addr(ak_src_addr),
+    .s_ack_dst_addr(ak_dst_addr),
+    .s_ack_src_port(ak_src_port),
+    .s_ack_dst_port(ak_dst_port),
+    .s_ack_seq(ak_seq),
+    .s_ack_ack(ak_ack),
+    .s_ack_win(ak_win),
+    .s_ack_ts(ak_ts),
+    .s_ack_tsval(ak_tsval),
+    .s_ack_tsecr(ak_tsecr),
+    .m_axis_tdata(atx_tdata),
+    .m_axis_tkeep(atx_tkeep),
+    .m_axis_tvalid(atx_tvalid),
+    .m_axis_tready(atx_tready),
+    .m_axis_tlast(atx_tlast),
+    .busy(ack_busy)
+);
+
+toe_blkwr #(
+    .DATA_WIDTH(DATA_WIDTH)
+)
+toe_blkwr_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_blk_valid(bk_valid),
+    .s_blk_ready(bk_ready),
+    .s_blk_addr(bk_addr),
+    .s_blk_data(bk_data),
+    .m_blk_done(bk_done),
+    .m_wr_valid(blw_valid),
+    .m_wr_ready(blw_ready),
+    .m_wr_addr(blw_addr),
+    .m_wr_data(blw_data),
+    .m_wr_strb(blw_strb),
+    .m_wr_last(blw_last),
+    .m_wr_user(blw_user),
+    .busy(blk_busy)
+);
+
+tx_mux #(
+    .DATA_WIDTH(DATA_WIDTH)
+)
+tx_mux_inst (
+    .clk(clk),
+    .rst(rst),
+    .s0_axis_tdata(dtx_tdata),
+    .s0_axis_tkeep(dtx_tkeep),
+    .s0_axis_tvalid(dtx_tvalid),
+    .s0_axis_tready(dtx_tready),
+    .s0_axis_tlast(dtx_tlast),
+    .s1_axis_tdata(atx_tdata),
+    .s1_axis_tkeep(atx_tkeep),
+    .s1_axis_tvalid(atx_tvalid),
+    .s1_axis_tready(atx_tready),
+    .s1_axis_tlast(atx_tlast),
+    .m_axis_tdata(m_axis_tx_tdata),
+    .m_axis_tkeep(m_axis_tx_tkeep),
+    .m_axis_tvalid(m_axis_tx_tvalid),
+    .m_axis_tready(m_axis_tx_tready),
+    .m_axis_tlast(m_axis_tx_tlast),
+    .busy(txm_busy)
+);
+
+// the earliest of the interrupt and TOE timers
+assign timer_armed = irq_timer_armed || toe_timer_armed;
+assign timer_deadline_ns = !toe_timer_armed ? irq_timer_deadline_ns :
+                           !irq_timer_armed ? toe_timer_deadline_ns :
+                           (toe_timer_deadline_ns < irq_timer_deadline_ns ? toe_timer_deadline_ns :
+                                                                           irq_timer_deadline_ns);
 
 /*
  * Interrupts: an event when the host accepts a completion's last beat
@@ -851,15 +1120,15 @@ irq_inst (
     .s_evt_vector(wr_user[7:0]),
     .m_irq_valid(m_irq_valid),
     .m_irq_vector(m_irq_vector),
-    .timer_armed(timer_armed),
-    .timer_deadline_ns(timer_deadline_ns),
+    .timer_armed(irq_timer_armed),
+    .timer_deadline_ns(irq_timer_deadline_ns),
     .stat_irq(stat_irq),
     .busy(irq_busy)
 );
 
 assign idle = !ingress_busy && fd_empty && !parser_busy && !csum_busy && !rx_df_busy &&
               !rx_dma_busy && !tx_df_busy && !tx_dma_busy && !rd_arb_busy && !wr_arb_busy &&
-              !irq_busy;
+              !irq_busy && !toe_busy && !ack_busy && !blk_busy && !txm_busy;
 
 endmodule
 
