@@ -65,6 +65,8 @@ void cli_print_run_usage(FILE *f)
             "                          with -stats.csv, or SCENARIO-stats.csv)\n"
             "  --host-pcap FILE        write every frame as the driver read it from host\n"
             "                          memory (pcap)\n"
+            "  --tx-pcap FILE          write every frame the NIC sent on the wire: the host\n"
+            "                          stack's and the offload engine's ACKs (pcap)\n"
             "  --save-streams DIR      write the bytes each connection's application\n"
             "                          received into files in DIR (an existing directory)\n"
             "  --wave FILE             dump a waveform (.fst or .vcd)\n"
@@ -250,7 +252,7 @@ static int cli_set_once(const char **dst, const char *opt, const char *v, char *
 /* ---- run ---- */
 
 enum {
-    O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_HOST_PCAP, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET,
+    O_TRACE, O_SET, O_OUTPUT, O_PACKET_LOG, O_HOST_PCAP, O_TX_PCAP, O_WAVE, O_WAVE_FROM, O_WAVE_TO, O_QUIET,
     O_SAVE_STREAMS, O_NO_BASELINE, O_HELP, O_CONNECTIONS, O_STATS_INTERVAL, O_STATS_OUT, O_WAVE_FRAME, O_WAVE_SCOPE, O_RUN_COUNT
 };
 static const cli_opt cli_run_opts[O_RUN_COUNT] = {
@@ -259,6 +261,7 @@ static const cli_opt cli_run_opts[O_RUN_COUNT] = {
     [O_OUTPUT] = {"--output", 'o', 1},
     [O_PACKET_LOG] = {"--packet-log", 0, 1},
     [O_HOST_PCAP] = {"--host-pcap", 0, 1},
+    [O_TX_PCAP] = {"--tx-pcap", 0, 1},
     [O_WAVE] = {"--wave", 0, 1},
     [O_WAVE_FROM] = {"--wave-from", 0, 1},
     [O_WAVE_TO] = {"--wave-to", 0, 1},
@@ -305,6 +308,8 @@ static int cli_run_opt(cli_args *a, int o, const char *name, const char *value, 
         return cli_set_once(&a->packet_log, name, value, err, errlen);
     case O_HOST_PCAP:
         return cli_set_once(&a->host_pcap, name, value, err, errlen);
+    case O_TX_PCAP:
+        return cli_set_once(&a->tx_pcap, name, value, err, errlen);
     case O_SAVE_STREAMS:
         return cli_set_once(&a->streams_dir, name, value, err, errlen);
     case O_CONNECTIONS:

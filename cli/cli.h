@@ -138,6 +138,7 @@ typedef struct cli_args {
     const char *report;       /* -o, or NULL */
     const char *packet_log;   /* --packet-log, or NULL */
     const char *host_pcap;    /* --host-pcap, or NULL */
+    const char *tx_pcap;      /* --tx-pcap, or NULL */
     const char *wave;         /* --wave (.fst or .vcd), or NULL */
     int wave_from_given;
     int wave_to_given;

@@ -47,6 +47,7 @@ static int check_outputs(const cli_args *a, const char *trace, const char *stats
     } out[] = {{"-o", a->report},
                {"--packet-log", a->packet_log},
                {"--host-pcap", a->host_pcap},
+               {"--tx-pcap", a->tx_pcap},
                {"--connections", a->connections},
                {"--stats-out", stats_path}};
     const size_t n = sizeof out / sizeof out[0];
@@ -101,20 +102,20 @@ static void print_run_warnings(const ns_results *res, const ns_results *base)
 
 /* Every output of a run, written through temporaries (cli/outfile.h). */
 typedef struct run_outputs {
-    cli_out report, log, host_pcap, wave, gtkw, filter[NS_WAVE_FILTERS], streams, conns, stats;
+    cli_out report, log, host_pcap, tx_pcap, wave, gtkw, filter[NS_WAVE_FILTERS], streams, conns, stats;
     char *gtkw_path, *filter_path[NS_WAVE_FILTERS];
     char *stats_path; /* --stats-out, or its default name (NULL without --stats-interval) */
 } run_outputs;
 
-#define RUN_OUTPUTS (8 + NS_WAVE_FILTERS)
+#define RUN_OUTPUTS (9 + NS_WAVE_FILTERS)
 static void outputs_list(run_outputs *o, cli_out *l[RUN_OUTPUTS])
 {
-    cli_out *fixed[8] = {&o->report, &o->log,     &o->host_pcap, &o->wave,
+    cli_out *fixed[9] = {&o->report, &o->log,     &o->host_pcap, &o->tx_pcap, &o->wave,
                          &o->gtkw,   &o->streams, &o->conns,     &o->stats};
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 9; i++)
         l[i] = fixed[i];
     for (int k = 0; k < NS_WAVE_FILTERS; k++)
-        l[8 + k] = &o->filter[k];
+        l[9 + k] = &o->filter[k];
 }
 
 /* The time series file: --stats-out, else the report's name with -stats.csv instead of .json,
@@ -156,7 +157,8 @@ static int open_outputs(const cli_args *a, run_outputs *o, char *err, size_t err
     o->stats_path = stats_path;
     if (cli_out_open(&o->report, "-o", a->report, "", 1, err, errlen) < 0 ||
         cli_out_open(&o->log, "--packet-log", a->packet_log, "", 1, err, errlen) < 0 ||
-        cli_out_open(&o->host_pcap, "--host-pcap", a->host_pcap, "", 0, err, errlen) < 0)
+        cli_out_open(&o->host_pcap, "--host-pcap", a->host_pcap, "", 0, err, errlen) < 0 ||
+        cli_out_open(&o->tx_pcap, "--tx-pcap", a->tx_pcap, "", 0, err, errlen) < 0)
         return CLI_EUSAGE;
     if (a->wave) {
         /* the waveform keeps its extension (it selects the format); the save file is beside it */
@@ -416,6 +418,7 @@ static int cmd_run(const cli_args *a)
     if (rc != CLI_OK)
         goto out;
     cfg->host_pcap = out.host_pcap.path ? cli_out_target(&out.host_pcap) : NULL;
+    cfg->tx_pcap = out.tx_pcap.path ? cli_out_target(&out.tx_pcap) : NULL;
     cfg->wave_path = out.wave.path ? cli_out_target(&out.wave) : NULL;
     cfg->wave_save_path = out.gtkw.path ? cli_out_target(&out.gtkw) : NULL;
     cfg->wave_dumpfile = a->wave;

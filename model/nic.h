@@ -55,7 +55,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     SC_HAS_PROCESS(Nic);
     Nic(sc_core::sc_module_name name, Platform &pf, std::vector<HostCpu *> &cpus)
         : sc_module(name), pf_(pf), cpus_(cpus), ctx_(new VerilatedContext), model_(make_model(pf, ctx_.get())),
-          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, clk_, line_rx_.inflight()), line_tx_(m_),
+          m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, clk_, line_rx_.inflight()), line_tx_(m_, pf, clk_),
           dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf, clk_)
     {
         clk_.period_ps = ns_period_ps(pf.cfg->clock_mhz);

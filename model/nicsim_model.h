@@ -122,6 +122,7 @@ typedef struct ns_config {
     uint32_t tx_ring_entries;    /* [driver] TX descriptors (default 256) */
     uint32_t dpc_budget;         /* [driver] completions per DPC run (default 64) */
     const char *host_pcap;       /* output: frames as the driver read them from host memory */
+    const char *tx_pcap;         /* output: frames the NIC sent on the wire */
 
     /* host stack (hoststack/hs.h) */
     char cost_profile[512];      /* [host] cost_profile: a built-in name ("xeon-2006", "modern")

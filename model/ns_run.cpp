@@ -308,7 +308,7 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     if (rc < 0) return rc;
 
     Platform pf;
-    pcap_t *host_pcap_dead = nullptr;
+    pcap_t *host_pcap_dead = nullptr, *tx_pcap_dead = nullptr;
     rp_replay *rp = nullptr;
     pf.cfg = cfg;
     pf.res = res;
@@ -335,6 +335,15 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         pf.host_pcap = host_pcap_dead ? pcap_dump_open(host_pcap_dead, cfg->host_pcap) : nullptr;
         if (!pf.host_pcap) {
             snprintf(err, errlen, "%s: cannot write host capture", cfg->host_pcap);
+            rc = -1;
+            goto out;
+        }
+    }
+    if (cfg->tx_pcap) {
+        tx_pcap_dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO);
+        pf.tx_pcap = tx_pcap_dead ? pcap_dump_open(tx_pcap_dead, cfg->tx_pcap) : nullptr;
+        if (!pf.tx_pcap) {
+            snprintf(err, errlen, "%s: cannot write transmit capture", cfg->tx_pcap);
             rc = -1;
             goto out;
         }
@@ -394,7 +403,9 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     if (rc == 0) collect_trace(cfg, rp, pf, res);
 out:
     if (pf.host_pcap) pcap_dump_close(pf.host_pcap);
+    if (pf.tx_pcap) pcap_dump_close(pf.tx_pcap);
     if (host_pcap_dead) pcap_close(host_pcap_dead);
+    if (tx_pcap_dead) pcap_close(tx_pcap_dead);
     if (pf.stack) {
         char serr[512];
         hs_close(pf.stack, serr, sizeof serr);  // finished above: nothing left to report

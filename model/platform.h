@@ -121,6 +121,7 @@ struct Platform {
 
     // outputs
     pcap_dumper_t *host_pcap = nullptr;
+    pcap_dumper_t *tx_pcap = nullptr;
     uint64_t host_pcap_t0_ns = 0;  // capture time at simulated time 0 (rp_start_ts_ns)
 
     void fail(const std::string &e)
