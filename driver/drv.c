@@ -72,7 +72,7 @@ typedef struct drv_cpl {
 
 static const char *const op_names[DRV_OP_COUNT] = {
     "isr", "dpc", "rx_completion", "rx_repost", "tx_frame",
-    "tx_completion", "doorbell", "csr_read", "copy_byte",
+    "tx_completion", "doorbell", "csr_read", "copy_byte", "toe_cmd", "toe_event",
 };
 
 const char *drv_op_name(int op)
@@ -166,6 +166,9 @@ void drv_config_defaults(drv_config *c)
     c->irq_mod_frames = 1;
     c->irq_mod_time_ns = 0;
     c->dpc_budget = 64;
+    c->toe_enable = 0;
+    c->toe_delack_ns = 200000000u;
+    c->toe_push_ns = 0;
 }
 
 /* Checks what does not depend on the device. */

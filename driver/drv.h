@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nic_hw.h" /* nic_toe_state */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,6 +27,7 @@ enum drv_status {
     DRV_EINVAL = -1,   /* bad configuration or argument (the message says which field) */
     DRV_EDEVICE = -2,  /* the device is not a nicsim NIC or reports an unusable geometry */
     DRV_ENOMEM = -3,   /* the host memory region (drv_mem_if) or the C heap is exhausted */
+    DRV_EBUSY = -4,    /* TOE: NIC_TOE_CMDQ_DEPTH commands already outstanding (nothing written) */
 };
 
 /* ---- host memory: the platform owns the region the NIC reaches by DMA; the driver
@@ -56,6 +59,9 @@ enum drv_op {
     DRV_OP_DOORBELL,         /* one MMIO register write (doorbell, completion head, re-arm) */
     DRV_OP_CSR_READ,         /* one MMIO register read */
     DRV_OP_COPY_BYTE,        /* per byte copied by the driver (TX bounce, RX linearization) */
+    DRV_OP_TOE_CMD,          /* building one TCP offload command (its register writes are
+                                charged as DRV_OP_DOORBELL each) */
+    DRV_OP_TOE_EVENT,        /* reading and decoding one TOE event completion entry */
     DRV_OP_COUNT
 };
 /* "isr", "dpc", ...; NULL if op is out of range. */
@@ -73,7 +79,34 @@ typedef struct drv_rx_frame {
     uint8_t frag;
     uint8_t queue;
     int cpu;             /* the CPU running the DPC */
+    /* TCP offload: a frame of an offloaded connection that the NIC sent to the host */
+    uint8_t toe_flags;   /* NIC_CPL_F_TOE_DATA / NIC_CPL_F_TOE_EXC, 0 for ordinary frames */
+    uint8_t toe_reason;  /* NIC_TOE_UP_* of an EXC frame (0 otherwise) */
+    uint16_t toe_slot;   /* the connection's slot (0 for ordinary frames) */
 } drv_rx_frame;
+
+/* A TCP offload event: an entry of an RX completion ring that is not a frame (it uses no
+ * descriptor). Delivered from the DPC of the ring's queue, in ring order with the frames. */
+enum drv_toe_ev_kind { DRV_TOE_EV_CMD = 1, DRV_TOE_EV_BUF = 2, DRV_TOE_EV_UPREQ = 3 };
+typedef struct drv_toe_event {
+    int kind;                   /* DRV_TOE_EV_* */
+    int cpu;                    /* the CPU running the DPC */
+    int queue;                  /* the RX queue whose ring held the event */
+    uint32_t slot;              /* connection slot (CMD of an OFFLOAD with result OK: the new slot) */
+    /* CMD: a command completed */
+    uint32_t cookie;            /* as given to drv_toe_* */
+    int op;                     /* NIC_TOE_OP_* */
+    int result;                 /* NIC_TOE_R_* */
+    const nic_toe_state *state; /* UPLOAD/QUERY with result OK: the decoded result block (valid
+                                   during the call only); else NULL */
+    /* BUF: a posted buffer is complete */
+    uint32_t seq;               /* start sequence of the buffer */
+    uint32_t bytes;             /* bytes valid from seq */
+    int push;                   /* 1: completed early (PSH or the push timer) */
+    /* UPREQ: the NIC asks the host to upload the connection */
+    uint32_t rcv_nxt;
+    int reason;                 /* NIC_TOE_UP_* */
+} drv_toe_event;
 
 typedef struct drv_callbacks {
     /* A received frame, from the DPC on f->cpu. Returns the CPU cycles the layer above spent.
@@ -82,6 +115,10 @@ typedef struct drv_callbacks {
     /* Cycles one occurrence of op costs on cpu (times count). NULL: everything costs 0. */
     uint64_t (*cost)(void *user, int cpu, int op, uint64_t count);
     void *user;
+    /* A TCP offload event, from the DPC on ev->cpu. Returns the CPU cycles the layer above
+     * spent. NULL: events are counted and ignored. (Last, so {rx, cost, user} initialisers
+     * keep their meaning.) */
+    uint64_t (*toe_event)(void *user, const drv_toe_event *ev);
 } drv_callbacks;
 
 typedef struct drv_config {
@@ -102,10 +139,15 @@ typedef struct drv_config {
     uint16_t irq_mod_frames;    /* interrupt moderation: frames threshold (0 or 1: every one) */
     uint32_t irq_mod_time_ns;   /* interrupt moderation: time threshold (0: none) */
     uint32_t dpc_budget;        /* completions per DPC run before it re-queues itself (>= 1) */
+    /* TCP offload engine (docs/toe.md) */
+    int toe_enable;             /* program NIC_TOE_CTRL bit 0 at open (only if the NIC has slots) */
+    uint32_t toe_delack_ns;     /* NIC_TOE_DELACK_NS: the engine's delayed-ACK timer */
+    uint32_t toe_push_ns;       /* NIC_TOE_PUSH_NS: the engine's push timer, 0: off */
 } drv_config;
 /* 4 CPUs, RSS on with 4 queues and the Microsoft key, default hash types, default table
  * (table_size 0), checksum offload, 512 x 2048-byte RX buffers per queue, 256 x 2048-byte TX
- * bounce buffers, no moderation (1 frame, 0 ns), DPC budget 64. */
+ * bounce buffers, no moderation (1 frame, 0 ns), DPC budget 64; TCP offload off, delayed ACK
+ * 200 ms, push timer off. */
 void drv_config_defaults(drv_config *c);
 
 /* Counters of what happened after drv_open returned (drv_open's own register programming
@@ -119,6 +161,10 @@ typedef struct drv_stats {
     uint64_t doorbells, csr_reads;
     uint64_t bad_completion;    /* completions that made no sense (should stay 0) */
     uint64_t spurious_irq;      /* ISR/DPC calls for a vector the driver does not use */
+    uint64_t toe_cmds;          /* TOE commands written to the NIC */
+    uint64_t toe_events;        /* TOE event entries decoded (CMD, BUF, UPREQ) */
+    uint64_t toe_busy;          /* TOE commands refused with DRV_EBUSY */
+    uint64_t toe_frames_marked; /* received frames with a NIC_CPL_F_TOE_* flag */
     uint64_t ops[DRV_OP_COUNT]; /* occurrences charged through cb->cost, per drv_op */
 } drv_stats;
 
@@ -166,6 +212,31 @@ uint64_t drv_dpc(drv_dev *d, int vector, int *more);
  * 65535 or needs more descriptors than the ring has (counted in tx_bad_len). */
 int64_t drv_tx(drv_dev *d, int cpu, const uint8_t *frame, uint32_t len);
 void drv_get_stats(const drv_dev *d, drv_stats *s);
+
+/* ---- TCP offload (Chimney) commands: docs/toe.md "Commands", docs/hw-interface.md ----
+ * A command is a burst of posted register writes (only the argument words it uses, then
+ * NIC_TOE_CMD_COOKIE, then NIC_TOE_CMD); the driver reads no register. Each function returns
+ * the cycles spent (>= 0, also charged through cb->cost: DRV_OP_TOE_CMD once, DRV_OP_DOORBELL
+ * per register write) or DRV_EBUSY when NIC_TOE_CMDQ_DEPTH commands are already outstanding
+ * (nothing is written; counted in toe_busy), DRV_EINVAL for a bad argument (cpu or queue out
+ * of range, the NIC has no engine, slot beyond NIC_TOE_SLOTS, NULL state, len 0 or above
+ * 2^31). The outcome arrives later as a DRV_TOE_EV_CMD event with the same cookie, from the
+ * DPC of `queue`'s vector (queue: an RX queue in use, normally the connection's RSS queue). */
+/* NIC_TOE_SLOTS read at open; 0: the NIC has no engine (all commands DRV_EINVAL). */
+int drv_toe_slots(const drv_dev *d);
+int64_t drv_toe_offload(drv_dev *d, int cpu, int queue, const nic_toe_state *st, uint32_t cookie);
+/* UPLOAD and QUERY: the driver gives the NIC one of its NIC_TOE_CMDQ_DEPTH result blocks; the
+ * event carries the decoded block in ev->state. */
+int64_t drv_toe_upload(drv_dev *d, int cpu, int queue, uint32_t slot, uint32_t cookie);
+int64_t drv_toe_query(drv_dev *d, int cpu, int queue, uint32_t slot, uint32_t cookie);
+/* POST a receive buffer of len bytes (1..2^31) at bus address dma. */
+int64_t drv_toe_post(drv_dev *d, int cpu, int queue, uint32_t slot, uint64_t dma, uint32_t len,
+                     uint32_t cookie);
+/* UPDATE the cached state (ARG14: mss, ack_freq; ARG20: rcv_wnd). */
+int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t mss, uint8_t ack_freq,
+                       uint32_t rcv_wnd, uint32_t cookie);
+/* Commands written and not yet completed (their CMD event not yet decoded). */
+int drv_toe_outstanding(const drv_dev *d);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,34 @@ extern "C" {
 
 #define HS_MAX_CPUS 64
 #define HS_MAX_HOSTS 16
+#define HS_PORT_LIST_MAX 12 /* ports per Offload*Ports value (REG_MULTI_SZ, KB 912222) */
+
+/* Why an offloaded connection was uploaded (hs_stats.toe_uploads, hs_conn_stats). */
+enum hs_upload_reason {
+    HS_UP_FIN = 0,       /* "fin": FIN received (TIME_WAIT follows) */
+    HS_UP_RST,           /* "rst" */
+    HS_UP_URG,           /* "urg": urgent data */
+    HS_UP_SYN,           /* "syn": SYN on an offloaded connection */
+    HS_UP_OOO,           /* "ooo": HighOutofOrderPackets */
+    HS_UP_CHIMNEY_OFF,   /* "chimney_off": netsh int ip set chimney DISABLED */
+    HS_UP_LINK,          /* "link_loss": media disconnect */
+    HS_UP_PREFERRED,     /* "preferred": slot taken by an OFFLOAD_PREFERRED connection */
+    HS_UP_NIC_REQUEST,   /* "nic_request": UPREQ for another reason */
+    HS_UP_RACE,          /* "offload_race": frames arrived while the OFFLOAD was on its way */
+    HS_UP_UNMARKED,      /* "unmarked": a frame the NIC could not parse */
+    HS_UP_END,           /* "end_of_run": hs_toe_flush */
+    HS_UP_COUNT
+};
+/* Reason name ("fin"), NULL if out of range. */
+const char *hs_upload_reason_name(int reason);
+/* Offload state of a connection (netstat -t: InHost / Offloaded). */
+enum hs_toe_state {
+    HS_TOE_IN_HOST = 0,  /* "in_host" */
+    HS_TOE_OFFLOADING,   /* "offloading": OFFLOAD sent, not completed */
+    HS_TOE_OFFLOADED,    /* "offloaded" */
+    HS_TOE_UPLOADING     /* "uploading": UPLOAD sent, not completed */
+};
+const char *hs_toe_state_name(int state);
 
 enum hs_err {
     HS_OK = 0,
@@ -66,6 +94,14 @@ enum hs_cost_key {
     /* application events */
     HS_C_APP_RECV,         /* app_recv: one receive completes to the application (wake-up, return) */
     HS_C_BUFFER_POST,      /* buffer_post: the application posts one receive buffer */
+    /* TCP Chimney (offloaded connections; docs/cost-model.md) */
+    HS_C_TOE_OFFLOAD,      /* toe_offload: initiate offload (state snapshot, command build) */
+    HS_C_TOE_UPLOAD,       /* toe_upload: terminate offload and merge the returned state back */
+    HS_C_TOE_POST,         /* toe_post: post one application buffer to the NIC */
+    HS_C_TOE_BUF,          /* toe_buf: one posted buffer completed by the NIC (no copy) */
+    HS_C_TOE_INDICATE,     /* toe_indicate: one indicated data frame (delivered by sequence
+                              number, no TCP processing); its copy is copy_cold_byte */
+    HS_C_TOE_EXCEPTION,    /* toe_exception: one exception frame held for the upload */
     HS_COST_COUNT
 };
 
@@ -150,6 +186,9 @@ enum hs_kind {
     HS_K_TIMER,         /* timer expiries */
     HS_K_APP,           /* app_recv + app work per byte */
     HS_K_BUFFER_POST,   /* buffer_post */
+    HS_K_OFFLOAD,       /* TCP Chimney: offload, upload, buffer posts to the NIC, buffer
+                           completions, indicated frames, exception frames (the copy of
+                           indicated bytes is HS_K_COPY) */
     HS_K_COUNT
 };
 /* Kind name ("ip_rx"), NULL if out of range. */
@@ -174,6 +213,12 @@ typedef struct hs_rx_frame {
     uint8_t csum;        /* enum hs_csum_verdict */
     uint8_t queue;       /* RX queue (informational) */
     int cpu;             /* CPU doing the receive processing (0 .. cpus-1) */
+    uint8_t toe_flags;   /* NIC_CPL_F_TOE_DATA: data the NIC accepted for offloaded connection toe_slot
+                            (deliver by sequence number, no TCP processing, no ACK);
+                            NIC_CPL_F_TOE_EXC: exception frame of toe_slot, reason toe_reason (NIC_TOE_UP_*):
+                            hold it until the connection is uploaded, then process it normally */
+    uint8_t toe_reason;
+    uint16_t toe_slot;
 } hs_rx_frame;
 
 /* One host address, network order; family 4 or 6. */
@@ -229,8 +274,41 @@ typedef struct hs_config {
        hs_close. */
     void (*app_consumed)(void *user, uint64_t conn_index, uint32_t incarnation, uint32_t seq, int cpu);
     void *consumed_user;
+    /* TCP Chimney (docs/scenarios.md [tcpip], [host], [chimney]; docs/references/offload-reference.md) */
+    int chimney;                   /* EnableTCPChimney (default 1); netsh: hs_chimney_set */
+    uint16_t offload_exclude_dst[HS_PORT_LIST_MAX]; /* OffloadExcludeDestinationPorts */
+    uint16_t offload_exclude_src[HS_PORT_LIST_MAX]; /* OffloadExcludeSourcePorts */
+    uint16_t offload_include_dst[HS_PORT_LIST_MAX]; /* OffloadIncludeDestinationPorts */
+    uint16_t offload_include_src[HS_PORT_LIST_MAX]; /* OffloadIncludeSourcePorts */
+    int n_exclude_dst, n_exclude_src, n_include_dst, n_include_src; /* entries used (0..12) */
+    /* host features that rule Chimney out (KB 912222): any on -> no offload (hs_chimney_blocker) */
+    int windows_firewall, ipsec, ip_nat, third_party_firewall, ndis51_im_driver, bridging;
+    int chimney_policy;            /* HS_CHIMNEY_ALWAYS (default) or HS_CHIMNEY_AUTOMATIC */
+    /* automatic policy (nicsim's assumptions, configurable): offload a connection once it
+       received auto_min_bytes payload bytes, if the link is at least auto_min_link_bps and the
+       path RTT at most auto_max_rtt_ns */
+    uint64_t auto_min_bytes;       /* default 130000 */
+    uint64_t auto_max_rtt_ns;      /* default 20 ms */
+    uint64_t auto_min_link_bps;    /* default 10 Gb/s */
+    uint64_t link_bps;             /* the NIC's link speed (the model sets it; default 10 Gb/s) */
+    uint64_t path_rtt_ns;          /* the connections' round-trip time (scenario; default 0) */
+    uint32_t toe_buffer_bytes;     /* bytes per buffer posted to the NIC; 0: recv_buffer_bytes */
+    uint32_t toe_posted_buffers;   /* buffers kept posted per offloaded connection, 1..NIC_TOE_BUFS;
+                                      0: min(posted_buffers, NIC_TOE_BUFS) */
 } hs_config;
 void hs_config_defaults(hs_config *c);
+
+/* Chimney policies ([chimney] policy). */
+enum { HS_CHIMNEY_ALWAYS = 0, HS_CHIMNEY_AUTOMATIC = 1 };
+/* Why the host configuration rules Chimney out ("Windows Firewall is on", ...), NULL if
+ * nothing does (EnableTCPChimney itself is not a blocker). */
+const char *hs_chimney_blocker(const hs_config *c);
+/* Parses a REG_MULTI_SZ port list ("80 443,8080"): ports 1..65535 separated by spaces or
+ * commas; at most HS_PORT_LIST_MAX are kept. An incorrect port is ignored and an excess port
+ * is ignored, each with a warning through warn (may be NULL) naming the value `name`.
+ * Returns the number of ports stored in out. */
+int hs_port_list_parse(const char *text, const char *name, uint16_t out[HS_PORT_LIST_MAX],
+                       void (*warn)(void *user, const char *msg), void *warn_user);
 
 /* Statistics. All counters are totals since hs_create. */
 typedef struct hs_stats {
@@ -304,6 +382,26 @@ typedef struct hs_stats {
     /* streams */
     uint64_t stream_bytes_written;
     uint64_t stream_errors;             /* files that could not be written */
+    /* TCP Chimney. The TCP totals above (tcp_segments, tcp_payload_bytes, in_order/ooo/dup
+       segments, acks_sent) include what the NIC did for offloaded connections, merged in
+       from each UPLOAD's returned counters, so they do not depend on offloading. */
+    uint64_t toe_offloaded_now, toe_offloaded_peak; /* connections offloaded */
+    uint64_t toe_attempts;              /* OFFLOAD commands sent */
+    uint64_t toe_successes;             /* ... completed OK */
+    uint64_t toe_refusals;              /* ... refused with RESOURCES (stays in the host) */
+    uint64_t toe_other_failures;        /* ... other results (EXISTS, DISABLED, BAD) */
+    uint64_t toe_uploads[HS_UP_COUNT];  /* uploads by reason (hs_upload_reason_name) */
+    uint64_t toe_bytes_placed;          /* payload bytes the NIC placed in posted buffers */
+    uint64_t toe_bytes_indicated;       /* payload bytes of indicated (TOE_DATA) frames */
+    uint64_t toe_bytes_host;            /* payload bytes processed by the host's TCP */
+    uint64_t toe_nic_acks;              /* ACKs the NIC sent (from UPLOAD results) */
+    uint64_t toe_buffers_posted;        /* buffers posted to the NIC */
+    uint64_t toe_buf_events;            /* BUF events (completed posted buffers) */
+    uint64_t toe_exc_frames;            /* exception frames held until the upload */
+    uint64_t toe_held_frames;           /* unmarked frames held during OFFLOAD/UPLOAD */
+    uint64_t toe_upreqs;                /* UPREQ events */
+    uint64_t toe_cmd_busy;              /* commands refused at once (queue full), retried */
+    const char *toe_blocked;            /* why Chimney cannot be used (hs_chimney_blocker), or NULL */
 } hs_stats;
 
 typedef struct hs_stack hs_stack;
@@ -353,6 +451,10 @@ typedef struct hs_conn_stats {
     uint64_t bytes;      /* their bytes (Ethernet frames without FCS) */
     uint64_t payload_bytes; /* their TCP payload bytes */
     uint64_t cycles;     /* cycles charged for them and for its timers (rounded down) */
+    int toe_state;       /* enum hs_toe_state, now */
+    uint32_t toe_times_offloaded; /* OFFLOADs completed OK */
+    int toe_last_upload; /* enum hs_upload_reason of the last upload; -1: none */
+    uint64_t toe_bytes_placed;    /* payload bytes the NIC placed in its posted buffers */
 } hs_conn_stats;
 /* Number of connections created so far. */
 uint64_t hs_conn_count(const hs_stack *s);
@@ -367,6 +469,42 @@ int64_t hs_last_rx_conn(const hs_stack *s);
 int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation);
 /* Cycles charged to cpu so far (rounded down): hs_get_stats' cpu_cycles[cpu], cheaply. */
 uint64_t hs_cpu_cycles(const hs_stack *s, int cpu);
+
+/* ------------------------------------------------------------------------------------------
+ * TCP Chimney: offloaded connections (docs/toe.md)
+ * ------------------------------------------------------------------------------------------ */
+/* The offload target (the model implements it with the driver). */
+typedef struct hs_toe_if {
+    int slots;   /* the NIC's connection slots; 0: no engine */
+    /* commands: return cycles spent (>= 0; charge them HS_K_DRIVER) or < 0 when the NIC's command
+       queue is full (retry later). Completion comes through hs_toe_event(kind CMD, same cookie). */
+    int64_t (*offload)(void *user, int cpu, int queue, const nic_toe_state *st, uint32_t cookie);
+    int64_t (*upload)(void *user, int cpu, int queue, uint32_t slot, uint32_t cookie);
+    int64_t (*post)(void *user, int cpu, int queue, uint32_t slot, uint64_t dma, uint32_t len, uint32_t cookie);
+    /* application receive buffers in host memory that the NIC can reach (DMA address in *dma) */
+    void *(*buf_alloc)(void *user, uint32_t bytes, uint64_t *dma);
+    void (*buf_free)(void *user, void *p, uint32_t bytes);
+    void *user;
+} hs_toe_if;
+/* Installs the offload target (copied); NULL or slots 0: no engine. Call before traffic. */
+void hs_set_toe(hs_stack *s, const hs_toe_if *t);
+enum { HS_TOE_EV_CMD = 1, HS_TOE_EV_BUF = 2, HS_TOE_EV_UPREQ = 3 };
+/* One TOE event. (The typedef is hs_toe_ev: C cannot have a type and the function
+ * hs_toe_event under one name; `struct hs_toe_event` names it too.) */
+typedef struct hs_toe_event {
+    int kind, cpu, queue;
+    uint32_t slot, cookie;
+    int op, result;                 /* CMD: NIC_TOE_OP_*, NIC_TOE_R_* */
+    const nic_toe_state *state;     /* CMD of an UPLOAD with result OK: the returned state; else NULL */
+    uint32_t seq, bytes; int push;  /* BUF: the head posted buffer is complete: `bytes` valid bytes from sequence `seq` */
+    uint32_t rcv_nxt; int reason;   /* UPREQ: the NIC asks for an upload (NIC_TOE_UP_*) */
+} hs_toe_ev;
+uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_ns);  /* cycles charged to ev->cpu */
+/* Timed switches (scenario events at simulated times) */
+uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns);  /* netsh int ip set chimney ENABLED|DISABLED */
+uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns);          /* link loss uploads every offloaded connection */
+uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns);   /* end of run: upload every offloaded connection */
+int hs_toe_busy(const hs_stack *s);   /* commands outstanding or connections offloaded/being uploaded */
 
 /* ------------------------------------------------------------------------------------------
  * Calibration: measures this stack's own functions on the machine it runs on.

@@ -34,6 +34,12 @@ static const char *const hs_cost_names[HS_COST_COUNT] = {
     [HS_C_APP_BYTE] = "app_byte",
     [HS_C_APP_RECV] = "app_recv",
     [HS_C_BUFFER_POST] = "buffer_post",
+    [HS_C_TOE_OFFLOAD] = "toe_offload",
+    [HS_C_TOE_UPLOAD] = "toe_upload",
+    [HS_C_TOE_POST] = "toe_post",
+    [HS_C_TOE_BUF] = "toe_buf",
+    [HS_C_TOE_INDICATE] = "toe_indicate",
+    [HS_C_TOE_EXCEPTION] = "toe_exception",
 };
 
 int hs_errf(char *err, size_t errlen, int code, const char *fmt, ...)

@@ -34,3 +34,10 @@ app_byte       = 0      # workload-specific: set it in the scenario
 # application events
 app_recv       = 1500   # receive completion / wake-up / return to user mode; assumption
 buffer_post    = 500    # post one receive (syscall); assumption
+# TCP Chimney (docs/cost-model.md, "TCP Chimney costs")
+toe_offload    = 8000   # initiate offload: state snapshot, command build, 23 posted argument writes; assumption
+toe_upload     = 8000   # terminate offload: merge of the returned state and buffers into the TCB; assumption
+toe_post       = 400    # hand one posted receive to the NIC: 4 posted MMIO writes + bookkeeping; assumption
+toe_buf        = 600    # one buffer completed by the NIC: event decode + completion bookkeeping (no copy); assumption
+toe_indicate   = 500    # one indicated frame: deliver by sequence number, no TCP processing; assumption
+toe_exception  = 250    # hold one exception frame until the upload; assumption

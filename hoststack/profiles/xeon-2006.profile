@@ -35,3 +35,10 @@ app_byte       = 0      # application work is workload-specific: set it in the s
 # application events
 app_recv       = 4000   # receive completion to the app: IRP completion, wake, return to user mode; assumption
 buffer_post    = 2000   # app posts one receive (WSARecv: syscall, IRP, probe+lock of the pages); assumption
+# TCP Chimney (docs/cost-model.md, "TCP Chimney costs")
+toe_offload    = 20000  # initiate offload: state snapshot, NDIS chimney offload path, 23 posted argument writes; assumption
+toe_upload     = 20000  # terminate offload: completion, merge of the returned state and buffers back into the TCB; assumption
+toe_post       = 1000   # hand one posted receive to the NIC: 4 posted MMIO writes + bookkeeping; assumption
+toe_buf        = 1500   # one buffer completed by the NIC: event decode + IRP completion bookkeeping (no copy); assumption
+toe_indicate   = 1200   # one indicated frame: deliver by sequence number, no TCP processing; ip_rx-like; assumption
+toe_exception  = 600    # hold one exception frame until the upload (queue it, like reasm_seg); assumption

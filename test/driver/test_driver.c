@@ -126,7 +126,7 @@ static void env_init(env *e, int num_rxq)
 static int env_open_rc(env *e)
 {
     drv_hw_ops hw = fake_nic_hw_ops(e->f);
-    drv_callbacks cb = {rec_rx, rec_cost, e};
+    drv_callbacks cb = {.rx = rec_rx, .cost = rec_cost, .user = e};
     e->err[0] = '\0';
     return drv_open(&e->d, &e->cfg, &hw, &e->dm, &cb, e->err, sizeof e->err);
 }
