@@ -562,6 +562,13 @@ rx_df_inst (
     .busy(rx_df_busy)
 );
 
+// TOE routes and events: not connected yet (every frame HOST, no events)
+wire                 rx_ev_ready;
+wire                 stat_rx_ev_dropped;
+/* verilator lint_off UNUSEDSIGNAL */
+wire                 unused_rx_ev = rx_ev_ready ^ stat_rx_ev_dropped;
+/* verilator lint_on UNUSEDSIGNAL */
+
 nic_dma_rx #(
     .DATA_WIDTH(DATA_WIDTH),
     .KEEP_WIDTH(KEEP_WIDTH),
@@ -582,6 +589,18 @@ rx_dma_inst (
     .s_q_valid(pr_valid && csum_pr_ready),
     .s_q_ready(rxq_ready),
     .s_q_queue(pr_queue),
+    .s_q_kind(2'd0),
+    .s_q_flags(8'd0),
+    .s_q_slot(16'd0),
+    .s_q_skip(16'd0),
+    .s_q_plen(16'd0),
+    .s_q_addr0(64'd0),
+    .s_q_len0(16'd0),
+    .s_q_addr1(64'd0),
+    .s_ev_valid(1'b0),
+    .s_ev_ready(rx_ev_ready),
+    .s_ev_queue(7'd0),
+    .s_ev_entry(128'd0),
     .s_axis_tdata(rxd_tdata),
     .s_axis_tkeep(rxd_tkeep),
     .s_axis_tvalid(rxd_tvalid),
@@ -627,6 +646,7 @@ rx_dma_inst (
     .m_wr_user(rxw_user),
     .stat_drop_nodesc(stat_drop_nodesc),
     .stat_drop_full(stat_drop_full),
+    .stat_ev_dropped(stat_rx_ev_dropped),
     .busy(rx_dma_busy)
 );
 
