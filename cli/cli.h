@@ -222,6 +222,9 @@ void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *re
 int cli_results_check(const ns_results *res, char *msg, size_t msglen);
 
 /* delivered_bytes * 8 / simulated time, in Gb/s (0 if no time passed). */
+/* Frames and bytes the host received through the NIC (driver + TCP offload engine). */
+uint64_t cli_host_frames(const ns_results *res);
+uint64_t cli_host_bytes(const ns_results *res);
 double cli_throughput_gbps(const ns_results *res);
 /* The stack's total CPU cycles (stack.total_cycles). */
 uint64_t cli_total_cycles(const ns_results *res);

@@ -14,12 +14,25 @@
 
 #define CLI_REPORT_SCHEMA "nicsim-report/3"
 
+/* Frames (and their bytes) the host received through the NIC: handed up by the driver, or
+ * taken care of by the TCP offload engine (payload placed in an application buffer, or a pure
+ * ACK/duplicate absorbed). The work both runs of a comparison are measured by. */
+uint64_t cli_host_frames(const ns_results *res)
+{
+    return res->frames_delivered + res->toe_placed_frames + res->toe_consumed_frames;
+}
+
+uint64_t cli_host_bytes(const ns_results *res)
+{
+    return res->delivered_bytes + res->toe_placed_frame_bytes + res->toe_consumed_frame_bytes;
+}
+
 double cli_throughput_gbps(const ns_results *res)
 {
     if (res->sim_time_ps == 0)
         return 0.0;
     /* bits per picosecond x 1000 = Gb/s */
-    return (double)res->delivered_bytes * 8.0 * 1000.0 / (double)res->sim_time_ps;
+    return (double)cli_host_bytes(res) * 8.0 * 1000.0 / (double)res->sim_time_ps;
 }
 
 uint64_t cli_total_cycles(const ns_results *res)
@@ -29,15 +42,14 @@ uint64_t cli_total_cycles(const ns_results *res)
 
 double cli_cycles_per_byte(const ns_results *res)
 {
-    return res->delivered_bytes ? (double)cli_total_cycles(res) / (double)res->delivered_bytes
-                                : 0.0;
+    uint64_t b = cli_host_bytes(res);
+    return b ? (double)cli_total_cycles(res) / (double)b : 0.0;
 }
 
 double cli_cycles_per_packet(const ns_results *res)
 {
-    return res->frames_delivered
-               ? (double)cli_total_cycles(res) / (double)res->frames_delivered
-               : 0.0;
+    uint64_t n = cli_host_frames(res);
+    return n ? (double)cli_total_cycles(res) / (double)n : 0.0;
 }
 
 uint64_t cli_frames_dropped(const ns_results *res)
@@ -360,6 +372,8 @@ static const cli_counter cli_frames_counters[] = {
     CLI_COUNTER("delivered", frames_delivered),
     CLI_COUNTER("delivered_bytes", delivered_bytes),
     CLI_COUNTER("pending", frames_pending),
+    CLI_COUNTER("toe_placed", toe_placed_frames),
+    CLI_COUNTER("toe_consumed", toe_consumed_frames),
     {NULL, 0},
 };
 
@@ -392,6 +406,7 @@ static const cli_counter cli_tx_counters[] = {
     CLI_COUNTER("frames", tx_frames),
     CLI_COUNTER("bytes", tx_bytes),
     CLI_COUNTER("ring_full", tx_ring_full),
+    CLI_COUNTER("toe_acks", toe_acks),
     {NULL, 0},
 };
 
@@ -456,6 +471,56 @@ static const cli_counter cli_app_counters[] = {
 /* ---- latency, queues, connections ---- */
 
 /* ps as ns (a real with the ps in its decimals). */
+/* TCP offload engine (Chimney): the host stack's view and the NIC's own counters. */
+static const cli_counter cli_toe_counters[] = {
+    CLI_COUNTER("offloaded_now", stack.toe_offloaded_now),
+    CLI_COUNTER("offloaded_peak", stack.toe_offloaded_peak),
+    CLI_COUNTER("attempts", stack.toe_attempts),
+    CLI_COUNTER("successes", stack.toe_successes),
+    CLI_COUNTER("refusals", stack.toe_refusals),
+    CLI_COUNTER("other_failures", stack.toe_other_failures),
+    CLI_COUNTER("bytes_placed", stack.toe_bytes_placed),
+    CLI_COUNTER("bytes_indicated", stack.toe_bytes_indicated),
+    CLI_COUNTER("bytes_host", stack.toe_bytes_host),
+    CLI_COUNTER("nic_acks", stack.toe_nic_acks),
+    CLI_COUNTER("buffers_posted", stack.toe_buffers_posted),
+    CLI_COUNTER("buffer_completions", stack.toe_buf_events),
+    CLI_COUNTER("exception_frames", stack.toe_exc_frames),
+    CLI_COUNTER("held_frames", stack.toe_held_frames),
+    CLI_COUNTER("upload_requests", stack.toe_upreqs),
+    CLI_COUNTER("commands_busy", stack.toe_cmd_busy),
+    CLI_COUNTER("marked_frames", toe_marked_frames),
+    {NULL, 0},
+};
+
+static const cli_counter cli_toe_nic_counters[] = {
+    CLI_COUNTER("placed_bytes", toe_nic_placed_bytes),
+    CLI_COUNTER("indicated_bytes", toe_nic_indicated_bytes),
+    CLI_COUNTER("acks", toe_nic_acks),
+    CLI_COUNTER("exceptions", toe_nic_exceptions),
+    CLI_COUNTER("segments", toe_nic_segments),
+    {NULL, 0},
+};
+
+static void cli_toe_keys(json_t *r, const ns_results *res)
+{
+    const hs_stats *st = &res->stack;
+    json_t *t = json_object();
+    json_object_set_new(r, "toe", t);
+    json_object_set_new(t, "slots", cli_u64(res->toe_slots));
+    json_object_set_new(t, "blocked", st->toe_blocked ? json_string(st->toe_blocked) : json_null());
+    cli_set_counters(t, res, cli_toe_counters);
+    json_t *up = json_object();
+    json_object_set_new(t, "uploads", up);
+    uint64_t total = 0;
+    for (int k = 0; k < HS_UP_COUNT; k++) {
+        json_object_set_new(up, hs_upload_reason_name(k), cli_u64(st->toe_uploads[k]));
+        total += st->toe_uploads[k];
+    }
+    json_object_set_new(t, "uploads_total", cli_u64(total));
+    cli_counters_object(t, "nic", res, cli_toe_nic_counters);
+}
+
 static json_t *cli_ns_real(int64_t ps)
 {
     return json_real((double)ps / 1000.0);
@@ -589,6 +654,8 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
                         json_real(res->wall_s > 0 ? (double)res->nic_cycles / res->wall_s : 0.0));
 
     json_t *fr = cli_counters_object(r, "frames", res, cli_frames_counters);
+    json_object_set_new(fr, "host", cli_u64(cli_host_frames(res)));
+    json_object_set_new(fr, "host_bytes", cli_u64(cli_host_bytes(res)));
     json_object_set_new(fr, "dropped_total", cli_u64(cli_frames_dropped(res)));
     json_t *dropped = json_object();
     json_object_set_new(fr, "dropped", dropped);
@@ -663,13 +730,15 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     json_object_set_new(r, "memory", mem);
     json_object_set_new(mem, "cpu_bytes", cli_u64(st->mem_bytes));
     json_object_set_new(mem, "cpu_bytes_per_byte",
-                        json_real(res->delivered_bytes
-                                      ? (double)st->mem_bytes / (double)res->delivered_bytes
+                        json_real(cli_host_bytes(res)
+                                      ? (double)st->mem_bytes / (double)cli_host_bytes(res)
                                       : 0.0));
 
     cli_counters_object(r, "ip", res, cli_ip_counters);
 
     cli_counters_object(r, "tcp", res, cli_tcp_counters);
+
+    cli_toe_keys(r, res);
 
     cli_counters_object(r, "udp", res, cli_udp_counters);
 
@@ -710,7 +779,7 @@ static json_t *cli_diff(uint64_t b, uint64_t a)
  * (the baseline dropped at saturation, say) only cost per delivered byte and throughput do. */
 static int cli_same_work(const ns_results *off, const ns_results *sw)
 {
-    return off->delivered_bytes == sw->delivered_bytes;
+    return cli_host_bytes(off) == cli_host_bytes(sw);
 }
 
 static double cli_saved_cycles_pct(const ns_results *off, const ns_results *sw)
@@ -746,15 +815,15 @@ static void cli_headline(char *buf, size_t len, const ns_results *off, const ns_
     const char *more = pct >= 0 ? "" : " more";
     if (cli_same_work(off, sw)) {
         snprintf(buf, len, "the offloads %s %.1f%%%s CPU cycles for the same work (both runs "
-                 "delivered %llu bytes)", verb, fabs(pct), more,
-                 (unsigned long long)off->delivered_bytes);
+                 "received %llu bytes)", verb, fabs(pct), more,
+                 (unsigned long long)cli_host_bytes(off));
         return;
     }
     double g = cli_gain_gbps_pct(off, sw);
-    snprintf(buf, len, "the runs delivered different amounts (offload %llu bytes, software %llu): "
-             "per delivered byte the offloads %s %.1f%%%s CPU cycles; throughput %.3f vs %.3f "
-             "Gb/s (%+.1f%%)", (unsigned long long)off->delivered_bytes,
-             (unsigned long long)sw->delivered_bytes, verb, fabs(pct), more,
+    snprintf(buf, len, "the runs received different amounts (offload %llu bytes, software %llu): "
+             "per received byte the offloads %s %.1f%%%s CPU cycles; throughput %.3f vs %.3f "
+             "Gb/s (%+.1f%%)", (unsigned long long)cli_host_bytes(off),
+             (unsigned long long)cli_host_bytes(sw), verb, fabs(pct), more,
              cli_throughput_gbps(off), cli_throughput_gbps(sw), g);
 }
 

@@ -211,9 +211,13 @@ uint64_t ns_toe_buffer_bytes(const ns_config *cfg)
 {
     if (!cfg->stack.chimney)
         return 0;
-    /* whole buffers, 64-byte aligned, for every slot (the host keeps posted_buffers posted) */
-    uint64_t per = ((uint64_t)cfg->stack.recv_buffer_bytes + 63) & ~(uint64_t)63;
-    return (uint64_t)NS_TOE_SLOTS * cfg->stack.posted_buffers * per;
+    /* whole buffers, 64-byte aligned, for every slot (hs_config: toe_buffer_bytes and
+       toe_posted_buffers, 0 meaning the application's own settings) */
+    uint64_t bytes = cfg->stack.toe_buffer_bytes ? cfg->stack.toe_buffer_bytes : cfg->stack.recv_buffer_bytes;
+    uint64_t n = cfg->stack.toe_posted_buffers ? cfg->stack.toe_posted_buffers : cfg->stack.posted_buffers;
+    if (n > NIC_TOE_BUFS)
+        n = NIC_TOE_BUFS;
+    return (uint64_t)NS_TOE_SLOTS * n * ((bytes + 63) & ~(uint64_t)63);
 }
 
 uint64_t ns_mem_required(const ns_config *cfg)

@@ -217,7 +217,7 @@ uint64_t glue_cost(void *user, int cpu, int op, uint64_t count)
 uint64_t glue_toe_event(void *user, const drv_toe_event *ev)
 {
     auto *g = static_cast<DriverGlue *>(user);
-    hs_toe_event h;
+    hs_toe_ev h;
     std::memset(&h, 0, sizeof h);
     h.kind = ev->kind == DRV_TOE_EV_CMD ? HS_TOE_EV_CMD : ev->kind == DRV_TOE_EV_BUF ? HS_TOE_EV_BUF : HS_TOE_EV_UPREQ;
     h.cpu = ev->cpu;

@@ -262,6 +262,7 @@ typedef struct ns_results {
     uint64_t toe_placed_frames;      /* frames whose payload the NIC placed in posted buffers */
     uint64_t toe_placed_frame_bytes; /* their frame bytes */
     uint64_t toe_consumed_frames;    /* frames the NIC absorbed (pure ACKs, duplicates) */
+    uint64_t toe_consumed_frame_bytes; /* their frame bytes */
     uint64_t toe_marked_frames;      /* frames handed up marked with an offloaded connection */
     uint32_t toe_slots;              /* the NIC's connection slots */
     uint64_t toe_nic_placed_bytes, toe_nic_indicated_bytes, toe_nic_acks, toe_nic_exceptions,

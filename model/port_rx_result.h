@@ -62,6 +62,7 @@ template <class V> class RxResultPort {
                 res.toe_placed_frame_bytes += r.len;
             } else {
                 res.toe_consumed_frames++;
+                res.toe_consumed_frame_bytes += r.len;
             }
             pf_.frame_done(r.frame_no, now_ps_());
             r.done = true;

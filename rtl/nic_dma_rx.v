@@ -93,6 +93,22 @@ module nic_dma_rx #
     input  wire                  s_q_valid,
     output wire                  s_q_ready,
     input  wire [6:0]            s_q_queue,
+    input  wire [1:0]            s_q_kind,
+    input  wire [7:0]            s_q_flags,
+    input  wire [15:0]           s_q_slot,
+    input  wire [15:0]           s_q_skip,
+    input  wire [15:0]           s_q_plen,
+    input  wire [63:0]           s_q_addr0,
+    input  wire [15:0]           s_q_len0,
+    input  wire [63:0]           s_q_addr1,
+
+    /*
+     * Events: completion-ring entries (byte k in [8k+7:8k]; the phase is ORed in)
+     */
+    input  wire                  s_ev_valid,
+    output wire                  s_ev_ready,
+    input  wire [6:0]            s_ev_queue,
+    input  wire [127:0]          s_ev_entry,
 
     /*
      * Frame data
@@ -162,6 +178,7 @@ module nic_dma_rx #
      */
     output wire                  stat_drop_nodesc,
     output wire                  stat_drop_full,
+    output wire                  stat_ev_dropped,
 
     /*
      * Status
@@ -179,6 +196,14 @@ localparam NB_W = LO_W + 1;
 localparam CPL_BEATS = DATA_WIDTH == 64 ? 2 : 1;
 // result FIFO entry: result fields + fate
 localparam RM_WIDTH = 16 + 2 + 2 + 3 + 32 + 7 + 3 + 1 + 3;
+// frame-queue entry: {addr1, len0, addr0, plen, skip, slot, flags, kind, queue}
+localparam QI_WIDTH = 64 + 16 + 64 + 16 + 16 + 16 + 8 + 2 + 7;
+// result FIFO reservation counter
+localparam RC_W = $clog2(META_DEPTH) + 1;
+
+// routes
+localparam [1:0] K_PLACE = 2'd1;
+localparam [1:0] K_CONSUME = 2'd2;
 
 // states
 localparam [1:0] S_START = 2'd0;
@@ -190,6 +215,8 @@ localparam [1:0] S_DROP = 2'd3;
 localparam [2:0] F_DELIVERED = `NIC_FATE_DELIVERED;
 localparam [2:0] F_NO_DESC = `NIC_FATE_NO_DESC;
 localparam [2:0] F_CPL_FULL = `NIC_FATE_CPL_FULL;
+localparam [2:0] F_PLACED = `NIC_FATE_PLACED;
+localparam [2:0] F_CONSUMED = `NIC_FATE_CONSUMED;
 
 // register word offsets
 localparam [3:0] R_CPL_LO = `NIC_Q_CPL_LO_W;
@@ -201,6 +228,7 @@ localparam [3:0] R_VECTOR = `NIC_Q_VECTOR_W;
 localparam [3:0] R_DROP_NODESC = `NIC_Q_DROP_NODESC_W;
 localparam [3:0] R_DROP_FULL = `NIC_Q_DROP_CPL_FULL_W;
 localparam [3:0] R_DONE = `NIC_Q_DONE_W;
+localparam [3:0] R_ENABLE = `NIC_Q_ENABLE_W;
 
 // parameter checks
 generate
@@ -320,23 +348,35 @@ reg [63:0]      cdrop_mem [0:QN-1];
  * Frame queue FIFO and the next frame's queue
  */
 wire            qf_valid;
-wire [6:0]      qf_queue;
+wire [QI_WIDTH-1:0] qf_data;
 wire            qf_empty;
 wire            qf_take;
 reg             qn_valid_reg = 1'b0;
-reg [6:0]       qn_reg = 7'd0;
+reg [QI_WIDTH-1:0] qn_info_reg = {QI_WIDTH{1'b0}};
+wire [6:0]      qn_reg = qn_info_reg[6:0];
+wire [1:0]      qn_kind = qn_info_reg[8:7];
+wire [7:0]      qn_flags = qn_info_reg[16:9];
+wire [15:0]     qn_slot = qn_info_reg[32:17];
+wire [15:0]     qn_skip = qn_info_reg[48:33];
+wire [15:0]     qn_plen = qn_info_reg[64:49];
+wire [63:0]     qn_addr0 = qn_info_reg[128:65];
+wire [15:0]     qn_len0 = qn_info_reg[144:129];
+wire [63:0]     qn_addr1 = qn_info_reg[208:145];
+// first extent clamped to the bytes to place
+wire [15:0]     qn_len0c = qn_len0 < qn_plen ? qn_len0 : qn_plen;
 
 rx_fifo #(
-    .WIDTH(7),
+    .WIDTH(QI_WIDTH),
     .DEPTH(QFIFO_DEPTH)
 )
 qfifo_inst (
     .clk(clk),
     .rst(rst),
-    .s_data(s_q_queue),
+    .s_data({s_q_addr1, s_q_len0, s_q_addr0, s_q_plen, s_q_skip, s_q_slot, s_q_flags, s_q_kind,
+             s_q_queue}),
     .s_valid(s_q_valid),
     .s_ready(s_q_ready),
-    .m_data(qf_queue),
+    .m_data(qf_data),
     .m_valid(qf_valid),
     .m_ready(qf_take),
     .empty(qf_empty)
@@ -349,6 +389,20 @@ reg [1:0]            st_reg = S_START;
 reg [Q_WIDTH-1:0]    q_reg = {Q_WIDTH{1'b0}};
 reg                  q_in_range_reg = 1'b0;
 reg [2:0]            drop_code_reg = F_NO_DESC;
+// HOST: completion slot and flags
+reg [15:0]           hslot_reg = 16'd0;
+reg [4:0]            hflags_reg = 5'd0;
+// PLACE: the frame is placed; segment 0 skip, 1 first extent, 2 second extent
+reg                  place_reg = 1'b0;
+reg [1:0]            pseg_reg = 2'd0;
+reg [63:0]           paddr0_reg = 64'd0;
+reg [15:0]           plen0_reg = 16'd0;
+reg [63:0]           paddr1_reg = 64'd0;
+reg [15:0]           plen1_reg = 16'd0;
+// result FIFO entries in use or reserved by a started frame
+reg [RC_W-1:0]       rcnt_reg = {RC_W{1'b0}};
+// queue enables (written through the register sub-port)
+reg [QN-1:0]         qen_reg = {QN{1'b0}};
 
 // byte window
 reg [DATA_WIDTH-1:0] e0_data_reg = {DATA_WIDTH{1'b0}};
@@ -402,17 +456,32 @@ wire [2:0]           rm_fate;
  */
 wire [Q_WIDTH-1:0]   n_q = qn_reg[Q_WIDTH-1:0];
 wire                 n_in_range = qn_reg < NUM_Q[6:0];
-wire                 st_start = st_reg == S_START && qn_valid_reg;
+wire                 n_host = qn_kind != K_PLACE && qn_kind != K_CONSUME;
+// result FIFO room for one more frame (reserved when the frame starts)
+wire                 rm_room = rcnt_reg != META_DEPTH[RC_W-1:0];
+// a frame starts when no event waits (events first) and its result has room
+wire                 st_start = st_reg == S_START && qn_valid_reg && !s_ev_valid && rm_room;
 wire [15:0]          n_cpl_alloc = cgen_mem[n_q][15:0];
 wire [15:0]          n_cpl_head = ccfg_mem[n_q][83:68];
 wire [3:0]           n_cpl_log2 = ccfg_mem[n_q][67:64];
 
 wire [NB_W-1:0]      e0_rem = e0_n_reg - {1'b0, pm_reg};
 wire [LO_W-1:0]      lo = sa_reg[LO_W-1:0];
+wire                 p_skip = place_reg && pseg_reg == 2'd0;
+
+// event queue
+wire [Q_WIDTH-1:0]   ev_q = s_ev_queue[Q_WIDTH-1:0];
+wire                 ev_in_range = s_ev_queue < NUM_Q[6:0];
+wire [15:0]          ev_cpl_alloc = cgen_mem[ev_q][15:0];
+wire [15:0]          ev_cpl_head = ccfg_mem[ev_q][83:68];
+wire [3:0]           ev_cpl_log2 = ccfg_mem[ev_q][67:64];
 wire                 meta_ok = s_meta_valid && rm_ready;
 
 reg                  start_load;
 reg                  start_drop;
+reg                  start_place;
+reg                  ev_take;
+reg                  ev_write;
 reg                  x_finish;
 reg                  x_drop;
 reg                  x_load;
@@ -436,6 +505,9 @@ reg                  d_have;
 always @* begin
     start_load = 1'b0;
     start_drop = 1'b0;
+    start_place = 1'b0;
+    ev_take = 1'b0;
+    ev_write = 1'b0;
     x_finish = 1'b0;
     x_drop = 1'b0;
     x_load = 1'b0;
@@ -458,10 +530,26 @@ always @* begin
 
     case (st_reg)
         S_START: begin
-            if (qn_valid_reg) begin
-                if (!cfg_enable || !n_in_range || !s_cons_avail) begin
+            if (s_ev_valid) begin
+                // an event between frames: dropped for a disabled or unknown queue,
+                // else written when the completion port is free and its ring has room
+                if (!cfg_enable || !ev_in_range || !qen_reg[ev_q]) begin
+                    ev_take = 1'b1;
+                end else if (cpl_pend_reg == 2'd0 &&
+                             {1'b0, ev_cpl_alloc - ev_cpl_head} < (17'd1 << ev_cpl_log2)) begin
+                    ev_take = 1'b1;
+                    ev_write = 1'b1;
+                end
+            end
+            if (st_start) begin
+                if (!cfg_enable || (n_host && (!n_in_range || !s_cons_avail))) begin
                     start_drop = 1'b1;
                     drop_code = F_NO_DESC;
+                end else if (qn_kind == K_CONSUME) begin
+                    start_drop = 1'b1;
+                    drop_code = F_CONSUMED;
+                end else if (qn_kind == K_PLACE) begin
+                    start_place = 1'b1;
                 end else if ({1'b0, n_cpl_alloc - n_cpl_head} >= (17'd1 << n_cpl_log2)) begin
                     start_drop = 1'b1;
                     drop_code = F_CPL_FULL;
@@ -511,7 +599,8 @@ always @* begin
                 end
                 d_pop0 = d_n >= e0_rem;
                 // a zero-byte beat only closes an open burst
-                d_beat = d_n != {NB_W{1'b0}} || burst_open_reg;
+                // (nothing is written while a placed frame's leading bytes are skipped)
+                d_beat = !p_skip && (d_n != {NB_W{1'b0}} || burst_open_reg);
                 d_go = d_have && (!d_beat || out_free) && (!d_fend || meta_ok);
                 d_seg_end = {{32-NB_W{1'b0}}, d_n} == srem_reg;
                 // the beat ends at the buffer's end, the frame's end or a 4 KiB boundary
@@ -525,7 +614,9 @@ always @* begin
 end
 
 wire drop_end = drop_pop && e0_last_reg;
-wire deliver = (d_go && d_fend) || x_finish;
+wire fend_any = (d_go && d_fend) || x_finish;
+wire deliver = fend_any && !place_reg;
+wire place_done = fend_any && place_reg;
 wire load_desc = start_load || x_load;
 
 wire win_pop1 = d_go && d_pop1;
@@ -555,7 +646,7 @@ always @(posedge clk) begin
     end
     if (qf_take && qf_valid) begin
         qn_valid_reg <= 1'b1;
-        qn_reg <= qf_queue;
+        qn_info_reg <= qf_data;
     end
 
     // byte window: pops, then the incoming beat goes to the first free entry
@@ -594,6 +685,20 @@ always @(posedge clk) begin
         dused_reg <= 8'd0;
         st_reg <= start_drop ? S_DROP : S_DESC;
         drop_code_reg <= drop_code;
+        hslot_reg <= qn_flags != 8'd0 ? qn_slot : 16'd0;
+        hflags_reg <= qn_flags[4:0];
+        place_reg <= start_place;
+    end
+    if (start_place) begin
+        // skip segment first (address 0: whole beats), then the extents
+        pseg_reg <= 2'd0;
+        sa_reg <= 64'd0;
+        srem_reg <= {16'd0, qn_skip};
+        paddr0_reg <= qn_addr0;
+        plen0_reg <= qn_len0c;
+        paddr1_reg <= qn_addr1;
+        plen1_reg <= qn_plen - qn_len0c;
+        st_reg <= S_DATA;
     end
 
     // next buffer
@@ -610,13 +715,29 @@ always @(posedge clk) begin
 
     // data beats
     if (d_go) begin
-        sa_reg <= sa_reg + {{64-NB_W{1'b0}}, d_n};
+        if (!p_skip) begin
+            sa_reg <= sa_reg + {{64-NB_W{1'b0}}, d_n};
+        end
         srem_reg <= srem_reg - {{32-NB_W{1'b0}}, d_n};
         pm_reg <= d_fend ? {LO_W{1'b0}} : pm_reg + d_n[LO_W-1:0];
         if (d_fend) begin
             st_reg <= S_START;
         end else if (d_seg_end) begin
-            st_reg <= S_DESC;
+            if (!place_reg) begin
+                st_reg <= S_DESC;
+            end else if (pseg_reg == 2'd0) begin
+                pseg_reg <= 2'd1;
+                sa_reg <= paddr0_reg;
+                srem_reg <= {16'd0, plen0_reg};
+            end else if (pseg_reg == 2'd1) begin
+                pseg_reg <= 2'd2;
+                sa_reg <= paddr1_reg;
+                srem_reg <= {16'd0, plen1_reg};
+            end else begin
+                // everything placed: the rest of the frame is discarded
+                st_reg <= S_DROP;
+                drop_code_reg <= F_PLACED;
+            end
         end
     end
 
@@ -651,7 +772,8 @@ always @(posedge clk) begin
         cpl_addr_reg <= {ccfg_mem[q_reg][63:4], 4'd0} +
                         {44'd0, cgen_mem[q_reg][15:0] &
                                 ((16'd1 << ccfg_mem[q_reg][67:64]) - 16'd1), 4'd0};
-        cpl_entry_reg <= {!cgen_mem[q_reg][{2'b00, ccfg_mem[q_reg][67:64]}], 7'd0, `NIC_CPL_TYPE_RX, 16'd0,
+        cpl_entry_reg <= {!cgen_mem[q_reg][{2'b00, ccfg_mem[q_reg][67:64]}], 2'd0, hflags_reg,
+                          `NIC_CPL_TYPE_RX, hslot_reg,
                           {{8-Q_WIDTH{1'b0}}, q_reg}, dused_reg, dfirst_reg,
                           s_meta_frag, s_meta_l4, s_meta_l3, s_meta_csum,
                           5'd0, s_meta_hash_type, s_meta_len, s_meta_hash};
@@ -659,15 +781,36 @@ always @(posedge clk) begin
         cpl_q_reg <= q_reg;
         cgen_mem[q_reg] <= {cgen_mem[q_reg][47:16] + 32'd1, cgen_mem[q_reg][15:0] + 16'd1};
     end
+    if (place_done) begin
+        st_reg <= S_START;
+        pm_reg <= {LO_W{1'b0}};
+        burst_open_reg <= 1'b0;
+    end
+
+    // event: written as the queue's next completion entry
+    if (ev_write) begin
+        cpl_pend_reg <= CPL_BEATS[1:0];
+        cpl_addr_reg <= {ccfg_mem[ev_q][63:4], 4'd0} +
+                        {44'd0, ev_cpl_alloc & ((16'd1 << ev_cpl_log2) - 16'd1), 4'd0};
+        cpl_entry_reg <= {s_ev_entry[127] | !cgen_mem[ev_q][{2'b00, ev_cpl_log2}], s_ev_entry[126:0]};
+        cpl_vec_reg <= ccfg_mem[ev_q][91:84];
+        cpl_q_reg <= ev_q;
+        cgen_mem[ev_q] <= {cgen_mem[ev_q][47:16], ev_cpl_alloc + 16'd1};
+    end
     if (cpl_final) begin
         ctail_mem[cpl_q_reg] <= ctail_mem[cpl_q_reg] + 16'd1;
+    end
+
+    // result FIFO: reserved at the frame's start, freed when the result leaves
+    if (st_start != (m_axis_rxmeta_tvalid && m_axis_rxmeta_tready)) begin
+        rcnt_reg <= st_start ? rcnt_reg + {{RC_W-1{1'b0}}, 1'b1} : rcnt_reg - {{RC_W-1{1'b0}}, 1'b1};
     end
 
     // frame dropped
     if (drop_end) begin
         st_reg <= S_START;
         pm_reg <= {LO_W{1'b0}};
-        if (drop_in_range) begin
+        if (drop_in_range && (drop_code == F_NO_DESC || drop_code == F_CPL_FULL)) begin
             cdrop_mem[drop_q] <= cdrop_mem[drop_q] +
                                  (drop_code == F_NO_DESC ? {32'd1, 32'd0} : 64'd1);
         end
@@ -678,6 +821,7 @@ always @(posedge clk) begin
         case (s_csr_off)
             R_CPL_LO, R_CPL_HI, R_CPL_LOG2, R_CPL_HEAD, R_VECTOR:
                 ccfg_mem[csr_q] <= ccfg_write(ccfg_mem[csr_q], s_csr_off, s_csr_wdata);
+            R_ENABLE: qen_reg[csr_q] <= s_csr_wdata[0];
             default: ;
         endcase
     end
@@ -709,6 +853,9 @@ always @(posedge clk) begin
         cpl_pend_reg <= 2'd0;
         wo_valid_reg <= 1'b0;
         rdata_reg <= 32'd0;
+        rcnt_reg <= {RC_W{1'b0}};
+        qen_reg <= {QN{1'b0}};
+        place_reg <= 1'b0;
         for (j = 0; j < QN; j = j + 1) begin
             ccfg_mem[j] <= 92'd0;
             cgen_mem[j] <= 48'd0;
@@ -721,8 +868,8 @@ end
 /*
  * Result FIFO
  */
-assign rm_push = deliver || drop_end;
-assign rm_fate = deliver ? F_DELIVERED : drop_code;
+assign rm_push = deliver || place_done || drop_end;
+assign rm_fate = deliver ? F_DELIVERED : place_done ? F_PLACED : drop_code;
 
 wire [RM_WIDTH-1:0] rm_out;
 
@@ -751,7 +898,7 @@ assign s_meta_ready = rm_push;
 assign s_axis_tready = !(c0_reg && c1_reg) || win_pop0;
 
 assign m_cons_q = st_reg == S_START ? n_q : q_reg;
-assign m_cons_req = st_start || st_reg == S_DESC;
+assign m_cons_req = (st_start && n_host) || st_reg == S_DESC;
 assign m_cons_pop = load_desc;
 assign m_cons_commit = deliver;
 assign m_cons_rewind = x_drop;
@@ -767,6 +914,8 @@ assign m_csr_rdata = rdata_reg;
 
 assign stat_drop_nodesc = drop_end && drop_code == F_NO_DESC;
 assign stat_drop_full = drop_end && drop_code == F_CPL_FULL;
+assign stat_ev_dropped = ev_take && !ev_write;
+assign s_ev_ready = ev_take;
 
 assign busy = st_reg != S_START || qn_valid_reg || !qf_empty || c0_reg || c1_reg ||
               cpl_pend_reg != 2'd0 || wo_valid_reg || !rm_empty;
