@@ -755,8 +755,6 @@ static void toe_write(fake_nic *f, uint32_t addr, uint32_t val)
     }
 }
 
-static int seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
-
 /* Executes one command; returns the result and the slot for the event. */
 static int toe_exec(fake_nic *f, const ftcmd *c, uint32_t *slot_out)
 {
@@ -816,12 +814,9 @@ static int toe_exec(fake_nic *f, const ftcmd *c, uint32_t *slot_out)
             return NIC_TOE_R_BAD;
         if (n == NIC_TOE_BUFS)
             return NIC_TOE_R_RING_FULL;
-        uint32_t start = t->w[15]; /* rcv_nxt */
-        if (n) {
-            uint32_t end = t->w[36 + 2 * (n - 1)] + t->w[37 + 2 * (n - 1)];
-            if (seq_lt(start, end))
-                start = end;
-        }
+        /* The last buffer's end (not yet reached by rcv_nxt, or it would have been popped);
+         * rcv_nxt with none. (No decided_max here: the fake places nothing.) */
+        uint32_t start = n ? t->w[36 + 2 * (n - 1)] + t->w[37 + 2 * (n - 1)] : t->w[15];
         t->w[36 + 2 * n] = start;
         t->w[37 + 2 * n] = len;
         t->buf_addr[n] = (uint64_t)c->a[1] << 32 | c->a[0];
