@@ -2200,6 +2200,8 @@ START_TEST(toe_busy)
     for (int i = 0; i < 8; i++)
         ck_assert_int_ge(drv_toe_query(e.d, 0, i % 4, slot, (uint32_t)i), 0);
     ck_assert_int_eq(drv_toe_outstanding(e.d), 8);
+    /* Command 0's cookie and op, but on queue 1's ring: no command of queue 1 matches. */
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 1, CPL_TOE_CMD, 0, NIC_TOE_OP_QUERY, slot, 0), 0);
     fake_nic_clear_log(e.f);
     uint64_t cost_before = e.cost_total;
     ck_assert_int_eq(drv_toe_query(e.d, 0, 0, slot, 8), DRV_EBUSY);
@@ -2236,7 +2238,7 @@ START_TEST(toe_busy)
     drv_get_stats(e.d, &s);
     ck_assert_uint_eq(s.toe_cmds, 1 + 8 + 2);
     ck_assert_uint_eq(s.toe_events, 1 + 8 + 2);
-    ck_assert_uint_eq(s.bad_completion, 0);
+    ck_assert_uint_eq(s.bad_completion, 1);
     ck_assert_uint_eq(fake_nic_toe_accepted(e.f), 11);
     check_fake_ok(&e); /* the NIC's queue never overflowed */
     env_free(&e);
@@ -2304,11 +2306,13 @@ START_TEST(toe_events_interleaved)
             else if (mk == 2) {
                 it.reason = (uint8_t)(lcg(&seed) % NIC_TOE_UP_COUNT);
                 it.tflags = (uint8_t)(NIC_CPL_F_TOE_EXC | it.reason << NIC_CPL_F_REASON_SHIFT);
-            } else
-                it.slot = 0;
+            }
             make_frame(frame, it.len, it.seed);
-            rc = it.tflags ? fake_nic_rx_queue_marked(e.f, 0, frame, it.len, &m, it.tflags, it.slot)
-                           : fake_nic_rx_queue(e.f, 0, frame, it.len, &m);
+            /* unmarked: bytes 12..13 may hold anything, the frame has no slot */
+            rc = mk ? fake_nic_rx_queue_marked(e.f, 0, frame, it.len, &m, it.tflags, it.slot)
+                    : fake_nic_rx_queue(e.f, 0, frame, it.len, &m);
+            if (!it.tflags)
+                it.slot = 0;
             rc = rc >= 0 ? 0 : -1;
         } else if (r < 70) {
             it.kind = DRV_TOE_EV_BUF;
