@@ -2,7 +2,8 @@
  * the driver without the RTL: the CSR file, RX queues (descriptor consumption, data and
  * completion writes with the phase bit, drops), the TX queue (descriptor fetch, frame
  * output, completions), interrupt vectors (events, moderation by frames and time, auto-mask,
- * re-arm) and the statistics registers.
+ * re-arm), the statistics registers, and (fake_nic_toe_init) a behavioural TCP offload
+ * engine: its register block, commands, result blocks and events.
  *
  * It is deliberately written from the contract and not from the driver: register addresses
  * and entry layouts are spelled out here again, so a misreading on one side shows up as a

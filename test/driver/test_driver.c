@@ -1,7 +1,9 @@
 /* Check suite of the driver against the fake NIC (fake_nic.c): host memory allocator,
  * initialisation, receive (phase bits across wraps, re-posting, budget and re-arm,
  * multi-buffer frames, RSS on/off), moderation, transmit (byte-exact output, ring full,
- * reclaim, multi-descriptor frames), cost accounting, bad completions, two devices. */
+ * reclaim, multi-descriptor frames), cost accounting, bad completions, two devices; TCP
+ * offload (TCase "toe"): commands as posted writes, result blocks, the command-queue limit,
+ * events interleaved with frames, marked frames, bad events. */
 #include "drv.h"
 #include "hostmem.h"
 #include "fake_nic.h"
