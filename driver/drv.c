@@ -14,7 +14,12 @@
  *
  * A completion entry is new when its phase bit equals ((c >> log2 entries) & 1) ^ 1 for the
  * counter c it is read at; completion rings start zeroed, so no register is read to find
- * work. All multi-byte fields in host memory are little-endian. */
+ * work. All multi-byte fields in host memory are little-endian.
+ *
+ * TCP offload (docs/toe.md, docs/hw-interface.md "TCP offload: the driver side"): commands are
+ * bursts of posted writes; the driver keeps NIC_TOE_CMDQ_DEPTH command entries, entry i owning
+ * result block i, and an entry is outstanding from its NIC_TOE_CMD write until the DPC decodes
+ * its CMD event. TOE events are entries of the RX completion rings that name no descriptor. */
 #include "drv.h"
 
 #include "nic_hw.h"
