@@ -14,7 +14,12 @@
  *
  * A completion entry is new when its phase bit equals ((c >> log2 entries) & 1) ^ 1 for the
  * counter c it is read at; completion rings start zeroed, so no register is read to find
- * work. All multi-byte fields in host memory are little-endian. */
+ * work. All multi-byte fields in host memory are little-endian.
+ *
+ * TCP offload (docs/toe.md, docs/hw-interface.md "TCP offload: the driver side"): commands are
+ * bursts of posted writes; the driver keeps NIC_TOE_CMDQ_DEPTH command entries, entry i owning
+ * result block i, and an entry is outstanding from its NIC_TOE_CMD write until the DPC decodes
+ * its CMD event. TOE events are entries of the RX completion rings that name no descriptor. */
 #include "drv.h"
 
 #include "nic_hw.h"
@@ -30,6 +35,8 @@
 #define MAX_RXQ ((NIC_REG_TXQ - NIC_REG_RXQ0) / NIC_REG_RXQ_STRIDE) /* RX queue blocks below the TX block */
 #define RING_ALIGN 4096u    /* rings on their own page (the contract asks for 16) */
 #define BUF_ALIGN 64u       /* buffers on cache lines */
+#define TOE_RES_ALIGN 64u   /* TOE result blocks */
+#define TOE_MAX_SLOTS 65536u /* the slot field of NIC_TOE_CMD is 16 bits */
 
 typedef struct drv_ring {
     uint32_t regs;         /* CSR block of the queue */
@@ -41,6 +48,15 @@ typedef struct drv_ring {
     uint16_t tail, next, cpl_head;
     int vector, cpu;
 } drv_ring;
+
+/* One TOE command written to the NIC whose CMD event has not been decoded yet. */
+typedef struct drv_toe_cmd {
+    int used;
+    uint64_t seq;          /* issue order */
+    int queue, op;
+    uint32_t cookie, slot;
+    int blk;               /* result block (UPLOAD, QUERY), -1 if none */
+} drv_toe_cmd;
 
 typedef struct drv_rxq {
     drv_ring r;
@@ -59,6 +75,13 @@ struct drv_dev {
     uint32_t *tx_len;      /* per TX slot: length of the frame whose first descriptor it is */
     uint8_t *tx_ndesc;     /* per TX slot: that frame's descriptor count */
     drv_stats st;
+    /* TCP offload */
+    uint32_t toe_slots;    /* NIC_TOE_SLOTS read at open */
+    uint8_t *toe_res;      /* NIC_TOE_CMDQ_DEPTH result blocks of NIC_TOE_RESULT_BYTES */
+    uint64_t toe_res_dma;
+    int toe_nout;          /* commands outstanding */
+    uint64_t toe_seq;
+    drv_toe_cmd toe_cmd[NIC_TOE_CMDQ_DEPTH];
 };
 
 /* One decoded completion entry. */
@@ -68,6 +91,9 @@ typedef struct drv_cpl {
     uint8_t hash_type, flags;
     uint16_t first;
     uint8_t used, queue, type;
+    uint16_t slot;         /* bytes 12..13: TOE slot */
+    uint8_t tflags;        /* byte 15 without the phase bit: TOE flags */
+    uint32_t word1;        /* bytes 4..7 (TOE events) */
 } drv_cpl;
 
 static const char *const op_names[DRV_OP_COUNT] = {
@@ -249,6 +275,7 @@ uint64_t drv_mem_required(const drv_config *c)
             plan_add(&end, lin_bytes(c), BUF_ALIGN);
     }
     plan_ring(&end, c->tx_ring_entries, c->tx_buf_bytes);
+    plan_add(&end, (uint64_t)NIC_TOE_CMDQ_DEPTH * NIC_TOE_RESULT_BYTES, TOE_RES_ALIGN);
     return end;
 }
 
@@ -341,6 +368,11 @@ static void program_device(drv_dev *d)
     program_ring(d, &d->tx);
     for (int v = 0; v <= d->num_rxq; v++)
         program_vector(d, v, v < d->nq || v == d->num_rxq);
+    if (d->toe_slots) {
+        csr_write(d, NIC_TOE_DELACK_NS, c->toe_delack_ns);
+        csr_write(d, NIC_TOE_PUSH_NS, c->toe_push_ns);
+        csr_write(d, NIC_TOE_CTRL, c->toe_enable ? 1u : 0u);
+    }
     uint32_t ctrl = NIC_CTRL_RX_DMA | NIC_CTRL_TX;
     if (c->rss_enable)
         ctrl |= NIC_CTRL_RSS;
@@ -380,6 +412,13 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
                     (unsigned)num_rxq, MAX_RXQ);
         goto fail;
     }
+    uint32_t toe_slots = hw->csr_read(hw->ctx, NIC_TOE_SLOTS);
+    if (toe_slots > TOE_MAX_SLOTS) {
+        rc = seterr(err, errlen, DRV_EDEVICE,
+                    "driver: device reports %u TCP offload slots (expected 0..%u)",
+                    (unsigned)toe_slots, (unsigned)TOE_MAX_SLOTS);
+        goto fail;
+    }
     if (cfg->rss_enable && (uint32_t)cfg->rx_queues > num_rxq) {
         rc = seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d exceeds the NIC's %u RX queues",
                     cfg->rx_queues, (unsigned)num_rxq);
@@ -395,6 +434,7 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
     d->hw = *hw;
     d->cb = *cb;
     d->num_rxq = (int)num_rxq;
+    d->toe_slots = toe_slots;
     if (!cfg->rss_enable) {
         /* The un-scaled stack: one queue, everything on CPU 0, a table that only names 0. */
         d->nq = 1;
@@ -446,6 +486,12 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
     d->tx_ndesc = calloc(cfg->tx_ring_entries, sizeof *d->tx_ndesc);
     if (!d->tx_len || !d->tx_ndesc) {
         rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+        goto fail;
+    }
+    d->toe_res = mem->alloc(mem->ctx, (uint64_t)NIC_TOE_CMDQ_DEPTH * NIC_TOE_RESULT_BYTES,
+                            TOE_RES_ALIGN, &d->toe_res_dma);
+    if (!d->toe_res) {
+        rc = mem_exhausted(cfg, "the TCP offload result blocks", err, errlen);
         goto fail;
     }
 
@@ -505,6 +551,9 @@ static void cpl_read(const drv_ring *r, drv_cpl *c)
     c->used = e[NIC_CPL_NDESC];
     c->queue = e[NIC_CPL_QUEUE];
     c->type = e[NIC_CPL_TYPE];
+    c->slot = get_le16(e + NIC_CPL_SLOT);
+    c->tflags = e[NIC_CPL_FLAGS] & (uint8_t)~NIC_CPL_PHASE;
+    c->word1 = get_le32(e + 4);
 }
 
 /* Descriptors posted to the NIC and not yet consumed (RX) or reclaimed (TX). */
@@ -521,16 +570,198 @@ static int cpl_names_next(const drv_ring *r, const drv_cpl *c)
     return c->first == r->next && c->used >= 1 && c->used <= outstanding(r);
 }
 
-static int rx_cpl_valid(const drv_ring *r, int q, const drv_cpl *c)
+static int rx_cpl_valid(const drv_dev *d, const drv_ring *r, int q, const drv_cpl *c)
 {
     if (c->type != NIC_CPL_TYPE_RX || c->queue != q || !cpl_names_next(r, c))
         return 0;
+    const uint8_t marks = c->tflags & (NIC_CPL_F_TOE_DATA | NIC_CPL_F_TOE_EXC);
+    if (marks) {
+        /* A frame of an offloaded connection: one mark, a slot the NIC has, a known reason. */
+        if (marks == (NIC_CPL_F_TOE_DATA | NIC_CPL_F_TOE_EXC) || c->slot >= d->toe_slots)
+            return 0;
+        if ((marks & NIC_CPL_F_TOE_EXC) && (c->tflags >> NIC_CPL_F_REASON_SHIFT & 7) >= NIC_TOE_UP_COUNT)
+            return 0;
+    }
     if (c->len == 0 || c->len > (uint32_t)c->used * r->buf_bytes ||
         c->len <= (uint32_t)(c->used - 1) * r->buf_bytes)
         return 0;
     if (c->hash_type >= RSS_HT_COUNT || (c->flags & NIC_CPL_ST_CSUM_MASK) >= NIC_CSUM_COUNT)
         return 0;
     return 1;
+}
+
+/* ---- TCP offload ---- */
+static uint8_t *toe_block(const drv_dev *d, int blk)
+{
+    return d->toe_res + (size_t)blk * NIC_TOE_RESULT_BYTES;
+}
+
+/* The outstanding command a CMD event on ring q completes: the oldest one issued for q with
+ * the event's op and cookie (commands complete in order; each ring sees its own in order). */
+static drv_toe_cmd *toe_match(drv_dev *d, int q, int op, uint32_t cookie)
+{
+    drv_toe_cmd *best = NULL;
+    for (int i = 0; i < NIC_TOE_CMDQ_DEPTH; i++) {
+        drv_toe_cmd *k = &d->toe_cmd[i];
+        if (k->used && k->queue == q && k->op == op && k->cookie == cookie && (!best || k->seq < best->seq))
+            best = k;
+    }
+    return best;
+}
+
+/* One TOE event entry of RX ring q (already charged). Returns what the layer above spent. */
+static uint64_t toe_event(drv_dev *d, int q, int cpu, const drv_cpl *c)
+{
+    drv_toe_event ev;
+    nic_toe_state st;
+    drv_toe_cmd *k = NULL;
+    memset(&ev, 0, sizeof ev);
+    ev.cpu = cpu;
+    ev.queue = q;
+    ev.slot = c->slot;
+    if (d->toe_slots == 0) {
+        d->st.bad_completion++; /* an event from a NIC without an engine */
+        return 0;
+    }
+    switch (c->type) {
+    case NIC_CPL_TYPE_TOE_CMD:
+        ev.kind = DRV_TOE_EV_CMD;
+        ev.cookie = c->word0;
+        ev.op = (int)(c->word1 & 0xFF);
+        ev.result = (int)(c->word1 >> 8 & 0xFF);
+        k = toe_match(d, q, ev.op, ev.cookie);
+        if (!k) {
+            d->st.bad_completion++;
+            return 0;
+        }
+        if (k->blk >= 0 && ev.result == NIC_TOE_R_OK) {
+            uint32_t args[NIC_TOE_ARGS];
+            const uint8_t *b = toe_block(d, k->blk);
+            for (int i = 0; i < NIC_TOE_ARGS; i++)
+                args[i] = get_le32(b + 4 * i);
+            nic_toe_state_from_args(&st, args);
+            ev.state = &st;
+        }
+        break;
+    case NIC_CPL_TYPE_TOE_BUF:
+        ev.kind = DRV_TOE_EV_BUF;
+        ev.seq = c->word0;
+        ev.bytes = c->word1;
+        ev.push = (c->tflags & NIC_CPL_F_PUSH) != 0;
+        if (c->slot >= d->toe_slots) {
+            d->st.bad_completion++;
+            return 0;
+        }
+        break;
+    default: /* NIC_CPL_TYPE_TOE_UPREQ */
+        ev.kind = DRV_TOE_EV_UPREQ;
+        ev.rcv_nxt = c->word0;
+        ev.reason = (int)c->word1;
+        if (c->slot >= d->toe_slots || c->word1 >= NIC_TOE_UP_COUNT) {
+            d->st.bad_completion++;
+            return 0;
+        }
+        break;
+    }
+    d->st.toe_events++;
+    if (k) {
+        /* The command and its result block (already decoded into st) are free: the layer
+         * above may issue the next command from the callback. */
+        k->used = 0;
+        d->toe_nout--;
+    }
+    return d->cb.toe_event ? d->cb.toe_event(d->cb.user, &ev) : 0;
+}
+
+int drv_toe_slots(const drv_dev *d) { return (int)d->toe_slots; }
+int drv_toe_outstanding(const drv_dev *d) { return d->toe_nout; }
+
+/* Writes one command: the argument words args[k] for the k with bit k of mask set (k < 32)
+ * or listed in hi (ARG23/ARG24 of UPLOAD and QUERY), the cookie, then NIC_TOE_CMD. */
+static int64_t toe_issue(drv_dev *d, int cpu, int queue, int op, uint32_t slot, const uint32_t *args,
+                         uint32_t mask, uint32_t cookie)
+{
+    if (cpu < 0 || cpu >= d->cfg.cpus || queue < 0 || queue >= d->nq || d->toe_slots == 0)
+        return DRV_EINVAL;
+    if (op != NIC_TOE_OP_OFFLOAD && slot >= d->toe_slots)
+        return DRV_EINVAL;
+    if (d->toe_nout >= NIC_TOE_CMDQ_DEPTH) {
+        d->st.toe_busy++;
+        return DRV_EBUSY;
+    }
+    drv_toe_cmd *k = NULL;
+    for (int i = 0; i < NIC_TOE_CMDQ_DEPTH && !k; i++)
+        if (!d->toe_cmd[i].used)
+            k = &d->toe_cmd[i];
+    assert(k && "toe_issue: fewer than NIC_TOE_CMDQ_DEPTH outstanding but no free entry");
+    uint32_t a[NIC_TOE_ARGS];
+    memcpy(a, args, sizeof a);
+    k->blk = -1;
+    if (op == NIC_TOE_OP_UPLOAD || op == NIC_TOE_OP_QUERY) {
+        /* Entry i owns result block i: a free entry has a free block. */
+        k->blk = (int)(k - d->toe_cmd);
+        uint64_t dma = d->toe_res_dma + (uint64_t)k->blk * NIC_TOE_RESULT_BYTES;
+        a[23] = (uint32_t)dma;
+        a[24] = (uint32_t)(dma >> 32);
+        mask |= 1u << 23 | 1u << 24;
+    }
+    uint64_t cyc = charge(d, cpu, DRV_OP_TOE_CMD, 1);
+    for (int i = 0; i < 32; i++)
+        if (mask & (1u << i))
+            cyc += doorbell(d, cpu, nic_reg_toe_arg(i), a[i]);
+    cyc += doorbell(d, cpu, NIC_TOE_CMD_COOKIE, cookie);
+    cyc += doorbell(d, cpu, NIC_TOE_CMD, nic_toe_cmd((unsigned)op, (unsigned)queue, slot));
+    k->used = 1;
+    k->seq = d->toe_seq++;
+    k->queue = queue;
+    k->op = op;
+    k->cookie = cookie;
+    k->slot = slot;
+    d->toe_nout++;
+    d->st.toe_cmds++;
+    assert(cyc <= (uint64_t)INT64_MAX && "toe_issue: cycle count overflows the return type");
+    return (int64_t)cyc;
+}
+
+int64_t drv_toe_offload(drv_dev *d, int cpu, int queue, const nic_toe_state *st, uint32_t cookie)
+{
+    if (!st || st->snd_wscale > 14 || st->rcv_wscale > 14 || st->queue >= d->nq)
+        return DRV_EINVAL;
+    uint32_t a[NIC_TOE_ARGS];
+    nic_toe_state_to_args(st, a);
+    return toe_issue(d, cpu, queue, NIC_TOE_OP_OFFLOAD, 0, a, (1u << 23) - 1, cookie); /* ARG0..22 */
+}
+
+int64_t drv_toe_upload(drv_dev *d, int cpu, int queue, uint32_t slot, uint32_t cookie)
+{
+    uint32_t a[NIC_TOE_ARGS] = {0};
+    return toe_issue(d, cpu, queue, NIC_TOE_OP_UPLOAD, slot, a, 0, cookie);
+}
+
+int64_t drv_toe_query(drv_dev *d, int cpu, int queue, uint32_t slot, uint32_t cookie)
+{
+    uint32_t a[NIC_TOE_ARGS] = {0};
+    return toe_issue(d, cpu, queue, NIC_TOE_OP_QUERY, slot, a, 0, cookie);
+}
+
+int64_t drv_toe_post(drv_dev *d, int cpu, int queue, uint32_t slot, uint64_t dma, uint32_t len, uint32_t cookie)
+{
+    if (len == 0 || len > (1u << 31))
+        return DRV_EINVAL;
+    uint32_t a[NIC_TOE_ARGS] = {0};
+    a[0] = (uint32_t)dma;
+    a[1] = (uint32_t)(dma >> 32);
+    a[2] = len;
+    return toe_issue(d, cpu, queue, NIC_TOE_OP_POST, slot, a, 0x7u, cookie);
+}
+
+int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t mss, uint8_t ack_freq,
+                       uint32_t rcv_wnd, uint32_t cookie)
+{
+    uint32_t a[NIC_TOE_ARGS] = {0};
+    a[14] = (uint32_t)mss | (uint32_t)ack_freq << 16;
+    a[20] = rcv_wnd;
+    return toe_issue(d, cpu, queue, NIC_TOE_OP_UPDATE, slot, a, 1u << 14 | 1u << 20, cookie);
 }
 
 /* DPC body for RX queue q. */
@@ -549,8 +780,15 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
         cpl_read(r, &c);
         r->cpl_head++;
         n++;
+        if (c.type == NIC_CPL_TYPE_TOE_BUF || c.type == NIC_CPL_TYPE_TOE_UPREQ ||
+            c.type == NIC_CPL_TYPE_TOE_CMD) {
+            /* An event: no descriptor, no frame. */
+            cyc += charge(d, cpu, DRV_OP_TOE_EVENT, 1);
+            cyc += toe_event(d, q, cpu, &c);
+            continue;
+        }
         cyc += charge(d, cpu, DRV_OP_RX_COMPLETION, 1);
-        if (!rx_cpl_valid(r, q, &c)) {
+        if (!rx_cpl_valid(d, r, q, &c)) {
             d->st.bad_completion++;
             /* An RX entry on this ring naming the next descriptors: the NIC did fill them,
              * so they go back to it with the others. Anything else is left alone. */
@@ -585,6 +823,11 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
         f.frag = c.flags >> 7;
         f.queue = (uint8_t)q;
         f.cpu = cpu;
+        f.toe_flags = c.tflags & (NIC_CPL_F_TOE_DATA | NIC_CPL_F_TOE_EXC);
+        f.toe_reason = (f.toe_flags & NIC_CPL_F_TOE_EXC) ? (uint8_t)(c.tflags >> NIC_CPL_F_REASON_SHIFT & 7) : 0;
+        f.toe_slot = f.toe_flags ? c.slot : 0;
+        if (f.toe_flags)
+            d->st.toe_frames_marked++;
         r->next = (uint16_t)(r->next + c.used);
         consumed += c.used;
         d->st.rx_frames++;

@@ -170,9 +170,10 @@ typedef struct drv_stats {
 
 typedef struct drv_dev drv_dev;
 
-/* Initialises the NIC: reads its ID and queue count, allocates the rings (and the RX buffers
- * and TX bounce buffers) from mem, posts every RX buffer, programs key, table, hash types,
- * vectors and moderation, enables (CTRL last). Returns DRV_OK and the device in *out, or a
+/* Initialises the NIC: reads its ID, queue count and TCP offload slot count, allocates the
+ * rings (and the RX buffers, TX bounce buffers and TOE result blocks) from mem, posts every RX
+ * buffer, programs key, table, hash types, vectors, moderation and (if the NIC has slots) the
+ * TOE timers and enable, enables (CTRL last). Returns DRV_OK and the device in *out, or a
  * negative drv_status with a one-line message in err; on error mem is left as it was and no
  * register has been written. */
 int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const drv_mem_if *mem,
@@ -197,7 +198,8 @@ int drv_vector_cpu(const drv_dev *d, int vector);
  * on the same CPU. */
 uint64_t drv_isr(drv_dev *d, int vector);
 /* The DPC for vector v: harvests up to dpc_budget completions, found by their phase bit
- * without reading a register (RX frames go up through cb->rx; TX completions are reclaimed),
+ * without reading a register (RX frames go up through cb->rx, TOE events through
+ * cb->toe_event, in ring order; TX completions are reclaimed),
  * re-posts the buffers with one tail doorbell, frees the completion slots with one
  * completion-head write, and re-arms the vector unless work remains (*more = 1: run the DPC
  * again). A completion that makes no sense is counted in bad_completion and skipped; if it is

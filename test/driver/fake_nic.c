@@ -34,6 +34,17 @@ typedef struct fv {
     uint32_t messages;
 } fv;
 
+/* TCP offload engine: a connection slot and a queued command. */
+typedef struct ftslot {
+    int used;
+    uint32_t w[NIC_TOE_ARGS]; /* the slot's state in the argument layout (what UPLOAD returns) */
+    uint64_t buf_addr[NIC_TOE_BUFS];
+} ftslot;
+
+typedef struct ftcmd {
+    uint32_t cmd, cookie, a[25]; /* NIC_TOE_CMD, the cookie, ARG0..ARG24 as latched */
+} ftcmd;
+
 typedef struct fframe {
     uint8_t *data;
     uint32_t len;
@@ -61,6 +72,16 @@ struct fake_nic {
     size_t ntx, captx;
     int corrupt_byte;      /* -1: none pending */
     uint8_t corrupt_value;
+    /* TCP offload engine (fake_nic_toe_init) */
+    uint32_t toe_slots, toe_ctrl, toe_delack, toe_push, toe_cookie, toe_args[NIC_TOE_ARGS];
+    ftslot *toe;
+    uint32_t *toe_free;    /* free-list FIFO of slots */
+    uint32_t toe_free_head, toe_free_n, toe_used;
+    ftcmd toe_q[NIC_TOE_CMDQ_DEPTH];
+    unsigned toe_qh, toe_qn;
+    uint32_t toe_accepted;
+    uint8_t next_toe_flags; /* flags byte and slot of the next RX completion (marked frames) */
+    uint16_t next_toe_slot;
 };
 
 static void violation(fake_nic *f, const char *fmt, ...)
@@ -117,6 +138,8 @@ void fake_nic_free(fake_nic *f)
 {
     if (!f)
         return;
+    free(f->toe);
+    free(f->toe_free);
     for (size_t i = 0; i < f->ntx; i++)
         free(f->txout[i].data);
     free(f->txout);
@@ -287,6 +310,8 @@ static uint32_t q_read(const fq *q, uint32_t off, int *ok)
     return 0;
 }
 
+static void toe_write(fake_nic *f, uint32_t addr, uint32_t val);
+
 static void csr_write(void *ctx, uint32_t addr, uint32_t val)
 {
     fake_nic *f = ctx;
@@ -333,6 +358,8 @@ static void csr_write(void *ctx, uint32_t addr, uint32_t val)
             break;
         default: violation(f, "write to read-only vector register 0x%x", (unsigned)addr);
         }
+    } else if (f->toe_slots && (addr >> 12) == NIC_BLK_TOE) {
+        toe_write(f, addr, val);
     } else {
         violation(f, "write 0x%x to read-only or unknown register 0x%x", (unsigned)val,
                   (unsigned)addr);
@@ -357,6 +384,17 @@ static uint32_t reg_value(const fake_nic *f, uint32_t addr, int *known)
     if (addr == NIC_REG_STAT_DROP_CPL_FULL) return f->drop_cplfull;
     if (addr == NIC_REG_STAT_TX_FRAMES) return f->tx_frames;
     if (addr == NIC_REG_STAT_IRQS) return f->irqs;
+    if (addr == NIC_TOE_SLOTS) return f->toe_slots; /* 0: no engine */
+    if (f->toe_slots && (addr >> 12) == NIC_BLK_TOE) {
+        if (addr == NIC_TOE_CTRL) return f->toe_ctrl;
+        if (addr == NIC_TOE_USED) return f->toe_used;
+        if (addr == NIC_TOE_CMD_COOKIE) return f->toe_cookie;
+        if (addr == NIC_TOE_CMD_PENDING) return f->toe_qn;
+        if (addr == NIC_TOE_DELACK_NS) return f->toe_delack;
+        if (addr == NIC_TOE_PUSH_NS) return f->toe_push;
+        if (addr >= NIC_TOE_STAT_PLACED_LO && addr <= NIC_TOE_STAT_SEGS) return 0;
+        if (addr >= NIC_TOE_ARG0 && addr < NIC_TOE_ARG0 + 4u * NIC_TOE_ARGS) return f->toe_args[(addr - NIC_TOE_ARG0) / 4];
+    }
     if (addr >= NIC_REG_RXQ0 && addr < NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (uint32_t)f->num_rxq) {
         uint32_t v = q_read(&f->rx[(addr - NIC_REG_RXQ0) / NIC_REG_RXQ_STRIDE], (addr - NIC_REG_RXQ0) % NIC_REG_RXQ_STRIDE, &ok);
         if (ok) return v;
@@ -504,6 +542,10 @@ int fake_nic_rx_queue(fake_nic *f, int qi, const uint8_t *data, uint32_t len,
     e[NIC_CPL_NDESC] = (uint8_t)used;
     e[NIC_CPL_QUEUE] = (uint8_t)qi;
     e[NIC_CPL_TYPE] = NIC_CPL_TYPE_RX;
+    wr_le(e + NIC_CPL_SLOT, f->next_toe_slot, 2);
+    e[NIC_CPL_FLAGS] = f->next_toe_flags;
+    f->next_toe_flags = 0;
+    f->next_toe_slot = 0;
     if (f->corrupt_byte >= 0) {
         e[f->corrupt_byte] = f->corrupt_value;
         f->corrupt_byte = -1;
@@ -519,6 +561,8 @@ int fake_nic_rx_queue(fake_nic *f, int qi, const uint8_t *data, uint32_t len,
 no_desc:
     q->drop_nodesc++;
     f->drop_nodesc++;
+    f->next_toe_flags = 0;
+    f->next_toe_slot = 0;
     return FAKE_DROP_NO_DESC;
 }
 
@@ -637,4 +681,208 @@ const uint8_t *fake_nic_tx_frame(const fake_nic *f, size_t i, uint32_t *len)
     assert(i < f->ntx && "fake_nic_tx_frame: no such frame");
     *len = f->txout[i].len;
     return f->txout[i].data;
+}
+
+/* ---- TCP offload engine ---- */
+void fake_nic_toe_init(fake_nic *f, uint32_t slots)
+{
+    assert(slots >= 1 && slots <= 4096 && "fake_nic_toe_init: 1..4096 slots");
+    assert(!f->toe && "fake_nic_toe_init: once");
+    f->toe_slots = slots;
+    f->toe_delack = 200000000u; /* reset values */
+    f->toe_push = 0;
+    f->toe = calloc(slots, sizeof *f->toe);
+    f->toe_free = calloc(slots, sizeof *f->toe_free);
+    assert(f->toe && f->toe_free && "fake_nic_toe_init: out of memory");
+    for (uint32_t i = 0; i < slots; i++)
+        f->toe_free[i] = i; /* never-used slots in order, then freed ones first-in first-out */
+    f->toe_free_n = slots;
+}
+
+static int toe_cpl(fake_nic *f, int qi, uint8_t type, uint32_t w0, uint32_t w1, uint16_t slot, uint8_t flags)
+{
+    if (qi < 0 || qi >= f->num_rxq) {
+        violation(f, "TOE event for RX queue %d of %d", qi, f->num_rxq);
+        return -1;
+    }
+    fq *q = &f->rx[qi];
+    uint8_t e[NIC_CPL_BYTES] = {0};
+    wr_le(e, w0, 4);
+    wr_le(e + 4, w1, 4);
+    wr_le(e + NIC_CPL_SLOT, slot, 2);
+    e[NIC_CPL_TYPE] = type;
+    e[NIC_CPL_FLAGS] = flags;
+    if (write_cpl(f, q, e) != 0)
+        return -1;
+    vec_event(f, q->vector);
+    return 0;
+}
+
+static void toe_write(fake_nic *f, uint32_t addr, uint32_t val)
+{
+    if (addr == NIC_TOE_CTRL) {
+        if (val & ~1u)
+            violation(f, "NIC_TOE_CTRL 0x%x sets undefined bits", (unsigned)val);
+        f->toe_ctrl = val & 1;
+    } else if (addr == NIC_TOE_DELACK_NS) {
+        f->toe_delack = val;
+    } else if (addr == NIC_TOE_PUSH_NS) {
+        f->toe_push = val;
+    } else if (addr == NIC_TOE_CMD_COOKIE) {
+        f->toe_cookie = val;
+    } else if (addr >= NIC_TOE_ARG0 && addr < NIC_TOE_ARG0 + 4u * NIC_TOE_ARGS) {
+        f->toe_args[(addr - NIC_TOE_ARG0) / 4] = val;
+    } else if (addr == NIC_TOE_CMD) {
+        unsigned qi = val >> 4 & 0x1F;
+        if ((val & 0xFE00u) != 0)
+            violation(f, "NIC_TOE_CMD 0x%08x sets bits 15:9", (unsigned)val);
+        if (qi >= (unsigned)f->num_rxq || !f->rx[qi].enable)
+            violation(f, "TOE command 0x%08x names RX queue %u, not enabled", (unsigned)val, qi);
+        if (f->toe_qn == NIC_TOE_CMDQ_DEPTH) {
+            violation(f, "TOE command 0x%08x with %u commands pending: refused with BUSY", (unsigned)val,
+                      f->toe_qn);
+            toe_cpl(f, (int)qi, NIC_CPL_TYPE_TOE_CMD, f->toe_cookie, (uint32_t)(val & 0xF) | (uint32_t)NIC_TOE_R_BUSY << 8,
+                    (uint16_t)(val >> 16), 0);
+            return;
+        }
+        ftcmd *c = &f->toe_q[(f->toe_qh + f->toe_qn++) % NIC_TOE_CMDQ_DEPTH];
+        c->cmd = val;
+        c->cookie = f->toe_cookie;
+        memcpy(c->a, f->toe_args, sizeof c->a); /* the snapshot: ARG0..ARG24 */
+        f->toe_accepted++;
+    } else {
+        violation(f, "write 0x%x to read-only or unknown TOE register 0x%x", (unsigned)val, (unsigned)addr);
+    }
+}
+
+/* Executes one command; returns the result and the slot for the event. */
+static int toe_exec(fake_nic *f, const ftcmd *c, uint32_t *slot_out)
+{
+    const unsigned op = c->cmd & 0xF;
+    const uint32_t slot = c->cmd >> 16;
+    *slot_out = slot;
+    if (!(f->toe_ctrl & 1))
+        return NIC_TOE_R_DISABLED;
+    if (op == NIC_TOE_OP_OFFLOAD) {
+        *slot_out = 0;
+        for (uint32_t s = 0; s < f->toe_slots; s++) {
+            const ftslot *t = &f->toe[s];
+            if (t->used && ((t->w[0] ^ c->a[0]) & NIC_TOE_F_V6) == 0 && memcmp(t->w + 1, c->a + 1, 9 * 4) == 0) {
+                *slot_out = s;
+                return NIC_TOE_R_EXISTS;
+            }
+        }
+        if (f->toe_free_n == 0)
+            return NIC_TOE_R_RESOURCES;
+        uint32_t s = f->toe_free[f->toe_free_head];
+        f->toe_free_head = (f->toe_free_head + 1) % f->toe_slots;
+        f->toe_free_n--;
+        ftslot *t = &f->toe[s];
+        memset(t, 0, sizeof *t);
+        t->used = 1;
+        memcpy(t->w, c->a, 23 * 4);
+        f->toe_used++;
+        *slot_out = s;
+        return NIC_TOE_R_OK;
+    }
+    if (op < NIC_TOE_OP_UPLOAD || op > NIC_TOE_OP_QUERY || slot >= f->toe_slots)
+        return NIC_TOE_R_BAD;
+    ftslot *t = &f->toe[slot];
+    if (!t->used)
+        return NIC_TOE_R_NO_CONN;
+    switch (op) {
+    case NIC_TOE_OP_UPLOAD:
+    case NIC_TOE_OP_QUERY: {
+        uint64_t addr = (uint64_t)c->a[24] << 32 | c->a[23];
+        uint8_t *p = host(f, addr, NIC_TOE_RESULT_BYTES);
+        if (!p || (addr & 3)) {
+            violation(f, "TOE result block 0x%llx outside host memory or unaligned", (unsigned long long)addr);
+            return NIC_TOE_R_BAD;
+        }
+        for (int k = 0; k < NIC_TOE_ARGS; k++)
+            wr_le(p + 4 * k, t->w[k], 4);
+        if (op == NIC_TOE_OP_UPLOAD) {
+            t->used = 0;
+            f->toe_free[(f->toe_free_head + f->toe_free_n++) % f->toe_slots] = slot;
+            f->toe_used--;
+        }
+        return NIC_TOE_R_OK;
+    }
+    case NIC_TOE_OP_POST: {
+        uint32_t n = t->w[25] & 7, len = c->a[2];
+        if (len == 0 || len > (1u << 31))
+            return NIC_TOE_R_BAD;
+        if (n == NIC_TOE_BUFS)
+            return NIC_TOE_R_RING_FULL;
+        /* The last buffer's end (not yet reached by rcv_nxt, or it would have been popped);
+         * rcv_nxt with none. (No decided_max here: the fake places nothing.) */
+        uint32_t start = n ? t->w[36 + 2 * (n - 1)] + t->w[37 + 2 * (n - 1)] : t->w[15];
+        t->w[36 + 2 * n] = start;
+        t->w[37 + 2 * n] = len;
+        t->buf_addr[n] = (uint64_t)c->a[1] << 32 | c->a[0];
+        t->w[25] = (t->w[25] & ~7u) | (n + 1);
+        return NIC_TOE_R_OK;
+    }
+    case NIC_TOE_OP_UPDATE:
+        t->w[14] = c->a[14];
+        t->w[20] = c->a[20];
+        return NIC_TOE_R_OK;
+    }
+    return NIC_TOE_R_BAD;
+}
+
+int fake_nic_toe_run(fake_nic *f, int max_cmds)
+{
+    int done = 0;
+    while (f->toe_qn && (max_cmds < 0 || done < max_cmds)) {
+        const ftcmd *c = &f->toe_q[f->toe_qh];
+        const int qi = (int)(c->cmd >> 4 & 0x1F);
+        if (qi >= f->num_rxq) { /* reported when written; dropped */
+            f->toe_qh = (f->toe_qh + 1) % NIC_TOE_CMDQ_DEPTH;
+            f->toe_qn--;
+            continue;
+        }
+        fq *q = &f->rx[qi];
+        if ((uint16_t)(q->cpl_tail - q->cpl_head) >= q_entries(q->cpl_log2))
+            break; /* the event waits for room; so do the commands behind it */
+        uint32_t slot;
+        int res = toe_exec(f, c, &slot);
+        int rc = toe_cpl(f, qi, NIC_CPL_TYPE_TOE_CMD, c->cookie, (c->cmd & 0xF) | (uint32_t)res << 8,
+                         (uint16_t)slot, 0);
+        assert(rc == 0 && "fake_nic_toe_run: room checked above");
+        (void)rc;
+        f->toe_qh = (f->toe_qh + 1) % NIC_TOE_CMDQ_DEPTH;
+        f->toe_qn--;
+        done++;
+    }
+    return done;
+}
+
+unsigned fake_nic_toe_pending(const fake_nic *f) { return f->toe_qn; }
+uint32_t fake_nic_toe_accepted(const fake_nic *f) { return f->toe_accepted; }
+
+uint32_t *fake_nic_toe_slot_words(fake_nic *f, uint32_t slot)
+{
+    if (slot >= f->toe_slots || !f->toe[slot].used)
+        return NULL;
+    return f->toe[slot].w;
+}
+
+uint64_t fake_nic_toe_buf_addr(const fake_nic *f, uint32_t slot, int i)
+{
+    assert(slot < f->toe_slots && i >= 0 && i < NIC_TOE_BUFS && "fake_nic_toe_buf_addr");
+    return f->toe[slot].buf_addr[i];
+}
+
+int fake_nic_toe_event(fake_nic *f, int q, uint8_t type, uint32_t w0, uint32_t w1, uint16_t slot, uint8_t flags)
+{
+    return toe_cpl(f, q, type, w0, w1, slot, (uint8_t)(flags & ~NIC_CPL_PHASE));
+}
+
+int fake_nic_rx_queue_marked(fake_nic *f, int q, const uint8_t *data, uint32_t len, const fake_rx_meta *m,
+                             uint8_t toe_flags, uint16_t slot)
+{
+    f->next_toe_flags = (uint8_t)(toe_flags & ~NIC_CPL_PHASE);
+    f->next_toe_slot = slot;
+    return fake_nic_rx_queue(f, q, data, len, m);
 }

@@ -2,7 +2,8 @@
  * the driver without the RTL: the CSR file, RX queues (descriptor consumption, data and
  * completion writes with the phase bit, drops), the TX queue (descriptor fetch, frame
  * output, completions), interrupt vectors (events, moderation by frames and time, auto-mask,
- * re-arm) and the statistics registers.
+ * re-arm), the statistics registers, and (fake_nic_toe_init) a behavioural TCP offload
+ * engine: its register block, commands, result blocks and events.
  *
  * It is deliberately written from the contract and not from the driver: register addresses
  * and entry layouts are spelled out here again, so a misreading on one side shows up as a
@@ -98,5 +99,34 @@ int fake_nic_next_irq(fake_nic *f);
 int fake_nic_irq_pending(const fake_nic *f);
 int fake_nic_vector_masked(const fake_nic *f, int v);
 uint32_t fake_nic_vector_events(const fake_nic *f, int v);
+
+/* ---- TCP offload engine (docs/toe.md "Commands", "Events"). Without fake_nic_toe_init the
+ * NIC has no engine: NIC_TOE_SLOTS reads 0 and the rest of the block does not exist. ---- */
+/* Builds the engine with `slots` connection slots (1..4096), registers at reset values. */
+void fake_nic_toe_init(fake_nic *f, uint32_t slots);
+/* A write to NIC_TOE_CMD latches ARG0..ARG24 and the cookie into the command queue
+ * (NIC_TOE_CMDQ_DEPTH entries; a further one is a violation and completes at once with
+ * BUSY). This executes up to max_cmds queued commands in order (all if max_cmds < 0): the
+ * behavioural engine keeps a slot table (free slots handed out first-in first-out), each
+ * slot's state as the 48 argument words UPLOAD returns (OFFLOAD sets ARG0..22 and clears the
+ * rest; POST appends a buffer at max(end of the last, rcv_nxt); UPDATE sets ARG14 and ARG20;
+ * UPLOAD/QUERY write the words to the result block at ARG23/24; UPLOAD frees the slot), then
+ * writes the CMD event to the ring of the command's queue. Stops when that ring is full.
+ * Returns the commands executed. */
+int fake_nic_toe_run(fake_nic *f, int max_cmds);
+unsigned fake_nic_toe_pending(const fake_nic *f);
+uint32_t fake_nic_toe_accepted(const fake_nic *f);
+/* The 48-word state of a slot in use (the test may change it, as the receive path would);
+ * NULL if the slot is free. */
+uint32_t *fake_nic_toe_slot_words(fake_nic *f, uint32_t slot);
+/* Bus address of a slot's posted buffer i (0..3, from the head). */
+uint64_t fake_nic_toe_buf_addr(const fake_nic *f, uint32_t slot, int i);
+/* Writes an event entry (BUF, UPREQ, or any type) on RX queue q: word0 bytes 0..3, word1
+ * bytes 4..7, slot, flags byte (the fake adds the phase bit). 0, or -1 if the ring is full. */
+int fake_nic_toe_event(fake_nic *f, int q, uint8_t type, uint32_t w0, uint32_t w1, uint16_t slot, uint8_t flags);
+/* fake_nic_rx_queue for a frame whose completion carries TOE flags (byte 15 bits 6:0) and a
+ * slot (bytes 12..13). */
+int fake_nic_rx_queue_marked(fake_nic *f, int q, const uint8_t *data, uint32_t len, const fake_rx_meta *m,
+                             uint8_t toe_flags, uint16_t slot);
 
 #endif

@@ -1,7 +1,9 @@
 /* Check suite of the driver against the fake NIC (fake_nic.c): host memory allocator,
  * initialisation, receive (phase bits across wraps, re-posting, budget and re-arm,
  * multi-buffer frames, RSS on/off), moderation, transmit (byte-exact output, ring full,
- * reclaim, multi-descriptor frames), cost accounting, bad completions, two devices. */
+ * reclaim, multi-descriptor frames), cost accounting, bad completions, two devices; TCP
+ * offload (TCase "toe"): commands as posted writes, result blocks, the command-queue limit,
+ * events interleaved with frames, marked frames, bad events. */
 #include "drv.h"
 #include "hostmem.h"
 #include "fake_nic.h"
@@ -29,7 +31,8 @@
 #define R_VEC(v, off) (0x3000u + 0x10u * (v) + (off))
 
 /* Distinct prices per op, so a wrong count changes the total. */
-static const uint64_t price[DRV_OP_COUNT] = {1009, 307, 53, 23, 151, 41, 7, 907, 1};
+static const uint64_t price[DRV_OP_COUNT] = {1009, 307, 53, 23, 151, 41, 7, 907, 1, 401, 97};
+#define EV_CYCLES 70001u
 #define RX_CYCLES 100003u
 
 typedef struct rec_frame {
@@ -38,7 +41,18 @@ typedef struct rec_frame {
     uint32_t len, hash;
     uint8_t hash_type, csum, l3, l4, frag, queue;
     int cpu;
+    uint8_t toe_flags, toe_reason;
+    uint16_t toe_slot;
+    uint64_t order;    /* position among everything the driver handed up (frames and events) */
 } rec_frame;
+
+/* A TOE event as the callback saw it (the state copied: it is valid during the call only). */
+typedef struct rec_event {
+    drv_toe_event ev;
+    nic_toe_state st;
+    int has_state;
+    uint64_t order;
+} rec_event;
 
 typedef struct env {
     hm_region *hm; /* host memory (model/hostmem.h) */
@@ -56,6 +70,12 @@ typedef struct env {
     uint64_t spent;   /* sum of what drv_isr/drv_dpc/drv_tx returned */
     uint64_t isr_runs, dpc_runs;
     char err[256];
+    rec_event *ev;
+    size_t nev, capev;
+    uint64_t order;
+    /* from inside the TOE event callback: a QUERY of this slot on queue 0 (if >= 0), result */
+    int cb_query_slot;
+    int64_t cb_query_rc;
 } env;
 
 static uint64_t rec_rx(void *user, const drv_rx_frame *fr)
@@ -80,9 +100,36 @@ static uint64_t rec_rx(void *user, const drv_rx_frame *fr)
     r->frag = fr->frag;
     r->queue = fr->queue;
     r->cpu = fr->cpu;
+    r->toe_flags = fr->toe_flags;
+    r->toe_reason = fr->toe_reason;
+    r->toe_slot = fr->toe_slot;
+    r->order = e->order++;
     if (fr->data < e->mem || fr->data + fr->len > e->mem + MEM_BYTES)
         e->rx_outside++;
     return RX_CYCLES;
+}
+
+static uint64_t rec_toe_event(void *user, const drv_toe_event *ev)
+{
+    env *e = user;
+    if (e->nev == e->capev) {
+        e->capev = e->capev ? 2 * e->capev : 256;
+        e->ev = realloc(e->ev, e->capev * sizeof *e->ev);
+        ck_assert_ptr_nonnull(e->ev);
+    }
+    rec_event *r = &e->ev[e->nev++];
+    memset(r, 0, sizeof *r);
+    r->ev = *ev;
+    r->has_state = ev->state != NULL;
+    if (ev->state)
+        r->st = *ev->state;
+    r->ev.state = NULL;
+    r->order = e->order++;
+    if (e->cb_query_slot >= 0) {
+        e->cb_query_rc = drv_toe_query(e->d, ev->cpu, 0, (uint32_t)e->cb_query_slot, 0xCB);
+        e->cb_query_slot = -1;
+    }
+    return EV_CYCLES;
 }
 
 static uint64_t rec_cost(void *user, int cpu, int op, uint64_t count)
@@ -114,6 +161,7 @@ static void small_cfg(drv_config *c)
 static void env_init(env *e, int num_rxq)
 {
     memset(e, 0, sizeof *e);
+    e->cb_query_slot = -1;
     char err[256];
     ck_assert_msg(hm_open(&e->hm, DMA_BASE, MEM_BYTES, err, sizeof err) == 0, "%s", err);
     e->mem = hm_ptr(e->hm, DMA_BASE, MEM_BYTES);
@@ -126,7 +174,7 @@ static void env_init(env *e, int num_rxq)
 static int env_open_rc(env *e)
 {
     drv_hw_ops hw = fake_nic_hw_ops(e->f);
-    drv_callbacks cb = {.rx = rec_rx, .cost = rec_cost, .user = e};
+    drv_callbacks cb = {.rx = rec_rx, .cost = rec_cost, .user = e, .toe_event = rec_toe_event};
     e->err[0] = '\0';
     return drv_open(&e->d, &e->cfg, &hw, &e->dm, &cb, e->err, sizeof e->err);
 }
@@ -147,6 +195,7 @@ static void env_free(env *e)
     for (size_t i = 0; i < e->nrx; i++)
         free(e->rx[i].data);
     free(e->rx);
+    free(e->ev);
     hm_close(e->hm);
 }
 
@@ -317,7 +366,7 @@ START_TEST(open_programs_registers)
     env_open(&e, &c, 8);
     fake_nic *f = e.f;
 
-    ck_assert_uint_eq(fake_nic_read_count(f), 2); /* ID and NUM_RXQ, nothing else */
+    ck_assert_uint_eq(fake_nic_read_count(f), 3); /* ID, NUM_RXQ and NIC_TOE_SLOTS, nothing else */
     for (unsigned k = 0; k < 10; k++) {
         uint32_t w = ((uint32_t)c.rss_key[4 * k] << 24) | ((uint32_t)c.rss_key[4 * k + 1] << 16) |
                      ((uint32_t)c.rss_key[4 * k + 2] << 8) | c.rss_key[4 * k + 3];
@@ -632,7 +681,7 @@ START_TEST(rx_frames_exact_across_wraps)
     ck_assert_uint_eq(s.bad_completion, 0);
     ck_assert_uint_eq(s.ops[DRV_OP_COPY_BYTE], 0); /* single-buffer frames are not copied */
     ck_assert_uint_eq(s.csr_reads, 0);
-    ck_assert_uint_eq(fake_nic_read_count(e.f), 2); /* only drv_open read registers */
+    ck_assert_uint_eq(fake_nic_read_count(e.f), 3); /* only drv_open read registers */
     env_free(&e);
 }
 END_TEST
@@ -1578,6 +1627,943 @@ START_TEST(two_drivers_independent)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------------------ */
+/* TCP offload (docs/toe.md "Commands", "Events"). */
+
+#define R_TOE_CTRL 0x4000u
+#define R_TOE_SLOTS 0x4004u
+#define R_TOE_CMD 0x400Cu
+#define R_TOE_COOKIE 0x4010u
+#define R_TOE_DELACK 0x4018u
+#define R_TOE_PUSH 0x401Cu
+#define R_TOE_ARG(k) (0x4040u + 4u * (k))
+#define CPL_TOE_BUF 3
+#define CPL_TOE_UPREQ 4
+#define CPL_TOE_CMD 5
+
+static void env_open_toe(env *e, const drv_config *c, int num_rxq, uint32_t slots)
+{
+    env_init(e, num_rxq);
+    if (slots)
+        fake_nic_toe_init(e->f, slots);
+    e->cfg = *c;
+    int rc = env_open_rc(e);
+    ck_assert_msg(rc == DRV_OK, "drv_open: %d %s", rc, e->err);
+    check_fake_ok(e);
+}
+
+static void toe_cfg(drv_config *c)
+{
+    small_cfg(c);
+    c->toe_enable = 1;
+    c->rx_ring_entries = 16;
+}
+
+/* A state with every field random within its width (out-only fields too). */
+static void rand_state(nic_toe_state *x, uint32_t *seed, int nq)
+{
+    memset(x, 0, sizeof *x);
+    x->v6 = lcg(seed) >> 31;
+    x->ts_ok = lcg(seed) >> 31;
+    x->vlan = lcg(seed) >> 31;
+    x->push_mode = lcg(seed) >> 31;
+    x->snd_wscale = (uint8_t)(lcg(seed) % 15);
+    x->rcv_wscale = (uint8_t)(lcg(seed) % 15);
+    x->queue = (uint8_t)(lcg(seed) % (uint32_t)nq);
+    for (int i = 0; i < 16; i++) {
+        x->remote_addr[i] = (uint8_t)(lcg(seed) >> 24);
+        x->local_addr[i] = (uint8_t)(lcg(seed) >> 24);
+    }
+    x->remote_port = (uint16_t)(lcg(seed) >> 16);
+    x->local_port = (uint16_t)(lcg(seed) >> 16);
+    for (int i = 0; i < 6; i++) {
+        x->remote_mac[i] = (uint8_t)(lcg(seed) >> 24);
+        x->local_mac[i] = (uint8_t)(lcg(seed) >> 24);
+    }
+    x->vlan_tci = (uint16_t)(lcg(seed) >> 16);
+    x->ttl = (uint8_t)(lcg(seed) >> 24);
+    x->tos = (uint8_t)(lcg(seed) >> 24);
+    x->mss = (uint16_t)(lcg(seed) >> 16);
+    x->ack_freq = (uint8_t)(lcg(seed) >> 24);
+    x->rcv_wnd = lcg(seed);
+    x->rcv_nxt = lcg(seed);
+    x->snd_una = lcg(seed);
+    x->snd_nxt = lcg(seed);
+    x->snd_max = lcg(seed);
+    x->snd_wnd = lcg(seed);
+    x->ts_recent = lcg(seed);
+    x->ts_offset = lcg(seed);
+    x->nbufs = (uint8_t)(lcg(seed) % 5);
+    x->ivl_valid = (uint8_t)(lcg(seed) >> 27);
+    x->unacked = (uint8_t)(lcg(seed) >> 24);
+    for (int i = 0; i < 5; i++) {
+        x->ivl_start[i] = lcg(seed);
+        x->ivl_end[i] = lcg(seed);
+    }
+    for (int i = 0; i < 4; i++) {
+        x->buf_start[i] = lcg(seed);
+        x->buf_len[i] = lcg(seed);
+    }
+    x->bytes_placed = lcg(seed);
+    x->bytes_indicated = lcg(seed);
+    x->acks_sent = lcg(seed);
+    x->ooo_segs = lcg(seed);
+    x->segs = lcg(seed);
+    x->dup_segs = lcg(seed);
+}
+
+static uint32_t be4(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* The argument words of a state, written from the table in docs/toe.md (not from
+ * nic_toe_state_to_args): ARG0..ARG22, and the out-only words 23..47 when out is set. */
+static void ref_args(const nic_toe_state *x, uint32_t w[48], int out)
+{
+    memset(w, 0, 48 * sizeof *w);
+    w[0] = (uint32_t)x->v6 | (uint32_t)x->ts_ok << 1 | (uint32_t)x->vlan << 2 | (uint32_t)x->snd_wscale << 4 |
+           (uint32_t)x->rcv_wscale << 8 | (uint32_t)x->queue << 16 | (uint32_t)x->push_mode << 24;
+    for (int k = 0; k < 4; k++) {
+        w[1 + k] = be4(x->remote_addr + 4 * k);
+        w[5 + k] = be4(x->local_addr + 4 * k);
+    }
+    w[9] = (uint32_t)x->remote_port << 16 | x->local_port;
+    w[10] = be4(x->remote_mac);
+    w[11] = (uint32_t)x->remote_mac[4] << 24 | (uint32_t)x->remote_mac[5] << 16 | (uint32_t)x->local_mac[0] << 8 |
+            x->local_mac[1];
+    w[12] = be4(x->local_mac + 2);
+    w[13] = x->vlan_tci | (uint32_t)x->ttl << 16 | (uint32_t)x->tos << 24;
+    w[14] = x->mss | (uint32_t)x->ack_freq << 16;
+    const uint32_t del[8] = {x->rcv_nxt, x->snd_una, x->snd_nxt, x->snd_max, x->snd_wnd, x->rcv_wnd, x->ts_recent, x->ts_offset};
+    for (int k = 0; k < 8; k++)
+        w[15 + k] = del[k];
+    if (!out)
+        return;
+    w[23] = x->segs;
+    w[24] = x->dup_segs;
+    w[25] = (uint32_t)x->nbufs | (uint32_t)x->ivl_valid << 4 | (uint32_t)x->unacked << 16;
+    for (int i = 0; i < 5; i++) {
+        w[26 + 2 * i] = x->ivl_start[i];
+        w[27 + 2 * i] = x->ivl_end[i];
+    }
+    for (int i = 0; i < 4; i++) {
+        w[36 + 2 * i] = x->buf_start[i];
+        w[37 + 2 * i] = x->buf_len[i];
+    }
+    w[44] = x->bytes_placed;
+    w[45] = x->bytes_indicated;
+    w[46] = x->acks_sent;
+    w[47] = x->ooo_segs;
+}
+
+/* Every field of two states (no memcmp: padding). */
+static void check_state_eq(const nic_toe_state *a, const nic_toe_state *b)
+{
+#define F(x) ck_assert_msg(a->x == b->x, "state field " #x ": %llu, want %llu", (unsigned long long)a->x, (unsigned long long)b->x)
+    F(v6); F(ts_ok); F(vlan); F(push_mode); F(snd_wscale); F(rcv_wscale); F(queue);
+    ck_assert_mem_eq(a->remote_addr, b->remote_addr, 16);
+    ck_assert_mem_eq(a->local_addr, b->local_addr, 16);
+    F(remote_port); F(local_port);
+    ck_assert_mem_eq(a->remote_mac, b->remote_mac, 6);
+    ck_assert_mem_eq(a->local_mac, b->local_mac, 6);
+    F(vlan_tci); F(ttl); F(tos); F(mss); F(ack_freq); F(rcv_wnd);
+    F(rcv_nxt); F(snd_una); F(snd_nxt); F(snd_max); F(snd_wnd); F(ts_recent); F(ts_offset);
+    F(nbufs); F(ivl_valid); F(unacked);
+    for (int i = 0; i < 5; i++) {
+        F(ivl_start[i]);
+        F(ivl_end[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        F(buf_start[i]);
+        F(buf_len[i]);
+    }
+    F(bytes_placed); F(bytes_indicated); F(acks_sent); F(ooo_segs); F(segs); F(dup_segs);
+#undef F
+}
+
+/* The writes since the log was cleared are exactly addr[i] = val[i]. */
+static void check_writes(const env *e, const uint32_t *addr, const uint32_t *val, size_t n)
+{
+    ck_assert_uint_eq(fake_nic_write_count(e->f), n);
+    const fake_csr_write *log = fake_nic_write_log(e->f);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(log[i].addr == addr[i], "write %zu to 0x%x, want 0x%x", i, log[i].addr, addr[i]);
+        ck_assert_msg(log[i].val == val[i], "write %zu (0x%x) = 0x%x, want 0x%x", i, addr[i], log[i].val, val[i]);
+    }
+}
+
+static const rec_event *last_event(const env *e)
+{
+    ck_assert_uint_gt(e->nev, 0);
+    return &e->ev[e->nev - 1];
+}
+
+/* Offloads x on queue q and completes it; returns the slot (the event's) and its result. */
+static uint32_t offload_now(env *e, const nic_toe_state *x, int q, uint32_t cookie, int *result)
+{
+    size_t before = e->nev;
+    ck_assert_int_ge(drv_toe_offload(e->d, 0, q, x, cookie), 0);
+    ck_assert_int_eq(fake_nic_toe_run(e->f, -1), 1);
+    service(e);
+    ck_assert_uint_eq(e->nev, before + 1);
+    const rec_event *r = last_event(e);
+    ck_assert_int_eq(r->ev.kind, DRV_TOE_EV_CMD);
+    ck_assert_uint_eq(r->ev.cookie, cookie);
+    ck_assert_int_eq(r->ev.op, NIC_TOE_OP_OFFLOAD);
+    ck_assert_int_eq(r->ev.queue, q);
+    ck_assert(!r->has_state);
+    *result = r->ev.result;
+    return r->ev.slot;
+}
+
+/* Open: NIC_TOE_SLOTS read, timers and enable programmed before CTRL; no engine: nothing. */
+START_TEST(toe_open_programs)
+{
+    drv_config c;
+    drv_config_defaults(&c);
+    ck_assert_int_eq(c.toe_enable, 0);
+    ck_assert_uint_eq(c.toe_delack_ns, 200000000u);
+    ck_assert_uint_eq(c.toe_push_ns, 0);
+    for (int variant = 0; variant < 3; variant++) {
+        env e;
+        toe_cfg(&c);
+        c.toe_enable = variant != 1;
+        c.toe_delack_ns = 12345678u + (uint32_t)variant;
+        c.toe_push_ns = 4321u;
+        env_open_toe(&e, &c, 4, variant == 2 ? 0 : 64);
+        ck_assert_uint_eq(fake_nic_read_count(e.f), 3);
+        ck_assert_int_eq(drv_toe_slots(e.d), variant == 2 ? 0 : 64);
+        const fake_csr_write *log = fake_nic_write_log(e.f);
+        size_t nw = fake_nic_write_count(e.f);
+        ck_assert_uint_eq(log[nw - 1].addr, R_CTRL); /* still the last write */
+        if (variant == 2) {
+            for (size_t i = 0; i < nw; i++)
+                ck_assert_msg((log[i].addr >> 12) != 4, "TOE register 0x%x written without an engine", log[i].addr);
+            fake_nic_clear_log(e.f);
+            nic_toe_state x;
+            uint32_t seed = 1;
+            rand_state(&x, &seed, 4);
+            ck_assert_int_eq(drv_toe_offload(e.d, 0, 0, &x, 1), DRV_EINVAL);
+            ck_assert_int_eq(drv_toe_query(e.d, 0, 0, 0, 1), DRV_EINVAL);
+            ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
+        } else {
+            ck_assert_uint_eq(fake_nic_writes_to(e.f, R_TOE_CTRL), 1);
+            ck_assert_uint_eq(fake_nic_reg(e.f, R_TOE_CTRL), variant == 1 ? 0u : 1u);
+            ck_assert_uint_eq(fake_nic_reg(e.f, R_TOE_DELACK), 12345678u + (uint32_t)variant);
+            ck_assert_uint_eq(fake_nic_reg(e.f, R_TOE_PUSH), 4321u);
+        }
+        ck_assert_uint_eq(drv_mem_required(&e.cfg), hm_used(e.hm));
+        drv_stats s;
+        drv_get_stats(e.d, &s);
+        ck_assert_uint_eq(s.doorbells, 0);
+        ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+        check_fake_ok(&e);
+        env_free(&e);
+    }
+}
+END_TEST
+
+/* OFFLOAD: exactly ARG0..22 (docs/toe.md layout), cookie, CMD; the CMD event arrives from the
+ * named queue's DPC on its CPU with the slot; EXISTS for the same 4-tuple; engine disabled. */
+START_TEST(toe_offload_event)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    env_open_toe(&e, &c, 4, 16);
+    uint32_t seed = 7;
+    nic_toe_state x;
+    rand_state(&x, &seed, 4);
+    uint32_t w[48], addr[25], val[25];
+    ref_args(&x, w, 0);
+    for (int k = 0; k < 23; k++) {
+        addr[k] = R_TOE_ARG((uint32_t)k);
+        val[k] = w[k];
+    }
+    addr[23] = R_TOE_COOKIE;
+    val[23] = 0xC0FFEE01u;
+    addr[24] = R_TOE_CMD;
+    val[24] = 1u | 2u << 4; /* OFFLOAD on queue 2, slot 0 */
+    fake_nic_clear_log(e.f);
+    int64_t cyc = drv_toe_offload(e.d, 1, 2, &x, 0xC0FFEE01u);
+    ck_assert_int_eq(cyc, (int64_t)(price[DRV_OP_TOE_CMD] + 25 * price[DRV_OP_DOORBELL]));
+    check_writes(&e, addr, val, 25);
+    ck_assert_uint_eq(e.cost_cpu[1][DRV_OP_TOE_CMD], 1);
+    ck_assert_uint_eq(e.cost_cpu[1][DRV_OP_DOORBELL], 25);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 1);
+    ck_assert_uint_eq(fake_nic_toe_pending(e.f), 1);
+    service(&e);
+    ck_assert_uint_eq(e.nev, 0); /* nothing yet */
+    ck_assert_int_eq(fake_nic_toe_run(e.f, -1), 1);
+    ck_assert_int_eq(fake_nic_next_irq(e.f), 2);
+    e.spent += drv_isr(e.d, 2);
+    int more;
+    uint64_t dpc = drv_dpc(e.d, 2, &more);
+    ck_assert_int_eq(more, 0);
+    /* DPC, one event decoded, the layer above, completion head and re-arm; no re-post. */
+    ck_assert_uint_eq(dpc, price[DRV_OP_DPC] + price[DRV_OP_TOE_EVENT] + EV_CYCLES + 2 * price[DRV_OP_DOORBELL]);
+    ck_assert_uint_eq(e.nev, 1);
+    const rec_event *r = &e.ev[0];
+    ck_assert_int_eq(r->ev.kind, DRV_TOE_EV_CMD);
+    ck_assert_uint_eq(r->ev.cookie, 0xC0FFEE01u);
+    ck_assert_int_eq(r->ev.op, NIC_TOE_OP_OFFLOAD);
+    ck_assert_int_eq(r->ev.result, NIC_TOE_R_OK);
+    ck_assert_uint_eq(r->ev.slot, 0);
+    ck_assert_int_eq(r->ev.queue, 2);
+    ck_assert_int_eq(r->ev.cpu, 2);
+    ck_assert(!r->has_state);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+    /* The fake latched what the driver wrote. */
+    const uint32_t *sw = fake_nic_toe_slot_words(e.f, 0);
+    ck_assert_ptr_nonnull(sw);
+    for (int k = 0; k < 23; k++)
+        ck_assert_uint_eq(sw[k], w[k]);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.toe_cmds, 1);
+    ck_assert_uint_eq(s.toe_events, 1);
+    ck_assert_uint_eq(s.rx_frames, 0);
+    ck_assert_uint_eq(s.rx_reposted, 0);
+    ck_assert_uint_eq(s.ops[DRV_OP_RX_COMPLETION], 0);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 2), 16);
+
+    int res;
+    ck_assert_uint_eq(offload_now(&e, &x, 1, 2, &res), 0); /* same 4-tuple */
+    ck_assert_int_eq(res, NIC_TOE_R_EXISTS);
+    x.local_port++;
+    ck_assert_uint_eq(offload_now(&e, &x, 3, 3, &res), 1);
+    ck_assert_int_eq(res, NIC_TOE_R_OK);
+    ck_assert_int_eq(e.ev[e.nev - 1].ev.cpu, 0); /* queue 3 on CPU 0 of 3 */
+    /* Bad arguments: nothing written. */
+    fake_nic_clear_log(e.f);
+    nic_toe_state y = x;
+    y.snd_wscale = 15;
+    ck_assert_int_eq(drv_toe_offload(e.d, 0, 0, &y, 1), DRV_EINVAL);
+    y = x;
+    y.queue = 4;
+    ck_assert_int_eq(drv_toe_offload(e.d, 0, 0, &y, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_offload(e.d, 0, 0, NULL, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_offload(e.d, 0, 4, &x, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_offload(e.d, 3, 0, &x, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_offload(e.d, -1, 0, &x, 1), DRV_EINVAL);
+    ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
+    /* Engine disabled: the NIC says so. */
+    x.local_port++;
+    fake_nic_hw_ops(e.f).csr_write(e.f, R_TOE_CTRL, 0);
+    ck_assert_uint_eq(offload_now(&e, &x, 0, 4, &res), 0);
+    ck_assert_int_eq(res, NIC_TOE_R_DISABLED);
+    ck_assert_uint_eq(fake_nic_read_count(e.f), 3); /* no register read after open */
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* RESOURCES when every slot is used; an upload frees one, which the next offload gets. */
+START_TEST(toe_resources)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    env_open_toe(&e, &c, 4, 4);
+    uint32_t seed = 11;
+    nic_toe_state x;
+    rand_state(&x, &seed, 4);
+    int res;
+    for (uint32_t i = 0; i < 4; i++) {
+        x.remote_port = (uint16_t)(1000 + i);
+        ck_assert_uint_eq(offload_now(&e, &x, (int)i, 10 + i, &res), i);
+        ck_assert_int_eq(res, NIC_TOE_R_OK);
+    }
+    x.remote_port = 2000;
+    offload_now(&e, &x, 0, 20, &res);
+    ck_assert_int_eq(res, NIC_TOE_R_RESOURCES);
+    ck_assert_int_ge(drv_toe_upload(e.d, 0, 1, 2, 21), 0);
+    fake_nic_toe_run(e.f, -1);
+    service(&e);
+    ck_assert_int_eq(last_event(&e)->ev.result, NIC_TOE_R_OK);
+    ck_assert(last_event(&e)->has_state);
+    ck_assert_uint_eq(last_event(&e)->st.remote_port, 1002);
+    ck_assert_uint_eq(offload_now(&e, &x, 0, 22, &res), 2);
+    ck_assert_int_eq(res, NIC_TOE_R_OK);
+    /* A slot beyond NIC_TOE_SLOTS is refused by the driver. */
+    ck_assert_int_eq(drv_toe_upload(e.d, 0, 0, 4, 1), DRV_EINVAL);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* UPLOAD and QUERY: 4 writes (ARG23/24 = a result block in host memory, cookie, CMD); the
+ * event carries the block decoded: every nic_toe_state field round-trips. Several queries in
+ * flight use distinct blocks. UPLOAD frees the slot: then NO_CONN, no state. */
+START_TEST(toe_upload_round_trip)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    c.cpus = 4;
+    env_open_toe(&e, &c, 4, 16);
+    uint32_t seed = 99;
+    nic_toe_state x[8];
+    int res;
+    for (uint32_t i = 0; i < 8; i++) {
+        rand_state(&x[i], &seed, 4);
+        x[i].local_port = (uint16_t)i; /* distinct 4-tuples */
+        ck_assert_uint_eq(offload_now(&e, &x[i], 0, i, &res), i);
+        ck_assert_int_eq(res, NIC_TOE_R_OK);
+        /* The engine's view moves on: delegated and out-only words as the receive path
+         * would leave them. */
+        nic_toe_state moved;
+        rand_state(&moved, &seed, 4);
+        memcpy(moved.remote_addr, x[i].remote_addr, 16);
+        memcpy(moved.local_addr, x[i].local_addr, 16);
+        moved.v6 = x[i].v6;
+        moved.remote_port = x[i].remote_port;
+        moved.local_port = x[i].local_port;
+        x[i] = moved;
+        uint32_t w[48];
+        ref_args(&x[i], w, 1);
+        memcpy(fake_nic_toe_slot_words(e.f, i), w, sizeof w);
+    }
+    /* 8 queries in flight, on two queues, then all complete. */
+    uint64_t blocks[8];
+    for (uint32_t i = 0; i < 8; i++) {
+        fake_nic_clear_log(e.f);
+        int q = (int)(i % 2) * 3;
+        ck_assert_int_eq(drv_toe_query(e.d, (int)i % 4, q, 7 - i, 100 + i),
+                         (int64_t)(price[DRV_OP_TOE_CMD] + 4 * price[DRV_OP_DOORBELL]));
+        const fake_csr_write *log = fake_nic_write_log(e.f);
+        ck_assert_uint_eq(fake_nic_write_count(e.f), 4);
+        ck_assert_uint_eq(log[0].addr, R_TOE_ARG(23));
+        ck_assert_uint_eq(log[1].addr, R_TOE_ARG(24));
+        ck_assert_uint_eq(log[2].addr, R_TOE_COOKIE);
+        ck_assert_uint_eq(log[2].val, 100 + i);
+        ck_assert_uint_eq(log[3].addr, R_TOE_CMD);
+        ck_assert_uint_eq(log[3].val, 5u | (uint32_t)q << 4 | (7u - i) << 16);
+        blocks[i] = (uint64_t)log[1].val << 32 | log[0].val;
+        ck_assert(blocks[i] >= DMA_BASE && blocks[i] + 192 <= DMA_BASE + MEM_BYTES);
+        for (uint32_t j = 0; j < i; j++)
+            ck_assert(blocks[i] + 192 <= blocks[j] || blocks[j] + 192 <= blocks[i]);
+    }
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 8);
+    ck_assert_int_eq(fake_nic_toe_run(e.f, -1), 8);
+    size_t base = e.nev;
+    service(&e);
+    ck_assert_uint_eq(e.nev, base + 8);
+    int seen[8] = {0};
+    for (size_t k = base; k < e.nev; k++) {
+        const rec_event *r = &e.ev[k];
+        uint32_t i = r->ev.cookie - 100;
+        ck_assert_uint_lt(i, 8);
+        seen[i]++;
+        ck_assert_int_eq(r->ev.op, NIC_TOE_OP_QUERY);
+        ck_assert_int_eq(r->ev.result, NIC_TOE_R_OK);
+        ck_assert_uint_eq(r->ev.slot, 7 - i);
+        ck_assert_int_eq(r->ev.queue, (int)(i % 2) * 3);
+        ck_assert(r->has_state);
+        check_state_eq(&r->st, &x[7 - i]);
+    }
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(seen[i], 1);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+    /* The blocks sit in the driver's memory, outside every ring. */
+    ck_assert_uint_le(hm_used(e.hm), drv_mem_required(&e.cfg));
+
+    /* UPLOAD returns the state and frees the slot. */
+    ck_assert_int_ge(drv_toe_upload(e.d, 2, 1, 5, 77), 0);
+    fake_nic_toe_run(e.f, -1);
+    service(&e);
+    const rec_event *r = last_event(&e);
+    ck_assert_int_eq(r->ev.op, NIC_TOE_OP_UPLOAD);
+    ck_assert_int_eq(r->ev.result, NIC_TOE_R_OK);
+    ck_assert(r->has_state);
+    check_state_eq(&r->st, &x[5]);
+    ck_assert_ptr_null(fake_nic_toe_slot_words(e.f, 5));
+    ck_assert_int_ge(drv_toe_upload(e.d, 2, 1, 5, 78), 0);
+    ck_assert_int_ge(drv_toe_query(e.d, 2, 1, 5, 79), 0);
+    fake_nic_toe_run(e.f, -1);
+    service(&e);
+    ck_assert_int_eq(e.ev[e.nev - 2].ev.result, NIC_TOE_R_NO_CONN);
+    ck_assert(!e.ev[e.nev - 2].has_state);
+    ck_assert_int_eq(e.ev[e.nev - 1].ev.result, NIC_TOE_R_NO_CONN);
+    ck_assert(!e.ev[e.nev - 1].has_state);
+
+    /* nic_toe_state_to_args/from_args against the documented layout, many random states. */
+    for (int t = 0; t < 200; t++) {
+        nic_toe_state a, b;
+        rand_state(&a, &seed, 32);
+        uint32_t w[48], w2[48];
+        ref_args(&a, w, 0);
+        nic_toe_state_to_args(&a, w2);
+        for (int k = 0; k < 48; k++)
+            ck_assert_msg(w2[k] == w[k], "to_args word %d: 0x%08x, want 0x%08x", k, w2[k], w[k]);
+        ref_args(&a, w, 1);
+        nic_toe_state_from_args(&b, w);
+        check_state_eq(&b, &a);
+    }
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* POST (ARG0..2) and UPDATE (ARG14, ARG20): only those words, then cookie and CMD; the
+ * engine sees them; RING_FULL after NIC_TOE_BUFS; bad lengths and slots refused. */
+START_TEST(toe_post_update)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    env_open_toe(&e, &c, 4, 8);
+    uint32_t seed = 5;
+    nic_toe_state x;
+    rand_state(&x, &seed, 4);
+    x.rcv_nxt = 0xFFFFFF00u; /* buffers wrap the sequence space */
+    int res;
+    uint32_t slot = offload_now(&e, &x, 1, 1, &res);
+    ck_assert_int_eq(res, NIC_TOE_R_OK);
+    const uint32_t lens[5] = {1000, 1u << 31, 1, 4096, 512};
+    const uint64_t dma[5] = {DMA_BASE + 0x100000, 0x123456789ABCull, 0xFFFFFFFFull, DMA_BASE, 7};
+    uint32_t start = 0xFFFFFF00u;
+    for (int i = 0; i < 5; i++) {
+        fake_nic_clear_log(e.f);
+        ck_assert_int_eq(drv_toe_post(e.d, 0, 1, slot, dma[i], lens[i], 200u + (uint32_t)i),
+                         (int64_t)(price[DRV_OP_TOE_CMD] + 5 * price[DRV_OP_DOORBELL]));
+        const uint32_t addr[5] = {R_TOE_ARG(0), R_TOE_ARG(1), R_TOE_ARG(2), R_TOE_COOKIE, R_TOE_CMD};
+        const uint32_t val[5] = {(uint32_t)dma[i], (uint32_t)(dma[i] >> 32), lens[i], 200u + (uint32_t)i,
+                                 3u | 1u << 4 | slot << 16};
+        check_writes(&e, addr, val, 5);
+        fake_nic_toe_run(e.f, -1);
+        service(&e);
+        const rec_event *r = last_event(&e);
+        ck_assert_int_eq(r->ev.op, NIC_TOE_OP_POST);
+        ck_assert_uint_eq(r->ev.cookie, 200u + (uint32_t)i);
+        ck_assert_int_eq(r->ev.result, i < 4 ? NIC_TOE_R_OK : NIC_TOE_R_RING_FULL);
+        if (i < 4) {
+            const uint32_t *w = fake_nic_toe_slot_words(e.f, slot);
+            ck_assert_uint_eq(w[25] & 7, (uint32_t)i + 1);
+            ck_assert_uint_eq(w[36 + 2 * i], start);
+            ck_assert_uint_eq(w[37 + 2 * i], lens[i]);
+            ck_assert_uint_eq(fake_nic_toe_buf_addr(e.f, slot, i), dma[i]);
+            start += lens[i];
+        }
+    }
+    fake_nic_clear_log(e.f);
+    ck_assert_int_eq(drv_toe_update(e.d, 2, 1, slot, 1460, 3, 0x00ABCDEFu, 300),
+                     (int64_t)(price[DRV_OP_TOE_CMD] + 4 * price[DRV_OP_DOORBELL]));
+    const uint32_t ua[4] = {R_TOE_ARG(14), R_TOE_ARG(20), R_TOE_COOKIE, R_TOE_CMD};
+    const uint32_t uv[4] = {1460u | 3u << 16, 0x00ABCDEFu, 300, 4u | 1u << 4 | slot << 16};
+    check_writes(&e, ua, uv, 4);
+    ck_assert_int_ge(drv_toe_query(e.d, 2, 1, slot, 301), 0);
+    fake_nic_toe_run(e.f, -1);
+    service(&e);
+    ck_assert_int_eq(e.ev[e.nev - 2].ev.op, NIC_TOE_OP_UPDATE);
+    ck_assert_int_eq(e.ev[e.nev - 2].ev.result, NIC_TOE_R_OK);
+    const rec_event *r = last_event(&e);
+    ck_assert(r->has_state);
+    ck_assert_uint_eq(r->st.mss, 1460);
+    ck_assert_uint_eq(r->st.ack_freq, 3);
+    ck_assert_uint_eq(r->st.rcv_wnd, 0x00ABCDEFu);
+    ck_assert_uint_eq(r->st.nbufs, 4);
+    ck_assert_uint_eq(r->st.buf_start[0], 0xFFFFFF00u);
+    ck_assert_uint_eq(r->st.buf_start[1], 0xFFFFFF00u + 1000u);
+    ck_assert_uint_eq(r->st.buf_len[1], 1u << 31);
+    ck_assert_uint_eq(r->st.snd_una, x.snd_una); /* the rest unchanged */
+    /* Refused by the driver, nothing written. */
+    fake_nic_clear_log(e.f);
+    ck_assert_int_eq(drv_toe_post(e.d, 0, 1, slot, DMA_BASE, 0, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_post(e.d, 0, 1, slot, DMA_BASE, (1u << 31) + 1, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_post(e.d, 0, 1, 8, DMA_BASE, 100, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_update(e.d, 0, 1, 8, 1, 1, 1, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_update(e.d, 0, 4, slot, 1, 1, 1, 1), DRV_EINVAL);
+    ck_assert_int_eq(drv_toe_query(e.d, 0, -1, slot, 1), DRV_EINVAL);
+    ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.toe_cmds, 1 + 5 + 2);
+    ck_assert_uint_eq(s.toe_events, 1 + 5 + 2);
+    ck_assert_uint_eq(s.toe_busy, 0);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* NIC_TOE_CMDQ_DEPTH commands outstanding: the next one is refused with DRV_EBUSY and
+ * nothing written, until the DPC has decoded a completion (not merely the NIC executed it).
+ * A command issued from the event callback gets the entry just completed. */
+START_TEST(toe_busy)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    env_open_toe(&e, &c, 4, 8);
+    uint32_t seed = 3;
+    nic_toe_state x;
+    rand_state(&x, &seed, 4);
+    int res;
+    uint32_t slot = offload_now(&e, &x, 0, 1, &res);
+    ck_assert_int_eq(res, NIC_TOE_R_OK);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_ge(drv_toe_query(e.d, 0, i % 4, slot, (uint32_t)i), 0);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 8);
+    /* Command 0's cookie and op, but on queue 1's ring: no command of queue 1 matches. */
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 1, CPL_TOE_CMD, 0, NIC_TOE_OP_QUERY, slot, 0), 0);
+    fake_nic_clear_log(e.f);
+    uint64_t cost_before = e.cost_total;
+    ck_assert_int_eq(drv_toe_query(e.d, 0, 0, slot, 8), DRV_EBUSY);
+    ck_assert_int_eq(drv_toe_post(e.d, 0, 0, slot, DMA_BASE, 10, 8), DRV_EBUSY);
+    ck_assert_int_eq(drv_toe_update(e.d, 0, 0, slot, 1, 1, 1, 8), DRV_EBUSY);
+    ck_assert_int_eq(drv_toe_upload(e.d, 0, 0, slot, 8), DRV_EBUSY);
+    ck_assert_int_eq(drv_toe_offload(e.d, 0, 0, &x, 8), DRV_EBUSY);
+    ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
+    ck_assert_uint_eq(e.cost_total, cost_before);
+    ck_assert_int_eq(fake_nic_toe_run(e.f, 3), 3); /* executed, events not yet seen */
+    ck_assert_int_eq(drv_toe_query(e.d, 0, 0, slot, 8), DRV_EBUSY);
+    ck_assert_uint_eq(fake_nic_write_count(e.f), 0);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.toe_busy, 6);
+    /* Queue 1's DPC decodes its one event (command 1): one entry free. */
+    ck_assert_int_eq(drv_vector_cpu(e.d, 1), 1);
+    int more;
+    drv_dpc(e.d, 1, &more);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 7);
+    /* From the callback of the next event, with 8 outstanding again. */
+    ck_assert_int_ge(drv_toe_query(e.d, 0, 0, slot, 9), 0);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 8);
+    e.cb_query_slot = (int)slot;
+    drv_dpc(e.d, 0, &more); /* queue 0: command 0's event */
+    ck_assert_int_ge(e.cb_query_rc, 0);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 8);
+    fake_nic_toe_run(e.f, -1);
+    while (fake_nic_next_irq(e.f) >= 0)
+        ;
+    for (int v = 0; v < 4; v++)
+        drv_dpc(e.d, v, &more);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.toe_cmds, 1 + 8 + 2);
+    ck_assert_uint_eq(s.toe_events, 1 + 8 + 2);
+    ck_assert_uint_eq(s.bad_completion, 1);
+    ck_assert_uint_eq(fake_nic_toe_accepted(e.f), 11);
+    check_fake_ok(&e); /* the NIC's queue never overflowed */
+    env_free(&e);
+}
+END_TEST
+
+/* What the test injected on a queue, in order: a frame (with its TOE marks) or an event. */
+typedef struct inj {
+    int is_frame;
+    uint32_t len, seed;      /* frame */
+    uint8_t tflags, reason;  /* frame marks */
+    uint16_t slot;
+    int kind;                /* event: DRV_TOE_EV_* */
+    uint32_t w0, w1;
+    int push;
+} inj;
+
+/* Frames, marked frames, BUF/UPREQ events and CMD events interleaved in one completion ring
+ * (small ring, wraps many times, DPC budget 5, the ring often full: the NIC waits): every
+ * frame delivered byte-exact in order, every event in its place among them, buffers re-posted
+ * only for frames, costs per entry kind. */
+START_TEST(toe_events_interleaved)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    c.rss_enable = 0;
+    c.rx_ring_entries = 16;
+    c.rx_buf_bytes = 256;
+    c.dpc_budget = 5;
+    env_open_toe(&e, &c, 2, 32);
+    uint32_t seed = 2024;
+    nic_toe_state x;
+    rand_state(&x, &seed, 1);
+    int res;
+    for (int i = 0; i < 4; i++) { /* slots 0..3 */
+        x.remote_port = (uint16_t)(7000 + i);
+        offload_now(&e, &x, 0, (uint32_t)i, &res);
+        ck_assert_int_eq(res, NIC_TOE_R_OK);
+    }
+    const size_t ev0 = e.nev;
+    const uint64_t order0 = e.order, spent0 = e.spent, cost0 = e.cost_total;
+    uint64_t cmd_cycles = 0, ndesc = 0;
+    enum { N = 3000 };
+    inj *log = calloc(N, sizeof *log);
+    ck_assert_ptr_nonnull(log);
+    size_t n = 0;
+    uint32_t cmd_cookie = 1000;
+    int nframes = 0, nevents = 0, nmarked = 0, ncmd_out = 0;
+    uint8_t frame[700];
+    fake_rx_meta m = {0, 0, 1, 1, 1, 0};
+    while (n < N) {
+        uint32_t r = lcg(&seed) % 100;
+        inj it;
+        memset(&it, 0, sizeof it);
+        int rc;
+        if (r < 45) { /* frame, sometimes marked, sometimes multi-buffer */
+            it.is_frame = 1;
+            it.len = 60 + lcg(&seed) % 600;
+            it.seed = (uint32_t)n;
+            uint32_t mk = lcg(&seed) % 4;
+            it.slot = (uint16_t)(lcg(&seed) % 32);
+            if (mk == 1)
+                it.tflags = NIC_CPL_F_TOE_DATA;
+            else if (mk == 2) {
+                it.reason = (uint8_t)(lcg(&seed) % NIC_TOE_UP_COUNT);
+                it.tflags = (uint8_t)(NIC_CPL_F_TOE_EXC | it.reason << NIC_CPL_F_REASON_SHIFT);
+            }
+            make_frame(frame, it.len, it.seed);
+            /* unmarked: bytes 12..13 may hold anything, the frame has no slot */
+            rc = mk ? fake_nic_rx_queue_marked(e.f, 0, frame, it.len, &m, it.tflags, it.slot)
+                    : fake_nic_rx_queue(e.f, 0, frame, it.len, &m);
+            if (!it.tflags)
+                it.slot = 0;
+            rc = rc >= 0 ? 0 : -1;
+        } else if (r < 70) {
+            it.kind = DRV_TOE_EV_BUF;
+            it.slot = (uint16_t)(lcg(&seed) % 32);
+            it.w0 = lcg(&seed);
+            it.w1 = lcg(&seed);
+            it.push = (int)(lcg(&seed) >> 31);
+            rc = fake_nic_toe_event(e.f, 0, CPL_TOE_BUF, it.w0, it.w1, it.slot, (uint8_t)it.push);
+        } else if (r < 85) {
+            it.kind = DRV_TOE_EV_UPREQ;
+            it.slot = (uint16_t)(lcg(&seed) % 32);
+            it.w0 = lcg(&seed);
+            it.w1 = lcg(&seed) % NIC_TOE_UP_COUNT;
+            rc = fake_nic_toe_event(e.f, 0, CPL_TOE_UPREQ, it.w0, it.w1, it.slot, 0);
+        } else { /* a command whose event lands now (if the ring has room) */
+            int64_t t = ncmd_out == NIC_TOE_CMDQ_DEPTH ? -1 : drv_toe_query(e.d, 0, 0, lcg(&seed) % 4, cmd_cookie);
+            if (t < 0) {
+                service(&e);
+                continue;
+            }
+            cmd_cycles += (uint64_t)t;
+            ncmd_out++;
+            it.kind = DRV_TOE_EV_CMD;
+            it.w0 = cmd_cookie++;
+            rc = fake_nic_toe_run(e.f, 1) == 1 ? 0 : -1;
+            if (rc == 0)
+                ncmd_out--;
+        }
+        if (rc != 0) { /* ring full (or no descriptor): the host catches up, then again */
+            if (it.kind == DRV_TOE_EV_CMD) {
+                service(&e);
+                ck_assert_int_eq(fake_nic_toe_run(e.f, 1), 1);
+                ncmd_out--;
+            } else {
+                service(&e);
+                continue;
+            }
+        }
+        log[n++] = it;
+        if (it.is_frame) {
+            nframes++;
+            ndesc += (it.len + 255) / 256;
+            nmarked += it.tflags != 0;
+        } else {
+            nevents++;
+        }
+        if (lcg(&seed) % 9 == 0)
+            service(&e);
+    }
+    service(&e);
+    /* Replay the log against what the driver handed up, in order. */
+    size_t fi = 0, ei = ev0;
+    uint64_t ord = order0;
+    for (size_t k = 0; k < n; k++, ord++) {
+        const inj *it = &log[k];
+        if (it->is_frame) {
+            ck_assert_uint_lt(fi, e.nrx);
+            const rec_frame *f = &e.rx[fi++];
+            ck_assert_msg(f->order == ord, "entry %zu: frame out of place", k);
+            ck_assert_uint_eq(f->len, it->len);
+            make_frame(frame, it->len, it->seed);
+            ck_assert_msg(memcmp(f->data, frame, it->len) == 0, "entry %zu: frame bytes differ", k);
+            ck_assert_uint_eq(f->toe_flags, it->tflags & 3);
+            ck_assert_uint_eq(f->toe_reason, it->reason);
+            ck_assert_uint_eq(f->toe_slot, it->slot);
+        } else {
+            ck_assert_uint_lt(ei, e.nev);
+            const rec_event *r = &e.ev[ei++];
+            ck_assert_msg(r->order == ord, "entry %zu: event out of place", k);
+            ck_assert_int_eq(r->ev.kind, it->kind);
+            ck_assert_int_eq(r->ev.queue, 0);
+            ck_assert_int_eq(r->ev.cpu, 0);
+            if (it->kind == DRV_TOE_EV_CMD) {
+                ck_assert_uint_eq(r->ev.cookie, it->w0);
+                ck_assert_int_eq(r->ev.result, NIC_TOE_R_OK);
+                ck_assert(r->has_state);
+            } else {
+                ck_assert_uint_eq(r->ev.slot, it->slot);
+                if (it->kind == DRV_TOE_EV_BUF) {
+                    ck_assert_uint_eq(r->ev.seq, it->w0);
+                    ck_assert_uint_eq(r->ev.bytes, it->w1);
+                    ck_assert_int_eq(r->ev.push, it->push);
+                } else {
+                    ck_assert_uint_eq(r->ev.rcv_nxt, it->w0);
+                    ck_assert_int_eq(r->ev.reason, (int)it->w1);
+                }
+            }
+        }
+    }
+    ck_assert_uint_eq(fi, e.nrx);
+    ck_assert_uint_eq(ei, e.nev);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.bad_completion, 0);
+    ck_assert_uint_eq(s.rx_frames, (uint64_t)nframes);
+    ck_assert_uint_eq(s.toe_events, (uint64_t)nevents + 4);
+    ck_assert_uint_eq(s.toe_frames_marked, (uint64_t)nmarked);
+    ck_assert_uint_eq(s.ops[DRV_OP_RX_COMPLETION], (uint64_t)nframes);
+    ck_assert_uint_eq(s.ops[DRV_OP_TOE_EVENT], (uint64_t)nevents + 4);
+    ck_assert_uint_eq(s.rx_reposted, ndesc);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16); /* every buffer posted again */
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+    ck_assert_uint_gt(s.dpc_requeued, 0);
+    for (int op = 0; op < DRV_OP_COUNT; op++)
+        ck_assert_uint_eq(s.ops[op], e.cost_count[op]);
+    ck_assert_uint_eq(e.spent - spent0 + cmd_cycles,
+                      e.cost_total - cost0 + (uint64_t)nframes * RX_CYCLES + (uint64_t)nevents * EV_CYCLES);
+    check_fake_ok(&e);
+    free(log);
+    env_free(&e);
+}
+END_TEST
+
+/* Entries that make no sense: unknown types, a CMD event nobody waits for (or with another
+ * cookie or op), BUF/UPREQ naming a slot the NIC does not have or an unknown reason, marked
+ * frames with both marks, a slot beyond NIC_TOE_SLOTS or an unknown reason; events from a NIC
+ * without an engine. Counted in bad_completion; a bad frame's descriptors still come back;
+ * no event handed up; good entries around them unaffected. */
+START_TEST(toe_bad_events)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    c.rss_enable = 0;
+    c.rx_buf_bytes = 256;
+    env_open_toe(&e, &c, 2, 8);
+    fake_rx_meta m = {0};
+    uint8_t frame[300];
+    int bad = 0, good_ev = 0;
+    /* types beyond the known ones */
+    const uint8_t types[] = {0, 6, 7, 0x7F, 0xFF};
+    for (size_t i = 0; i < sizeof types; i++) {
+        ck_assert_int_eq(fake_nic_toe_event(e.f, 0, types[i], 1, 2, 0, 0), 0);
+        bad++;
+    }
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_CMD, 5, NIC_TOE_OP_QUERY, 0, 0), 0); /* none outstanding */
+    bad++;
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_BUF, 5, 6, 8, 0), 0); /* slot 8 of 8 */
+    bad++;
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_UPREQ, 5, 7, 1, 0), 0); /* reason 7 */
+    bad++;
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_UPREQ, 5, NIC_TOE_UP_FIN, 7, 0), 0); /* good */
+    good_ev++;
+    make_frame(frame, 100, 1);
+    ck_assert_int_eq(fake_nic_rx_queue_marked(e.f, 0, frame, 100, &m, 3, 1), 0); /* DATA and EXC */
+    bad++;
+    ck_assert_int_eq(fake_nic_rx_queue_marked(e.f, 0, frame, 100, &m, NIC_CPL_F_TOE_DATA, 8), 0); /* slot 8 */
+    bad++;
+    ck_assert_int_eq(fake_nic_rx_queue_marked(e.f, 0, frame, 300, &m, NIC_CPL_F_TOE_EXC | 7 << 2, 2), 0);
+    bad++;
+    ck_assert_int_eq(fake_nic_rx_queue_marked(e.f, 0, frame, 100, &m, NIC_CPL_F_TOE_EXC | 4 << 2, 2), 0); /* good */
+    service(&e);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.bad_completion, (uint64_t)bad);
+    ck_assert_uint_eq(e.nev, (size_t)good_ev);
+    ck_assert_int_eq(e.ev[0].ev.kind, DRV_TOE_EV_UPREQ);
+    ck_assert_int_eq(e.ev[0].ev.reason, NIC_TOE_UP_FIN);
+    ck_assert_uint_eq(e.ev[0].ev.slot, 7);
+    ck_assert_uint_eq(e.nrx, 1);
+    ck_assert_uint_eq(e.rx[0].toe_flags, NIC_CPL_F_TOE_EXC);
+    ck_assert_uint_eq(e.rx[0].toe_reason, NIC_TOE_UP_SYN);
+    ck_assert_uint_eq(e.rx[0].toe_slot, 2);
+    ck_assert_uint_eq(s.toe_frames_marked, 1);
+    ck_assert_uint_eq(s.toe_events, (uint64_t)good_ev);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16); /* the bad frames' buffers came back */
+    ck_assert_uint_eq(s.rx_reposted, 5);
+
+    /* A CMD event must match an outstanding command of its ring: cookie, op. */
+    nic_toe_state x;
+    uint32_t seed = 8;
+    rand_state(&x, &seed, 1);
+    ck_assert_int_ge(drv_toe_offload(e.d, 0, 0, &x, 55), 0);
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_CMD, 56, NIC_TOE_OP_OFFLOAD, 0, 0), 0);
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_CMD, 55, NIC_TOE_OP_QUERY, 0, 0), 0);
+    bad += 2;
+    service(&e);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 1);
+    fake_nic_toe_run(e.f, -1);
+    service(&e);
+    ck_assert_int_eq(drv_toe_outstanding(e.d), 0);
+    ck_assert_uint_eq(last_event(&e)->ev.cookie, 55);
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.bad_completion, (uint64_t)bad);
+    check_fake_ok(&e);
+    env_free(&e);
+
+    /* No engine: every TOE entry and every marked frame is nonsense. */
+    toe_cfg(&c);
+    c.rss_enable = 0;
+    env_open_toe(&e, &c, 2, 0);
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_BUF, 1, 2, 0, 0), 0);
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_UPREQ, 1, 1, 0, 0), 0);
+    ck_assert_int_eq(fake_nic_toe_event(e.f, 0, CPL_TOE_CMD, 1, 1, 0, 0), 0);
+    ck_assert_int_eq(fake_nic_rx_queue_marked(e.f, 0, frame, 100, &m, NIC_CPL_F_TOE_DATA, 0), 0);
+    make_frame(frame, 100, 9);
+    ck_assert_int_eq(fake_nic_rx_queue(e.f, 0, frame, 100, &m), 0);
+    service(&e);
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.bad_completion, 4);
+    ck_assert_uint_eq(e.nev, 0);
+    ck_assert_uint_eq(e.nrx, 1);
+    ck_assert_mem_eq(e.rx[0].data, frame, 100);
+    ck_assert_uint_eq(e.rx[0].toe_flags, 0);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* Random entries with TOE types on an engine's ring: no crash, each one either an event or a
+ * bad completion, nothing leaks. */
+START_TEST(toe_events_fuzz)
+{
+    env e;
+    drv_config c;
+    toe_cfg(&c);
+    c.rss_enable = 0;
+    c.dpc_budget = 7;
+    env_open_toe(&e, &c, 2, 16);
+    uint32_t seed = 4242;
+    int injected = 0;
+    for (int i = 0; i < 3000; i++) {
+        uint8_t type = (uint8_t)(3 + lcg(&seed) % 4); /* 3..6 */
+        if (fake_nic_toe_event(e.f, 0, type, lcg(&seed), lcg(&seed), (uint16_t)(lcg(&seed) % 24),
+                               (uint8_t)lcg(&seed)) == 0)
+            injected++;
+        if (i % 13 == 0)
+            service(&e);
+    }
+    service(&e);
+    drv_stats s;
+    drv_get_stats(e.d, &s);
+    ck_assert_uint_eq(s.bad_completion + s.toe_events, (uint64_t)injected);
+    ck_assert_uint_eq(s.toe_events, e.nev);
+    ck_assert_uint_gt(s.toe_events, 0);
+    ck_assert_uint_gt(s.bad_completion, 0);
+    ck_assert_uint_eq(s.rx_frames, 0);
+    ck_assert_uint_eq(s.rx_reposted, 0);
+    ck_assert_uint_eq(s.ops[DRV_OP_TOE_EVENT], (uint64_t)injected - (s.ops[DRV_OP_RX_COMPLETION]));
+    for (size_t k = 0; k < e.nev; k++) {
+        ck_assert(e.ev[k].ev.kind == DRV_TOE_EV_BUF || e.ev[k].ev.kind == DRV_TOE_EV_UPREQ);
+        ck_assert_uint_lt(e.ev[k].ev.slot, 16);
+    }
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *driver_suite(void)
 {
     Suite *s = suite_create("driver");
@@ -1609,6 +2595,18 @@ static Suite *driver_suite(void)
     tcase_add_test(t, spurious_vectors);
     tcase_add_test(t, two_drivers_independent);
     suite_add_tcase(s, t);
+    TCase *toe = tcase_create("toe");
+    tcase_set_timeout(toe, 60);
+    tcase_add_test(toe, toe_open_programs);
+    tcase_add_test(toe, toe_offload_event);
+    tcase_add_test(toe, toe_resources);
+    tcase_add_test(toe, toe_upload_round_trip);
+    tcase_add_test(toe, toe_post_update);
+    tcase_add_test(toe, toe_busy);
+    tcase_add_test(toe, toe_events_interleaved);
+    tcase_add_test(toe, toe_bad_events);
+    tcase_add_test(toe, toe_events_fuzz);
+    suite_add_tcase(s, toe);
     return s;
 }
 
