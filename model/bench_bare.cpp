@@ -113,7 +113,7 @@ template <class V> struct Bench {
         dc.cpus = 4;
         dc.rx_queues = 4;
         drv_hw_ops hw{csr_write, csr_read, this};
-        drv_callbacks cb{rx, cost, this};
+        drv_callbacks cb{rx, cost, this, nullptr};
         if (drv_open(&drv, &dc, &hw, &dmem, &cb, err, sizeof err) < 0) {
             std::fprintf(stderr, "nicsim-bench-bare: %s\n", err);
             return 1;
