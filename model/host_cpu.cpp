@@ -14,8 +14,15 @@ HostCpu::HostCpu(sc_core::sc_module_name name, Platform &pf, int id) : sc_module
 void HostCpu::interrupt(int v)
 {
     if (std::find(pending_.begin(), pending_.end(), v) != pending_.end()) return;
-    if (pending_.empty() && !running_) pf_.busy_cpus++;
+    if (pending_.empty() && jobs_.empty() && !running_) pf_.busy_cpus++;
     pending_.push_back(v);
+    work_.notify();
+}
+
+void HostCpu::job(std::function<uint64_t()> fn)
+{
+    if (pending_.empty() && jobs_.empty() && !running_) pf_.busy_cpus++;
+    jobs_.push_back(std::move(fn));
     work_.notify();
 }
 
@@ -82,7 +89,7 @@ void HostCpu::run_timers()
 void HostCpu::run()
 {
     for (;;) {
-        while (pending_.empty()) {
+        while (pending_.empty() && jobs_.empty()) {
             // a timer beyond the representable time never fires: wait for work as if none
             uint64_t t_ps = ns_ps_from_ns(hs_next_timer_cpu_ns(pf_.stack, id_));
             if (t_ps == NS_TIME_NEVER) {
@@ -98,6 +105,22 @@ void HostCpu::run()
             run_timers();
         }
         running_ = true;
+        if (!jobs_.empty()) {
+            auto fn = std::move(jobs_.front());
+            jobs_.pop_front();
+            pf_.csr.defer = &deferred_;
+            call_start();
+            uint64_t c = fn();
+            pf_.csr.defer = nullptr;
+            spend(c);
+            running_ = false;
+            horizon_ps = NS_TIME_NEVER;
+            if (pending_.empty() && jobs_.empty()) {
+                pf_.busy_cpus--;
+                pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+            }
+            continue;
+        }
         int v = pending_.front();
         pending_.pop_front();
         spend(call_isr(v));
@@ -112,7 +135,7 @@ void HostCpu::run()
         }
         running_ = false;
         horizon_ps = NS_TIME_NEVER;
-        if (pending_.empty()) {
+        if (pending_.empty() && jobs_.empty()) {
             pf_.busy_cpus--;
             pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
         }

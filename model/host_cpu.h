@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <vector>
 
 #include "platform.h"
@@ -19,6 +20,10 @@ class HostCpu : public sc_core::sc_module {
     // starts its ISR in the current evaluation phase and publishes its horizon before the NIC
     // runs on.
     void interrupt(int v);
+    // Host work that is not an interrupt (a timed scenario event such as netsh, the end-of-run
+    // uploads): runs on this CPU like a DPC, after the work already queued; fn returns the
+    // cycles it cost (charged to the stack by fn itself).
+    void job(std::function<uint64_t()> fn);
     uint64_t busy_cycles = 0;
     // Lookahead: this CPU makes no register write before this time (end of its current driver
     // call; NS_TIME_NEVER when idle). The NIC never runs past the earliest horizon, so posted
@@ -30,6 +35,7 @@ class HostCpu : public sc_core::sc_module {
     int id_;
     double ps_per_cycle_;
     std::deque<int> pending_;
+    std::deque<std::function<uint64_t()>> jobs_;
     bool running_ = false;
     sc_core::sc_event work_;
     std::vector<CsrWrite> deferred_;

@@ -357,10 +357,16 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 if (next_ps == NS_TIME_NEVER) {
                     if (cpus_idle() && !pf_.toe_flushed && hs_toe_busy(pf_.stack)) {
                         // end of the trace: the stack takes its offloaded connections back
-                        // (uploads, uncharged), so their data and counters are in the host
+                        // (uploads, not charged: bookkeeping of the simulation, not work of
+                        // the host), so their data and counters are in the host
                         pf_.toe_flushed = true;
                         sync(synced_ps);
-                        hs_toe_flush(pf_.stack, 0, ns_ns_from_ps(sc_now_ps()));
+                        Platform &pf = pf_;
+                        cpus_[0]->job([&pf]() {
+                            hs_toe_flush(pf.stack, 0, ns_ns_from_ps(sc_now_ps()));
+                            return (uint64_t)0;
+                        });
+                        sc_core::wait(*pf_.cpu_idle_event | *pf_.csr.event);
                         resume(synced_ps, limit_ps, quantum_ps);
                         continue;
                     }
