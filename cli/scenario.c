@@ -107,8 +107,8 @@ typedef struct sc_key_desc {
 } sc_key_desc;
 
 static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
-                                          "app", "replay"};
-#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app] or [replay]"
+                                          "app", "replay", "events"};
+#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app], [replay] or [events]"
 
 /* ---- helpers ---- */
 
@@ -963,11 +963,48 @@ static void sc_suggest(const char *section, const char *name, char *buf, size_t 
 }
 
 /* One SECTION.KEY=VALUE from a file line or --set. */
+/* [events]: "TIME = ACTION", kept in time order (equal times in the order given). */
+static int sc_event(cli_scenario *sc, const char *name, const char *value, const char *where,
+                    char *err, size_t errlen)
+{
+    char why[256];
+    uint64_t ps;
+    if (cli_parse_time(name, &ps, why, sizeof why) != CLI_OK) {
+        cli_msg(err, errlen, "%s: events: '%s' is not a time (%s)", where, name, why);
+        return CLI_EUSAGE;
+    }
+    int kind;
+    for (kind = 0; kind < NS_EV_COUNT; kind++)
+        if (strcmp(value, ns_event_name(kind)) == 0)
+            break;
+    if (kind == NS_EV_COUNT) {
+        cli_msg(err, errlen, "%s: events: unknown action '%s' (expected 'netsh int ip set chimney "
+                "ENABLED', 'netsh int ip set chimney DISABLED', 'firewall on', 'firewall off', "
+                "'link down' or 'link up')", where, value);
+        return CLI_EUSAGE;
+    }
+    ns_config *c = &sc->cfg;
+    if (c->nevents >= NS_MAX_EVENTS) {
+        cli_msg(err, errlen, "%s: events: more than %d events", where, NS_MAX_EVENTS);
+        return CLI_EUSAGE;
+    }
+    int i = c->nevents++;
+    while (i > 0 && c->events[i - 1].at_ps > ps) {
+        c->events[i] = c->events[i - 1];
+        i--;
+    }
+    c->events[i].at_ps = ps;
+    c->events[i].kind = kind;
+    return CLI_OK;
+}
+
 static int sc_apply(cli_scenario *sc, const char *section, const char *name, const char *value,
                     sc_origin at, char *err, size_t errlen)
 {
     char where[512];
     sc_where(sc, at, where, sizeof where);
+    if (strcmp(section, "events") == 0)
+        return sc_event(sc, name, value, where, err, errlen);
     if (at.kind == ORIGIN_FILE && !*section) {
         cli_msg(err, errlen, "%s: key '%s' is outside any section (" SC_SECTION_LIST ")", where,
                 name);

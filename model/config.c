@@ -207,6 +207,19 @@ void ns_driver_config(const ns_config *c, drv_config *dc)
     dc->toe_delack_ns = (uint32_t)(c->stack.delack_ns < UINT32_MAX ? c->stack.delack_ns : UINT32_MAX);
 }
 
+const char *ns_event_name(int kind)
+{
+    static const char *const names[NS_EV_COUNT] = {
+        [NS_EV_CHIMNEY_ENABLED] = "netsh int ip set chimney ENABLED",
+        [NS_EV_CHIMNEY_DISABLED] = "netsh int ip set chimney DISABLED",
+        [NS_EV_FIREWALL_ON] = "firewall on",
+        [NS_EV_FIREWALL_OFF] = "firewall off",
+        [NS_EV_LINK_DOWN] = "link down",
+        [NS_EV_LINK_UP] = "link up",
+    };
+    return kind >= 0 && kind < NS_EV_COUNT ? names[kind] : NULL;
+}
+
 uint64_t ns_toe_buffer_bytes(const ns_config *cfg)
 {
     if (!cfg->stack.chimney)

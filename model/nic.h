@@ -105,6 +105,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
 
     uint64_t clocked() const { return clk_.clocked; }
     uint64_t fifo_overflow() const { return line_rx_.overflow(); }
+    uint64_t link_down_drops() const { return line_rx_.link_down(); }
     uint64_t fifo_peak() const { return line_rx_.peak(); }
     uint64_t tx_frames() const { return line_tx_.frames(); }
     uint64_t tx_bytes() const { return line_tx_.bytes(); }
@@ -115,6 +116,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
   private:
     Platform &pf_;
     std::vector<HostCpu *> &cpus_;
+    int ev_next_ = 0;  // the next scenario event ([events]) to fire
     std::unique_ptr<VerilatedContext> ctx_;
     std::unique_ptr<V> model_;
     V &m_;
@@ -328,7 +330,33 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         if (more) next_ps = next->start_ps;
         if (m_.timer_armed) next_ps = std::min<uint64_t>(next_ps, ns_ps_from_ns(m_.timer_deadline_ns));
         if (!pf_.csr.queue.empty()) next_ps = std::min(next_ps, pf_.csr.queue.front().at_ps);
+        if (more && ev_next_ < pf_.cfg->nevents) next_ps = std::min(next_ps, pf_.cfg->events[ev_next_].at_ps);
         return next_ps;
+    }
+
+    // The scenario's timed events that are due ([events]): host work runs on CPU 0.
+    void fire_events()
+    {
+        const ns_config &c = *pf_.cfg;
+        while (ev_next_ < c.nevents && c.events[ev_next_].at_ps <= now_ps()) {
+            int kind = c.events[ev_next_++].kind;
+            Platform &pf = pf_;
+            if (kind == NS_EV_LINK_DOWN) pf_.link_down = true;
+            if (kind == NS_EV_LINK_UP) pf_.link_down = false;
+            pf_.res->events_fired++;
+            cpus_[0]->job([&pf, kind]() -> uint64_t {
+                uint64_t now = ns_ns_from_ps(sc_now_ps());
+                switch (kind) {
+                case NS_EV_CHIMNEY_ENABLED: return hs_chimney_set(pf.stack, 1, 0, now);
+                case NS_EV_CHIMNEY_DISABLED: return hs_chimney_set(pf.stack, 0, 0, now);
+                case NS_EV_FIREWALL_ON: return hs_firewall_set(pf.stack, 1, 0, now);
+                case NS_EV_FIREWALL_OFF: return hs_firewall_set(pf.stack, 0, 0, now);
+                case NS_EV_LINK_DOWN: return hs_link_set(pf.stack, 0, 0, now);
+                case NS_EV_LINK_UP: return hs_link_set(pf.stack, 1, 0, now);
+                default: return 0;
+                }
+            });
+        }
     }
 
     void run()
@@ -347,6 +375,11 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 break;
             }
             apply_csr_writes();
+            if (ev_next_ < c.nevents && pf_.cfg->events[ev_next_].at_ps <= now_ps()) {
+                sync(synced_ps);
+                fire_events();
+                resume(synced_ps, limit_ps, quantum_ps);
+            }
             line_rx_.admit();
             const rp_frame *next = nullptr;
             bool more = src->peek(&next);

@@ -65,6 +65,24 @@ typedef struct ns_addr {
 /* [replay] fix_checksums */
 enum ns_fix_csum { NS_FIX_CSUM_OFF = 0, NS_FIX_CSUM_AUTO = 1 };
 
+/* A timed scenario event ([events] in the scenario file; docs/scenarios.md). */
+enum ns_event_kind {
+    NS_EV_CHIMNEY_ENABLED = 0, /* netsh int ip set chimney ENABLED */
+    NS_EV_CHIMNEY_DISABLED,    /* netsh int ip set chimney DISABLED: every offloaded connection uploaded */
+    NS_EV_FIREWALL_ON,         /* Windows Firewall turned on: Chimney stops working, connections uploaded */
+    NS_EV_FIREWALL_OFF,
+    NS_EV_LINK_DOWN,           /* media disconnect: offloaded connections uploaded, frames lost on the link */
+    NS_EV_LINK_UP,
+    NS_EV_COUNT
+};
+#define NS_MAX_EVENTS 64
+typedef struct ns_event {
+    uint64_t at_ps; /* simulated time */
+    int kind;       /* enum ns_event_kind */
+} ns_event;
+/* The event's action as written in a scenario ("netsh int ip set chimney ENABLED", ...). */
+const char *ns_event_name(int kind);
+
 typedef struct ns_config {
     /* [nic] */
     int data_width;              /* 64 (default) or 512: bits of the line-side stream */
@@ -123,6 +141,8 @@ typedef struct ns_config {
     uint32_t dpc_budget;         /* [driver] completions per DPC run (default 64) */
     const char *host_pcap;       /* output: frames as the driver read them from host memory */
     const char *tx_pcap;         /* output: frames the NIC sent on the wire */
+    int nevents;                 /* timed events, in time order */
+    ns_event events[NS_MAX_EVENTS];
 
     /* host stack (hoststack/hs.h) */
     char cost_profile[512];      /* [host] cost_profile: a built-in name ("xeon-2006", "modern")
@@ -258,6 +278,7 @@ typedef struct ns_results {
     uint64_t irq_per_vector[NS_MAX_VECTORS];
     uint64_t tx_frames, tx_bytes;  /* frames the NIC transmitted on the line */
     uint64_t toe_acks;             /* ... of which ACKs the TCP offload engine generated */
+    uint64_t events_fired;         /* [events] fired (the others came after the end of the trace) */
     /* TCP offload engine (frames.* and toe.*) */
     uint64_t toe_placed_frames;      /* frames whose payload the NIC placed in posted buffers */
     uint64_t toe_placed_frame_bytes; /* their frame bytes */

@@ -99,7 +99,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     pf.csr.running = false;
     if (source->failed() && pf.err.empty()) pf.err = source->error();
     if (!nic->finished() && pf.err.empty()) pf.err = "simulation stopped before the trace was replayed";
-    uint64_t parsed = pf.res->frames_rx - nic->fifo_overflow();
+    uint64_t parsed = pf.res->frames_rx - nic->fifo_overflow() - nic->link_down_drops();
     if (pf.err.empty() && nic->csr_rx_frames() != (uint32_t)parsed) {
         char b[160];
         snprintf(b, sizeof b, "NIC counted %u frames but reported %" PRIu64, nic->csr_rx_frames(), parsed);
@@ -124,6 +124,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_FIFO_OVERFLOW), nic->fifo_overflow());
     add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_NO_DESC), pf.drop_no_desc);
     add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_CPL_FULL), pf.drop_cpl_full);
+    add_counter(res.drops, &res.ndrops, nic_fate_drop_key(NIC_FATE_LINK_DOWN), nic->link_down_drops());
     pf.fifo_peak = nic->fifo_peak();
     drv_stats ds;
     drv_get_stats(pf.drv, &ds);
@@ -229,6 +230,9 @@ void collect_trace(const ns_config *cfg, rp_replay *rp, const Platform &pf, ns_r
     if (cfg->wave_path && cfg->wave_from_ps > res->sim_time_ps)
         warn(res, "--wave-from is after the end of the simulation (%" PRIu64 " ns); %s holds no activity",
              ns_ns_from_ps(res->sim_time_ps), cfg->wave_path);
+    for (int i = (int)res->events_fired; i < cfg->nevents; i++)
+        warn(res, "[events] %" PRIu64 " ns '%s': after the last frame of the trace; not fired",
+             ns_ns_from_ps(cfg->events[i].at_ps), ns_event_name(cfg->events[i].kind));
     // the capture's and the replay's warnings (truncated records among them)
     rp_warnings(rp, warn_line, res);
 }

@@ -63,7 +63,8 @@ struct Platform {
     // application receive buffers for offloaded connections, free ones by size: (host, bus address)
     std::map<uint32_t, std::vector<std::pair<void *, uint64_t>>> app_bufs;
     std::map<void *, uint64_t> app_buf_dma;
-    bool toe_flushed = false;  // end of the trace: offloaded connections were uploaded
+    bool toe_flushed = false;
+    bool link_down = false;  // [events] link down .. link up: frames arriving meanwhile are lost  // end of the trace: offloaded connections were uploaded
 
     // CPUs
     int busy_cpus = 0;  // CPUs with ISR/DPC work queued or running

@@ -31,16 +31,21 @@ template <class V> class LineRxPort {
         const rp_frame *f;
         while (src_->peek(&f) && f->start_ps <= clk_.now_ps()) {
             uint32_t len = f->f.len;
-            if (bytes_ + len > pf_.cfg->rx_fifo_bytes) {
-                // the frame reached the NIC but its receive FIFO had no room
-                overflow_++;
+            bool down = pf_.link_down;
+            if (down || bytes_ + len > pf_.cfg->rx_fifo_bytes) {
+                // the link was down (the frame is lost on the wire), or the frame reached the
+                // NIC but its receive FIFO had no room
+                if (down)
+                    link_down_++;
+                else
+                    overflow_++;
                 pf_.res->frames_rx++;
                 pf_.res->rx_bytes += len;
                 LogRow r;
                 r.frame_no = f->f.frame_no;
                 r.start_ps = f->start_ps;
                 r.len = len;
-                r.fate = NIC_FATE_FIFO_OVERFLOW;
+                r.fate = down ? NIC_FATE_LINK_DOWN : NIC_FATE_FIFO_OVERFLOW;
                 r.done = true;
                 pf_.log->add_done(r);
                 if (pf_.ts) {
@@ -95,6 +100,7 @@ template <class V> class LineRxPort {
     // Frames fed to the NIC whose receive result has not come out yet: (frame_no, start_ps).
     std::deque<std::pair<uint64_t, uint64_t>> &inflight() { return inflight_; }
     uint64_t overflow() const { return overflow_; }
+    uint64_t link_down() const { return link_down_; }
     uint64_t peak() const { return peak_; }
 
   private:
@@ -112,7 +118,7 @@ template <class V> class LineRxPort {
     sc_core::sc_port<FrameSourceIf> &src_;
     double ps_per_byte_;
     std::deque<Frame> fifo_;
-    uint64_t bytes_ = 0, overflow_ = 0, peak_ = 0;
+    uint64_t bytes_ = 0, overflow_ = 0, peak_ = 0, link_down_ = 0;
     std::deque<std::pair<uint64_t, uint64_t>> inflight_;
 
     // The head frame's next beat is complete (after the 8-byte preamble) at this cycle.

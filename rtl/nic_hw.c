@@ -25,6 +25,7 @@ const char *nic_fate_name(int fate)
         [NIC_FATE_CONSUMED] = "toe:consumed",
         [NIC_FATE_FIFO_OVERFLOW] = "drop:rx_fifo_overflow",
         [NIC_FATE_PENDING] = "pending",
+        [NIC_FATE_LINK_DOWN] = "drop:link_down",
     };
     return NIC_NAME_(names, NIC_FATE_COUNT, fate);
 }
@@ -35,6 +36,7 @@ const char *nic_fate_drop_key(int fate)
         [NIC_FATE_NO_DESC] = "no_descriptor",
         [NIC_FATE_CPL_FULL] = "completion_ring_full",
         [NIC_FATE_FIFO_OVERFLOW] = "rx_fifo_overflow",
+        [NIC_FATE_LINK_DOWN] = "link_down",
     };
     return NIC_NAME_(names, NIC_FATE_COUNT, fate);
 }

@@ -143,7 +143,8 @@
     X(NIC_FATE_CONSUMED, 4, 3, "TOE: absorbed by the NIC (pure ACK, duplicate)")               \
     X(NIC_FATE_FIFO_OVERFLOW, 5, 0, "dropped before the NIC: MAC receive FIFO full (model)")   \
     X(NIC_FATE_PENDING, 6, 0, "completed, never processed by a DPC (model)")                   \
-    X(NIC_FATE_COUNT, 7, 0, "number of frame fates")                                           \
+    X(NIC_FATE_LINK_DOWN, 7, 0, "lost on the link: it was down (model, [events] link down)")   \
+    X(NIC_FATE_COUNT, 8, 0, "number of frame fates")                                           \
     /* TCP offload engine (Chimney): register block 0x4000 (docs/toe.md) */                    \
     X(NIC_BLK_TOE, 0x4, 4, "block of the TCP offload engine")                                  \
     X(NIC_TOE_CTRL, 0x4000, -14, "RW bit 0: engine enabled (reset 0)")                           \
