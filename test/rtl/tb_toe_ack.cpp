@@ -313,12 +313,18 @@ std::vector<uint8_t> random_header(Rng &rng, unsigned *frame_len)
         }
         ts_at(2, 10);
         break;
-    case 2: /* almost: one NOP, or a wrong length */
-        if (o.size() >= 2) {
-            o[0] = 1;
-            o[1] = rng.chance(0.5) ? 1 : 2;
+    case 2: /* almost: one byte of the NOP, NOP, kind 8, length 10 layout wrong */
+        if (o.size() >= 4) {
+            unsigned bad = static_cast<unsigned>(rng.range(0, 3));
+            uint8_t good[4] = {1, 1, 8, 10};
+            for (unsigned k = 0; k < 4; k++)
+                o[k] = good[k];
+            uint8_t x;
+            do
+                x = static_cast<uint8_t>(rng.range(0, 255));
+            while (x == good[bad]);
+            o[bad] = x;
         }
-        ts_at(2, rng.chance(0.5) ? 10 : 9);
         break;
     case 3: ts_at(0, 9); break;
     default: break; /* random bytes */
