@@ -32,6 +32,7 @@
 #include "Vtb_toe_ack_w512.h"
 #include "Vtb_toe_ack_w64.h"
 #include "harness.h"
+#include "pkt.h"
 
 using namespace tbh;
 
@@ -337,7 +338,7 @@ std::vector<uint8_t> random_header(Rng &rng, unsigned *frame_len)
 template <class V> void run_hdr(Dut<V> &dut, Rng &rng, Summary &sum, unsigned n)
 {
     V &m = dut.top();
-    uint64_t cands = 0, tss = 0, v6s = 0;
+    uint64_t cands = 0, tss = 0, v6s = 0, pkt_checked = 0;
     for (unsigned it = 0; it < n; it++) {
         unsigned flen = 0;
         std::vector<uint8_t> h = random_header(rng, &flen);
@@ -374,9 +375,31 @@ template <class V> void run_hdr(Dut<V> &dut, Rng &rng, Summary &sum, unsigned n)
                   r.pay_off, r.pay_len);
         if (sum.check(m.hdr_ts == r.ts, "hdr #%u: ts %d, expected %d", it, m.hdr_ts, r.ts) && r.ts)
             sum.check(m.hdr_tsval == r.tsval && m.hdr_tsecr == r.tsecr, "hdr #%u: tsval/tsecr", it);
+        /* second opinion, the project's parser (pkt/), on the whole frame when the capture is
+         * not cut short and the IP length covers the frame exactly (toe_hdr cannot see an IP
+         * length beyond the frame: its user compares pay_off + pay_len with the frame length) */
+        if (hl == std::min(flen, 128u) && r.pay_off + r.pay_len == flen) {
+            std::vector<uint8_t> fr(h);
+            fr.resize(flen);
+            rng.bytes(fr.data() + h.size(), flen - h.size());
+            pkt_frame_info pi;
+            if (pkt_frame_parse(fr.data(), fr.size(), &pi) == 0 && pi.ip_end == flen && pi.l4_off) {
+                pkt_checked++;
+                size_t alen = pi.l3 == 6 ? 16 : 4;
+                sum.check(pi.l3 == (r.v6 ? 6 : 4) && pi.proto == 6 && !pi.frag, "hdr #%u: pkt l3/proto", it);
+                sum.check(!std::memcmp(pi.src, s + 16 - alen, alen) && !std::memcmp(pi.dst, d + 16 - alen, alen),
+                          "hdr #%u: pkt addresses", it);
+                sum.check(pi.sport == m.hdr_src_port && pi.dport == m.hdr_dst_port, "hdr #%u: pkt ports", it);
+                sum.check(pi.payload_off == m.hdr_pay_off && pi.payload_len == m.hdr_pay_len,
+                          "hdr #%u: pkt payload %zu+%zu, toe_hdr %u+%u", it, pi.payload_off,
+                          pi.payload_len, m.hdr_pay_off, m.hdr_pay_len);
+            }
+        }
     }
     sum.note("toe_hdr: %u headers, %" PRIu64 " candidates (%" PRIu64 " IPv6, %" PRIu64
-             " with timestamps)", n, cands, v6s, tss);
+             " with timestamps, %" PRIu64 " also checked with pkt_frame_parse)", n, cands, v6s, tss,
+             pkt_checked);
+    sum.check(pkt_checked > n / 10, "hdr: only %" PRIu64 " frames checked with pkt_frame_parse", pkt_checked);
     sum.check(cands > n / 3 && cands < n, "hdr: candidate mix %" PRIu64 " of %u", cands, n);
 }
 
@@ -536,6 +559,31 @@ bool verify_ack_sums(const std::vector<uint8_t> &f, std::string *why)
     return true;
 }
 
+/* and once more with the project's parser and checksum helpers (pkt/) */
+bool verify_ack_pkt(const std::vector<uint8_t> &f, std::string *why)
+{
+    pkt_frame_info pi;
+    if (pkt_frame_parse(f.data(), f.size(), &pi) != 0 || pi.proto != 6 || pi.frag || !pi.l4_off) {
+        *why = "not parsed as TCP";
+        return false;
+    }
+    if (pi.payload_len != 0 || pi.payload_off != pi.l4_off + ((f[pi.l4_off + 12] >> 4) * 4u)) {
+        *why = "payload";
+        return false;
+    }
+    if (pi.l3 == 4 && pkt_csum_fold(pkt_csum_add(0, &f[pi.l3_off], 20)) != 0xffff) {
+        *why = "IPv4 checksum";
+        return false;
+    }
+    size_t l4len = pi.ip_end - pi.l4_off;
+    uint32_t s = pkt_csum_pseudo(pi.src, pi.dst, pi.l3 == 6 ? 16 : 4, 6, static_cast<uint32_t>(l4len));
+    if (pkt_csum_fold(pkt_csum_add(s, &f[pi.l4_off], l4len)) != 0xffff) {
+        *why = "TCP checksum";
+        return false;
+    }
+    return true;
+}
+
 template <class V> void run_ack(Dut<V> &dut, Rng &rng, Summary &sum, unsigned n)
 {
     constexpr unsigned B = beat_bytes<V>();
@@ -635,6 +683,7 @@ template <class V> void run_ack(Dut<V> &dut, Rng &rng, Summary &sum, unsigned n)
                         std::string why;
                         if (!sum.check(verify_ack_sums(cur, &why), "ack #%" PRIu64 ": %s", frames, why.c_str()))
                             bad_sum++;
+                        sum.check(verify_ack_pkt(cur, &why), "ack #%" PRIu64 ": pkt: %s", frames, why.c_str());
                         expect.pop_front();
                     }
                     frames++;
