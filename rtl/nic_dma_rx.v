@@ -6,20 +6,32 @@
 
 /*
  * Receive DMA: frames after the checksum stage into host buffers, then a
- * completion entry per frame.
+ * completion entry per frame; TOE routes (place, consume) and TOE events.
  *
  * Inputs, all in frame order:
- *   s_q_*     the frame's queue, as soon as the parse result is taken by the
- *             checksum stage (before the frame's first beat)
+ *   s_q_*     the frame's queue and route, as soon as the parse result is
+ *             taken by the checksum stage (before the frame's first beat):
+ *             kind 0 HOST (flags/slot go into the completion: byte 15 bits
+ *             4:0, bytes 12..13 when flags != 0), 1 PLACE (frame bytes
+ *             [skip, skip+plen): the first len0 at addr0, the rest at addr1;
+ *             len0 is clamped to plen), 2 CONSUME (discarded); 3 is taken
+ *             as HOST
  *   s_axis_*  the frame's beats (all full except the last)
  *   s_meta_*  the frame's result (length, hash, checksum status...), present
  *             by the time the frame's last beat is
  *
  * Frame by frame (state machine):
- *   START  decide with the queue alone: no descriptor (RX DMA or queue
- *          disabled, unknown queue, rd == tail) -> drop 1; completion ring
- *          full -> drop 2 (discarding starts in this cycle); else take the
- *          first descriptor (or wait for it)
+ *   START  write a waiting event first (see below); a frame starts only
+ *          when its result has room in the result FIFO (reserved here, so
+ *          a frame never waits for that room once started, and events are
+ *          written while the result stream is held). RX DMA disabled -> drop
+ *          1 (every route); CONSUME -> discard, fate CONSUMED; PLACE -> DATA
+ *          with three segments: skip (nothing written), extent 0, extent
+ *          1, then the rest is discarded (DROP), fate PLACED. HOST: decide
+ *          with the queue alone: no descriptor (queue disabled, unknown
+ *          queue, rd == tail) -> drop 1; completion ring full -> drop 2
+ *          (discarding starts in this cycle); else take the first descriptor
+ *          (or wait for it)
  *   DESC   take the next descriptor; a frame whose buffers run out (or that
  *          would need more than the prefetch depth) is dropped as
  *          'no descriptor' and gives its descriptors back (rewind)
@@ -43,9 +55,17 @@
  * The completion's last beat carries the event sideband {1, vector}; the
  * top level counts the event when the host accepts that beat.
  *
+ * Events (s_ev_*): a 16-byte entry for queue s_ev_queue's completion ring,
+ * written like a frame's completion (phase ORed into byte 15 bit 7, tail,
+ * sideband), only in START with no completion pending (never inside a
+ * frame's burst or completion); a waiting event holds the next frame's
+ * start. A full ring holds the event; an event for a disabled or unknown
+ * queue, or with RX DMA disabled, is taken and dropped (stat_ev_dropped).
+ * The queue enables are the enable bits written to the queue blocks.
+ *
  * Register sub-port (word offsets within the queue's block): 5/6 completion
  * ring base low/high, 7 log2 entries, 8 completion head (driver), 9
- * completion tail (RO), 10 vector, 12 drops no descriptor, 13 drops
+ * completion tail (RO), 10 vector, 11 enable (write only here), 12 drops no descriptor, 13 drops
  * completion ring full, 14 frames completed. Other offsets read zero here.
  */
 module nic_dma_rx #

@@ -811,6 +811,7 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
     m.drx_s_q_valid = 0;
     m.drx_s_axis_tvalid = 0;
     m.drx_s_meta_valid = 0;
+    m.drx_s_ev_valid = 0;
     d.reset();
 
     struct Desc {
@@ -823,7 +824,8 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
         uint16_t tail = 0, head = 0, rd = 0;
         uint64_t cpl_base = 0;
         unsigned cpl_log2 = 0;
-        uint16_t cpl_head = 0, cpl_tail = 0; /* driver's head, model tail */
+        uint16_t cpl_head = 0, cpl_tail = 0; /* driver's head (= the register), model tail */
+        uint16_t cpl_landed = 0;             /* entries written (last beat seen) */
         unsigned vector = 0;
         uint64_t drops_nodesc = 0, drops_full = 0, done = 0;
     };
@@ -865,6 +867,7 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
         csr_write(i, 6, static_cast<uint32_t>(q[i].cpl_base >> 32));
         csr_write(i, 7, q[i].cpl_log2);
         csr_write(i, 10, q[i].vector);
+        csr_write(i, 11, 1);
     }
 
     struct Frame {
@@ -876,6 +879,24 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
         uint16_t first;  /* delivered: counter of the first descriptor */
         unsigned used;   /* delivered: descriptors used */
         uint16_t cpl_ctr; /* delivered: completion counter value */
+        unsigned kind;    /* route: 0 HOST, 1 PLACE, 2 CONSUME */
+        unsigned flags;   /* HOST: completion flags */
+        uint16_t slot;    /* HOST: completion slot */
+        unsigned skip, plen, len0; /* PLACE */
+        uint64_t addr0, addr1;     /* PLACE */
+    };
+    /* an event on s_ev, and its expected entry */
+    struct Ev {
+        unsigned q;
+        uint8_t entry[16];
+        bool drop;
+        uint16_t ctr;
+    };
+    /* an expected completion-ring entry: a delivered frame or an event */
+    struct Cpl {
+        bool ev;
+        Frame f;
+        Ev e;
     };
     struct Meta {
         unsigned len, l3, l4, ht, queue, csum, frag, drop;
@@ -896,8 +917,13 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
 
     std::map<uint64_t, uint8_t> mem; /* bytes written by the engine */
     /* expected completions per queue, in order */
-    std::vector<std::deque<Frame>> cpl_expect(kRxQ);
-    uint64_t delivered = 0, fates[3] = {}, stat_nodesc = 0, stat_full = 0, beats_written = 0;
+    std::vector<std::deque<Cpl>> cpl_expect(kRxQ);
+    uint64_t delivered = 0, fates[5] = {}, stat_nodesc = 0, stat_full = 0, beats_written = 0;
+    uint64_t ev_written = 0, ev_dropped = 0, ev_dropped_expect = 0, ev_full_waits = 0;
+    uint64_t ev_full_seen = 0, hold_cycles = 0, placed_bytes = 0, host_flagged = 0;
+    /* placed bytes: expected and written (addresses 0xd0 << 40 on, fresh for every frame) */
+    std::map<uint64_t, uint8_t> place_exp, place_got;
+    uint64_t place_next = uint64_t{0xd0} << 40;
 
     for (unsigned batch = 0; batch < 24 * a.scale; batch++) {
         bool engine_on = batch % 8 != 7;
@@ -906,6 +932,7 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
         for (unsigned i = 0; i < kRxQ; i++) {
             Q &x = q[i];
             x.enabled = !(rng.chance(0.05));
+            csr_write(i, 11, x.enabled ? 1 : 0);
             unsigned post = static_cast<unsigned>(rng.range(0, 12));
             bool small = rng.chance(0.3);
             for (unsigned k = 0; k < post; k++) {
@@ -925,13 +952,33 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
             }
             (void)entries;
         }
+        /* event queues of this batch (no HOST frame goes there, so every frame's fate
+           stays known in advance) */
+        std::vector<bool> evq(kRxQ, false);
+        std::vector<unsigned> evq_list;
+        bool ev_batch = batch % 4 != 0;
+        if (ev_batch) {
+            unsigned ne = static_cast<unsigned>(rng.range(1, 4));
+            for (unsigned k = 0; k < ne; k++) {
+                unsigned i = static_cast<unsigned>(rng.range(0, kRxQ - 1));
+                if (!evq[i])
+                    evq_list.push_back(i);
+                evq[i] = true;
+            }
+        }
+        /* results held while an event is presented (the TOE may do so): must not deadlock */
+        bool hold_mode = ev_batch && rng.chance(0.3);
         /* frames of this batch and their fates */
         std::vector<Frame> frames;
         unsigned n = static_cast<unsigned>(rng.range(10, 40));
         for (unsigned k = 0; k < n; k++) {
             Frame f;
-            f.q = rng.chance(0.03) ? static_cast<unsigned>(rng.range(kRxQ, 127))
-                                   : static_cast<unsigned>(rng.range(0, kRxQ - 1));
+            unsigned kr = static_cast<unsigned>(rng.range(0, 9));
+            f.kind = kr < 5 ? 0 : kr < 8 ? 1 : 2;
+            do {
+                f.q = rng.chance(0.03) ? static_cast<unsigned>(rng.range(kRxQ, 127))
+                                       : static_cast<unsigned>(rng.range(0, kRxQ - 1));
+            } while (f.kind == 0 && f.q < kRxQ && evq[f.q]);
             f.bytes.resize(rng.chance(0.3) ? rng.range(1, 128) : rng.range(1, 2000));
             rng.bytes(f.bytes.data(), f.bytes.size());
             f.l3 = static_cast<unsigned>(rng.range(0, 3));
@@ -943,7 +990,32 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
             f.first = 0;
             f.used = 0;
             f.cpl_ctr = 0;
-            if (!engine_on || f.q >= kRxQ || !q[f.q].enabled || q[f.q].rd == q[f.q].tail) {
+            f.flags = rng.chance(0.5) ? 0u : static_cast<unsigned>(rng.range(1, 255));
+            f.slot = static_cast<uint16_t>(rng.u32());
+            size_t len = f.bytes.size();
+            f.skip = rng.chance(0.2) ? static_cast<unsigned>(rng.range(0, len + 100))
+                                     : static_cast<unsigned>(rng.range(0, std::min<size_t>(len, 120)));
+            f.plen = rng.chance(0.2) || f.skip > len
+                         ? static_cast<unsigned>(rng.range(0, 2100))
+                         : static_cast<unsigned>(rng.range(0, len - f.skip));
+            f.len0 = rng.chance(0.1) ? static_cast<unsigned>(rng.range(0, f.plen + 50))
+                                     : static_cast<unsigned>(rng.range(0, f.plen));
+            f.addr0 = place_next + rng.range(0, 8191);
+            f.addr1 = rng.chance(0.2) ? f.addr0 + f.len0 /* back to back */
+                                      : f.addr0 + f.len0 + rng.range(1, 8191);
+            place_next += uint64_t{1} << 15;
+            if (!engine_on) {
+                f.fate = 1;
+            } else if (f.kind == 1) {
+                f.fate = 3;
+                size_t nn = f.skip < len ? std::min<size_t>(f.plen, len - f.skip) : 0;
+                size_t n0 = std::min<size_t>(nn, std::min(f.len0, f.plen));
+                for (size_t j = 0; j < nn; j++)
+                    place_exp[j < n0 ? f.addr0 + j : f.addr1 + (j - n0)] = f.bytes[f.skip + j];
+                placed_bytes += nn;
+            } else if (f.kind == 2) {
+                f.fate = 4;
+            } else if (f.q >= kRxQ || !q[f.q].enabled || q[f.q].rd == q[f.q].tail) {
                 f.fate = 1;
             } else {
                 Q &x = q[f.q];
@@ -965,6 +1037,7 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                         f.first = x.rd;
                         f.used = k2;
                         f.cpl_ctr = x.cpl_tail;
+                        host_flagged += f.flags != 0;
                         x.rd = c;
                         x.head = c;
                         x.cpl_tail++;
@@ -978,6 +1051,26 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 q[f.q].drops_full++;
             fates[f.fate]++;
             frames.push_back(f);
+        }
+        /* events of this batch: in the event queues, now and then an unknown queue */
+        std::vector<Ev> evs;
+        if (ev_batch) {
+            unsigned ne = static_cast<unsigned>(rng.range(0, 40));
+            for (unsigned k = 0; k < ne; k++) {
+                Ev e;
+                e.q = rng.chance(0.05) ? static_cast<unsigned>(rng.range(kRxQ, 127))
+                                       : evq_list[rng.range(0, evq_list.size() - 1)];
+                rng.bytes(e.entry, 16);
+                e.entry[15] &= 0x7f;
+                e.drop = !engine_on || e.q >= kRxQ || !q[e.q].enabled;
+                e.ctr = 0;
+                if (e.drop) {
+                    ev_dropped_expect++;
+                } else {
+                    e.ctr = q[e.q].cpl_tail++;
+                }
+                evs.push_back(e);
+            }
         }
         /* the engine's view of the queues starts from the state before the batch */
         struct Hw {
@@ -995,14 +1088,39 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 hw[i].rd = hw[i].head;
             }
         }
-        Source<unsigned> qs(
+        Source<Frame> qs(
             rng,
-            [&m](const unsigned *x) {
+            [&m](const Frame *x) {
                 m.drx_s_q_valid = x != nullptr;
-                if (x)
-                    m.drx_s_q_queue = static_cast<uint8_t>(*x);
+                if (!x)
+                    return;
+                m.drx_s_q_queue = static_cast<uint8_t>(x->q);
+                m.drx_s_q_kind = static_cast<uint8_t>(x->kind);
+                m.drx_s_q_flags = static_cast<uint8_t>(x->flags);
+                m.drx_s_q_slot = x->slot;
+                m.drx_s_q_skip = static_cast<uint16_t>(x->skip);
+                m.drx_s_q_plen = static_cast<uint16_t>(x->plen);
+                m.drx_s_q_addr0 = x->addr0;
+                m.drx_s_q_len0 = static_cast<uint16_t>(x->len0);
+                m.drx_s_q_addr1 = x->addr1;
             },
             [&m]() { return m.drx_s_q_ready != 0; });
+        Source<Ev> es(
+            rng,
+            [&m](const Ev *e) {
+                m.drx_s_ev_valid = e != nullptr;
+                if (!e)
+                    return;
+                m.drx_s_ev_queue = static_cast<uint8_t>(e->q);
+                put_bytes(m.drx_s_ev_entry, e->entry, 16);
+            },
+            [&m]() { return m.drx_s_ev_ready != 0; });
+        {
+            /* events spread over the batch */
+            Traffic te;
+            te.idle = static_cast<double>(rng.range(80, 99)) / 100.0;
+            es.set_traffic(te);
+        }
         Source<Beat> bs(
             rng,
             [&m](const Beat *b) {
@@ -1051,15 +1169,21 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 return r;
             });
         out.set_traffic(t);
+        size_t ev_idx = 0;
+        for (const Ev &e : evs) {
+            es.push(e);
+            if (!e.drop)
+                cpl_expect[e.q].push_back(Cpl{true, Frame{}, e});
+        }
         for (const Frame &f : frames) {
-            qs.push(f.q);
+            qs.push(f);
             for (const Beat &b : split_frame(f.bytes, B, false, rng))
                 bs.push(b);
             ms.push(f);
             sb_meta.expect(Meta{static_cast<unsigned>(f.bytes.size()), f.l3, f.l4, f.ht, f.q,
                                 f.csum, f.frag, f.fate, f.hash});
             if (f.fate == 0)
-                cpl_expect[f.q].push_back(f);
+                cpl_expect[f.q].push_back(Cpl{false, f, Ev{}});
         }
         uint64_t guard = d.cycle() + 100000;
         uint64_t burst_page = 0, burst_next = 0;
@@ -1070,12 +1194,29 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                     return true;
             return false;
         };
-        while ((qs.pending() || bs.pending() || ms.pending() || sb_meta.outstanding() ||
-                cpl_left() || m.drx_busy) && d.cycle() < guard) {
+        while ((qs.pending() || bs.pending() || ms.pending() || es.pending() ||
+                sb_meta.outstanding() || cpl_left() || m.drx_busy) && d.cycle() < guard) {
             qs.drive();
             bs.drive();
             ms.drive();
+            es.drive();
+            out.hold(hold_mode && es.presenting());
+            hold_cycles += hold_mode && es.presenting();
             out.drive();
+            /* driver: frees landed entries of the event queues now and then */
+            int csr_q = -1;
+            if (!evq_list.empty() && rng.chance(0.02)) {
+                unsigned i = evq_list[rng.range(0, evq_list.size() - 1)];
+                uint16_t landed = static_cast<uint16_t>(q[i].cpl_landed - q[i].cpl_head);
+                if (landed) {
+                    csr_q = static_cast<int>(i);
+                    m.drx_s_csr_wr = 1;
+                    m.drx_s_csr_sel = 1;
+                    m.drx_s_csr_idx = static_cast<uint8_t>(i);
+                    m.drx_s_csr_off = 8;
+                    m.drx_s_csr_wdata = static_cast<uint16_t>(q[i].cpl_head + rng.range(1, landed));
+                }
+            }
             bool wr_ready = !(t.stall > 0 && rng.chance(t.stall));
             m.drx_m_wr_ready = wr_ready;
             /* consumer port: the fetcher's answer to the engine's question */
@@ -1110,6 +1251,28 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
             qs.observe();
             bs.observe();
             ms.observe();
+            if (es.presenting()) {
+                /* the event at the head of the stream: it waits while its ring is full
+                   (the head register holds the driver's head of the previous cycles) */
+                const Ev &e = evs[ev_idx];
+                bool full = !e.drop && static_cast<uint16_t>(e.ctr - q[e.q].cpl_head) >=
+                                           (1u << q[e.q].cpl_log2);
+                ev_full_seen += full;
+                if (m.drx_s_ev_ready) {
+                    s.check(!full, "event %u of queue %u accepted into a full ring (head %u)",
+                            e.ctr, e.q, q[e.q].cpl_head);
+                    s.check((m.drx_stat_ev_dropped != 0) == e.drop,
+                            "event for queue %u: dropped strobe %u, expected %u", e.q,
+                            m.drx_stat_ev_dropped, e.drop);
+                    ev_idx++;
+                } else {
+                    ev_full_waits += full;
+                }
+            }
+            s.check(!m.drx_stat_ev_dropped || (es.presenting() && m.drx_s_ev_ready),
+                    "event dropped strobe without an event");
+            ev_dropped += m.drx_stat_ev_dropped;
+            es.observe();
             Meta r;
             if (out.observe(&r))
                 sb_meta.got(r);
@@ -1147,60 +1310,103 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 burst_next = addr + B;
                 uint8_t data[64];
                 take_bytes(m.drx_m_wr_data, data, B);
-                for (unsigned k = 0; k < B; k++)
-                    if ((strb >> k) & 1u)
+                bool is_place = (addr >> 40) == 0xd0;
+                for (unsigned k = 0; k < B; k++) {
+                    if (!((strb >> k) & 1u))
+                        continue;
+                    if (is_place) {
+                        s.check(place_got.count(addr + k) == 0, "placed byte %016" PRIx64
+                                " written twice", addr + k);
+                        place_got[addr + k] = data[k];
+                    } else {
                         mem[addr + k] = data[k];
+                    }
+                }
                 unsigned cq2 = static_cast<unsigned>((addr >> 24) & 0xff);
                 bool is_cpl = (addr >> 40) == 0xc0;
                 if (!is_cpl) {
                     s.check((user & 0x100u) == 0, "data beat with an event sideband %03x", user);
                 } else if (s.check(cq2 < kRxQ && !cpl_expect[cq2].empty(),
                                    "unexpected completion write at %016" PRIx64, addr) && last) {
-                    Frame f = cpl_expect[cq2].front();
+                    Cpl c = cpl_expect[cq2].front();
                     cpl_expect[cq2].pop_front();
                     Q &x = q[cq2];
-                    uint64_t ca = x.cpl_base + 16 * (f.cpl_ctr & ((1u << x.cpl_log2) - 1));
+                    x.cpl_landed++;
                     s.check(user == (0x100u | x.vector), "completion sideband %03x, expected %03x",
                             user, 0x100u | x.vector);
-                    uint8_t e[16] = {};
-                    for (unsigned k = 0; k < 4; k++)
-                        e[k] = static_cast<uint8_t>(f.hash >> (8 * k));
-                    e[4] = static_cast<uint8_t>(f.bytes.size());
-                    e[5] = static_cast<uint8_t>(f.bytes.size() >> 8);
-                    e[6] = static_cast<uint8_t>(f.ht);
-                    e[7] = static_cast<uint8_t>(f.csum | f.l3 << 3 | f.l4 << 5 | f.frag << 7);
-                    e[8] = static_cast<uint8_t>(f.first);
-                    e[9] = static_cast<uint8_t>(f.first >> 8);
-                    e[10] = static_cast<uint8_t>(f.used);
-                    e[11] = static_cast<uint8_t>(cq2);
-                    e[14] = 1;
-                    e[15] = static_cast<uint8_t>((((f.cpl_ctr >> x.cpl_log2) & 1u) ^ 1u) << 7);
-                    bool ok = true;
-                    for (unsigned k = 0; k < 16; k++) {
-                        auto it = mem.find(ca + k);
-                        ok = ok && it != mem.end() && it->second == e[k];
-                    }
-                    s.check(ok, "queue %u completion %u at %016" PRIx64 ": wrong or missing entry",
-                            cq2, f.cpl_ctr, ca);
-                    /* the frame's bytes in its buffers, already written */
-                    size_t off = 0;
-                    bool dok = true;
-                    for (unsigned k = 0; k < f.used && dok; k++) {
-                        const Desc &dd = x.desc[static_cast<uint16_t>(f.first + k)];
-                        size_t nn = std::min<size_t>(dd.size, f.bytes.size() - off);
-                        for (size_t j = 0; j < nn && dok; j++) {
-                            auto it = mem.find(dd.addr + j);
-                            dok = it != mem.end() && it->second == f.bytes[off + j];
+                    if (c.ev) {
+                        uint16_t ctr = c.e.ctr;
+                        uint64_t ca = x.cpl_base + 16 * (ctr & ((1u << x.cpl_log2) - 1));
+                        uint8_t e[16];
+                        std::memcpy(e, c.e.entry, 16);
+                        e[15] = static_cast<uint8_t>(e[15] | (((ctr >> x.cpl_log2) & 1u) ^ 1u) << 7);
+                        bool ok = true;
+                        for (unsigned k = 0; k < 16; k++) {
+                            auto it = mem.find(ca + k);
+                            ok = ok && it != mem.end() && it->second == e[k];
                         }
-                        off += nn;
+                        s.check(ok, "queue %u event entry %u at %016" PRIx64 ": wrong or missing",
+                                cq2, ctr, ca);
+                        s.check(x.cpl_landed == static_cast<uint16_t>(ctr + 1),
+                                "queue %u: event entry %u landed as entry %u", cq2, ctr,
+                                static_cast<uint16_t>(x.cpl_landed - 1));
+                        ev_written++;
+                    } else {
+                        Frame f = c.f;
+                        uint64_t ca = x.cpl_base + 16 * (f.cpl_ctr & ((1u << x.cpl_log2) - 1));
+                        s.check(x.cpl_landed == static_cast<uint16_t>(f.cpl_ctr + 1),
+                                "queue %u: completion %u landed as entry %u", cq2, f.cpl_ctr,
+                                static_cast<uint16_t>(x.cpl_landed - 1));
+                        uint8_t e[16] = {};
+                        for (unsigned k = 0; k < 4; k++)
+                            e[k] = static_cast<uint8_t>(f.hash >> (8 * k));
+                        e[4] = static_cast<uint8_t>(f.bytes.size());
+                        e[5] = static_cast<uint8_t>(f.bytes.size() >> 8);
+                        e[6] = static_cast<uint8_t>(f.ht);
+                        e[7] = static_cast<uint8_t>(f.csum | f.l3 << 3 | f.l4 << 5 | f.frag << 7);
+                        e[8] = static_cast<uint8_t>(f.first);
+                        e[9] = static_cast<uint8_t>(f.first >> 8);
+                        e[10] = static_cast<uint8_t>(f.used);
+                        e[11] = static_cast<uint8_t>(cq2);
+                        if (f.flags) {
+                            e[12] = static_cast<uint8_t>(f.slot);
+                            e[13] = static_cast<uint8_t>(f.slot >> 8);
+                        }
+                        e[14] = 1;
+                        e[15] = static_cast<uint8_t>((((f.cpl_ctr >> x.cpl_log2) & 1u) ^ 1u) << 7 |
+                                                     (f.flags & 0x1fu));
+                        bool ok = true;
+                        for (unsigned k = 0; k < 16; k++) {
+                            auto it = mem.find(ca + k);
+                            ok = ok && it != mem.end() && it->second == e[k];
+                        }
+                        s.check(ok, "queue %u completion %u at %016" PRIx64 ": wrong or missing entry",
+                                cq2, f.cpl_ctr, ca);
+                        /* the frame's bytes in its buffers, already written */
+                        size_t off = 0;
+                        bool dok = true;
+                        for (unsigned k = 0; k < f.used && dok; k++) {
+                            const Desc &dd = x.desc[static_cast<uint16_t>(f.first + k)];
+                            size_t nn = std::min<size_t>(dd.size, f.bytes.size() - off);
+                            for (size_t j = 0; j < nn && dok; j++) {
+                                auto it = mem.find(dd.addr + j);
+                                dok = it != mem.end() && it->second == f.bytes[off + j];
+                            }
+                            off += nn;
+                        }
+                        s.check(dok && off == f.bytes.size(), "queue %u frame of %zu bytes (completion "
+                                "%u): data not in its buffers", cq2, f.bytes.size(), f.cpl_ctr);
+                        delivered++;
+                        /* written bytes of delivered buffers are not looked at again */
                     }
-                    s.check(dok && off == f.bytes.size(), "queue %u frame of %zu bytes (completion "
-                            "%u): data not in its buffers", cq2, f.bytes.size(), f.cpl_ctr);
-                    delivered++;
-                    /* written bytes of delivered buffers are not looked at again */
                 }
             }
             d.tick();
+            if (csr_q >= 0) {
+                q[csr_q].cpl_head = static_cast<uint16_t>(m.drx_s_csr_wdata);
+                m.drx_s_csr_wr = 0;
+                m.drx_s_csr_sel = 0;
+            }
         }
         s.check(d.cycle() < guard, "batch %u: timeout", batch);
         for (unsigned i = 0; i < kRxQ; i++)
@@ -1210,6 +1416,29 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
         m.drx_s_q_valid = 0;
         m.drx_s_axis_tvalid = 0;
         m.drx_s_meta_valid = 0;
+        m.drx_s_ev_valid = 0;
+        s.check(ev_idx == evs.size(), "batch %u: %zu of %zu events taken", batch, ev_idx,
+                evs.size());
+        /* placed bytes: exactly the expected ones, nothing outside the extents */
+        {
+            size_t bad = 0;
+            uint64_t first_bad = 0;
+            for (const auto &kv : place_exp) {
+                auto it = place_got.find(kv.first);
+                if (it == place_got.end() || it->second != kv.second) {
+                    if (!bad++)
+                        first_bad = kv.first;
+                }
+            }
+            for (const auto &kv : place_got)
+                if (!place_exp.count(kv.first) && !bad++)
+                    first_bad = kv.first;
+            s.check(bad == 0, "batch %u: %zu placed bytes wrong, missing or outside the extents "
+                    "(first at %016" PRIx64 "; %zu expected, %zu written)", batch, bad, first_bad,
+                    place_exp.size(), place_got.size());
+            place_exp.clear();
+            place_got.clear();
+        }
         if (mem.size() > (1u << 22))
             mem.clear();
     }
@@ -1223,6 +1452,17 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 "queue %u registers: tail/nodesc/full/done differ from %u/%" PRIu64 "/%" PRIu64 "/%"
                 PRIu64, i, x.cpl_tail, x.drops_nodesc, x.drops_full, x.done);
     }
+    s.check(ev_dropped == ev_dropped_expect, "events dropped %" PRIu64 ", expected %" PRIu64,
+            ev_dropped, ev_dropped_expect);
+    s.note("%" PRIu64 " events written (%" PRIu64 " cycles waiting on a full ring), %" PRIu64
+           " dropped; %" PRIu64 " placed, %" PRIu64 " consumed (%" PRIu64 " bytes placed); %"
+           PRIu64 " completions with slot/flags; results held %" PRIu64 " cycles for events",
+           ev_written, ev_full_waits, ev_dropped, fates[3], fates[4], placed_bytes, host_flagged,
+           hold_cycles);
+    s.check(ev_written > 0 && ev_full_waits > 0 && ev_dropped > 0 && fates[3] > 0 &&
+                fates[4] > 0 && host_flagged > 0 && hold_cycles > 0,
+            "events written, waits on a full ring, dropped events, PLACE and CONSUME frames, "
+            "flagged completions and held results must all occur");
     s.check(stat_nodesc == fates[1] && stat_full == fates[2],
             "drop strobes %" PRIu64 "/%" PRIu64 ", expected %" PRIu64 "/%" PRIu64, stat_nodesc,
             stat_full, fates[1], fates[2]);
