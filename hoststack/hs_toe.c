@@ -312,8 +312,12 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
        receive side ends with the FIN, so a connection that saw one stays in the host */
     if (c->state != HS_CS_OPEN || !c->toe_estab || c->fin_seen)
         return 0;
-    if (now < c->toe_not_before)
+    /* out-of-order bytes held beyond rcv_nxt: the NIC could not know them, it would take
+       what follows as out of order; wait until the gap is filled */
+    if (c->segs_tail && seq_gt(c->segs_tail->seq + c->segs_tail->len, c->rcv_nxt))
         return 0;
+    if (now < c->toe_not_before || c->toe_wait_slot)
+        return 0; /* backing off, or waiting for a slot to free */
     if (g->chimney_policy == HS_CHIMNEY_AUTOMATIC &&
         (c->st_payload < g->auto_min_bytes || g->link_bps < g->auto_min_link_bps ||
          g->path_rtt_ns > g->auto_max_rtt_ns))
@@ -341,7 +345,7 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     if (!hs_toe_can_offload(s, c, now))
         return;
     if (s->toe_used >= (uint32_t)s->toe.slots) {
-        c->toe_wait_slot = 1;
+        c->toe_wait_slot = 1; /* the table is full */
         if (c->toe_policy > 0) {
             hs_conn *v = hs_toe_victim(s);
             if (v)
@@ -432,8 +436,10 @@ static void hs_toe_slot_freed(hs_stack *s, int cpu, uint64_t now)
 {
     for (int pass = 1; pass >= 0; pass--)
         for (hs_conn *c = s->all; c && s->toe_used < (uint32_t)s->toe.slots; c = c->lnext)
-            if (c->toe_wait_slot && c->toe_policy == pass)
+            if (c->toe_wait_slot && c->toe_policy == pass) {
+                c->toe_wait_slot = 0;
                 hs_toe_try_offload(s, c, cpu, now);
+            }
 }
 
 /* ---- receive hooks ---- */
@@ -458,6 +464,10 @@ int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_fra
         c->st_payload += plen;
         c->toe_active = now;
         s->st.toe_bytes_indicated += plen;
+        if ((th[13] & PKT_TCP_PSH) && s->cfg.complete_on_push && plen) {
+            c->push_valid = 1;
+            c->push_seq = pkt_get32(th + 4) + plen;
+        }
         hs_toe_deliver(s, c, cpu, now, pkt_get32(th + 4), f->data + fi->payload_off, plen, 0);
         return 1;
     }
