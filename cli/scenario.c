@@ -33,11 +33,16 @@ enum sc_key {
     K_PCIE_LINK, K_PCIE_LANES, K_PCIE_MAX_PAYLOAD, K_PCIE_MAX_READ_REQUEST,
     K_PCIE_READ_LATENCY, K_PCIE_READ_TAGS, K_PCIE_POSTED_BUFFER,
     K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB, K_HOST_COST_PROFILE,
+    K_HOST_FIREWALL, K_HOST_IPSEC, K_HOST_IP_NAT, K_HOST_THIRD_PARTY_FIREWALL, K_HOST_NDIS51_IM,
+    K_HOST_BRIDGING,
     K_DRV_RX_RING, K_DRV_RX_BUF, K_DRV_TX_RING, K_DRV_DPC_BUDGET,
     K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_CSUM,
     K_TCPIP_ACK_FREQUENCY, K_TCPIP_DELACK_TICKS, K_TCPIP_WINDOW_SIZE,
+    K_TCPIP_EXCL_DST, K_TCPIP_EXCL_SRC, K_TCPIP_INCL_DST, K_TCPIP_INCL_SRC,
     K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS, K_APP_CYCLES_PER_BYTE, K_APP_CONSUME_MBPS,
     K_APP_COMPLETE_ON_PUSH,
+    K_CHIMNEY_POLICY, K_CHIMNEY_AUTO_MIN_BYTES, K_CHIMNEY_AUTO_MAX_RTT, K_CHIMNEY_AUTO_MIN_LINK,
+    K_CHIMNEY_PATH_RTT, K_CHIMNEY_POST_BYTES, K_CHIMNEY_POSTED,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_REPLAY_FIX_CHECKSUMS,
     K_REPLAY_LIMIT,
@@ -55,7 +60,6 @@ struct cli_scenario {
     char *trace;          /* scenario.trace, resolved against dir (file) or cwd (--set) */
     char *trace_used;     /* after finish: --trace or trace */
     char *table_text;     /* nic.indirection_table as written, for later messages */
-    int tcp_chimney;      /* parsed, no effect yet */
     int tcpa;             /* parsed, no effect yet */
     double profile_app_byte; /* app_byte of the cost profile in use */
     sc_origin given[K_COUNT];
@@ -107,8 +111,9 @@ typedef struct sc_key_desc {
 } sc_key_desc;
 
 static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
-                                          "app", "replay", "events"};
-#define SC_SECTION_LIST "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app], [replay] or [events]"
+                                          "app", "chimney", "replay", "events"};
+#define SC_SECTION_LIST \
+    "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app], [chimney], [replay] or [events]"
 
 /* ---- helpers ---- */
 
@@ -692,6 +697,115 @@ static int k_delack_ticks(cli_scenario *sc, const char *v, char *why, size_t why
     return CLI_OK;
 }
 
+/* ---- TCP Chimney: [host] switches, [tcpip] port lists, [chimney] ---- */
+
+/* bridging/routing turns IP NAT and the IPsec policy agent on (KB 912222); turning it off
+ * again leaves both as they are. */
+static int k_bridging(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    int b;
+    if (cli_parse_bool(v, &b, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.bridging = b;
+    if (b)
+        sc->cfg.stack.ip_nat = sc->cfg.stack.ipsec = 1;
+    return CLI_OK;
+}
+
+typedef struct sc_port_warn {
+    cli_scenario *sc;
+    int rc;
+} sc_port_warn;
+
+static void sc_port_warn_fn(void *user, const char *msg)
+{
+    sc_port_warn *w = user;
+    char where[512];
+    sc_where(w->sc, w->sc->cur, where, sizeof where);
+    if (w->rc == CLI_OK)
+        w->rc = sc_warn(w->sc, "%s: tcpip.%s", where, msg);
+}
+
+/* Offload{Exclude,Include}{Destination,Source}Ports: REG_MULTI_SZ semantics (hs_port_list_parse). */
+static int k_ports(cli_scenario *sc, const char *v, const char *name, uint16_t *list, int *n,
+                   char *why, size_t whylen)
+{
+    sc_port_warn w = {sc, CLI_OK};
+    *n = hs_port_list_parse(v, name, list, sc_port_warn_fn, &w);
+    if (w.rc != CLI_OK)
+        cli_msg(why, whylen, "out of memory");
+    return w.rc;
+}
+static int k_excl_dst(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    hs_config *h = &sc->cfg.stack;
+    return k_ports(sc, v, "OffloadExcludeDestinationPorts", h->offload_exclude_dst, &h->n_exclude_dst, why, whylen);
+}
+static int k_excl_src(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    hs_config *h = &sc->cfg.stack;
+    return k_ports(sc, v, "OffloadExcludeSourcePorts", h->offload_exclude_src, &h->n_exclude_src, why, whylen);
+}
+static int k_incl_dst(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    hs_config *h = &sc->cfg.stack;
+    return k_ports(sc, v, "OffloadIncludeDestinationPorts", h->offload_include_dst, &h->n_include_dst, why, whylen);
+}
+static int k_incl_src(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    hs_config *h = &sc->cfg.stack;
+    return k_ports(sc, v, "OffloadIncludeSourcePorts", h->offload_include_src, &h->n_include_src, why, whylen);
+}
+
+static int k_chimney_policy(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "always") == 0)
+        sc->cfg.stack.chimney_policy = HS_CHIMNEY_ALWAYS;
+    else if (strcmp(v, "automatic") == 0)
+        sc->cfg.stack.chimney_policy = HS_CHIMNEY_AUTOMATIC;
+    else {
+        cli_msg(why, whylen, "expected always or automatic");
+        return CLI_EUSAGE;
+    }
+    return CLI_OK;
+}
+
+static int k_auto_min_bytes(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 0, 1ull << 40, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    sc->cfg.stack.auto_min_bytes = x;
+    return CLI_OK;
+}
+
+/* A number lo..hi times scale, into *out (rounded). */
+static int sc_scaled(const char *v, double lo, double hi, double scale, const char *unit,
+                     uint64_t *out, char *why, size_t whylen)
+{
+    double d;
+    if (cli_parse_double(v, &d, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (!(d >= lo && d <= hi)) {
+        cli_msg(why, whylen, "out of range (expected %g..%g %s)", lo, hi, unit);
+        return CLI_EUSAGE;
+    }
+    *out = (uint64_t)llround(d * scale);
+    return CLI_OK;
+}
+static int k_auto_max_rtt(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_scaled(v, 0, 100000, 1e6, "ms", &sc->cfg.stack.auto_max_rtt_ns, why, whylen);
+}
+static int k_path_rtt(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_scaled(v, 0, 100000, 1e6, "ms", &sc->cfg.stack.path_rtt_ns, why, whylen);
+}
+static int k_auto_min_link(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return sc_scaled(v, 0, 10000, 1e9, "Gb/s", &sc->cfg.stack.auto_min_link_bps, why, whylen);
+}
+
 /* ---- [app] ---- */
 
 /* Per connection: recv_buffer_bytes x posted_buffers may not exceed this (hs_create). */
@@ -840,6 +954,14 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     [K_HOST_MEMORY_MB] = {"host", "memory_mb", SK_UINT, .lo = 16, .hi = 65536,
                           .field = SC_FIELD(cfg.memory_mb)},
     [K_HOST_COST_PROFILE] = {"host", "cost_profile", SK_FN, .parse = k_cost_profile},
+    /* host features that rule TCP Chimney out (KB 912222) */
+    [K_HOST_FIREWALL] = {"host", "windows_firewall", SK_BOOL, .field = SC_FIELD(cfg.stack.windows_firewall)},
+    [K_HOST_IPSEC] = {"host", "ipsec", SK_BOOL, .field = SC_FIELD(cfg.stack.ipsec)},
+    [K_HOST_IP_NAT] = {"host", "ip_nat", SK_BOOL, .field = SC_FIELD(cfg.stack.ip_nat)},
+    [K_HOST_THIRD_PARTY_FIREWALL] = {"host", "third_party_firewall", SK_BOOL,
+                                     .field = SC_FIELD(cfg.stack.third_party_firewall)},
+    [K_HOST_NDIS51_IM] = {"host", "ndis51_im_driver", SK_BOOL, .field = SC_FIELD(cfg.stack.ndis51_im_driver)},
+    [K_HOST_BRIDGING] = {"host", "bridging", SK_FN, .parse = k_bridging},
 
     [K_DRV_RX_RING] = {"driver", "rx_ring_entries", SK_POW2, .lo = 8, .hi = 32768,
                        .field = SC_FIELD(cfg.rx_ring_entries)},
@@ -850,7 +972,7 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                           .field = SC_FIELD(cfg.dpc_budget)},
 
     [K_TCPIP_RSS] = {"tcpip", "EnableRSS", SK_BOOL, .field = SC_FIELD(cfg.rss_enable)},
-    [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", SK_BOOL, .field = SC_FIELD(tcp_chimney)},
+    [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", SK_BOOL, .field = SC_FIELD(cfg.stack.chimney)},
     [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", SK_BOOL, .field = SC_FIELD(tcpa)},
     [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", SK_BOOL,
                       .field = SC_FIELD(cfg.csum_offload)},
@@ -861,6 +983,20 @@ static const sc_key_desc sc_keys[K_COUNT] = {
     /* TcpWindowSize: the advertised receive window (no window scaling) */
     [K_TCPIP_WINDOW_SIZE] = {"tcpip", "TcpWindowSize", SK_UINT, .lo = 1, .hi = 65535,
                              .field = SC_FIELD(cfg.stack.rcv_window_bytes)},
+    [K_TCPIP_EXCL_DST] = {"tcpip", "OffloadExcludeDestinationPorts", SK_FN, .parse = k_excl_dst},
+    [K_TCPIP_EXCL_SRC] = {"tcpip", "OffloadExcludeSourcePorts", SK_FN, .parse = k_excl_src},
+    [K_TCPIP_INCL_DST] = {"tcpip", "OffloadIncludeDestinationPorts", SK_FN, .parse = k_incl_dst},
+    [K_TCPIP_INCL_SRC] = {"tcpip", "OffloadIncludeSourcePorts", SK_FN, .parse = k_incl_src},
+
+    [K_CHIMNEY_POLICY] = {"chimney", "policy", SK_FN, .parse = k_chimney_policy},
+    [K_CHIMNEY_AUTO_MIN_BYTES] = {"chimney", "auto_min_bytes", SK_FN, .parse = k_auto_min_bytes},
+    [K_CHIMNEY_AUTO_MAX_RTT] = {"chimney", "auto_max_rtt_ms", SK_FN, .parse = k_auto_max_rtt},
+    [K_CHIMNEY_AUTO_MIN_LINK] = {"chimney", "auto_min_link_gbps", SK_FN, .parse = k_auto_min_link},
+    [K_CHIMNEY_PATH_RTT] = {"chimney", "path_rtt_ms", SK_FN, .parse = k_path_rtt},
+    [K_CHIMNEY_POST_BYTES] = {"chimney", "post_buffer_bytes", SK_UINT, .lo = 0, .hi = 1u << 30,
+                              .field = SC_FIELD(cfg.stack.toe_buffer_bytes)},
+    [K_CHIMNEY_POSTED] = {"chimney", "posted_buffers", SK_UINT, .lo = 0, .hi = NIC_TOE_BUFS,
+                          .field = SC_FIELD(cfg.stack.toe_posted_buffers)},
 
     [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", SK_UINT, .lo = 1, .hi = 1u << 30,
                            .field = SC_FIELD(cfg.stack.recv_buffer_bytes)},
@@ -1045,9 +1181,9 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
         goto nomem;
     sc->given[k] = at;
 
-    if (k == K_TCPIP_CHIMNEY || k == K_TCPIP_TCPA) {
+    if (k == K_TCPIP_TCPA) {
         rc = sc_warn(sc, "%s: %s.%s has no effect yet (%s not modelled)", where, d->section, d->name,
-                     k == K_TCPIP_CHIMNEY ? "TCP Chimney offload engine" : "NetDMA copy engine");
+                     "NetDMA copy engine");
         if (rc != CLI_OK)
             goto nomem;
     }
@@ -1695,6 +1831,42 @@ int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
         return 1;
     case K_DRV_RX_BUF:
         snprintf(buf, len, "%u", (unsigned)c->rx_buf_bytes);
+        return 1;
+    case K_HOST_BRIDGING:
+        snprintf(buf, len, "%d", c->stack.bridging);
+        return 1;
+    case K_TCPIP_EXCL_DST:
+    case K_TCPIP_EXCL_SRC:
+    case K_TCPIP_INCL_DST:
+    case K_TCPIP_INCL_SRC: {
+        const uint16_t *l = i == K_TCPIP_EXCL_DST   ? c->stack.offload_exclude_dst
+                            : i == K_TCPIP_EXCL_SRC ? c->stack.offload_exclude_src
+                            : i == K_TCPIP_INCL_DST ? c->stack.offload_include_dst
+                                                    : c->stack.offload_include_src;
+        int n = i == K_TCPIP_EXCL_DST   ? c->stack.n_exclude_dst
+                : i == K_TCPIP_EXCL_SRC ? c->stack.n_exclude_src
+                : i == K_TCPIP_INCL_DST ? c->stack.n_include_dst
+                                        : c->stack.n_include_src;
+        for (int e = 0; e < n; e++) {
+            snprintf(item, sizeof item, "%u", (unsigned)l[e]);
+            sc_append_item(buf, len, item);
+        }
+        return 1;
+    }
+    case K_CHIMNEY_POLICY:
+        snprintf(buf, len, "%s", c->stack.chimney_policy == HS_CHIMNEY_AUTOMATIC ? "automatic" : "always");
+        return 1;
+    case K_CHIMNEY_AUTO_MIN_BYTES:
+        snprintf(buf, len, "%llu", (unsigned long long)c->stack.auto_min_bytes);
+        return 1;
+    case K_CHIMNEY_AUTO_MAX_RTT:
+        snprintf(buf, len, "%.15g", (double)c->stack.auto_max_rtt_ns / 1e6);
+        return 1;
+    case K_CHIMNEY_PATH_RTT:
+        snprintf(buf, len, "%.15g", (double)c->stack.path_rtt_ns / 1e6);
+        return 1;
+    case K_CHIMNEY_AUTO_MIN_LINK:
+        snprintf(buf, len, "%.15g", (double)c->stack.auto_min_link_bps / 1e9);
         return 1;
     case K_TCPIP_DELACK_TICKS:
         snprintf(buf, len, "%llu", (unsigned long long)(c->stack.delack_ns / SC_DELACK_TICK_NS));

@@ -121,10 +121,12 @@ uint32_t hs_app_take(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const uint8
                 n = (uint32_t)to_push;
         }
         memcpy(c->buf + (size_t)c->fill_idx * bsz + c->fill_len, d, n);
-        hs_chg(s, cpu, HS_K_COPY,
-               hs_c(s, warm ? HS_C_COPY_WARM_BYTE : HS_C_COPY_COLD_BYTE) * (double)n);
-        s->st.bytes_copied += n;
-        s->st.mem_bytes += 2ull * n;
+        if (!s->toe_nocopy) { /* NIC-placed bytes are in the application's buffer already */
+            hs_chg(s, cpu, HS_K_COPY,
+                   hs_c(s, warm ? HS_C_COPY_WARM_BYTE : HS_C_COPY_COLD_BYTE) * (double)n);
+            s->st.bytes_copied += n;
+            s->st.mem_bytes += 2ull * n;
+        }
         c->fill_len += n;
         c->app_nxt += n;
         d += n;

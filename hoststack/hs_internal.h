@@ -126,7 +126,33 @@ struct hs_conn {
     uint32_t st_incarnation;  /* re-openings by a new SYN */
     uint32_t st_cons_seq;     /* sequence number after the last byte the application consumed */
     uint32_t st_old_bufs;     /* completed buffers of the previous incarnation still unconsumed */
+    /* TCP Chimney (hs_toe.c) */
+    int toe;                  /* enum hs_toe_state */
+    int toe_policy;           /* -1 excluded by port, 0 normal, 1 OFFLOAD_PREFERRED */
+    int toe_estab;            /* ESTABLISHED: past the handshake (or picked up mid-stream) */
+    uint8_t toe_queue;        /* RX queue its frames arrive on */
+    uint32_t toe_slot;
+    int toe_up_want;          /* upload to send (reason + 1; 0: none): after the OFFLOAD, or retry */
+    int toe_up_reason;        /* reason of the UPLOAD in flight */
+    int toe_last_up;          /* last upload reason, -1 none */
+    int toe_race;             /* unmarked frames held while the OFFLOAD was on its way */
+    int toe_wait_slot;        /* refused (RESOURCES) or table full: retry when a slot frees */
+    uint32_t toe_times;
+    uint64_t toe_placed;
+    uint64_t toe_active;      /* time of the last data (least-active eviction) */
+    uint64_t toe_not_before;  /* no new OFFLOAD before this time (after a race) */
+    struct hs_held *toe_held, **toe_held_tail; /* frames held until the connection is in the host */
+    int toe_nbuf, toe_nconf;  /* buffers posted to the NIC (ring from 0); POSTs confirmed */
+    int toe_post_want;        /* buffers still to post (a POST was refused BUSY) */
+    struct { void *p; uint64_t dma; uint32_t len; } toe_buf[NIC_TOE_BUFS];
 };
+
+/* A frame held by the offload code (a copy), processed by the TCP input later. */
+typedef struct hs_held {
+    struct hs_held *next;
+    hs_rx_frame f;
+    uint8_t data[];
+} hs_held;
 
 /* A consumer of the bytes the application receives. hs_app.c hands every delivered byte to
  * each consumer in order; `finished` (optional) says a connection has nothing left in the
@@ -165,6 +191,18 @@ struct hs_stack {
     int rx_new_data;          /* hs_last_rx_data */
     uint32_t rx_end_seq, rx_incarnation;
     int64_t last_rx_conn;     /* hs_last_rx_conn */
+    /* TCP Chimney (hs_toe.c) */
+    hs_toe_if toe;            /* slots 0: no engine */
+    int chimney_on;           /* EnableTCPChimney / netsh, at run time */
+    int link_up;
+    int toe_flushing;         /* hs_toe_flush ran: no new offloads */
+    int toe_nocopy;           /* bytes given to the app come from NIC-placed buffers: no copy */
+    uint32_t toe_used;        /* slots the host accounts as taken (offloading/offloaded/uploading) */
+    uint64_t toe_cmds_out;    /* commands sent, not completed */
+    int toe_need_retry;       /* a command was refused (queue full): retry at the next completion */
+    hs_conn **toe_by_slot;    /* slot -> connection (slots entries) */
+    hs_conn **conn_vec;       /* creation number -> connection (cookies) */
+    uint64_t conn_vec_cap;
 };
 
 /* ---- sequence arithmetic (RFC 793, modulo 2^32) ---- */
@@ -205,6 +243,23 @@ int hs_timer_arm(hs_stack *s, hs_conn *c, int kind, uint64_t when);
 /* ---- TCP input (hs_tcp_in.c) ---- */
 void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
                   const pkt_frame_info *fi, int warm);
+/* The reassembly: places [seq, seq+len) of new data by sequence number (bytes already held
+ * stay), copies what is next in line to the application; returns the new bytes. */
+uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t seq,
+                      const uint8_t *data, uint32_t len, int warm, int *held_any);
+
+/* ---- TCP Chimney (hs_toe.c) ---- */
+/* hs_tcp_input's hook, after the lookup (c may be NULL): 1 when the frame was taken by the
+ * offload path (indicated data, exception, held), 0 to process it normally. */
+int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f,
+                 const pkt_frame_info *fi);
+/* After a frame was processed normally: offload the connection when it is eligible. */
+void hs_toe_after_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f);
+/* New connection: its port policy; registers it for cookies. 0, or HS_ENOMEM. */
+int hs_toe_conn_init(hs_stack *s, hs_conn *c);
+void hs_toe_conn_free(hs_stack *s, hs_conn *c);
+void hs_toe_create(hs_stack *s);
+void hs_toe_destroy(hs_stack *s);
 
 /* ---- TCP output (hs_tcp_out.c) ---- */
 /* Window to advertise now (rcv_wnd minus what waits for the application). */

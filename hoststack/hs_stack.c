@@ -65,6 +65,12 @@ void hs_config_defaults(hs_config *c)
     c->delack_ns = 200000000ull;
     c->mss = 0;
     c->max_hold_bytes = 64ull << 20;
+    c->chimney = 1;
+    c->chimney_policy = HS_CHIMNEY_ALWAYS;
+    c->auto_min_bytes = 130000;
+    c->auto_max_rtt_ns = 20000000ull;
+    c->auto_min_link_bps = 10000000000ull;
+    c->link_bps = 10000000000ull;
 }
 
 static int hs_config_check(const hs_config *cfg, const hs_cost *cost, char *err, size_t errlen)
@@ -102,6 +108,21 @@ static int hs_config_check(const hs_config *cfg, const hs_cost *cost, char *err,
     for (int i = 0; i < cfg->host_count; i++)
         if (cfg->hosts[i].family != 4 && cfg->hosts[i].family != 6)
             return hs_errf(err, errlen, HS_EINVAL, "hs_create: host %d: family must be 4 or 6", i);
+    if (cfg->toe_posted_buffers > NIC_TOE_BUFS)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: toe_posted_buffers %u out of range 0..%d",
+                       cfg->toe_posted_buffers, NIC_TOE_BUFS);
+    if (cfg->toe_buffer_bytes > (1u << 30))
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: toe_buffer_bytes %u out of range 0..2^30",
+                       cfg->toe_buffer_bytes);
+    if (cfg->chimney_policy != HS_CHIMNEY_ALWAYS && cfg->chimney_policy != HS_CHIMNEY_AUTOMATIC)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: chimney_policy %d unknown", cfg->chimney_policy);
+    {
+        const int nl[4] = {cfg->n_exclude_dst, cfg->n_exclude_src, cfg->n_include_dst, cfg->n_include_src};
+        for (int i = 0; i < 4; i++)
+            if (nl[i] < 0 || nl[i] > HS_PORT_LIST_MAX)
+                return hs_errf(err, errlen, HS_EINVAL, "hs_create: port list of %d entries (at most %d)",
+                               nl[i], HS_PORT_LIST_MAX);
+    }
     char cerr[160];
     if (hs_cost_check(cost, cerr, sizeof cerr) != 0)
         return hs_errf(err, errlen, HS_EINVAL, "hs_create: cost profile: %s", cerr);
@@ -131,6 +152,7 @@ int hs_create(hs_stack **out, const hs_config *cfg, const hs_cost *cost, hs_tx_f
     s->st.cpus = cfg->cpus;
     s->all_tail = &s->all;
     s->last_rx_conn = -1;
+    hs_toe_create(s);
     s->nbucket = 256;
     s->bucket = calloc(s->nbucket, sizeof *s->bucket);
     s->udp_sink = malloc(HS_UDP_SINK_BYTES);
@@ -378,6 +400,10 @@ uint64_t hs_conn_stats_get(const hs_stack *s, hs_conn_stats *out, uint64_t max)
         o->bytes = c->st_bytes;
         o->payload_bytes = c->st_payload;
         o->cycles = c->st_fx >> HS_FX_SHIFT;
+        o->toe_state = c->toe;
+        o->toe_times_offloaded = c->toe_times;
+        o->toe_last_upload = c->toe_last_up;
+        o->toe_bytes_placed = c->toe_placed;
     }
     return n;
 }
@@ -422,12 +448,14 @@ int hs_close(hs_stack *s, char *err, size_t errlen)
     hs_conn *c = s->all;
     while (c) {
         hs_conn *n = c->lnext;
+        hs_toe_conn_free(s, c);
         hs_conn_free(c);
         c = n;
     }
     for (int i = 0; i < HS_MAX_CPUS; i++)
         free(s->heap[i].e);
     hs_streams_destroy(s->streams);
+    hs_toe_destroy(s);
     free(s->bucket);
     free(s->udp_sink);
     free(s);

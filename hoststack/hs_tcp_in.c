@@ -25,8 +25,8 @@ typedef struct hs_tcp_ack_need {
 /* Places [seq, seq+len) of new data: bytes already held stay (the first copy received wins),
  * bytes in gaps are copied straight to the application when they are next in line and a
  * buffer is free, otherwise held. Returns the bytes that were new. */
-static uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t seq,
-                             const uint8_t *data, uint32_t len, int warm, int *held_any)
+uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t seq,
+                      const uint8_t *data, uint32_t len, int warm, int *held_any)
 {
     const uint32_t base = c->app_nxt;
     const uint64_t a = (uint32_t)(seq - base);
@@ -204,12 +204,10 @@ static hs_conn *hs_tcp_lookup(hs_stack *s, int cpu, const hs_rx_frame *f, int fa
 /* The connection a segment belongs to: found, created (SYN or mid-stream pickup), restarted
  * by a SYN with a new ISN. NULL when the segment is not for an open connection (counted). */
 static hs_conn *hs_tcp_demux(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
-                             const pkt_frame_info *fi, const hs_tcp_seg *sg)
+                             const pkt_frame_info *fi, const hs_tcp_seg *sg, hs_conn *c,
+                             const hs_conn_id *kp, uint32_t h)
 {
-    hs_conn_id key;
-    hs_tcp_key(fi, &key);
-    uint32_t h;
-    hs_conn *c = hs_tcp_lookup(s, cpu, f, fi->l3, &key, &h);
+    const hs_conn_id key = *kp;
     if (!c) {
         if (sg->flags & PKT_TCP_RST) {
             s->st.rst_ignored++;
@@ -218,6 +216,8 @@ static hs_conn *hs_tcp_demux(hs_stack *s, int cpu, uint64_t now, const hs_rx_fra
         c = hs_conn_new(s, h, &key, cpu, f->data, fi);
         if (!c)
             return NULL;
+        if (hs_toe_conn_init(s, c) != 0)
+            c->toe_policy = -1; /* not registered for cookies: never offloaded */
         hs_chg(s, cpu, HS_K_TCP_RX, hs_c(s, HS_C_CONN_CREATE));
         hs_chg(s, cpu, HS_K_BUFFER_POST, hs_c(s, HS_C_BUFFER_POST) * s->cfg.posted_buffers);
         s->st.buffers_posted += s->cfg.posted_buffers;
@@ -370,15 +370,25 @@ void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
     if (sg.flags & PKT_TCP_SYN)
         sg.plen = 0; /* data on a SYN is not taken (no TCP Fast Open) */
 
+    hs_conn_id key;
+    hs_tcp_key(fi, &key);
+    uint32_t h;
+    hs_conn *c = hs_tcp_lookup(s, cpu, f, fi->l3, &key, &h);
+    if (hs_toe_input(s, c, cpu, now, f, fi))
+        return; /* offloaded connection: indicated data, exception or held frame */
+
     s->st.tcp_segments++;
     s->st.tcp_payload_bytes += sg.plen;
+    s->st.toe_bytes_host += sg.plen;
     hs_chg(s, cpu, HS_K_TCP_RX, hs_c(s, HS_C_TCP_RX));
 
-    hs_conn *c = hs_tcp_demux(s, cpu, now, f, fi, &sg);
+    c = hs_tcp_demux(s, cpu, now, f, fi, &sg, c, &key, h);
     if (c) {
         s->rx_conn = c; /* per-connection statistics (hs_rx) */
         c->st_payload += sg.plen;
     }
+    if (c && !(sg.flags & PKT_TCP_SYN) && c->state == HS_CS_OPEN)
+        c->toe_estab = 1; /* past the handshake, or picked up mid-stream */
     if (!c || hs_tcp_control(s, c, cpu, now, &sg))
         return;
 
@@ -405,4 +415,5 @@ void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
     }
     hs_tcp_ack_decide(s, c, cpu, now, &need);
     hs_app_maybe_release(s, c);
+    hs_toe_after_input(s, c, cpu, now, f);
 }

@@ -5,6 +5,7 @@
 #include "rss.h"
 #include "simtime.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ void ns_config_finalize(ns_config *cfg)
         cfg->clock_mhz = ns_default_clock_mhz(cfg->data_width);
     if (cfg->link_gbps <= 0)
         cfg->link_gbps = ns_default_link_gbps(cfg->data_width);
+    cfg->stack.link_bps = (uint64_t)llround(cfg->link_gbps * 1e9); /* Chimney's automatic policy */
     if (cfg->rss_queues < 1)
         cfg->rss_queues = 1;
     if (cfg->rss_queues > NS_MAX_QUEUES)
@@ -153,12 +155,13 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     if (out != cfg)
         memcpy(out, cfg, sizeof *out);
     /* every offload the model has, off: RSS (the NIC does not hash; one queue, one CPU for
-     * receive interrupts and DPCs) and checksum offload (the stack verifies every checksum).
-     * TCP Chimney (EnableTCPChimney) and NetDMA (EnableTCPA) join this list once the model
-     * has them. */
+     * receive interrupts and DPCs), checksum offload (the stack verifies every checksum) and
+     * TCP Chimney (no connection is offloaded). NetDMA (EnableTCPA) joins this list once the
+     * model has it. */
     out->rss_enable = 0;
     out->csum_offload = 0;
     out->stack.csum_offload = 0;
+    out->stack.chimney = 0;
     /* outputs belong to the run as configured */
     out->wave_path = NULL;
     out->wave_save_path = NULL;

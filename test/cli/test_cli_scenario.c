@@ -912,7 +912,7 @@ START_TEST(unknown_section)
     loaded l;
     load_bad(&l, "[nic]\nmtu = 1500\n\n[firewall]\nenable = 1\n", 4,
              "unknown section '[firewall]' (expected [scenario], [nic], [pcie], [host], [driver], "
-             "[tcpip], [app] or [replay])");
+             "[tcpip], [app], [chimney] or [replay])");
     done(&l);
     /* [host] is a section now; its Windows flags are not keys (yet) */
     load_bad(&l, "[host]\nfirewall = 1\n", 2, "unknown key 'host.firewall'");
@@ -1084,24 +1084,44 @@ END_TEST
 
 START_TEST(chimney_warnings)
 {
+    /* EnableTCPChimney has an effect (TCP Chimney is modelled); EnableTCPA does not yet */
     loaded l;
     load_ok(&l, "[tcpip]\nEnableTCPChimney = 1\nEnableTCPA = 0\n");
     char want[1200];
     snprintf(want, sizeof want,
-             "%s:2: tcpip.EnableTCPChimney has no effect yet (TCP Chimney offload engine not modelled)",
-             l.path);
-    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
-    snprintf(want, sizeof want,
              "%s:3: tcpip.EnableTCPA has no effect yet (NetDMA copy engine not modelled)", l.path);
-    ck_assert_str_eq(cli_scenario_warning(l.sc, 1), want);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 1);
+    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
+    ck_assert_int_eq(cli_scenario_config(l.sc)->stack.chimney, 1);
+    done(&l);
+
+    /* the port lists: at most 12 per value, incorrect ports ignored, each with a warning */
+    load_ok(&l, "[tcpip]\nOffloadExcludeDestinationPorts = 1 2 3 4 5 6 7 8 9 10 11 12 13\n"
+                "OffloadIncludeSourcePorts = 80,abc 70000\n[host]\nbridging = 1\n"
+                "[chimney]\npolicy = automatic\nauto_min_bytes = 1000\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 3);
+    ck_assert(warning_contains(l.sc, ":2: tcpip.OffloadExcludeDestinationPorts: 1 port beyond the "
+                                     "first 12 ignored", NULL));
+    ck_assert(warning_contains(l.sc, ":3: tcpip.OffloadIncludeSourcePorts: incorrect port 'abc' "
+                                     "ignored", NULL));
+    ck_assert(warning_contains(l.sc, ":3: tcpip.OffloadIncludeSourcePorts: incorrect port '70000' "
+                                     "ignored", NULL));
+    const hs_config *h = &cli_scenario_config(l.sc)->stack;
+    ck_assert_int_eq(h->n_exclude_dst, 12);
+    ck_assert_int_eq(h->n_include_src, 1);
+    ck_assert_uint_eq(h->offload_include_src[0], 80);
+    ck_assert_int_eq(h->ip_nat, 1); /* bridging turns IP NAT and IPsec on */
+    ck_assert_int_eq(h->ipsec, 1);
+    ck_assert_int_eq(h->chimney_policy, HS_CHIMNEY_AUTOMATIC);
+    ck_assert_uint_eq(h->auto_min_bytes, 1000);
     done(&l);
 
     cli_scenario *sc = cli_scenario_new();
     char err[1024];
     ck_assert_int_eq(cli_scenario_set(sc, "tcpip.EnableTCPChimney=0", err, sizeof err), CLI_OK);
-    ck_assert_str_eq(cli_scenario_warning(sc, 0),
-                     "--set: tcpip.EnableTCPChimney has no effect yet (TCP Chimney offload engine "
-                     "not modelled)");
+    ck_assert_uint_eq(cli_scenario_warning_count(sc), 0);
+    ck_assert_int_eq(cli_scenario_set(sc, "host.bridging=0", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "chimney.policy=sometimes", err, sizeof err), CLI_EUSAGE);
     cli_scenario_free(sc);
 }
 END_TEST
