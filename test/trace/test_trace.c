@@ -20,6 +20,8 @@
 #define QUICKSTART NICSIM_TRACES_DIR "/quickstart.pcap"
 #define MIXED NICSIM_TRACES_DIR "/mixed-v6.pcapng"
 #define SLLGRO NICSIM_TRACES_DIR "/sll-gro.pcap"
+#define CHIMNEY_BULK NICSIM_TRACES_DIR "/chimney-bulk.pcap"
+#define CHIMNEY_CHATTY NICSIM_TRACES_DIR "/chimney-chatty.pcap"
 
 static const uint8_t mac_local[6] = TR_MAC_LOCAL_INIT;
 static const uint8_t mac_remote[6] = TR_MAC_REMOTE_INIT;
@@ -740,6 +742,219 @@ START_TEST(test_quickstart)
     ck_assert_int_eq(arp, 2);
     for (int k = 1; k <= 4; k++)
         ck_assert_uint_eq(bytes[k], (size_t)(36 + k) * 1448 + 300 + 200 * (size_t)k);
+    fset_free(&s);
+}
+END_TEST
+
+/* chimney-bulk.pcap: 4 connections x 1,000,000 bytes in 1460-byte segments into
+ * 10.0.0.2:445 (traces/README.md). */
+START_TEST(test_chimney_bulk)
+{
+    fset s = read_all(CHIMNEY_BULK, 0, 1);
+    ck_assert_msg(s.rc == 0, "%s", s.err);
+    ck_assert_uint_eq(s.n, 4136);
+    ck_assert_uint_eq(s.st.frames, 4136);
+    ck_assert_uint_eq(s.st.truncated + s.st.oversize_dropped + s.st.unsupported, 0);
+    uint32_t c_isn[5] = { 0 }, h_isn[5] = { 0 };
+    size_t bytes[5] = { 0 }, segs[5] = { 0 }, psh[5] = { 0 }, acks[5] = { 0 };
+    uint32_t last_ack[5] = { 0 };
+    int c_syn = 0, h_syn = 0, c_fin = 0, h_fin = 0, wrapped = 0;
+    uint64_t prev_data_ts = 0, first_ts = s.v[0].ts;
+    for (size_t i = 0; i < s.n; i++) {
+        const fcopy *c = &s.v[i];
+        ck_assert_uint_eq(c->ts % 1000, 0);
+        if (i)
+            ck_assert_uint_ge(c->ts, s.v[i - 1].ts);
+        pinfo p;
+        ck_assert(parse(c->d, c->len, &p));
+        ck_assert(!p.v6 && p.proto == PKT_IPPROTO_TCP);
+        ck_assert(ipv4_csum_ok(&p));
+        ck_assert_msg(l4_csum_ok(&p), "frame %zu", i + 1);
+        const uint8_t *th = p.l4;
+        size_t thl = (size_t)(th[12] >> 4) * 4;
+        uint8_t fl = th[13];
+        size_t plen = p.l4_len - thl;
+        int from_host = pkt_get32(p.ip + 12) == 0x0a000002u;
+        uint32_t peer = pkt_get32(p.ip + (from_host ? 16 : 12));
+        uint16_t cport = pkt_get16(th + (from_host ? 2 : 0));
+        ck_assert_uint_eq(pkt_get16(th + (from_host ? 0 : 2)), 445);
+        int k = (int)(cport - 40000);
+        ck_assert(k >= 1 && k <= 4);
+        ck_assert_uint_eq(peer, 0x0a000100u + (uint32_t)k);
+        if (fl & PKT_TCP_SYN) {
+            /* MSS 1460 and nothing else */
+            ck_assert_uint_eq(thl, 24);
+            ck_assert_uint_eq(pkt_get32(th + 20), 0x020405b4u);
+        } else {
+            ck_assert_uint_eq(thl, 20);
+        }
+        if (from_host) {
+            ck_assert_uint_eq(plen, 0);
+            if (fl & PKT_TCP_SYN) {
+                h_syn++;
+                h_isn[k] = pkt_get32(th + 4);
+                ck_assert_uint_eq(pkt_get32(th + 8), c_isn[k] + 1);
+            } else if (fl & PKT_TCP_FIN) {
+                h_fin++;
+                ck_assert_uint_eq(pkt_get32(th + 4), h_isn[k] + 1);
+                ck_assert_uint_eq(pkt_get32(th + 8), c_isn[k] + 1000002u);
+            } else {
+                /* ACK of every second segment and of the last one */
+                uint32_t a = pkt_get32(th + 8) - c_isn[k] - 1;
+                ck_assert_uint_eq(a, bytes[k]);
+                ck_assert(segs[k] % 2 == 0 || a == 1000000u);
+                ck_assert_uint_gt(a, last_ack[k]);
+                last_ack[k] = a;
+                acks[k]++;
+            }
+            continue;
+        }
+        if (fl & PKT_TCP_SYN) {
+            c_syn++;
+            c_isn[k] = pkt_get32(th + 4);
+            continue;
+        }
+        if (fl & PKT_TCP_FIN) {
+            c_fin++;
+            ck_assert_uint_eq(bytes[k], 1000000u);
+            ck_assert_uint_eq(pkt_get32(th + 4) - c_isn[k] - 1, 1000000u);
+            continue;
+        }
+        if (!plen)
+            continue;
+        ck_assert_uint_eq(pkt_get32(th + 8), h_isn[k] + 1);
+        uint32_t off = pkt_get32(th + 4) - c_isn[k] - 1;
+        ck_assert_uint_eq(off, bytes[k]); /* in order, no gaps */
+        wrapped += pkt_get32(th + 4) + (uint32_t)plen < pkt_get32(th + 4);
+        ck_assert_uint_eq(plen, bytes[k] + 1460 <= 1000000u ? 1460 : 1000000u - bytes[k]);
+        ck_assert_uint_eq(c->len, 54 + plen);
+        int pl_ok = 1;
+        for (size_t j = 0; j < plen; j++)
+            pl_ok &= th[thl + j] == stream_byte(300u + (uint32_t)k, off + j);
+        ck_assert_msg(pl_ok, "frame %zu: payload", i + 1);
+        /* PSH exactly on the segments holding byte 65536 m - 1, and on the last one */
+        int want_psh = off + plen == 1000000u;
+        for (uint32_t b = 65535; b < 1000000u; b += 65536)
+            want_psh |= b >= off && b < off + plen;
+        ck_assert_int_eq((fl & PKT_TCP_PSH) != 0, want_psh);
+        psh[k] += want_psh;
+        /* round robin, one frame every 12 us */
+        if (prev_data_ts)
+            ck_assert_uint_eq(c->ts - prev_data_ts, 12000);
+        prev_data_ts = c->ts;
+        bytes[k] += plen;
+        segs[k]++;
+    }
+    ck_assert_int_eq(c_syn, 4);
+    ck_assert_int_eq(h_syn, 4);
+    ck_assert_int_eq(c_fin, 4);
+    ck_assert_int_eq(h_fin, 4);
+    ck_assert_int_eq(wrapped, 1); /* connection 4's sequence numbers wrap once */
+    for (int k = 1; k <= 4; k++) {
+        ck_assert_uint_eq(bytes[k], 1000000u);
+        ck_assert_uint_eq(segs[k], 685);
+        ck_assert_uint_eq(psh[k], 16);
+        ck_assert_uint_eq(acks[k], 343);
+    }
+    ck_assert_uint_eq(s.v[s.n - 1].ts - first_ts, 33176000u);
+    fset_free(&s);
+}
+END_TEST
+
+/* chimney-chatty.pcap: 2,000 request/response connections, at most 1,500 open at once
+ * (traces/README.md). */
+START_TEST(test_chimney_chatty)
+{
+    enum { CONNS = 2000 };
+    fset s = read_all(CHIMNEY_CHATTY, 0, 1);
+    ck_assert_msg(s.rc == 0, "%s", s.err);
+    ck_assert_uint_eq(s.n, 18000);
+    ck_assert_uint_eq(s.st.frames, 18000);
+    ck_assert_uint_eq(s.st.truncated + s.st.oversize_dropped + s.st.unsupported, 0);
+    /* The frames of every connection, in order: flags, sender, payload length. */
+    static const struct { uint8_t fl; int host; size_t plen; } seq[9] = {
+        { PKT_TCP_SYN, 0, 0 },
+        { PKT_TCP_SYN | PKT_TCP_ACK, 1, 0 },
+        { PKT_TCP_ACK, 0, 0 },
+        { PKT_TCP_ACK | PKT_TCP_PSH, 0, 300 },
+        { PKT_TCP_ACK | PKT_TCP_PSH, 1, 200 },
+        { PKT_TCP_ACK, 0, 0 },
+        { PKT_TCP_FIN | PKT_TCP_ACK, 0, 0 },
+        { PKT_TCP_FIN | PKT_TCP_ACK, 1, 0 },
+        { PKT_TCP_ACK, 0, 0 },
+    };
+    uint8_t *step = calloc(CONNS + 1, 1);
+    uint32_t *c_isn = calloc(CONNS + 1, sizeof *c_isn), *h_isn = calloc(CONNS + 1, sizeof *h_isn);
+    ck_assert(step && c_isn && h_isn);
+    int open = 0, peak = 0, port80 = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const fcopy *c = &s.v[i];
+        ck_assert_uint_eq(c->ts % 1000, 0);
+        if (i)
+            ck_assert_uint_ge(c->ts, s.v[i - 1].ts);
+        pinfo p;
+        ck_assert(parse(c->d, c->len, &p));
+        ck_assert(!p.v6 && p.proto == PKT_IPPROTO_TCP);
+        ck_assert(ipv4_csum_ok(&p));
+        ck_assert_msg(l4_csum_ok(&p), "frame %zu", i + 1);
+        const uint8_t *th = p.l4;
+        size_t thl = (size_t)(th[12] >> 4) * 4;
+        size_t plen = p.l4_len - thl;
+        int from_host = pkt_get32(p.ip + 12) == 0x0a000002u;
+        uint32_t peer = pkt_get32(p.ip + (from_host ? 16 : 12));
+        uint16_t cport = pkt_get16(th + (from_host ? 2 : 0));
+        uint16_t sport = pkt_get16(th + (from_host ? 0 : 2));
+        /* connection n: group g (port 80 / 8080), client j = n - 1 - 1000 g at
+         * 10.0.(2 + g).(1 + j % 250), source port 33000 + j */
+        ck_assert(sport == 80 || sport == 8080);
+        int g = sport == 8080;
+        ck_assert(cport >= 33000 && cport < 34000);
+        uint32_t j = cport - 33000u;
+        ck_assert_uint_eq(peer, 0x0a000000u | (uint32_t)(2 + g) << 8 | (1 + j % 250));
+        uint32_t n = (uint32_t)g * 1000 + j + 1;
+        uint8_t st = step[n];
+        ck_assert_uint_lt(st, 9);
+        ck_assert_int_eq(from_host, seq[st].host);
+        ck_assert_uint_eq(th[13], seq[st].fl);
+        ck_assert_uint_eq(plen, seq[st].plen);
+        ck_assert_uint_eq(thl, st < 2 ? 24 : 20);
+        if (st < 2)
+            ck_assert_uint_eq(pkt_get32(th + 20), 0x020405b4u); /* MSS 1460 alone */
+        uint32_t sq = pkt_get32(th + 4), ak = pkt_get32(th + 8);
+        if (st == 0) {
+            c_isn[n] = sq;
+            open++;
+            port80 += !g;
+            peak = open > peak ? open : peak;
+        } else if (st == 1) {
+            h_isn[n] = sq;
+            ck_assert_uint_eq(ak, c_isn[n] + 1);
+        } else {
+            /* client bytes sent before this frame / host bytes, from the sequence */
+            /* sequence and acknowledgment numbers relative to the sender's and the
+             * receiver's ISN, per step */
+            static const uint32_t rel_seq[9] = { 0, 0, 1, 1, 1, 301, 301, 201, 302 };
+            static const uint32_t rel_ack[9] = { 0, 0, 1, 1, 301, 201, 201, 302, 202 };
+            ck_assert_uint_eq(sq - (from_host ? h_isn[n] : c_isn[n]), rel_seq[st]);
+            ck_assert_uint_eq(ak - (from_host ? c_isn[n] : h_isn[n]), rel_ack[st]);
+        }
+        int pl_ok = 1;
+        for (size_t b = 0; b < plen; b++)
+            pl_ok &= th[thl + b] == stream_byte(from_host ? 20000u + n : 10000u + n, b);
+        ck_assert_msg(pl_ok, "frame %zu: payload", i + 1);
+        step[n] = (uint8_t)(st + 1);
+        open -= st == 8;
+    }
+    for (uint32_t n = 1; n <= CONNS; n++)
+        ck_assert_uint_eq(step[n], 9);
+    ck_assert_int_eq(open, 0);
+    ck_assert_int_eq(port80, 1000);
+    ck_assert_int_eq(peak, 1500); /* more than a 1024-slot table holds */
+    /* 20 us between frames on average: 359.99 ms for 18,000 frames */
+    ck_assert_uint_eq(s.v[s.n - 1].ts - s.v[0].ts, 359990000u);
+    free(step);
+    free(c_isn);
+    free(h_isn);
     fset_free(&s);
 }
 END_TEST
@@ -2233,6 +2448,8 @@ static Suite *trace_suite(void)
     tcase_add_test(tc, test_pcapng_mixed);
     tcase_add_test(tc, test_quickstart);
     tcase_add_test(tc, test_sll_gro);
+    tcase_add_test(tc, test_chimney_bulk);
+    tcase_add_test(tc, test_chimney_chatty);
     tcase_add_test(tc, test_rewind);
     tcase_add_test(tc, test_two_handles);
     suite_add_tcase(s, tc);

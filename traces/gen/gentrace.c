@@ -1,6 +1,7 @@
 /* gentrace: writes the small synthetic captures shipped in traces/.
  *
- *   gentrace OUTDIR    writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap
+ *   gentrace OUTDIR    writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap,
+ *                      OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap
  *
  * Output is fully deterministic (fixed clocks, fixed sequence numbers, payload bytes from
  * gt_stream_byte()) and written byte by byte in little-endian order, so the files are
@@ -1262,11 +1263,236 @@ out:
     return rc;
 }
 
+/* ---- chimney-bulk.pcap and chimney-chatty.pcap ------------------------------------- */
+
+/* Captures for the TCP Chimney (TCP offload) fidelity runs, taken at the receiving host
+ * 10.0.0.2 (MAC 02:00:00:00:00:02) behind the router 10.0.0.1 (MAC 02:00:00:00:01:fe),
+ * like quickstart.pcap. Plain TCP: the SYNs carry only an MSS option of 1460 (no window
+ * scaling, no timestamps, no SACK), so every data segment has a 20-byte TCP header and a
+ * full one is a 1514-byte frame. Frames from the host are in the captures as a capture at
+ * the host would show them. */
+
+#define CH_US GT_NS_PER_US
+#define CH_MSS 1460u
+
+static const uint8_t ch_host_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t ch_rtr_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x01, 0xfe };
+
+typedef struct ch_conn {
+    pkt_spec c2h, h2c; /* client -> host, host -> client templates */
+    uint32_t c_isn, h_isn;
+} ch_conn;
+
+/* Client a.b.c.d:sport -> 10.0.0.2:dport. */
+static void ch_conn_init(ch_conn *k, int c, int d, uint16_t sport, uint16_t dport,
+                         uint32_t c_isn, uint32_t h_isn, uint16_t c_id, uint16_t h_id)
+{
+    memset(k, 0, sizeof *k);
+    pkt_spec *s = &k->c2h;
+    gt_ip4(s->src, 10, 0, c, d);
+    gt_ip4(s->dst, 10, 0, 0, 2);
+    memcpy(s->src_mac, ch_rtr_mac, 6);
+    memcpy(s->dst_mac, ch_host_mac, 6);
+    s->proto = PKT_IPPROTO_TCP;
+    s->sport = sport;
+    s->dport = dport;
+    s->ttl = 63;
+    s->window = 64240;
+    s->ip_id = c_id;
+    pkt_spec *h = &k->h2c;
+    *h = *s;
+    memcpy(h->src, s->dst, 16);
+    memcpy(h->dst, s->src, 16);
+    memcpy(h->src_mac, ch_host_mac, 6);
+    memcpy(h->dst_mac, ch_rtr_mac, 6);
+    h->sport = dport;
+    h->dport = sport;
+    h->ttl = 64;
+    h->window = 65535;
+    h->ip_id = h_id;
+    k->c_isn = c_isn;
+    k->h_isn = h_isn;
+}
+
+/* One segment of `s` (seq, ack, flags as given; IP ID taken and incremented); a SYN
+ * carries the MSS option alone. */
+static void ch_seg(gt_list *l, uint64_t ts, pkt_spec *s, uint32_t seq, uint32_t ack,
+                   uint8_t flags, const uint8_t *data, size_t dlen, uint8_t *fr)
+{
+    uint8_t opt[4];
+    size_t ol = 0;
+    if (flags & PKT_TCP_SYN) {
+        opt[0] = 2;
+        opt[1] = 4;
+        pkt_put16(opt + 2, (uint16_t)CH_MSS);
+        ol = 4;
+    }
+    s->seq = seq;
+    s->ack = ack;
+    s->tcp_flags = flags;
+    size_t n = gt_tcp(s, opt, ol, data, dlen, fr, 0);
+    s->ip_id++;
+    gt_add(l, ts, fr, n, n);
+}
+
+/* Handshake: client SYN at ts, host SYN-ACK 8 us later, client ACK at ts + rtt. */
+static void ch_open(gt_list *l, ch_conn *k, uint64_t ts, uint64_t rtt, uint8_t *fr)
+{
+    ch_seg(l, ts, &k->c2h, k->c_isn, 0, PKT_TCP_SYN, NULL, 0, fr);
+    ch_seg(l, ts + 8 * CH_US, &k->h2c, k->h_isn, k->c_isn + 1, PKT_TCP_SYN | PKT_TCP_ACK,
+           NULL, 0, fr);
+    ch_seg(l, ts + rtt, &k->c2h, k->c_isn + 1, k->h_isn + 1, PKT_TCP_ACK, NULL, 0, fr);
+}
+
+/* Close after the client sent c_bytes and the host h_bytes: client FIN at ts, host FIN-ACK
+ * 8 us later, client ACK at ts + rtt. */
+static void ch_close(gt_list *l, ch_conn *k, uint64_t ts, uint64_t rtt, uint32_t c_bytes,
+                     uint32_t h_bytes, uint8_t *fr)
+{
+    uint32_t cs = k->c_isn + 1 + c_bytes, hs = k->h_isn + 1 + h_bytes;
+    ch_seg(l, ts, &k->c2h, cs, hs, PKT_TCP_FIN | PKT_TCP_ACK, NULL, 0, fr);
+    ch_seg(l, ts + 8 * CH_US, &k->h2c, hs, cs + 1, PKT_TCP_FIN | PKT_TCP_ACK, NULL, 0, fr);
+    ch_seg(l, ts + rtt, &k->c2h, cs + 1, hs + 1, PKT_TCP_ACK, NULL, 0, fr);
+}
+
+#define CB_CONNS 4
+#define CB_BYTES 1000000u
+#define CB_PSH_EVERY 65536u
+#define CB_STREAM0 300u /* connection k (1..4) carries stream 300 + k */
+#define CB_T0 (1700000300ull * GT_NS_PER_S)
+
+/* Bulk receive: 4 connections of 1,000,000 bytes each into 10.0.0.2:445, round robin one
+ * 1514-byte frame every 12 us. */
+static int gen_chimney_bulk(const char *path)
+{
+    int rc = -1;
+    gt_list l = { 0 };
+    uint8_t *fr = malloc(GT_MAX_FRAME);
+    uint8_t *data = malloc(GT_MAX_FRAME);
+    if (!fr || !data)
+        goto out;
+    const uint64_t rtt = 60 * CH_US, slot = 12 * CH_US;
+    ch_conn c[CB_CONNS];
+    for (int i = 0; i < CB_CONNS; i++) {
+        /* Connection 4's sequence numbers wrap after 524,288 bytes. */
+        uint32_t c_isn = i == 3 ? 0xfff80000u : 0x2c3d4e5fu * (uint32_t)(i + 1);
+        ch_conn_init(&c[i], 1, i + 1, (uint16_t)(40001 + i), 445, c_isn,
+                     0x71a2b3c4u + 0x10203040u * (uint32_t)i, (uint16_t)(0x3000 * (i + 1)),
+                     (uint16_t)(0x9000 + 0x100 * i));
+        ch_open(&l, &c[i], CB_T0 + (uint64_t)i * 20 * CH_US, rtt, fr);
+    }
+
+    /* Data: one segment per connection in turn, back to back; the host ACKs every second
+     * segment of a connection and its last one, 5 us after it arrives. */
+    const uint32_t segs = (CB_BYTES + CH_MSS - 1) / CH_MSS;
+    uint64_t t = CB_T0 + 200 * CH_US;
+    for (uint32_t j = 0; j < segs; j++) {
+        for (int i = 0; i < CB_CONNS; i++, t += slot) {
+            ch_conn *k = &c[i];
+            uint32_t off = j * CH_MSS;
+            uint32_t len = CB_BYTES - off < CH_MSS ? CB_BYTES - off : CH_MSS;
+            int last = off + len == CB_BYTES;
+            /* PSH on the segment holding the last byte of each 64 KiB, and the last one. */
+            int psh = last || (off + len) / CB_PSH_EVERY != off / CB_PSH_EVERY;
+            gt_fill(data, len, CB_STREAM0 + (uint32_t)i + 1, off);
+            ch_seg(&l, t, &k->c2h, k->c_isn + 1 + off, k->h_isn + 1,
+                   (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0)), data, len, fr);
+            if ((j + 1) % 2 == 0 || last)
+                ch_seg(&l, t + 5 * CH_US, &k->h2c, k->h_isn + 1, k->c_isn + 1 + off + len,
+                       PKT_TCP_ACK, NULL, 0, fr);
+        }
+    }
+    /* Close: each client's FIN in the slot after the round robin ends. */
+    for (int i = 0; i < CB_CONNS; i++, t += slot)
+        ch_close(&l, &c[i], t, rtt, CB_BYTES, 0, fr);
+
+    if (l.failed)
+        goto out;
+    rc = gt_write_pcap(path, &l, GT_DLT_EN10MB, 262144);
+out:
+    if (l.failed)
+        fprintf(stderr, "gentrace: out of memory\n");
+    gt_free(&l);
+    free(fr);
+    free(data);
+    return rc;
+}
+
+#define CC_CONNS 2000u
+#define CC_PEAK 1500u
+#define CC_REQ 300u
+#define CC_RESP 200u
+#define CC_REQ_STREAM0 10000u  /* connection n (1..2000): request stream 10000 + n */
+#define CC_RESP_STREAM0 20000u /*                         response stream 20000 + n */
+#define CC_T0 (1700000400ull * GT_NS_PER_S)
+
+/* Open time of connection n (1..2000), microseconds from CC_T0: one every 120 us while
+ * the first 1500 open, then one every 180 us. */
+static uint64_t cc_open_us(uint32_t n)
+{
+    return n <= CC_PEAK ? (uint64_t)(n - 1) * 120u : 180000u + (uint64_t)(n - CC_PEAK - 1) * 180u;
+}
+
+/* Close (client FIN) time of connection n: the first 500 close 90 us before connections
+ * 1501..2000 open (so at most 1500 are open), the rest one every 60 us after the last open. */
+static uint64_t cc_close_us(uint32_t n)
+{
+    const uint32_t plateau = CC_CONNS - CC_PEAK;
+    return n <= plateau ? cc_open_us(n + CC_PEAK) - 90u
+                        : 180000u + (uint64_t)plateau * 180u + (uint64_t)(n - plateau - 1) * 60u;
+}
+
+/* Chatty: 2,000 short request/response connections, up to 1,500 open at once. */
+static int gen_chimney_chatty(const char *path)
+{
+    int rc = -1;
+    gt_list l = { 0 };
+    uint8_t *fr = malloc(GT_MAX_FRAME);
+    uint8_t *data = malloc(GT_MAX_FRAME);
+    if (!fr || !data)
+        goto out;
+    const uint64_t rtt = 50 * CH_US;
+    for (uint32_t n = 1; n <= CC_CONNS; n++) {
+        /* 1..1000: clients 10.0.2.1-250 to port 80; 1001..2000: 10.0.3.1-250 to 8080;
+         * client j (0..999 in its group) is 10.0.g.(1 + j % 250), source port 33000 + j. */
+        uint32_t g = (n - 1) / 1000, j = (n - 1) % 1000;
+        ch_conn k;
+        ch_conn_init(&k, (int)(2 + g), (int)(1 + j % 250), (uint16_t)(33000 + j),
+                     g ? 8080 : 80, 0x9e3779b9u * n + 0x01234567u, 0x85ebca6bu * n + 0x7654321u,
+                     (uint16_t)(n * 40503u), (uint16_t)(n * 2654u));
+        uint64_t o = CC_T0 + cc_open_us(n) * CH_US;
+        ch_open(&l, &k, o, rtt, fr);
+        /* Request (PSH) 10 us after the ACK, the host's response 25 us later, the
+         * client's ACK of it one round trip after that. */
+        uint64_t tq = o + rtt + 10 * CH_US, tr = tq + 25 * CH_US;
+        gt_fill(data, CC_REQ, CC_REQ_STREAM0 + n, 0);
+        ch_seg(&l, tq, &k.c2h, k.c_isn + 1, k.h_isn + 1, PKT_TCP_ACK | PKT_TCP_PSH, data,
+               CC_REQ, fr);
+        gt_fill(data, CC_RESP, CC_RESP_STREAM0 + n, 0);
+        ch_seg(&l, tr, &k.h2c, k.h_isn + 1, k.c_isn + 1 + CC_REQ, PKT_TCP_ACK | PKT_TCP_PSH,
+               data, CC_RESP, fr);
+        ch_seg(&l, tr + rtt, &k.c2h, k.c_isn + 1 + CC_REQ, k.h_isn + 1 + CC_RESP, PKT_TCP_ACK,
+               NULL, 0, fr);
+        ch_close(&l, &k, CC_T0 + cc_close_us(n) * CH_US, rtt, CC_REQ, CC_RESP, fr);
+    }
+    if (l.failed)
+        goto out;
+    rc = gt_write_pcap(path, &l, GT_DLT_EN10MB, 262144);
+out:
+    if (l.failed)
+        fprintf(stderr, "gentrace: out of memory\n");
+    gt_free(&l);
+    free(fr);
+    free(data);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: gentrace OUTDIR\n"
-                        "writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap\n");
+                        "writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap,\n"
+                        "OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap\n");
         return 2;
     }
     char path[4096];
@@ -1279,6 +1505,12 @@ int main(int argc, char **argv)
         rc = 1;
     snprintf(path, sizeof path, "%s/sll-gro.pcap", argv[1]);
     if (gen_sll_gro(path) < 0)
+        rc = 1;
+    snprintf(path, sizeof path, "%s/chimney-bulk.pcap", argv[1]);
+    if (gen_chimney_bulk(path) < 0)
+        rc = 1;
+    snprintf(path, sizeof path, "%s/chimney-chatty.pcap", argv[1]);
+    if (gen_chimney_chatty(path) < 0)
         rc = 1;
     return rc;
 }
