@@ -503,6 +503,10 @@ uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_n
 /* Timed switches (scenario events at simulated times) */
 uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns);  /* netsh int ip set chimney ENABLED|DISABLED */
 uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns);          /* link loss uploads every offloaded connection */
+/* Windows Firewall turned on/off at run time ([events] firewall on|off): on, Chimney stops
+ * working and every offloaded connection is uploaded; off, eligible connections offload again
+ * (unless another [host] switch rules Chimney out). Returns the cycles charged to cpu. */
+uint64_t hs_firewall_set(hs_stack *s, int on, int cpu, uint64_t now_ns);
 uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns);   /* end of run: upload every offloaded connection */
 int hs_toe_busy(const hs_stack *s);   /* commands outstanding or connections offloaded/being uploaded */
 

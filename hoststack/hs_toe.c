@@ -753,3 +753,18 @@ int hs_toe_busy(const hs_stack *s)
         return 1;
     return 0;
 }
+
+/* [events] firewall on/off: Windows Firewall rules Chimney out while it is on (KB 912222). */
+uint64_t hs_firewall_set(hs_stack *s, int on, int cpu, uint64_t now_ns)
+{
+    cpu = hs_cpu(s, cpu);
+    uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    s->cfg.windows_firewall = on != 0;
+    s->st.toe_blocked = hs_chimney_blocker(&s->cfg);
+    if (s->st.toe_blocked)
+        hs_toe_upload_all(s, cpu, now_ns, HS_UP_CHIMNEY_OFF);
+    else
+        for (hs_conn *c = s->all; c; c = c->lnext)
+            hs_toe_try_offload(s, c, cpu, now_ns);
+    return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
+}
