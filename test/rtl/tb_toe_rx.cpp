@@ -26,10 +26,12 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "Vtoe_rx_1k.h"
 #include "Vtoe_rx_64k.h"
+#include "Vtoe_rx_1k___024root.h"
 #include "nic_hw.h"
 #include "verilated.h"
 
@@ -808,9 +810,20 @@ class Tb {
         uint64_t t0 = cyc_;
         while (!quiet()) {
             cycle();
-            if (cyc_ - t0 > limit)
+            if (cyc_ - t0 > limit) {
+                if constexpr (std::is_same<M, Vtoe_rx_1k>::value) {
+                    auto *r = m_->rootp;
+                    std::fprintf(stderr, "state %d cmq %d cq %d fa %d fb %d act %d ev %d ak %d ph %d tc %d rt %d blk %d td %d/%d tp %d/%d\n",
+                                 r->toe_rx__DOT__state, r->toe_rx__DOT__cmq_cnt, r->toe_rx__DOT__cq_cnt, r->toe_rx__DOT__fa_cnt,
+                                 r->toe_rx__DOT__fb_cnt, r->toe_rx__DOT__cmd_active, r->toe_rx__DOT__ev_cnt, r->toe_rx__DOT__ak_cnt,
+                                 r->toe_rx__DOT__cmd_phase, r->toe_rx__DOT__tc_valid, r->toe_rx__DOT__rt_valid, r->toe_rx__DOT__blk_valid,
+                                 r->toe_rx__DOT__u_tdack__DOT__cnt, r->toe_rx__DOT__u_tdack__DOT__hv, r->toe_rx__DOT__u_tpush__DOT__cnt,
+                                 r->toe_rx__DOT__u_tpush__DOT__hv);
+                    std::fprintf(stderr, "model tdack %zu tpush %zu\n", md_.tdack.size(), md_.tpush.size());
+                }
                 die("not quiet after %" PRIu64 " cycles (send %zu infl %zu routed %zu busy %d evs %zu acks %zu)", limit,
                     tosend.size(), inflight.size(), routed.size(), (int)m_->busy, md_.evs.size(), md_.acks.size());
+            }
         }
         for (int i = 0; i < 3; i++) cycle();
         if (!md_.evs.empty() || !md_.acks.empty()) die("expected output missing");
