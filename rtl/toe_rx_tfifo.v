@@ -60,7 +60,7 @@ always @(posedge clk) begin
     rd_pend <= 1'b0;
     if (pop) hv <= 1'b0;
     if (take) hv <= 1'b1;
-    cnt <= cnt + (push ? 1'b1 : 1'b0) - (take ? 1'b1 : 1'b0);
+    cnt <= cnt + {{AW{1'b0}}, push} - {{AW{1'b0}}, take};
     if (rst) begin
         wp <= {AW{1'b0}};
         rp <= {AW{1'b0}};

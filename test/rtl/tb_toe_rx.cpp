@@ -758,8 +758,10 @@ class Tb {
             for (int i = 0; i < 16; i++) std::snprintf(t, sizeof t, "%02x", e.b[i]), s += t;
             die("event %" PRIu64 ": queue %d/%d entry %s", n_evs, (int)m.m_ev_queue, e.queue, s.c_str());
         }
+        if (e.b[14] == NIC_CPL_TYPE_TOE_CMD) last_cmd_ev = cyc_;
         n_evs++;
     }
+    uint64_t last_cmd_ev = 0, last_cmd_write = 0;
 
     static void addr_of(const uint32_t *w, uint8_t *out, bool v6)
     {
@@ -877,6 +879,7 @@ class Tb {
         for (int k = 0; k < nargs; k++) reg_write(nic_reg_toe_arg(k), args[k]);
         reg_write(NIC_TOE_CMD_COOKIE, ++cookie_);
         reg_write(NIC_TOE_CMD, nic_toe_cmd(op, q, slot));
+        last_cmd_write = cyc_ - 1;
     }
 
     // run a command to completion (quiescent before and after) and model it; returns the result code
@@ -1406,6 +1409,49 @@ int run(uint32_t slots, uint32_t seed)
         t.run_quiet();
         t.p_route = 0.8, t.p_res = 0.7, t.p_hdr = 0.9, t.p_ev = 0.8, t.p_ack = 0.8;
         if (rate < 1.0 / 8.0) die("frame rate below 1 per 8 cycles");
+        checks++;
+    }
+
+    // command latency: NIC_TOE_CMD write cycle to the CMD event on the port (event and block ports always ready)
+    {
+        t.p_ev = t.p_blk = 1.0;
+        auto c = t.make_conn(true, true, 1000, 2, 9);
+        const char *names[6] = {"", "OFFLOAD", "UPLOAD", "POST", "UPDATE", "QUERY"};
+        uint64_t lat[6] = {};
+        t.offload(c);
+        lat[1] = t.last_cmd_ev - t.last_cmd_write;
+        t.post(c, 1000);
+        lat[3] = t.last_cmd_ev - t.last_cmd_write;
+        uint32_t a[25] = {};
+        a[14] = 1460 | 2 << 16;
+        a[20] = 123456;
+        t.command(NIC_TOE_OP_UPDATE, 0, c.slot, a, 25);
+        lat[4] = t.last_cmd_ev - t.last_cmd_write;
+        t.command(NIC_TOE_OP_QUERY, 0, c.slot, a, 25);
+        lat[5] = t.last_cmd_ev - t.last_cmd_write;
+        t.command(NIC_TOE_OP_UPLOAD, 0, c.slot, a, 25);
+        lat[2] = t.last_cmd_ev - t.last_cmd_write;
+        std::printf("command latency (cycles from the NIC_TOE_CMD write to the CMD event; QUERY/UPLOAD include a block writer that "
+                    "accepts at once and reports done 1..20 cycles later):");
+        for (int op = 1; op <= 5; op++) std::printf(" %s %" PRIu64, names[op], lat[op]);
+        std::printf("\n");
+        t.p_ev = 0.8, t.p_blk = 0.7;
+        // frames alternating between two connections (every operation needs a context read)
+        auto c1 = t.make_conn(false, false, 1460, 200, 100), c2 = t.make_conn(false, false, 1460, 200, 100);
+        t.offload(c1);
+        t.offload(c2);
+        t.p_route = t.p_res = t.p_hdr = t.p_ev = t.p_ack = 1.0;
+        for (int k = 0; k < 2000; k++) {
+            auto &cc = (k & 1) ? c2 : c1;
+            t.tosend.push_back(t.seg(cc, 0, cc.nxt, 1460));
+            cc.nxt += 1460;
+        }
+        uint64_t t0 = t.cyc_, r0 = t.n_routes;
+        t.run_quiet();
+        std::printf("rate: 2 connections alternating: %.2f cycles/frame\n", double(t.cyc_ - t0) / double(t.n_routes - r0));
+        t.p_route = 0.8, t.p_res = 0.7, t.p_hdr = 0.9, t.p_ev = 0.8, t.p_ack = 0.8;
+        t.command(NIC_TOE_OP_UPLOAD, 0, c1.slot, c1.args, 25);
+        t.command(NIC_TOE_OP_UPLOAD, 0, c2.slot, c2.args, 25);
         checks++;
     }
 
