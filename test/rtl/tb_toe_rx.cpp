@@ -144,6 +144,9 @@ struct Model {
     std::deque<Ack> acks;
     uint64_t st_placed = 0, st_ind = 0;
     uint32_t st_acks = 0, st_exc = 0, st_cons = 0, st_segs = 0;
+    // coverage of the rules exercised
+    uint64_t cv_place1 = 0, cv_place2 = 0, cv_rebase = 0, cv_psh_cut = 0, cv_exc[8] = {}, cv_resv = 0, cv_ovf = 0, cv_lost = 0,
+             cv_gap = 0, cv_dup = 0, cv_pack = 0;
 
     explicit Model(uint32_t s) : slots(s), ctx(s) {}
 
@@ -289,13 +292,14 @@ struct Model {
                         r.plen = plen;
                         r.addr0 = c.ba[bi] + (uint32_t)(seq - c.bs[bi]);
                         r.len0 = plen;
+                        (in2 ? cv_place2 : cv_place1)++;
                         if (in2) {
                             r.len0 = (uint16_t)(c.bs[bi + 1] - seq);
                             r.addr1 = c.ba[bi + 1];
                         }
                     } else if (!ovl || le32(c.dmax, seq)) {
                         data = rec.data = true;
-                        if (ovl) rebase(c, seq, end, false);
+                        if (ovl) rebase(c, seq, end, false), cv_rebase++;
                     } else {
                         exc = rec.upreq = true;
                         c.upl = true;
@@ -307,8 +311,9 @@ struct Model {
                         if (!inord) {
                             rec.resv = true;
                             c.pend++;
+                            cv_resv++;
                         }
-                        if (place && c.pushm() && (fl & 0x08) && le32(old, end)) rebase(c, end, end, true);
+                        if (place && c.pushm() && (fl & 0x08) && le32(old, end)) rebase(c, end, end, true), cv_psh_cut++;
                     }
                 }
             }
@@ -316,7 +321,7 @@ struct Model {
             else if (data) r.flags = NIC_CPL_F_TOE_DATA;
             if (cons) r.kind = 2;
             r.slot = slot;
-            if (exc) st_exc++;
+            if (exc) st_exc++, cv_exc[rec.reason]++;
             if (cons) st_cons++;
         }
         recs.push_back(rec);
@@ -372,11 +377,13 @@ struct Model {
         if (ok) {
             uint32_t plen = r.end - r.seq;
             if (r.pack) {
+                cv_pack++;
                 if (lt32(c.snd_una, r.ack)) {
                     c.snd_una = r.ack;
                     c.snd_wnd = (uint32_t)r.win << c.swsc();
                 }
             } else if (r.dup) {
+                cv_dup++;
                 c.segs++;
                 c.dups++;
                 ack = true;
@@ -394,7 +401,7 @@ struct Model {
                     }
                     c.rcv_nxt = rn;
                     if (r.ts && c.tsok()) c.ts_recent = r.tsval;
-                    if (gap) ack = true;
+                    if (gap) ack = true, cv_gap++;
                     else if (plen >= c.mss) {
                         c.unacked++;
                         if (c.unacked >= c.afreq) ack = true;
@@ -427,6 +434,8 @@ struct Model {
                             if (reg_ok && !c.ivv[i]) si = i;
                         if (si < 0 && !c.ivv[4]) si = 4;
                     }
+                    if (si == 4) cv_ovf++;
+                    if (si < 0) cv_lost++;
                     if (si >= 0) {
                         c.ivv[si] = true;
                         c.ivs[si] = a;
@@ -1221,6 +1230,10 @@ int run(uint32_t slots, uint32_t seed)
     stream("csum_retransmit", 2, 400, 0.08, 0.0, 0.0, false, 2);
     stream("psh_cut", 2, 300, 0.0, 0.0, 0.3, true, 2);
     stream("random", 4, 1200, 0.05, 0.08, 0.1, true, 3);
+    // out-of-order pressure: many gaps, results held back (many frames decided and not committed)
+    t.p_res = 0.15;
+    stream("ooo_pressure", 3, 1200, 0.05, 0.3, 0.1, true, 2);
+    t.p_res = 0.7;
 
     // -- no buffer: HOST DATA
     {
@@ -1468,6 +1481,12 @@ int run(uint32_t slots, uint32_t seed)
                     md.st_acks, md.st_exc, md.st_cons, md.st_segs);
         checks++;
     }
+    std::printf("coverage: PLACE one extent %" PRIu64 ", two extents %" PRIu64 ", rebase before indicate %" PRIu64
+                ", PSH cut %" PRIu64 ", OOO reservations %" PRIu64 ", gap-filling commits %" PRIu64 ", overflow interval %" PRIu64
+                ", not accepted %" PRIu64 ", duplicates %" PRIu64 ", pure ACKs %" PRIu64 "; EXC pending %" PRIu64 " FIN %" PRIu64
+                " RST %" PRIu64 " URG %" PRIu64 " SYN %" PRIu64 " OOO %" PRIu64 " OTHER %" PRIu64 "\n",
+                md.cv_place1, md.cv_place2, md.cv_rebase, md.cv_psh_cut, md.cv_resv, md.cv_gap, md.cv_ovf, md.cv_lost, md.cv_dup,
+                md.cv_pack, md.cv_exc[0], md.cv_exc[1], md.cv_exc[2], md.cv_exc[3], md.cv_exc[4], md.cv_exc[5], md.cv_exc[6]);
     std::printf("command latency: %.1f cycles average from the NIC_TOE_CMD write to quiet (event taken), %" PRIu64 " commands\n",
                 double(t.cmd_lat_sum) / double(t.cmd_n), t.cmd_n);
     std::printf("PASS: %d checks, %" PRIu64 " routes, %" PRIu64 " events, %" PRIu64 " ACKs, %" PRIu64 " cycles\n", checks,
