@@ -652,6 +652,8 @@ reg       op_tmr_push;       // S_TMR: the push timer (else delayed ACK)
 reg [2:0] r_csum = 3'd0, r_fate = 3'd0;
 
 wire pick_commit = s_res_valid && cq_cnt != 6'd0;
+// a commit proceeds once its UPREQ event has room (the only event it writes in its first cycle)
+wire commit_go = state == S_COMMIT && !(c_offl && c_upreq && !ev_room);
 wire pick_cmd = (cmd_phase == 2'd0 && !cmd_active && cmq_cnt != 5'd0) ||
                 (cmd_phase == 2'd1 && infl_zero) || (cmd_phase == 2'd2 && blk_seen);
 wire pick_tmr = td_due || tp_due;
@@ -825,7 +827,7 @@ always @(posedge clk) begin
             if (d_cons) st_cons <= st_cons + 1'b1;
             state <= S_IDLE;
         end
-        S_COMMIT: if (!(c_offl && c_upreq && !ev_room)) begin
+        S_COMMIT: if (commit_go) begin
             cq_rp <= cq_rp + 1'b1;
             op_ack <= 1'b0;
             if (c_offl) begin
@@ -1115,7 +1117,7 @@ end
 
 // commit FIFO count
 always @(posedge clk) begin
-    cq_cnt <= cq_cnt + (state == S_DEC ? 6'd1 : 6'd0) - (state == S_COMMIT ? 6'd1 : 6'd0);
+    cq_cnt <= cq_cnt + (state == S_DEC ? 6'd1 : 6'd0) - (commit_go ? 6'd1 : 6'd0);
     if (rst) cq_cnt <= 6'd0;
 end
 

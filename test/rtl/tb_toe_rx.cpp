@@ -1237,6 +1237,12 @@ int run(uint32_t slots, uint32_t seed)
     t.p_res = 0.15;
     stream("ooo_pressure", 3, 1200, 0.05, 0.3, 0.1, true, 2);
     t.p_res = 0.7;
+    // event and ACK ports mostly stalled: the engine's output FIFOs fill and hold it
+    t.p_ev = 0.03;
+    t.p_ack = 0.1;
+    stream("output_stall", 3, 400, 0.05, 0.2, 0.1, true, 2);
+    t.p_ev = 0.8;
+    t.p_ack = 0.8;
 
     // -- no buffer: HOST DATA
     {
