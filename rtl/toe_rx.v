@@ -186,21 +186,30 @@ reg  [SW-1:0] sweep_ix = {SW{1'b0}};
 assign s_hdr_ready = tb_lk_ready && !fa_cnt[4] && !sweeping;
 wire hdr_take = s_hdr_valid && s_hdr_ready;
 
+/* verilator lint_off UNUSEDSIGNAL */
+wire         tbu_m_lookup_user, tbu_m_cmd_v6, tbu_status_ready;
+wire [1:0]   tbu_m_cmd_op;
+wire [127:0] tbu_m_cmd_src_addr, tbu_m_cmd_dst_addr;
+wire [15:0]  tbu_m_cmd_src_port, tbu_m_cmd_dst_port;
+wire [6:0]   tbu_status_stash_used;
+wire [31:0]  tbu_stat_lookups, tbu_stat_hits, tbu_stat_inserts, tbu_stat_refused, tbu_stat_deletes;
+/* verilator lint_on UNUSEDSIGNAL */
+
 toe_conn_table #(.SLOTS(SLOTS), .USER_WIDTH(1)) u_tab (
     .clk(clk), .rst(rst),
     .s_lookup_valid(hdr_take), .s_lookup_ready(tb_lk_ready),
     .s_lookup_v6(h_v6), .s_lookup_src_addr(h_src), .s_lookup_dst_addr(h_dst),
     .s_lookup_src_port(h_sport), .s_lookup_dst_port(h_dport), .s_lookup_user(1'b0),
     .m_lookup_valid(tb_res_valid), .m_lookup_hit(tb_res_hit), .m_lookup_slot(tb_res_slot),
-    .m_lookup_user(),
+    .m_lookup_user(tbu_m_lookup_user),
     .s_cmd_valid(tc_valid), .s_cmd_ready(tb_cmd_ready), .s_cmd_op(tc_op),
     .s_cmd_v6(tc_v6), .s_cmd_src_addr(tc_src), .s_cmd_dst_addr(tc_dst),
     .s_cmd_src_port(tc_sport), .s_cmd_dst_port(tc_dport), .s_cmd_slot(tc_slot),
-    .m_cmd_valid(tb_cpl_valid), .m_cmd_ready(tc_cpl_ready), .m_cmd_op(),
-    .m_cmd_status(tb_cpl_status), .m_cmd_slot(tb_cpl_slot), .m_cmd_v6(),
-    .m_cmd_src_addr(), .m_cmd_dst_addr(), .m_cmd_src_port(), .m_cmd_dst_port(),
-    .status_ready(), .status_occupancy(tb_occ), .status_stash_used(),
-    .stat_lookups(), .stat_hits(), .stat_inserts(), .stat_refused(), .stat_deletes()
+    .m_cmd_valid(tb_cpl_valid), .m_cmd_ready(tc_cpl_ready), .m_cmd_op(tbu_m_cmd_op),
+    .m_cmd_status(tb_cpl_status), .m_cmd_slot(tb_cpl_slot), .m_cmd_v6(tbu_m_cmd_v6),
+    .m_cmd_src_addr(tbu_m_cmd_src_addr), .m_cmd_dst_addr(tbu_m_cmd_dst_addr), .m_cmd_src_port(tbu_m_cmd_src_port), .m_cmd_dst_port(tbu_m_cmd_dst_port),
+    .status_ready(tbu_status_ready), .status_occupancy(tb_occ), .status_stash_used(tbu_status_stash_used),
+    .stat_lookups(tbu_stat_lookups), .stat_hits(tbu_stat_hits), .stat_inserts(tbu_stat_inserts), .stat_refused(tbu_stat_refused), .stat_deletes(tbu_stat_deletes)
 );
 
 // head of the frame FIFOs
@@ -209,7 +218,9 @@ wire [SW:0]   fb_head = fb_mem[f_rp];
 wire         f_cand = fa_head[FW-1];
 wire [31:0]  f_seq = fa_head[FW-2 -: 32];
 wire [31:0]  f_ack = fa_head[FW-34 -: 32];
-wire [8:0]   f_flags = fa_head[FW-66 -: 9];
+/* verilator lint_off UNUSEDSIGNAL */
+wire [8:0]   f_flags = fa_head[FW-66 -: 9];    // NS, CWR, ECE, ACK: no effect
+/* verilator lint_on UNUSEDSIGNAL */
 wire [15:0]  f_win = fa_head[FW-75 -: 16];
 wire [15:0]  f_poff = fa_head[FW-91 -: 16];
 wire [15:0]  f_plen = fa_head[FW-107 -: 16];
@@ -294,7 +305,10 @@ reg [3:0] cmq_wp = 4'd0, cmq_rp = 4'd0;
 reg [4:0] cmq_cnt = 5'd0;
 reg [4:0] cmq_ok_cnt = 5'd0;       // accepted (not BUSY) and not completed
 reg          cc_busy;
-reg [31:0]   cc_word, cc_cookie;
+/* verilator lint_off UNUSEDSIGNAL */
+reg [31:0]   cc_word;    // bits 15:9 unused
+/* verilator lint_on UNUSEDSIGNAL */
+reg [31:0]   cc_cookie;
 reg [799:0]  cc_args;
 reg [1:0]    cmd_phase = 2'd0;     // 0 none, 1 running / waiting for in-flight frames, 2 waiting for block
 reg          cmd_active = 1'b0;
@@ -369,7 +383,9 @@ assign m_blk_data = blk_data;
  * Timer FIFOs: {slot, deadline}
  */
 wire        td_full, td_hv, td_busy, tp_full, tp_hv, tp_busy;
-wire [79:0] td_head, tp_head;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [79:0] td_head, tp_head;   // slot bits above SW unused
+/* verilator lint_on UNUSEDSIGNAL */
 reg         td_push, tp_push, td_pop, tp_pop;
 wire [79:0] td_din = {{(16-SW){1'b0}}, cur_slot, s_now_ns + {32'd0, delack_reg}};
 wire [79:0] tp_din = {{(16-SW){1'b0}}, cur_slot, s_now_ns + {32'd0, push_reg}};
@@ -401,7 +417,7 @@ reg [127:0] d_bs, d_bl;
 reg [3:0]   d_bc;
 reg         d_inord, d_in1, d_in2, d_ovl, d_ooo_ok;
 reg [2:0]   d_nreg;
-reg [1:0]   d_bi;
+reg [1:0]   d_bi, d_bn;
 integer     i;
 
 wire [31:0] f_end = f_seq + {16'd0, f_plen};
@@ -414,7 +430,7 @@ always @* begin
     d_reason = 3'd0; d_pend = w_pend; d_seq = f_seq; d_end = f_end; d_dmax = w_dmax;
     d_bs = w_bs; d_bl = w_bl; d_bc = w_bc; d_pos = 32'd0;
     d_inord = 1'b0; d_in1 = 1'b0; d_in2 = 1'b0; d_ovl = 1'b0; d_ooo_ok = 1'b0;
-    d_nreg = 3'd0; d_bi = 2'd0;
+    d_nreg = 3'd0; d_bi = 2'd0; d_bn = 2'd0;
     if (en_reg && f_cand && f_hit && w_valid) begin
         if (w_upl) begin
             d_exc = 1'b1;
@@ -476,8 +492,9 @@ always @* begin
                     d_addr0 = w_ba[64*d_bi +: 64] + {32'd0, d_seq - w_bs[32*d_bi +: 32]};
                     d_len0 = d_plen;
                     if (d_in2) begin
-                        d_len0 = w_bs[32*(d_bi+2'd1) +: 16] - d_seq[15:0];
-                        d_addr1 = w_ba[64*(d_bi+2'd1) +: 64];
+                        d_bn = d_bi + 2'd1;
+                        d_len0 = w_bs[32*d_bn +: 16] - d_seq[15:0];
+                        d_addr1 = w_ba[64*d_bn +: 64];
                     end
                 end else if (!d_ovl || le32(w_dmax, d_seq)) begin
                     d_data = 1'b1;
@@ -543,7 +560,7 @@ reg         m_ok;
 reg [31:0]  m_rcv, m_a, m_b;
 reg [4:0]   m_ivv;
 reg [159:0] m_ivs, m_ive;
-reg         m_gap, m_ack, m_arm, m_inord, m_merged, m_reg_ok;
+reg         m_gap, m_ack, m_arm, m_merged, m_reg_ok;
 reg [7:0]   m_unacked;
 reg [2:0]   m_nreg, m_pend;
 reg [2:0]   m_slot_i;
@@ -555,7 +572,7 @@ always @* begin
     m_ok = r_csum == `NIC_CSUM_OK && (r_fate == `NIC_FATE_DELIVERED ||
            r_fate == `NIC_FATE_PLACED || r_fate == `NIC_FATE_CONSUMED);
     m_rcv = w_rcv_nxt; m_ivv = w_ivv; m_ivs = w_ivs; m_ive = w_ive;
-    m_gap = 1'b0; m_ack = 1'b0; m_arm = 1'b0; m_inord = 1'b0; m_merged = 1'b0; m_reg_ok = 1'b0;
+    m_gap = 1'b0; m_ack = 1'b0; m_arm = 1'b0; m_merged = 1'b0; m_reg_ok = 1'b0;
     m_unacked = w_unacked; m_nreg = 3'd0; m_slot_i = 3'd7; m_found = 1'b0;
     m_pend = w_pend - {2'd0, c_resv};
     m_a = c_seq; m_b = c_end; m_plen32 = c_end - c_seq; m_upd = 4'd0;
@@ -568,7 +585,6 @@ always @* begin
         end else if (c_data || c_place) begin
             if (le32(c_seq, w_rcv_nxt) && lt32(w_rcv_nxt, c_end)) begin
                 m_upd[2] = 1'b1;
-                m_inord = 1'b1;
                 m_rcv = c_end;
                 for (i = 0; i < 5; i = i + 1) begin
                     if (w_ivv[i] && le32(w_ivs[32*i +: 32], c_end)) begin
@@ -636,6 +652,8 @@ reg       op_tmr_push;       // S_TMR: the push timer (else delayed ACK)
 reg [2:0] r_csum = 3'd0, r_fate = 3'd0;
 
 wire pick_commit = s_res_valid && cq_cnt != 6'd0;
+// a commit proceeds once its UPREQ event has room (the only event it writes in its first cycle)
+wire commit_go = state == S_COMMIT && !(c_offl && c_upreq && !ev_room);
 wire pick_cmd = (cmd_phase == 2'd0 && !cmd_active && cmq_cnt != 5'd0) ||
                 (cmd_phase == 2'd1 && infl_zero) || (cmd_phase == 2'd2 && blk_seen);
 wire pick_tmr = td_due || tp_due;
@@ -809,7 +827,7 @@ always @(posedge clk) begin
             if (d_cons) st_cons <= st_cons + 1'b1;
             state <= S_IDLE;
         end
-        S_COMMIT: if (!(c_offl && c_upreq && !ev_room)) begin
+        S_COMMIT: if (commit_go) begin
             cq_rp <= cq_rp + 1'b1;
             op_ack <= 1'b0;
             if (c_offl) begin
@@ -1099,7 +1117,7 @@ end
 
 // commit FIFO count
 always @(posedge clk) begin
-    cq_cnt <= cq_cnt + (state == S_DEC ? 6'd1 : 6'd0) - (state == S_COMMIT ? 6'd1 : 6'd0);
+    cq_cnt <= cq_cnt + (state == S_DEC ? 6'd1 : 6'd0) - (commit_go ? 6'd1 : 6'd0);
     if (rst) cq_cnt <= 6'd0;
 end
 

@@ -13,6 +13,7 @@
  * 5..15; the TCP header inside the captured bytes; the IP length covering the
  * TCP header. Timestamps: kind 8 length 10 at option offset 0, or after NOP NOP.
  */
+/* verilator lint_off DECLFILENAME */
 module toe_hdr #(
     parameter HDR_BYTES = 128,
     parameter HDR_LEN_WIDTH = 8
@@ -45,10 +46,12 @@ generate
     end
 endgenerate
 
+localparam IW = $clog2(HDR_BYTES * 8);
+
 // byte at a variable offset (0 beyond the captured window)
 function [7:0] byt(input [HDR_BYTES*8-1:0] d, input [15:0] i);
     begin
-        if (i < HDR_BYTES) byt = d[{i[12:0], 3'b000} +: 8];
+        if (i < HDR_BYTES) byt = d[{i[IW-4:0], 3'b000} +: 8];
         else byt = 8'd0;
     end
 endfunction
@@ -82,7 +85,9 @@ wire        ok6 = is6 && b0[7:4] == 4'd6 && ip6_nh == 8'd6 && ip6_pl >= 16'd20;
 
 wire [15:0] l4 = l3 + (is6 ? 16'd40 : 16'd20);
 wire [15:0] ip_pay = is6 ? ip6_pl : ip4_tl - 16'd20;
-wire [7:0]  doff_b = byt(hdr_data, l4 + 16'd12);
+/* verilator lint_off UNUSEDSIGNAL */
+wire [7:0]  doff_b = byt(hdr_data, l4 + 16'd12);   // bits 3:1 reserved
+/* verilator lint_on UNUSEDSIGNAL */
 wire [15:0] thl = {10'd0, doff_b[7:4], 2'b00};
 wire [15:0] hdr_end = l4 + thl;
 
@@ -113,5 +118,6 @@ assign tsval = be32(hdr_data, o + (ts0 ? 16'd2 : 16'd4));
 assign tsecr = be32(hdr_data, o + (ts0 ? 16'd6 : 16'd8));
 
 endmodule
+/* verilator lint_on DECLFILENAME */
 
 `resetall

@@ -20,7 +20,7 @@ module toe_rx_tfifo #(
     input  wire             pop,        // head taken (only with head_valid)
     output wire             head_valid,
     output wire [WIDTH-1:0] head,
-    output wire             busy        // entries not yet at the head
+    output wire             busy        // an entry is on its way to the empty head
 );
 
 localparam AW = $clog2(DEPTH);
@@ -43,7 +43,7 @@ reg [WIDTH-1:0] hd = {WIDTH{1'b0}};
 assign full = cnt[AW] || (&cnt[AW-1:0] && (hv || rd_pend));
 assign head_valid = hv;
 assign head = hd;
-assign busy = cnt != 0 || rd_pend;
+assign busy = cnt != 0 && !hv;
 
 wire take = cnt != 0 && !rd_pend && (!hv || pop);
 
@@ -60,7 +60,7 @@ always @(posedge clk) begin
     rd_pend <= 1'b0;
     if (pop) hv <= 1'b0;
     if (take) hv <= 1'b1;
-    cnt <= cnt + (push ? 1'b1 : 1'b0) - (take ? 1'b1 : 1'b0);
+    cnt <= cnt + {{AW{1'b0}}, push} - {{AW{1'b0}}, take};
     if (rst) begin
         wp <= {AW{1'b0}};
         rp <= {AW{1'b0}};

@@ -26,10 +26,12 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "Vtoe_rx_1k.h"
 #include "Vtoe_rx_64k.h"
+#include "Vtoe_rx_1k___024root.h"
 #include "nic_hw.h"
 #include "verilated.h"
 
@@ -70,6 +72,7 @@ struct Frame {
     // result the testbench will feed
     int csum = NIC_CSUM_OK;
     bool drop = false;
+    uint64_t tap_cyc = 0;   // cycle the header was taken
 };
 
 // expected route
@@ -142,6 +145,9 @@ struct Model {
     std::deque<Ack> acks;
     uint64_t st_placed = 0, st_ind = 0;
     uint32_t st_acks = 0, st_exc = 0, st_cons = 0, st_segs = 0;
+    // coverage of the rules exercised
+    uint64_t cv_place1 = 0, cv_place2 = 0, cv_rebase = 0, cv_psh_cut = 0, cv_exc[8] = {}, cv_resv = 0, cv_ovf = 0, cv_lost = 0,
+             cv_gap = 0, cv_dup = 0, cv_pack = 0;
 
     explicit Model(uint32_t s) : slots(s), ctx(s) {}
 
@@ -287,13 +293,14 @@ struct Model {
                         r.plen = plen;
                         r.addr0 = c.ba[bi] + (uint32_t)(seq - c.bs[bi]);
                         r.len0 = plen;
+                        (in2 ? cv_place2 : cv_place1)++;
                         if (in2) {
                             r.len0 = (uint16_t)(c.bs[bi + 1] - seq);
                             r.addr1 = c.ba[bi + 1];
                         }
                     } else if (!ovl || le32(c.dmax, seq)) {
                         data = rec.data = true;
-                        if (ovl) rebase(c, seq, end, false);
+                        if (ovl) rebase(c, seq, end, false), cv_rebase++;
                     } else {
                         exc = rec.upreq = true;
                         c.upl = true;
@@ -305,8 +312,9 @@ struct Model {
                         if (!inord) {
                             rec.resv = true;
                             c.pend++;
+                            cv_resv++;
                         }
-                        if (place && c.pushm() && (fl & 0x08) && le32(old, end)) rebase(c, end, end, true);
+                        if (place && c.pushm() && (fl & 0x08) && le32(old, end)) rebase(c, end, end, true), cv_psh_cut++;
                     }
                 }
             }
@@ -314,7 +322,7 @@ struct Model {
             else if (data) r.flags = NIC_CPL_F_TOE_DATA;
             if (cons) r.kind = 2;
             r.slot = slot;
-            if (exc) st_exc++;
+            if (exc) st_exc++, cv_exc[rec.reason]++;
             if (cons) st_cons++;
         }
         recs.push_back(rec);
@@ -370,11 +378,13 @@ struct Model {
         if (ok) {
             uint32_t plen = r.end - r.seq;
             if (r.pack) {
+                cv_pack++;
                 if (lt32(c.snd_una, r.ack)) {
                     c.snd_una = r.ack;
                     c.snd_wnd = (uint32_t)r.win << c.swsc();
                 }
             } else if (r.dup) {
+                cv_dup++;
                 c.segs++;
                 c.dups++;
                 ack = true;
@@ -392,7 +402,7 @@ struct Model {
                     }
                     c.rcv_nxt = rn;
                     if (r.ts && c.tsok()) c.ts_recent = r.tsval;
-                    if (gap) ack = true;
+                    if (gap) ack = true, cv_gap++;
                     else if (plen >= c.mss) {
                         c.unacked++;
                         if (c.unacked >= c.afreq) ack = true;
@@ -425,6 +435,8 @@ struct Model {
                             if (reg_ok && !c.ivv[i]) si = i;
                         if (si < 0 && !c.ivv[4]) si = 4;
                     }
+                    if (si == 4) cv_ovf++;
+                    if (si < 0) cv_lost++;
                     if (si >= 0) {
                         c.ivv[si] = true;
                         c.ivs[si] = a;
@@ -552,7 +564,7 @@ class Tb {
     std::vector<uint64_t> blk_addrs;
     uint64_t n_routes = 0, n_evs = 0, n_acks = 0, n_commits = 0;
     uint64_t dec_first = 0, dec_last = 0;
-    bool ts_exact = true;
+    uint64_t lat_min = UINT64_MAX;
 
     double rnd() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
     uint32_t rnd32() { return (uint32_t)rng_(); }
@@ -712,6 +724,7 @@ class Tb {
                     n_routes, f.key.v6, f.vlan, f.ts, f.seq, f.plen, f.flags, g.kind, g.flags, g.slot, g.skip, g.plen, g.len0, g.addr0, g.addr1,
                     e.kind, e.flags, e.slot, e.skip, e.plen, e.len0, e.addr0, e.addr1);
             routed.push_back({f, e});
+            lat_min = std::min(lat_min, cyc_ - f.tap_cyc);
             if (n_routes == 0) dec_first = cyc_;
             dec_last = cyc_;
             n_routes++;
@@ -735,6 +748,7 @@ class Tb {
         m.eval();
         cyc_++;
         if (hacc) {
+            tosend.front().tap_cyc = cyc_ - 1;
             inflight.push_back(tosend.front());
             tosend.pop_front();
         }
@@ -756,8 +770,10 @@ class Tb {
             for (int i = 0; i < 16; i++) std::snprintf(t, sizeof t, "%02x", e.b[i]), s += t;
             die("event %" PRIu64 ": queue %d/%d entry %s", n_evs, (int)m.m_ev_queue, e.queue, s.c_str());
         }
+        if (e.b[14] == NIC_CPL_TYPE_TOE_CMD) last_cmd_ev = cyc_;
         n_evs++;
     }
+    uint64_t last_cmd_ev = 0, last_cmd_write = 0;
 
     static void addr_of(const uint32_t *w, uint8_t *out, bool v6)
     {
@@ -808,9 +824,20 @@ class Tb {
         uint64_t t0 = cyc_;
         while (!quiet()) {
             cycle();
-            if (cyc_ - t0 > limit)
+            if (cyc_ - t0 > limit) {
+                if constexpr (std::is_same<M, Vtoe_rx_1k>::value) {
+                    auto *r = m_->rootp;
+                    std::fprintf(stderr, "state %d cmq %d cq %d fa %d fb %d act %d ev %d ak %d ph %d tc %d rt %d blk %d td %d/%d tp %d/%d\n",
+                                 r->toe_rx__DOT__state, r->toe_rx__DOT__cmq_cnt, r->toe_rx__DOT__cq_cnt, r->toe_rx__DOT__fa_cnt,
+                                 r->toe_rx__DOT__fb_cnt, r->toe_rx__DOT__cmd_active, r->toe_rx__DOT__ev_cnt, r->toe_rx__DOT__ak_cnt,
+                                 r->toe_rx__DOT__cmd_phase, r->toe_rx__DOT__tc_valid, r->toe_rx__DOT__rt_valid, r->toe_rx__DOT__blk_valid,
+                                 r->toe_rx__DOT__u_tdack__DOT__cnt, r->toe_rx__DOT__u_tdack__DOT__hv, r->toe_rx__DOT__u_tpush__DOT__cnt,
+                                 r->toe_rx__DOT__u_tpush__DOT__hv);
+                    std::fprintf(stderr, "model tdack %zu tpush %zu\n", md_.tdack.size(), md_.tpush.size());
+                }
                 die("not quiet after %" PRIu64 " cycles (send %zu infl %zu routed %zu busy %d evs %zu acks %zu)", limit,
                     tosend.size(), inflight.size(), routed.size(), (int)m_->busy, md_.evs.size(), md_.acks.size());
+            }
         }
         for (int i = 0; i < 3; i++) cycle();
         if (!md_.evs.empty() || !md_.acks.empty()) die("expected output missing");
@@ -864,6 +891,7 @@ class Tb {
         for (int k = 0; k < nargs; k++) reg_write(nic_reg_toe_arg(k), args[k]);
         reg_write(NIC_TOE_CMD_COOKIE, ++cookie_);
         reg_write(NIC_TOE_CMD, nic_toe_cmd(op, q, slot));
+        last_cmd_write = cyc_ - 1;
     }
 
     // run a command to completion (quiescent before and after) and model it; returns the result code
@@ -1186,6 +1214,13 @@ int run(uint32_t slots, uint32_t seed)
                     later.push_back(f);   // sent later: out of order
                     continue;
                 }
+                if (t.rnd() < 0.03) {
+                    // the same connection's segment with IPv4 options (IHL 6): not a candidate, HOST unmarked
+                    Frame b = f;
+                    b.key.v6 = false;
+                    b.bad = true;
+                    t.tosend.push_back(b);
+                }
                 t.tosend.push_back(f);
                 if (!later.empty() && t.rnd() < 0.3) {
                     t.tosend.push_back(later.front());
@@ -1205,6 +1240,16 @@ int run(uint32_t slots, uint32_t seed)
     stream("csum_retransmit", 2, 400, 0.08, 0.0, 0.0, false, 2);
     stream("psh_cut", 2, 300, 0.0, 0.0, 0.3, true, 2);
     stream("random", 4, 1200, 0.05, 0.08, 0.1, true, 3);
+    // out-of-order pressure: many gaps, results held back (many frames decided and not committed)
+    t.p_res = 0.15;
+    stream("ooo_pressure", 3, 1200, 0.05, 0.3, 0.1, true, 2);
+    t.p_res = 0.7;
+    // event and ACK ports mostly stalled: the engine's output FIFOs fill and hold it
+    t.p_ev = 0.03;
+    t.p_ack = 0.1;
+    stream("output_stall", 3, 400, 0.05, 0.2, 0.1, true, 2);
+    t.p_ev = 0.8;
+    t.p_ack = 0.8;
 
     // -- no buffer: HOST DATA
     {
@@ -1396,6 +1441,51 @@ int run(uint32_t slots, uint32_t seed)
         checks++;
     }
 
+    // command latency: NIC_TOE_CMD write cycle to the CMD event on the port (event and block ports always ready)
+    {
+        t.p_ev = t.p_blk = 1.0;
+        auto c = t.make_conn(true, true, 1000, 2, 9);
+        const char *names[6] = {"", "OFFLOAD", "UPLOAD", "POST", "UPDATE", "QUERY"};
+        uint64_t lat[6] = {};
+        t.offload(c);
+        lat[1] = t.last_cmd_ev - t.last_cmd_write;
+        t.post(c, 1000);
+        lat[3] = t.last_cmd_ev - t.last_cmd_write;
+        uint32_t a[25] = {};
+        a[14] = 1460 | 2 << 16;
+        a[20] = 123456;
+        t.command(NIC_TOE_OP_UPDATE, 0, c.slot, a, 25);
+        lat[4] = t.last_cmd_ev - t.last_cmd_write;
+        t.command(NIC_TOE_OP_QUERY, 0, c.slot, a, 25);
+        lat[5] = t.last_cmd_ev - t.last_cmd_write;
+        t.command(NIC_TOE_OP_UPLOAD, 0, c.slot, a, 25);
+        lat[2] = t.last_cmd_ev - t.last_cmd_write;
+        std::printf("command latency (cycles from the NIC_TOE_CMD write to the CMD event; QUERY/UPLOAD include a block writer that "
+                    "accepts at once and reports done 1..20 cycles later):");
+        for (int op = 1; op <= 5; op++) std::printf(" %s %" PRIu64, names[op], lat[op]);
+        std::printf("\n");
+        t.p_ev = 0.8, t.p_blk = 0.7;
+        // frames alternating between two connections (every operation needs a context read)
+        auto c1 = t.make_conn(false, false, 1460, 200, 100), c2 = t.make_conn(false, false, 1460, 200, 100);
+        t.offload(c1);
+        t.offload(c2);
+        t.p_route = t.p_res = t.p_hdr = t.p_ev = t.p_ack = 1.0;
+        for (int k = 0; k < 2000; k++) {
+            auto &cc = (k & 1) ? c2 : c1;
+            t.tosend.push_back(t.seg(cc, 0, cc.nxt, 1460));
+            cc.nxt += 1460;
+        }
+        uint64_t t0 = t.cyc_, r0 = t.n_routes;
+        t.run_quiet();
+        double cpf = double(t.cyc_ - t0) / double(t.n_routes - r0);
+        std::printf("rate: 2 connections alternating: %.2f cycles/frame\n", cpf);
+        if (cpf > 8.0) die("frame rate below 1 per 8 cycles with alternating connections");
+        t.p_route = 0.8, t.p_res = 0.7, t.p_hdr = 0.9, t.p_ev = 0.8, t.p_ack = 0.8;
+        t.command(NIC_TOE_OP_UPLOAD, 0, c1.slot, c1.args, 25);
+        t.command(NIC_TOE_OP_UPLOAD, 0, c2.slot, c2.args, 25);
+        checks++;
+    }
+
     // statistics registers against the model
     {
         t.run_quiet();
@@ -1409,6 +1499,13 @@ int run(uint32_t slots, uint32_t seed)
                     md.st_acks, md.st_exc, md.st_cons, md.st_segs);
         checks++;
     }
+    std::printf("route latency: %" PRIu64 " cycles minimum from the header handshake to m_route_valid\n", t.lat_min);
+    std::printf("coverage: PLACE one extent %" PRIu64 ", two extents %" PRIu64 ", rebase before indicate %" PRIu64
+                ", PSH cut %" PRIu64 ", OOO reservations %" PRIu64 ", gap-filling commits %" PRIu64 ", overflow interval %" PRIu64
+                ", not accepted %" PRIu64 ", duplicates %" PRIu64 ", pure ACKs %" PRIu64 "; EXC pending %" PRIu64 " FIN %" PRIu64
+                " RST %" PRIu64 " URG %" PRIu64 " SYN %" PRIu64 " OOO %" PRIu64 " OTHER %" PRIu64 "\n",
+                md.cv_place1, md.cv_place2, md.cv_rebase, md.cv_psh_cut, md.cv_resv, md.cv_gap, md.cv_ovf, md.cv_lost, md.cv_dup,
+                md.cv_pack, md.cv_exc[0], md.cv_exc[1], md.cv_exc[2], md.cv_exc[3], md.cv_exc[4], md.cv_exc[5], md.cv_exc[6]);
     std::printf("command latency: %.1f cycles average from the NIC_TOE_CMD write to quiet (event taken), %" PRIu64 " commands\n",
                 double(t.cmd_lat_sum) / double(t.cmd_n), t.cmd_n);
     std::printf("PASS: %d checks, %" PRIu64 " routes, %" PRIu64 " events, %" PRIu64 " ACKs, %" PRIu64 " cycles\n", checks,
