@@ -28,12 +28,14 @@
  *   SUM    one's-complement sums of the IPv4 header and of the TCP pseudo
  *          header + header (32-bit accumulators, folded)
  *   BUILD  the frame image (96 bytes, byte k in bits [8k+7:8k]) with both
- *          checksums
- *   SEND   the image leaves DATA_WIDTH bits per beat (shifted down as beats
- *          are taken); all beats full except the last
+ *          checksums, written byte by byte from the narrow request registers
+ *   SEND   beat i of the image (selected by a beat counter) per beat taken;
+ *          all beats full except the last
  * The next request is accepted in the cycle the last beat is taken, so ACKs
- * leave one per (beats + 2) cycles under no backpressure. All wide logic is
- * in the clocked block under its state: nothing is evaluated when idle.
+ * leave one per (beats + 2) cycles under no backpressure. All logic that
+ * builds the frame is in the clocked block under its state, with no wide
+ * temporaries (which Verilator would clear on every clock edge); when idle
+ * only the beat select of the output is evaluated.
  */
 module toe_ack #
 (
@@ -83,8 +85,11 @@ module toe_ack #
 
 localparam BYTES = DATA_WIDTH / 8;
 localparam FRAME_BYTES = 96;
-localparam FRAME_BITS = FRAME_BYTES * 8;
 localparam [6:0] BYTES7 = BYTES[6:0];
+// beats of the image and the beat index width
+localparam NBEATS = (FRAME_BYTES + BYTES - 1) / BYTES;
+localparam BEAT_W = NBEATS > 4 ? $clog2(NBEATS) : 2;
+localparam IMG_BITS = NBEATS * DATA_WIDTH;
 
 // parameter checks
 generate
@@ -114,8 +119,9 @@ reg [31:0]  seq_reg = 32'd0, ack_reg = 32'd0, tsval_reg = 32'd0, tsecr_reg = 32'
 reg [15:0]  ipcs_reg = 16'd0, tcpcs_reg = 16'd0;
 
 // the frame image and the bytes left to send
-reg [FRAME_BITS-1:0] frame_reg = {FRAME_BITS{1'b0}};
+reg [IMG_BITS-1:0] frame_reg = {IMG_BITS{1'b0}};
 reg [6:0]   rem_reg = 7'd0;
+reg [BEAT_W-1:0] beat_reg = {BEAT_W{1'b0}};
 reg [KEEP_WIDTH-1:0] keep_reg = {KEEP_WIDTH{1'b0}};
 
 wire last_beat = rem_reg <= BYTES7;
@@ -169,34 +175,116 @@ always @(posedge clk) begin
     endcase
 end
 
-// the frame as a big-endian byte string (first byte in the top bits), then
-// reversed into lanes (byte k in bits [8k+7:8k])
-function [FRAME_BITS-1:0] frame_image(input vlan);
-    reg [FRAME_BITS-1:0] be;
-    reg [159:0] ip4;
-    reg [319:0] ip6;
-    reg [255:0] tcp;
-    reg [575:0] l34;
-    integer k;
-    begin
-        ip4 = {8'h45, tos_reg, ip4_len, 16'd0, 16'h4000, ttl_reg, 8'd6, ipcs_reg,
-               saddr_reg[31:0], daddr_reg[31:0]};
-        ip6 = {4'd6, tos_reg, 20'd0, 10'd0, thl, 8'd6, ttl_reg, saddr_reg, daddr_reg};
-        tcp = {sport_reg, dport_reg, seq_reg, ack_reg, tcp_off_flags, win_reg, tcpcs_reg,
-               16'd0, ts_reg ? {16'h0101, 16'h080a, tsval_reg, tsecr_reg} : 96'd0};
-        l34 = v6_reg ? {ip6, tcp} : {ip4, tcp, 160'd0};
-        be = vlan ? {dmac_reg, smac_reg, 16'h8100, tci_reg, v6_reg ? 16'h86dd : 16'h0800, l34, 48'd0}
-                  : {dmac_reg, smac_reg, v6_reg ? 16'h86dd : 16'h0800, l34, 80'd0};
-        for (k = 0; k < FRAME_BYTES; k = k + 1)
-            frame_image[8*k +: 8] = be[FRAME_BITS-1-8*k -: 8];
-    end
+// byte k of the frame, from the registered request and checksums (narrow
+// logic only: the image is written byte by byte in BUILD, no wide
+// temporaries); l3/l4 are the IP and TCP header offsets
+function [7:0] ip4_byte(input [5:0] i);
+    case (i)
+        6'd0:  ip4_byte = 8'h45;
+        6'd1:  ip4_byte = tos_reg;
+        6'd2:  ip4_byte = ip4_len[15:8];
+        6'd3:  ip4_byte = ip4_len[7:0];
+        6'd6:  ip4_byte = 8'h40;            // DF
+        6'd8:  ip4_byte = ttl_reg;
+        6'd9:  ip4_byte = 8'd6;
+        6'd10: ip4_byte = ipcs_reg[15:8];
+        6'd11: ip4_byte = ipcs_reg[7:0];
+        6'd12: ip4_byte = saddr_reg[31:24];
+        6'd13: ip4_byte = saddr_reg[23:16];
+        6'd14: ip4_byte = saddr_reg[15:8];
+        6'd15: ip4_byte = saddr_reg[7:0];
+        6'd16: ip4_byte = daddr_reg[31:24];
+        6'd17: ip4_byte = daddr_reg[23:16];
+        6'd18: ip4_byte = daddr_reg[15:8];
+        6'd19: ip4_byte = daddr_reg[7:0];
+        default: ip4_byte = 8'd0;           // ID 0, fragment offset 0
+    endcase
 endfunction
 
+function [7:0] ip6_byte(input [5:0] i);
+    if (i >= 6'd24)
+        ip6_byte = daddr_reg[8*(39-i) +: 8];
+    else if (i >= 6'd8)
+        ip6_byte = saddr_reg[8*(23-i) +: 8];
+    else
+        case (i[2:0])
+            3'd0:    ip6_byte = {4'd6, tos_reg[7:4]};
+            3'd1:    ip6_byte = {tos_reg[3:0], 4'd0};
+            3'd5:    ip6_byte = {2'd0, thl};
+            3'd6:    ip6_byte = 8'd6;
+            3'd7:    ip6_byte = ttl_reg;
+            default: ip6_byte = 8'd0;       // flow label, payload length high
+        endcase
+endfunction
+
+function [7:0] tcp_byte(input [5:0] i);
+    case (i)
+        6'd0:  tcp_byte = sport_reg[15:8];
+        6'd1:  tcp_byte = sport_reg[7:0];
+        6'd2:  tcp_byte = dport_reg[15:8];
+        6'd3:  tcp_byte = dport_reg[7:0];
+        6'd4:  tcp_byte = seq_reg[31:24];
+        6'd5:  tcp_byte = seq_reg[23:16];
+        6'd6:  tcp_byte = seq_reg[15:8];
+        6'd7:  tcp_byte = seq_reg[7:0];
+        6'd8:  tcp_byte = ack_reg[31:24];
+        6'd9:  tcp_byte = ack_reg[23:16];
+        6'd10: tcp_byte = ack_reg[15:8];
+        6'd11: tcp_byte = ack_reg[7:0];
+        6'd12: tcp_byte = tcp_off_flags[15:8];
+        6'd13: tcp_byte = tcp_off_flags[7:0];
+        6'd14: tcp_byte = win_reg[15:8];
+        6'd15: tcp_byte = win_reg[7:0];
+        6'd16: tcp_byte = tcpcs_reg[15:8];
+        6'd17: tcp_byte = tcpcs_reg[7:0];
+        6'd20: tcp_byte = 8'd1;             // NOP
+        6'd21: tcp_byte = 8'd1;             // NOP
+        6'd22: tcp_byte = 8'd8;             // timestamp
+        6'd23: tcp_byte = 8'd10;
+        6'd24: tcp_byte = tsval_reg[31:24];
+        6'd25: tcp_byte = tsval_reg[23:16];
+        6'd26: tcp_byte = tsval_reg[15:8];
+        6'd27: tcp_byte = tsval_reg[7:0];
+        6'd28: tcp_byte = tsecr_reg[31:24];
+        6'd29: tcp_byte = tsecr_reg[23:16];
+        6'd30: tcp_byte = tsecr_reg[15:8];
+        6'd31: tcp_byte = tsecr_reg[7:0];
+        default: tcp_byte = 8'd0;           // urgent pointer
+    endcase
+endfunction
+
+wire [6:0] l3 = vlan_reg ? 7'd18 : 7'd14;
+wire [6:0] l4 = l3 + (v6_reg ? 7'd40 : 7'd20);
+wire [6:0] l4_end = l4 + {1'b0, thl};
+wire [15:0] etype = v6_reg ? 16'h86dd : 16'h0800;
+
+function [7:0] frame_byte(input [6:0] k);
+    if (k < 7'd6)
+        frame_byte = dmac_reg[8*(5-k) +: 8];
+    else if (k < 7'd12)
+        frame_byte = smac_reg[8*(11-k) +: 8];
+    else if (vlan_reg && k < 7'd16)
+        case (k[1:0])
+            2'd0:    frame_byte = 8'h81;
+            2'd1:    frame_byte = 8'h00;
+            2'd2:    frame_byte = tci_reg[15:8];
+            default: frame_byte = tci_reg[7:0];
+        endcase
+    else if (k < l3)
+        frame_byte = k[0] ? etype[7:0] : etype[15:8];
+    else if (k < l4)
+        frame_byte = v6_reg ? ip6_byte(k[5:0] - l3[5:0]) : ip4_byte(k[5:0] - l3[5:0]);
+    else if (k < l4_end)
+        frame_byte = tcp_byte(k[5:0] - l4[5:0]);
+    else
+        frame_byte = 8'd0;                  // padding
+endfunction
+
+integer fk;
 always @(posedge clk) begin
     if (st_reg == S_BUILD)
-        frame_reg <= frame_image(vlan_reg);
-    else if (out_take)
-        frame_reg <= frame_reg >> DATA_WIDTH;
+        for (fk = 0; fk < FRAME_BYTES; fk = fk + 1)
+            frame_reg[8*fk +: 8] <= frame_byte(fk[6:0]);
 end
 
 // frame length: headers, at least 60
@@ -218,11 +306,13 @@ always @(posedge clk) begin
         S_SUM: st_reg <= S_BUILD;
         S_BUILD: begin
             st_reg <= S_SEND;
+            beat_reg <= {BEAT_W{1'b0}};
             rem_reg <= flen;
             keep_reg <= keep_mask(flen - 7'd1);
         end
         default: if (out_take) begin
             rem_reg <= rem_reg - BYTES7;
+            beat_reg <= beat_reg + {{(BEAT_W-1){1'b0}}, 1'b1};
             if (last_beat) st_reg <= take_req ? S_SUM : S_IDLE;
         end
     endcase
@@ -253,7 +343,7 @@ always @(posedge clk) begin
     end
 end
 
-assign m_axis_tdata = frame_reg[DATA_WIDTH-1:0];
+assign m_axis_tdata = frame_reg[beat_reg*DATA_WIDTH +: DATA_WIDTH];
 assign m_axis_tkeep = last_beat ? keep_reg : {KEEP_WIDTH{1'b1}};
 assign m_axis_tvalid = st_reg == S_SEND;
 assign m_axis_tlast = last_beat;

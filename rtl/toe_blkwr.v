@@ -17,12 +17,15 @@
  * last beat and at every beat that ends at a 4 KiB boundary, so no burst
  * crosses one. m_wr_user is 0 (no interrupt event).
  *
- * On acceptance the block is shifted up by its offset within the first beat
- * (a 2-bit-aligned shift of at most BYTES-4 bytes) into a window register
- * that moves down one beat per beat taken; the strobes move along with it.
- * The next block is accepted in the cycle the last beat is taken. m_blk_done
- * is a one-cycle pulse in the cycle after the block's last beat was taken
- * (all of its bytes are then in the write path).
+ * On acceptance the block is registered (IDLE -> LOAD); each beat is then
+ * assembled in a register one 32-bit lane word at a time (lane word u of a
+ * beat carries block word k*BYTES/4 + u - offset/4, strobes set where that
+ * is 0..47): in LOAD for the first beat, and as each beat is taken for the
+ * next one, so beats leave back to back. No wide shift or temporary: the
+ * logic is narrow and runs only while a block is written. The next block
+ * is accepted in the cycle the last beat is taken (then one LOAD cycle).
+ * m_blk_done is a one-cycle pulse in the cycle after the block's last beat
+ * was taken (all of its bytes are then in the write path).
  */
 module toe_blkwr #
 (
@@ -61,10 +64,9 @@ module toe_blkwr #
 
 localparam BYTES = DATA_WIDTH / 8;
 localparam LO_W = $clog2(BYTES);
-localparam BLK_BYTES = 192;
-// window: the block behind up to BYTES-4 bytes of offset, rounded to beats
-localparam WIN_BYTES = BLK_BYTES + BYTES;
-localparam WIN_BITS = WIN_BYTES * 8;
+localparam WPB = BYTES / 4;             // 32-bit words per beat
+localparam WPB_W = $clog2(WPB) + 1;     // holds a word offset 0..WPB-1 (and WPB >= 2)
+localparam BLK_WORDS = 48;
 
 // parameter checks
 generate
@@ -77,43 +79,78 @@ generate
     end
 endgenerate
 
-reg                  act_reg = 1'b0;
-reg                  done_reg = 1'b0;
-reg [63:0]           addr_reg = 64'd0;      // beat address
-reg [WIN_BITS-1:0]   data_reg = {WIN_BITS{1'b0}};
-reg [WIN_BYTES-1:0]  strb_reg = {WIN_BYTES{1'b0}};
+localparam [1:0] S_IDLE = 2'd0, S_LOAD = 2'd1, S_SEND = 2'd2;
 
-// the last beat: no strobe beyond this one
-wire final_beat = strb_reg[WIN_BYTES-1:BYTES] == {(WIN_BYTES-BYTES){1'b0}};
-wire take = act_reg && m_wr_ready;
+reg [1:0]            st_reg = S_IDLE;
+reg                  done_reg = 1'b0;
+reg [1535:0]         blk_reg = 1536'd0;
+reg [63:0]           addr_reg = 64'd0;      // beat address
+reg [7:0]            pos_reg = 8'd0;        // block word in lane word 0 of the next beat, + 64
+reg [4:0]            left_reg = 5'd0;       // beats left after the current one
+
+reg [DATA_WIDTH-1:0] od_reg = {DATA_WIDTH{1'b0}};
+reg [KEEP_WIDTH-1:0] os_reg = {KEEP_WIDTH{1'b0}};
+
+wire act = st_reg == S_SEND;
+wire final_beat = left_reg == 5'd0;
+wire take = act && m_wr_ready;
 wire take_blk = s_blk_valid && s_blk_ready;
 
-assign s_blk_ready = !act_reg || (m_wr_ready && final_beat);
+assign s_blk_ready = st_reg == S_IDLE || (take && final_beat);
 
-// offset of the block in its first beat (a multiple of 4)
-wire [LO_W-1:0] off = {s_blk_addr[LO_W-1:2], 2'b00};
+// word offset of the block in its first beat, and its beats - 1
+wire [WPB_W-1:0] woff = {1'b0, s_blk_addr[LO_W-1:2]};
+wire [7:0] off8 = {{(8-LO_W){1'b0}}, s_blk_addr[LO_W-1:2], 2'b00};
+wire [7:0] last_byte = off8 + 8'd191;
+wire [7:0] last_beat = last_byte >> LO_W;
 
+// the next beat, one 32-bit lane word at a time: lane word u carries block
+// word pos - 64 + u when that is 0..47 (pos is offset by 64 so it never
+// goes negative); no wide temporaries
+function in_blk(input [7:0] q);
+    in_blk = q >= 8'd64 && q < 8'd64 + BLK_WORDS;
+endfunction
+
+function [31:0] lane_word(input [7:0] q);
+    lane_word = in_blk(q) ? blk_reg[32*(q-8'd64) +: 32] : 32'd0;
+endfunction
+
+integer u;
 always @(posedge clk) begin
-    if (take_blk) begin
-        data_reg <= {{BYTES*8{1'b0}}, s_blk_data} << {off, 3'b000};
-        strb_reg <= {{BYTES{1'b0}}, {BLK_BYTES{1'b1}}} << off;
-        addr_reg <= {s_blk_addr[63:LO_W], {LO_W{1'b0}}};
-    end else if (take) begin
-        data_reg <= data_reg >> DATA_WIDTH;
-        strb_reg <= strb_reg >> BYTES;
-        addr_reg <= {addr_reg[63:LO_W] + {{(63-LO_W){1'b0}}, 1'b1}, {LO_W{1'b0}}};
+    if (st_reg == S_LOAD || (take && !final_beat)) begin
+        for (u = 0; u < WPB; u = u + 1) begin
+            od_reg[32*u +: 32] <= lane_word(pos_reg + u[7:0]);
+            os_reg[4*u +: 4] <= {4{in_blk(pos_reg + u[7:0])}};
+        end
     end
 end
 
 always @(posedge clk) begin
     done_reg <= take && final_beat;
-    if (take_blk)
-        act_reg <= 1'b1;
-    else if (take && final_beat)
-        act_reg <= 1'b0;
+    case (st_reg)
+        S_IDLE: if (take_blk) st_reg <= S_LOAD;
+        S_LOAD: st_reg <= S_SEND;
+        default: if (take) begin
+            if (final_beat)
+                st_reg <= take_blk ? S_LOAD : S_IDLE;
+        end
+    endcase
+
+    if (take_blk) begin
+        blk_reg <= s_blk_data;
+        addr_reg <= {s_blk_addr[63:LO_W], {LO_W{1'b0}}};
+        pos_reg <= 8'd64 - {{(8-WPB_W){1'b0}}, woff};
+        left_reg <= last_beat[4:0];
+    end else if (st_reg == S_LOAD) begin
+        pos_reg <= pos_reg + WPB[7:0];
+    end else if (take) begin
+        pos_reg <= pos_reg + WPB[7:0];
+        left_reg <= left_reg - 5'd1;
+        addr_reg <= {addr_reg[63:LO_W] + {{(63-LO_W){1'b0}}, 1'b1}, {LO_W{1'b0}}};
+    end
 
     if (rst) begin
-        act_reg <= 1'b0;
+        st_reg <= S_IDLE;
         done_reg <= 1'b0;
     end
 end
@@ -123,16 +160,17 @@ wire at_4k = addr_reg[11:LO_W] == {(12-LO_W){1'b1}};
 
 /* verilator lint_off UNUSEDSIGNAL */
 wire [1:0] unused_addr_bits = s_blk_addr[1:0];
+wire [2:0] unused_last_beat = last_beat[7:5];
 /* verilator lint_on UNUSEDSIGNAL */
 
 assign m_blk_done = done_reg;
-assign m_wr_valid = act_reg;
+assign m_wr_valid = act;
 assign m_wr_addr = addr_reg;
-assign m_wr_data = data_reg[DATA_WIDTH-1:0];
-assign m_wr_strb = strb_reg[KEEP_WIDTH-1:0];
+assign m_wr_data = od_reg;
+assign m_wr_strb = os_reg;
 assign m_wr_last = final_beat || at_4k;
 assign m_wr_user = 9'd0;
-assign busy = act_reg || done_reg;
+assign busy = st_reg != S_IDLE || done_reg;
 
 endmodule
 

@@ -75,7 +75,7 @@ endgenerate
 
 // bytes looked at: the last fixed field is the TSecr at offset 2 of the
 // options behind 2 VLAN tags and IPv6 (62 + 20 + 12 = 94 bytes)
-localparam SEEN = 96;
+localparam SEEN = 94;
 localparam IPW = 40;    // IP header window (IPv6 fixed header)
 localparam TCPW = 32;   // TCP header window (fixed header + 12 option bytes)
 
@@ -93,16 +93,12 @@ generate
     end
 endgenerate
 
-function [15:0] be16(input [SEEN*8-1:0] v, input integer k);
-    be16 = {v[8*k +: 8], v[8*(k+1) +: 8]};
-endfunction
-
 /*
  * Ethernet and VLAN tags: the L3 offset
  */
-wire [15:0] et0 = be16(h, 12);
-wire [15:0] et1 = be16(h, 16);
-wire [15:0] et2 = be16(h, 20);
+wire [15:0] et0 = {h[12*8 +: 8], h[13*8 +: 8]};
+wire [15:0] et1 = {h[16*8 +: 8], h[17*8 +: 8]};
+wire [15:0] et2 = {h[20*8 +: 8], h[21*8 +: 8]};
 wire tag0 = et0 == 16'h8100 || et0 == 16'h88a8;
 wire tag1 = et1 == 16'h8100 || et1 == 16'h88a8;
 wire [1:0] nvlan = !tag0 ? 2'd0 : !tag1 ? 2'd1 : 2'd2;
@@ -120,18 +116,14 @@ always @* begin
     endcase
 end
 
-function [7:0] ipb(input [IPW*8-1:0] v, input integer k);
-    ipb = v[8*k +: 8];
-endfunction
-
 // IPv4 (IHL 5): 0x45, flags/fragment, protocol, total length
-wire [7:0] ip0 = ipb(ip, 0);
-wire [7:0] ip6 = ipb(ip, 6);
-wire ok4 = ip0 == 8'h45 && ip6[5:0] == 6'd0 && ipb(ip, 7) == 8'd0 && ipb(ip, 9) == 8'd6;
-wire [15:0] len4 = {ipb(ip, 2), ipb(ip, 3)};
+wire [7:0] ip0 = ip[0*8 +: 8];
+wire [7:0] ip6 = ip[6*8 +: 8];
+wire ok4 = ip0 == 8'h45 && ip6[5:0] == 6'd0 && ip[7*8 +: 8] == 8'd0 && ip[9*8 +: 8] == 8'd6;
+wire [15:0] len4 = {ip[2*8 +: 8], ip[3*8 +: 8]};
 // IPv6: version, next header, payload length
 wire ok6 = ip0[7:4] == 4'd6 && ip6 == 8'd6;
-wire [15:0] len6 = {ipb(ip, 4), ipb(ip, 5)};
+wire [15:0] len6 = {ip[4*8 +: 8], ip[5*8 +: 8]};
 
 /*
  * TCP header window: l3 + 20 (IPv4) or l3 + 40 (IPv6)
@@ -149,15 +141,25 @@ always @* begin
     endcase
 end
 
-function [7:0] tb(input [TCPW*8-1:0] v, input integer k);
-    tb = v[8*k +: 8];
-endfunction
+// the windows are little-endian byte arrays; the fields are big-endian
+// numbers: swap the bytes (wiring only)
+wire [255:0] tcp_be;    // TCP window byte k in bits [255-8k:248-8k]
+wire [127:0] src6, dst6;
+genvar gi;
+generate
+    for (gi = 0; gi < TCPW; gi = gi + 1) begin : g_tswap
+        assign tcp_be[255-8*gi -: 8] = tcp[8*gi +: 8];
+    end
+    for (gi = 0; gi < 16; gi = gi + 1) begin : g_aswap
+        assign src6[127-8*gi -: 8] = ip[(8+gi)*8 +: 8];
+        assign dst6[127-8*gi -: 8] = ip[(24+gi)*8 +: 8];
+    end
+endgenerate
+wire [31:0] src4 = {ip[12*8 +: 8], ip[13*8 +: 8], ip[14*8 +: 8], ip[15*8 +: 8]};
+wire [31:0] dst4 = {ip[16*8 +: 8], ip[17*8 +: 8], ip[18*8 +: 8], ip[19*8 +: 8]};
 
-function [31:0] tb32(input [TCPW*8-1:0] v, input integer k);
-    tb32 = {v[8*k +: 8], v[8*(k+1) +: 8], v[8*(k+2) +: 8], v[8*(k+3) +: 8]};
-endfunction
-
-wire [7:0] t12 = tb(tcp, 12);
+// TCP window byte k (k = 0..31) is tcp_be[255-8k -: 8]
+wire [7:0] t12 = tcp_be[255-8*12 -: 8];
 wire [3:0] doff = t12[7:4];
 wire [5:0] thl = {doff, 2'b00};                 // TCP header bytes
 wire [7:0] tcp_end = {1'b0, l4} + {2'b00, thl}; // <= 62 + 60 = 122
@@ -170,43 +172,31 @@ wire [15:0] hdr_len16 = {{(16-HDR_LEN_WIDTH){1'b0}}, hdr_len};
 assign cand = ((is4 && ok4) || (is6 && ok6)) && doff >= 4'd5 && len_ok &&
     {8'd0, tcp_end} <= hdr_len16;
 assign v6 = is6;
-// the windows are little-endian byte arrays; the addresses are big-endian
-// numbers: swap the bytes
-function [127:0] swap16(input [127:0] v);
-    integer i;
-    begin
-        for (i = 0; i < 16; i = i + 1) swap16[8*i +: 8] = v[8*(15-i) +: 8];
-    end
-endfunction
-function [31:0] swap4(input [31:0] v);
-    swap4 = {v[7:0], v[15:8], v[23:16], v[31:24]};
-endfunction
-wire [127:0] src6 = swap16(ip[8*8 +: 128]);
-wire [127:0] dst6 = swap16(ip[24*8 +: 128]);
-wire [31:0] src4 = swap4(ip[12*8 +: 32]);
-wire [31:0] dst4 = swap4(ip[16*8 +: 32]);
 assign src_addr = is6 ? src6 : {96'd0, src4};
 assign dst_addr = is6 ? dst6 : {96'd0, dst4};
-assign src_port = {tb(tcp, 0), tb(tcp, 1)};
-assign dst_port = {tb(tcp, 2), tb(tcp, 3)};
-assign seq = tb32(tcp, 4);
-assign ack = tb32(tcp, 8);
-assign flags = {t12[0], tb(tcp, 13)};
-/* verilator lint_off UNUSEDSIGNAL */
-wire [2:0] unused_rsvd = t12[3:1];
-/* verilator lint_on UNUSEDSIGNAL */
-assign win = {tb(tcp, 14), tb(tcp, 15)};
+assign src_port = tcp_be[255 -: 16];                // bytes 0..1
+assign dst_port = tcp_be[255-16 -: 16];             // bytes 2..3
+assign seq = tcp_be[255-32 -: 32];                  // bytes 4..7
+assign ack = tcp_be[255-64 -: 32];                  // bytes 8..11
+assign flags = {t12[0], tcp_be[255-8*13 -: 8]};     // byte 12 bit 0 (NS), byte 13
+assign win = tcp_be[255-8*14 -: 16];                // bytes 14..15
 assign pay_off = {9'd0, l4} + {10'd0, thl};
 assign pay_len = ip_len - ip_hdrs;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [95:0] unused_macs = h[95:0];
+wire [7:0] unused_tos = ip[15:8];
+wire [2:0] unused_rsvd = t12[3:1];
+wire [31:0] unused_csum_urg = tcp_be[255-8*16 -: 32]; // bytes 16..19
+/* verilator lint_on UNUSEDSIGNAL */
 
 // timestamp option: at option offset 0, or 2 behind two NOPs; needs data
 // offset >= 8 (option bytes 0..9 or 0..11 inside the header)
-wire ts0 = tb(tcp, 20) == 8'd8 && tb(tcp, 21) == 8'd10;
-wire ts2 = tb(tcp, 20) == 8'd1 && tb(tcp, 21) == 8'd1 && tb(tcp, 22) == 8'd8 &&
-    tb(tcp, 23) == 8'd10;
+wire [31:0] opt0 = tcp_be[255-8*20 -: 32];          // option bytes 0..3
+wire ts0 = opt0[31:16] == 16'h080a;
+wire ts2 = opt0 == 32'h0101080a;
 assign ts = doff >= 4'd8 && (ts0 || ts2);
-assign tsval = ts0 ? tb32(tcp, 22) : tb32(tcp, 24);
-assign tsecr = ts0 ? tb32(tcp, 26) : tb32(tcp, 28);
+assign tsval = ts0 ? tcp_be[255-8*22 -: 32] : tcp_be[255-8*24 -: 32];
+assign tsecr = ts0 ? tcp_be[255-8*26 -: 32] : tcp_be[255-8*28 -: 32];
 
 endmodule
 
