@@ -40,7 +40,19 @@
  *            descriptor counter, descriptors used, queue, type, phase) written after the
  *            frame's bytes, which must be in the buffers of the descriptors it names; the
  *            event sideband on the completion's last beat; pops/commits/rewinds leave every
- *            queue's head where the model has it; drop strobes; per-queue registers
+ *            queue's head where the model has it; drop strobes; per-queue registers.
+ *            Routes: frames are HOST (random completion flags/slot, checked in bytes 12..13
+ *            and 15), PLACE (random skip/plen/len0, unaligned extents crossing pages, frames
+ *            ending early; the placed region is compared byte for byte with the reference:
+ *            every expected byte once, nothing outside the extents) or CONSUME, with
+ *            fates PLACED/CONSUMED (NO_DESC with the engine off). Events: injected at random
+ *            times into a batch's event queues (no HOST frame there) and unknown or
+ *            disabled queues; a driver frees their completion slots now and then, so rings
+ *            fill: an event is never taken while its ring is full (cycles of waiting are
+ *            counted and must occur), lands in order at its ring position with the phase
+ *            ORed in and the vector sideband; dropped events strobe stat_ev_dropped; in
+ *            some batches the result stream is held while an event is presented (must not
+ *            deadlock)
  *   nic_dma_tx  random frames of 1..4 descriptors (0..1500 bytes each, random buffer
  *            addresses so buffers cross 4 KiB pages) posted over time to a software
  *            descriptor fetcher (random on-chip delays, wake pulses); host read requests
@@ -946,7 +958,8 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
             }
             unsigned entries = 1u << x.cpl_log2;
             unsigned used = static_cast<uint16_t>(x.cpl_tail - x.cpl_head);
-            if (used && rng.chance(0.8)) {
+            /* half of the batches free nothing: completion rings fill */
+            if (used && rng.chance(batch % 4 < 2 ? 0.0 : 0.8)) {
                 x.cpl_head = static_cast<uint16_t>(x.cpl_head + rng.range(1, used));
                 csr_write(i, 8, x.cpl_head);
             }
