@@ -401,7 +401,8 @@ typedef struct hs_stats {
     uint64_t toe_held_frames;           /* unmarked frames held during OFFLOAD/UPLOAD */
     uint64_t toe_upreqs;                /* UPREQ events */
     uint64_t toe_cmd_busy;              /* commands refused at once (queue full), retried */
-    const char *toe_blocked;            /* why Chimney cannot be used (hs_chimney_blocker), or NULL */
+    char toe_blocked[96];               /* why Chimney cannot be used (hs_chimney_blocker); "" if
+                                           nothing rules it out (a copy: the struct is plain data) */
 } hs_stats;
 
 typedef struct hs_stack hs_stack;
@@ -489,9 +490,9 @@ typedef struct hs_toe_if {
 /* Installs the offload target (copied); NULL or slots 0: no engine. Call before traffic. */
 void hs_set_toe(hs_stack *s, const hs_toe_if *t);
 enum { HS_TOE_EV_CMD = 1, HS_TOE_EV_BUF = 2, HS_TOE_EV_UPREQ = 3 };
-/* One TOE event. (The typedef is hs_toe_ev: C cannot have a type and the function
- * hs_toe_event under one name; `struct hs_toe_event` names it too.) */
-typedef struct hs_toe_event {
+/* One TOE event. (Named hs_toe_ev: C cannot have a type and the function hs_toe_event under
+ * one name, and in C++ a struct tag of the function's name would be hidden by it.) */
+typedef struct hs_toe_ev {
     int kind, cpu, queue;
     uint32_t slot, cookie;
     int op, result;                 /* CMD: NIC_TOE_OP_*, NIC_TOE_R_* */
@@ -499,11 +500,14 @@ typedef struct hs_toe_event {
     uint32_t seq, bytes; int push;  /* BUF: the head posted buffer is complete: `bytes` valid bytes from sequence `seq` */
     uint32_t rcv_nxt; int reason;   /* UPREQ: the NIC asks for an upload (NIC_TOE_UP_*) */
 } hs_toe_ev;
-uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_ns);  /* cycles charged to ev->cpu */
+uint64_t hs_toe_event(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns);  /* cycles charged to ev->cpu */
 /* Timed switches (scenario events at simulated times) */
 uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns);  /* netsh int ip set chimney ENABLED|DISABLED */
 uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns);          /* link loss uploads every offloaded connection */
 uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns);   /* end of run: upload every offloaded connection */
+/* The end of a run with an engine: hs_toe_flush, then deliver the NIC's events until
+ * hs_toe_busy is 0, then hs_finish. Bytes still in the NIC's buffers at hs_finish are lost
+ * (posted buffers still held are given back through buf_free at hs_close). */
 int hs_toe_busy(const hs_stack *s);   /* commands outstanding or connections offloaded/being uploaded */
 
 /* ------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
  * hs_tcp_place (hs_tcp_in.c) is the reassembly for all three: the first copy of a byte wins,
  * so a byte delivered twice (e.g. a held segment also present in a returned buffer) reaches
  * the application once. docs/toe.md is the engine contract; docs/cost-model.md the costs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,7 +111,8 @@ void hs_toe_create(hs_stack *s)
 {
     s->chimney_on = s->cfg.chimney != 0;
     s->link_up = 1;
-    s->st.toe_blocked = hs_chimney_blocker(&s->cfg);
+    const char *why = hs_chimney_blocker(&s->cfg);
+    snprintf(s->st.toe_blocked, sizeof s->st.toe_blocked, "%s", why ? why : "");
 }
 
 void hs_toe_destroy(hs_stack *s)
@@ -306,7 +308,7 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
 {
     const hs_config *g = &s->cfg;
     if (s->toe.slots <= 0 || !s->chimney_on || !s->link_up || s->toe_flushing || s->finished ||
-        s->st.toe_blocked || c->toe != HS_TOE_IN_HOST || c->toe_policy < 0 || c->toe_held)
+        s->st.toe_blocked[0] || c->toe != HS_TOE_IN_HOST || c->toe_policy < 0 || c->toe_held)
         return 0;
     /* TCP state: ESTABLISHED (CLOSED, LISTEN, SYN_SENT, SYN_RCVD, TIME_WAIT excluded); the
        receive side ends with the FIN, so a connection that saw one stays in the host */
@@ -666,7 +668,7 @@ static void hs_toe_buf(hs_stack *s, const hs_toe_ev *ev, int cpu, uint64_t now)
     hs_toe_post_some(s, c, cpu);
 }
 
-uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_ns)
+static uint64_t hs_toe_event_body(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns)
 {
     int cpu = hs_cpu(s, ev->cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
@@ -705,6 +707,36 @@ uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_n
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
+/* hs_last_rx_conn / hs_last_rx_data describe the last hs_rx call: work done outside it (events,
+ * switches) must not change them. */
+typedef struct hs_rx_mark {
+    hs_conn *conn;
+    int new_data;
+    uint32_t end_seq, incarnation;
+} hs_rx_mark;
+
+static hs_rx_mark hs_rx_mark_save(const hs_stack *s)
+{
+    hs_rx_mark m = {s->rx_conn, s->rx_new_data, s->rx_end_seq, s->rx_incarnation};
+    return m;
+}
+
+static void hs_rx_mark_restore(hs_stack *s, const hs_rx_mark *m)
+{
+    s->rx_conn = m->conn;
+    s->rx_new_data = m->new_data;
+    s->rx_end_seq = m->end_seq;
+    s->rx_incarnation = m->incarnation;
+}
+
+uint64_t hs_toe_event(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns)
+{
+    hs_rx_mark m = hs_rx_mark_save(s);
+    uint64_t r = hs_toe_event_body(s, ev, now_ns);
+    hs_rx_mark_restore(s, &m);
+    return r;
+}
+
 /* Uploads every offloaded connection (and marks those whose OFFLOAD is on its way). */
 static void hs_toe_upload_all(hs_stack *s, int cpu, uint64_t now, int reason)
 {
@@ -719,12 +751,14 @@ uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->chimney_on = enabled != 0;
     if (!enabled)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_CHIMNEY_OFF);
     else
         for (hs_conn *c = s->all; c; c = c->lnext)
             hs_toe_try_offload(s, c, cpu, now_ns);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
@@ -732,9 +766,11 @@ uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->link_up = up != 0;
     if (!up)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_LINK);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
@@ -742,8 +778,10 @@ uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->toe_flushing = 1;
     hs_toe_upload_all(s, cpu, now_ns, HS_UP_END);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
@@ -753,3 +791,4 @@ int hs_toe_busy(const hs_stack *s)
         return 1;
     return 0;
 }
+

@@ -801,7 +801,6 @@ START_TEST(firewall_blocks)
     rn_flow(&r, 0, 5, 20000, 0, 1, NULL);
     hs_stats st = rn_end(&r);
     ck_assert_uint_eq(st.toe_attempts, 0);
-    ck_assert_ptr_nonnull(st.toe_blocked);
     ck_assert_ptr_nonnull(strstr(st.toe_blocked, "Firewall"));
     rn_expect(&r, 0, 20000);
     rn_free(&r);
@@ -817,7 +816,7 @@ START_TEST(firewall_blocks)
     rn_flow(&r, 0, 5, 20000, 0, 1, NULL);
     st = rn_end(&r);
     ck_assert_uint_eq(st.toe_attempts, 0);
-    ck_assert_ptr_null(st.toe_blocked);
+    ck_assert_str_eq(st.toe_blocked, "");
     rn_free(&r);
 }
 END_TEST
