@@ -19,7 +19,7 @@
 
 #include "hs_internal.h"
 
-#define HS_TOE_RACE_BACKOFF_NS 1000000ull /* no new OFFLOAD for 1 ms after an offload race */
+#define HS_TOE_RACE_BACKOFF_NS 1000000ull /* no new OFFLOAD for 1 ms after an upload the NIC caused */
 
 static const char *const hs_up_names[HS_UP_COUNT] = {
     [HS_UP_FIN] = "fin",           [HS_UP_RST] = "rst",
@@ -570,7 +570,10 @@ static void hs_toe_uploaded(hs_stack *s, hs_conn *c, int cpu, uint64_t now, cons
     s->toe_used--;
     s->st.toe_uploads[c->toe_up_reason]++;
     c->toe_last_up = c->toe_up_reason;
-    if (c->toe_up_reason == HS_UP_RACE)
+    /* after an upload the NIC caused, wait before offloading again (no ping-pong) */
+    if (c->toe_up_reason == HS_UP_RACE || c->toe_up_reason == HS_UP_UNMARKED ||
+        c->toe_up_reason == HS_UP_NIC_REQUEST || c->toe_up_reason == HS_UP_OOO ||
+        c->toe_up_reason == HS_UP_URG)
         c->toe_not_before = now + HS_TOE_RACE_BACKOFF_NS;
     hs_toe_release_held(s, c, now);
     hs_app_maybe_release(s, c);
