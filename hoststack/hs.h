@@ -381,7 +381,7 @@ typedef struct hs_stats {
     uint64_t close_delivered_bytes;     /* bytes handed to the app at hs_close without charge */
     uint64_t close_gap_bytes;           /* out-of-order bytes never filled, at hs_close */
     /* transmit */
-    uint64_t acks_sent;                 /* ACK frames sent (all reasons below) */
+    uint64_t acks_sent;                 /* ACK frames sent (the reasons below, and toe_nic_acks) */
     uint64_t acks_every_n;              /* ... for every Nth full-size segment */
     uint64_t acks_timer;                /* ... by the delayed-ACK timer */
     uint64_t acks_immediate;            /* ... at once: out of order, duplicate, gap filled, FIN, SYN-ACK */

@@ -329,6 +329,14 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
 
 static void hs_toe_upload(hs_stack *s, hs_conn *c, int cpu, uint64_t now, int reason);
 
+/* A connection waits for a slot (w 1) or no longer (w 0); s->toe_waiting counts them. */
+static void hs_toe_wait(hs_stack *s, hs_conn *c, int w)
+{
+    if (c->toe_wait_slot != w)
+        s->toe_waiting += w ? 1 : -1;
+    c->toe_wait_slot = w;
+}
+
 /* The least active offloaded connection that is not OFFLOAD_PREFERRED (NULL: none). */
 static hs_conn *hs_toe_victim(hs_stack *s)
 {
@@ -347,7 +355,7 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     if (!hs_toe_can_offload(s, c, now))
         return;
     if (s->toe_used >= (uint32_t)s->toe.slots) {
-        c->toe_wait_slot = 1; /* the table is full */
+        hs_toe_wait(s, c, 1); /* the table is full */
         if (c->toe_policy > 0) {
             hs_conn *v = hs_toe_victim(s);
             if (v)
@@ -368,7 +376,7 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     s->toe_used++;
     s->st.toe_attempts++;
     c->toe = HS_TOE_OFFLOADING;
-    c->toe_wait_slot = 0;
+    hs_toe_wait(s, c, 0);
     c->toe_race = 0;
 }
 
@@ -437,9 +445,10 @@ static void hs_toe_retry(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 static void hs_toe_slot_freed(hs_stack *s, int cpu, uint64_t now)
 {
     for (int pass = 1; pass >= 0; pass--)
-        for (hs_conn *c = s->all; c && s->toe_used < (uint32_t)s->toe.slots; c = c->lnext)
+        for (hs_conn *c = s->all; c && s->toe_waiting && s->toe_used < (uint32_t)s->toe.slots;
+             c = c->lnext)
             if (c->toe_wait_slot && c->toe_policy == pass) {
-                c->toe_wait_slot = 0;
+                hs_toe_wait(s, c, 0);
                 hs_toe_try_offload(s, c, cpu, now);
             }
 }
@@ -611,7 +620,7 @@ static void hs_toe_cmd(hs_stack *s, const hs_toe_ev *ev, int cpu, uint64_t now)
         }
         if (ev->result == NIC_TOE_R_RESOURCES) {
             s->st.toe_refusals++;
-            c->toe_wait_slot = 1; /* stays in the host; retried when a slot frees */
+            hs_toe_wait(s, c, 1); /* stays in the host; retried when a slot frees */
         } else {
             s->st.toe_other_failures++;
             c->toe_not_before = now + HS_TOE_RACE_BACKOFF_NS;
@@ -744,7 +753,7 @@ uint64_t hs_toe_event(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns)
 static void hs_toe_upload_all(hs_stack *s, int cpu, uint64_t now, int reason)
 {
     for (hs_conn *c = s->all; c; c = c->lnext) {
-        c->toe_wait_slot = 0;
+        hs_toe_wait(s, c, 0);
         if (c->toe == HS_TOE_OFFLOADED || c->toe == HS_TOE_OFFLOADING)
             hs_toe_upload(s, c, cpu, now, reason);
     }
