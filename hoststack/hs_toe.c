@@ -457,6 +457,8 @@ static void hs_toe_slot_freed(hs_stack *s, int cpu, uint64_t now)
 int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f,
                  const pkt_frame_info *fi)
 {
+    if (s->toe.slots <= 0)
+        return 0; /* no engine: no frame is marked (toe_* fields are not looked at) */
     if (!(f->toe_flags & (NIC_CPL_F_TOE_DATA | NIC_CPL_F_TOE_EXC)) &&
         (!c || c->toe == HS_TOE_IN_HOST))
         return 0;
