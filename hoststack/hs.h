@@ -23,6 +23,15 @@ extern "C" {
 #define HS_MAX_HOSTS 16
 #define HS_PORT_LIST_MAX 12 /* ports per Offload*Ports value (REG_MULTI_SZ, KB 912222) */
 
+/* A switch at a simulated time (scenario [chimney] netsh / link): the model calls
+ * hs_chimney_set (kind HS_SW_CHIMNEY) or hs_link_set (HS_SW_LINK) with `on` at at_ns. */
+#define HS_SWITCH_MAX 32
+enum { HS_SW_CHIMNEY = 1, HS_SW_LINK = 2 };
+typedef struct hs_switch {
+    uint64_t at_ns;
+    int kind, on;
+} hs_switch;
+
 /* Why an offloaded connection was uploaded (hs_stats.toe_uploads, hs_conn_stats). */
 enum hs_upload_reason {
     HS_UP_FIN = 0,       /* "fin": FIN received (TIME_WAIT follows) */
@@ -295,6 +304,9 @@ typedef struct hs_config {
     uint32_t toe_buffer_bytes;     /* bytes per buffer posted to the NIC; 0: recv_buffer_bytes */
     uint32_t toe_posted_buffers;   /* buffers kept posted per offloaded connection, 1..NIC_TOE_BUFS;
                                       0: min(posted_buffers, NIC_TOE_BUFS) */
+    hs_switch switches[HS_SWITCH_MAX]; /* timed switches, in time order (the stack does not
+                                          apply them itself: the model does, see hs_switch) */
+    int nswitches;
 } hs_config;
 void hs_config_defaults(hs_config *c);
 
@@ -369,7 +381,7 @@ typedef struct hs_stats {
     uint64_t close_delivered_bytes;     /* bytes handed to the app at hs_close without charge */
     uint64_t close_gap_bytes;           /* out-of-order bytes never filled, at hs_close */
     /* transmit */
-    uint64_t acks_sent;                 /* ACK frames sent (all reasons below) */
+    uint64_t acks_sent;                 /* ACK frames sent (the reasons below, and toe_nic_acks) */
     uint64_t acks_every_n;              /* ... for every Nth full-size segment */
     uint64_t acks_timer;                /* ... by the delayed-ACK timer */
     uint64_t acks_immediate;            /* ... at once: out of order, duplicate, gap filled, FIN, SYN-ACK */
@@ -401,7 +413,8 @@ typedef struct hs_stats {
     uint64_t toe_held_frames;           /* unmarked frames held during OFFLOAD/UPLOAD */
     uint64_t toe_upreqs;                /* UPREQ events */
     uint64_t toe_cmd_busy;              /* commands refused at once (queue full), retried */
-    const char *toe_blocked;            /* why Chimney cannot be used (hs_chimney_blocker), or NULL */
+    char toe_blocked[96];               /* why Chimney cannot be used (hs_chimney_blocker); "" if
+                                           nothing rules it out (a copy: the struct is plain data) */
 } hs_stats;
 
 typedef struct hs_stack hs_stack;
@@ -489,9 +502,9 @@ typedef struct hs_toe_if {
 /* Installs the offload target (copied); NULL or slots 0: no engine. Call before traffic. */
 void hs_set_toe(hs_stack *s, const hs_toe_if *t);
 enum { HS_TOE_EV_CMD = 1, HS_TOE_EV_BUF = 2, HS_TOE_EV_UPREQ = 3 };
-/* One TOE event. (The typedef is hs_toe_ev: C cannot have a type and the function
- * hs_toe_event under one name; `struct hs_toe_event` names it too.) */
-typedef struct hs_toe_event {
+/* One TOE event. (Named hs_toe_ev: C cannot have a type and the function hs_toe_event under
+ * one name, and in C++ a struct tag of the function's name would be hidden by it.) */
+typedef struct hs_toe_ev {
     int kind, cpu, queue;
     uint32_t slot, cookie;
     int op, result;                 /* CMD: NIC_TOE_OP_*, NIC_TOE_R_* */
@@ -499,7 +512,7 @@ typedef struct hs_toe_event {
     uint32_t seq, bytes; int push;  /* BUF: the head posted buffer is complete: `bytes` valid bytes from sequence `seq` */
     uint32_t rcv_nxt; int reason;   /* UPREQ: the NIC asks for an upload (NIC_TOE_UP_*) */
 } hs_toe_ev;
-uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_ns);  /* cycles charged to ev->cpu */
+uint64_t hs_toe_event(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns);  /* cycles charged to ev->cpu */
 /* Timed switches (scenario events at simulated times) */
 uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns);  /* netsh int ip set chimney ENABLED|DISABLED */
 uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns);          /* link loss uploads every offloaded connection */
@@ -508,6 +521,9 @@ uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns);          /*
  * (unless another [host] switch rules Chimney out). Returns the cycles charged to cpu. */
 uint64_t hs_firewall_set(hs_stack *s, int on, int cpu, uint64_t now_ns);
 uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns);   /* end of run: upload every offloaded connection */
+/* The end of a run with an engine: hs_toe_flush, then deliver the NIC's events until
+ * hs_toe_busy is 0, then hs_finish. Bytes still in the NIC's buffers at hs_finish are lost
+ * (posted buffers still held are given back through buf_free at hs_close). */
 int hs_toe_busy(const hs_stack *s);   /* commands outstanding or connections offloaded/being uploaded */
 
 /* ------------------------------------------------------------------------------------------

@@ -199,6 +199,7 @@ struct hs_stack {
     int toe_nocopy;           /* bytes given to the app come from NIC-placed buffers: no copy */
     uint32_t toe_used;        /* slots the host accounts as taken (offloading/offloaded/uploading) */
     uint64_t toe_cmds_out;    /* commands sent, not completed */
+    uint64_t toe_waiting;     /* connections waiting for a slot */
     int toe_need_retry;       /* a command was refused (queue full): retry at the next completion */
     hs_conn **toe_by_slot;    /* slot -> connection (slots entries) */
     hs_conn **conn_vec;       /* creation number -> connection (cookies) */

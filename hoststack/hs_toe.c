@@ -13,12 +13,13 @@
  * hs_tcp_place (hs_tcp_in.c) is the reassembly for all three: the first copy of a byte wins,
  * so a byte delivered twice (e.g. a held segment also present in a returned buffer) reaches
  * the application once. docs/toe.md is the engine contract; docs/cost-model.md the costs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hs_internal.h"
 
-#define HS_TOE_RACE_BACKOFF_NS 1000000ull /* no new OFFLOAD for 1 ms after an offload race */
+#define HS_TOE_RACE_BACKOFF_NS 1000000ull /* no new OFFLOAD for 1 ms after an upload the NIC caused */
 
 static const char *const hs_up_names[HS_UP_COUNT] = {
     [HS_UP_FIN] = "fin",           [HS_UP_RST] = "rst",
@@ -110,7 +111,8 @@ void hs_toe_create(hs_stack *s)
 {
     s->chimney_on = s->cfg.chimney != 0;
     s->link_up = 1;
-    s->st.toe_blocked = hs_chimney_blocker(&s->cfg);
+    const char *why = hs_chimney_blocker(&s->cfg);
+    snprintf(s->st.toe_blocked, sizeof s->st.toe_blocked, "%s", why ? why : "");
 }
 
 void hs_toe_destroy(hs_stack *s)
@@ -306,7 +308,7 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
 {
     const hs_config *g = &s->cfg;
     if (s->toe.slots <= 0 || !s->chimney_on || !s->link_up || s->toe_flushing || s->finished ||
-        s->st.toe_blocked || c->toe != HS_TOE_IN_HOST || c->toe_policy < 0 || c->toe_held)
+        s->st.toe_blocked[0] || c->toe != HS_TOE_IN_HOST || c->toe_policy < 0 || c->toe_held)
         return 0;
     /* TCP state: ESTABLISHED (CLOSED, LISTEN, SYN_SENT, SYN_RCVD, TIME_WAIT excluded); the
        receive side ends with the FIN, so a connection that saw one stays in the host */
@@ -327,6 +329,14 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
 
 static void hs_toe_upload(hs_stack *s, hs_conn *c, int cpu, uint64_t now, int reason);
 
+/* A connection waits for a slot (w 1) or no longer (w 0); s->toe_waiting counts them. */
+static void hs_toe_wait(hs_stack *s, hs_conn *c, int w)
+{
+    if (c->toe_wait_slot != w)
+        s->toe_waiting += w ? 1 : -1;
+    c->toe_wait_slot = w;
+}
+
 /* The least active offloaded connection that is not OFFLOAD_PREFERRED (NULL: none). */
 static hs_conn *hs_toe_victim(hs_stack *s)
 {
@@ -345,7 +355,7 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     if (!hs_toe_can_offload(s, c, now))
         return;
     if (s->toe_used >= (uint32_t)s->toe.slots) {
-        c->toe_wait_slot = 1; /* the table is full */
+        hs_toe_wait(s, c, 1); /* the table is full */
         if (c->toe_policy > 0) {
             hs_conn *v = hs_toe_victim(s);
             if (v)
@@ -366,7 +376,7 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     s->toe_used++;
     s->st.toe_attempts++;
     c->toe = HS_TOE_OFFLOADING;
-    c->toe_wait_slot = 0;
+    hs_toe_wait(s, c, 0);
     c->toe_race = 0;
 }
 
@@ -435,9 +445,10 @@ static void hs_toe_retry(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 static void hs_toe_slot_freed(hs_stack *s, int cpu, uint64_t now)
 {
     for (int pass = 1; pass >= 0; pass--)
-        for (hs_conn *c = s->all; c && s->toe_used < (uint32_t)s->toe.slots; c = c->lnext)
+        for (hs_conn *c = s->all; c && s->toe_waiting && s->toe_used < (uint32_t)s->toe.slots;
+             c = c->lnext)
             if (c->toe_wait_slot && c->toe_policy == pass) {
-                c->toe_wait_slot = 0;
+                hs_toe_wait(s, c, 0);
                 hs_toe_try_offload(s, c, cpu, now);
             }
 }
@@ -446,6 +457,8 @@ static void hs_toe_slot_freed(hs_stack *s, int cpu, uint64_t now)
 int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f,
                  const pkt_frame_info *fi)
 {
+    if (s->toe.slots <= 0)
+        return 0; /* no engine: no frame is marked (toe_* fields are not looked at) */
     if (!(f->toe_flags & (NIC_CPL_F_TOE_DATA | NIC_CPL_F_TOE_EXC)) &&
         (!c || c->toe == HS_TOE_IN_HOST))
         return 0;
@@ -568,7 +581,10 @@ static void hs_toe_uploaded(hs_stack *s, hs_conn *c, int cpu, uint64_t now, cons
     s->toe_used--;
     s->st.toe_uploads[c->toe_up_reason]++;
     c->toe_last_up = c->toe_up_reason;
-    if (c->toe_up_reason == HS_UP_RACE)
+    /* after an upload the NIC caused, wait before offloading again (no ping-pong) */
+    if (c->toe_up_reason == HS_UP_RACE || c->toe_up_reason == HS_UP_UNMARKED ||
+        c->toe_up_reason == HS_UP_NIC_REQUEST || c->toe_up_reason == HS_UP_OOO ||
+        c->toe_up_reason == HS_UP_URG)
         c->toe_not_before = now + HS_TOE_RACE_BACKOFF_NS;
     hs_toe_release_held(s, c, now);
     hs_app_maybe_release(s, c);
@@ -606,7 +622,7 @@ static void hs_toe_cmd(hs_stack *s, const hs_toe_ev *ev, int cpu, uint64_t now)
         }
         if (ev->result == NIC_TOE_R_RESOURCES) {
             s->st.toe_refusals++;
-            c->toe_wait_slot = 1; /* stays in the host; retried when a slot frees */
+            hs_toe_wait(s, c, 1); /* stays in the host; retried when a slot frees */
         } else {
             s->st.toe_other_failures++;
             c->toe_not_before = now + HS_TOE_RACE_BACKOFF_NS;
@@ -666,7 +682,7 @@ static void hs_toe_buf(hs_stack *s, const hs_toe_ev *ev, int cpu, uint64_t now)
     hs_toe_post_some(s, c, cpu);
 }
 
-uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_ns)
+static uint64_t hs_toe_event_body(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns)
 {
     int cpu = hs_cpu(s, ev->cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
@@ -705,11 +721,41 @@ uint64_t hs_toe_event(hs_stack *s, const struct hs_toe_event *ev, uint64_t now_n
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
+/* hs_last_rx_conn / hs_last_rx_data describe the last hs_rx call: work done outside it (events,
+ * switches) must not change them. */
+typedef struct hs_rx_mark {
+    hs_conn *conn;
+    int new_data;
+    uint32_t end_seq, incarnation;
+} hs_rx_mark;
+
+static hs_rx_mark hs_rx_mark_save(const hs_stack *s)
+{
+    hs_rx_mark m = {s->rx_conn, s->rx_new_data, s->rx_end_seq, s->rx_incarnation};
+    return m;
+}
+
+static void hs_rx_mark_restore(hs_stack *s, const hs_rx_mark *m)
+{
+    s->rx_conn = m->conn;
+    s->rx_new_data = m->new_data;
+    s->rx_end_seq = m->end_seq;
+    s->rx_incarnation = m->incarnation;
+}
+
+uint64_t hs_toe_event(hs_stack *s, const hs_toe_ev *ev, uint64_t now_ns)
+{
+    hs_rx_mark m = hs_rx_mark_save(s);
+    uint64_t r = hs_toe_event_body(s, ev, now_ns);
+    hs_rx_mark_restore(s, &m);
+    return r;
+}
+
 /* Uploads every offloaded connection (and marks those whose OFFLOAD is on its way). */
 static void hs_toe_upload_all(hs_stack *s, int cpu, uint64_t now, int reason)
 {
     for (hs_conn *c = s->all; c; c = c->lnext) {
-        c->toe_wait_slot = 0;
+        hs_toe_wait(s, c, 0);
         if (c->toe == HS_TOE_OFFLOADED || c->toe == HS_TOE_OFFLOADING)
             hs_toe_upload(s, c, cpu, now, reason);
     }
@@ -719,12 +765,14 @@ uint64_t hs_chimney_set(hs_stack *s, int enabled, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->chimney_on = enabled != 0;
     if (!enabled)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_CHIMNEY_OFF);
     else
         for (hs_conn *c = s->all; c; c = c->lnext)
             hs_toe_try_offload(s, c, cpu, now_ns);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
@@ -732,9 +780,11 @@ uint64_t hs_link_set(hs_stack *s, int up, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->link_up = up != 0;
     if (!up)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_LINK);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
@@ -742,8 +792,10 @@ uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_rx_mark m = hs_rx_mark_save(s);
     s->toe_flushing = 1;
     hs_toe_upload_all(s, cpu, now_ns, HS_UP_END);
+    hs_rx_mark_restore(s, &m);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }
 
