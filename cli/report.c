@@ -508,7 +508,7 @@ static void cli_toe_keys(json_t *r, const ns_results *res)
     json_t *t = json_object();
     json_object_set_new(r, "toe", t);
     json_object_set_new(t, "slots", cli_u64(res->toe_slots));
-    json_object_set_new(t, "blocked", st->toe_blocked ? json_string(st->toe_blocked) : json_null());
+    json_object_set_new(t, "blocked", st->toe_blocked[0] ? cli_text_n(st->toe_blocked, strnlen(st->toe_blocked, sizeof st->toe_blocked)) : json_null());
     cli_set_counters(t, res, cli_toe_counters);
     json_t *up = json_object();
     json_object_set_new(t, "uploads", up);

@@ -42,7 +42,7 @@ enum sc_key {
     K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS, K_APP_CYCLES_PER_BYTE, K_APP_CONSUME_MBPS,
     K_APP_COMPLETE_ON_PUSH,
     K_CHIMNEY_POLICY, K_CHIMNEY_AUTO_MIN_BYTES, K_CHIMNEY_AUTO_MAX_RTT, K_CHIMNEY_AUTO_MIN_LINK,
-    K_CHIMNEY_PATH_RTT, K_CHIMNEY_POST_BYTES, K_CHIMNEY_POSTED, K_CHIMNEY_NETSH, K_CHIMNEY_LINK,
+    K_CHIMNEY_PATH_RTT, K_CHIMNEY_POST_BYTES, K_CHIMNEY_POSTED,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_REPLAY_FIX_CHECKSUMS,
     K_REPLAY_LIMIT,
@@ -806,78 +806,6 @@ static int k_auto_min_link(cli_scenario *sc, const char *v, char *why, size_t wh
     return sc_scaled(v, 0, 10000, 1e9, "Gb/s", &sc->cfg.stack.auto_min_link_bps, why, whylen);
 }
 
-/* [chimney] netsh / link: "TIME:WORD" items separated by spaces or commas, WORD one of
- * on_word/off_word (case-insensitive); replaces the switches of this kind. */
-static int k_switches(cli_scenario *sc, const char *v, int kind, const char *on_word,
-                      const char *off_word, char *why, size_t whylen)
-{
-    hs_config *h = &sc->cfg.stack;
-    hs_switch keep[HS_SWITCH_MAX], add[HS_SWITCH_MAX];
-    int nk = 0, na = 0;
-    for (int i = 0; i < h->nswitches; i++)
-        if (h->switches[i].kind != kind)
-            keep[nk++] = h->switches[i];
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == ',' || *p == '\t')
-            p++;
-        if (!*p)
-            break;
-        const char *b = p;
-        while (*p && *p != ' ' && *p != ',' && *p != '\t')
-            p++;
-        char item[96], *colon;
-        snprintf(item, sizeof item, "%.*s", (int)(p - b) < 95 ? (int)(p - b) : 95, b);
-        colon = strrchr(item, ':');
-        if (!colon) {
-            cli_msg(why, whylen, "'%s' is not TIME:%s or TIME:%s", item, on_word, off_word);
-            return CLI_EUSAGE;
-        }
-        *colon = '\0';
-        int on;
-        if (strcasecmp(colon + 1, on_word) == 0)
-            on = 1;
-        else if (strcasecmp(colon + 1, off_word) == 0)
-            on = 0;
-        else {
-            cli_msg(why, whylen, "'%s' is not %s or %s", colon + 1, on_word, off_word);
-            return CLI_EUSAGE;
-        }
-        uint64_t ps;
-        if (cli_parse_time(item, &ps, why, whylen) != CLI_OK)
-            return CLI_EUSAGE;
-        if (nk + na == HS_SWITCH_MAX) {
-            cli_msg(why, whylen, "more than %d timed switches in all", HS_SWITCH_MAX);
-            return CLI_EUSAGE;
-        }
-        add[na].at_ns = ps / 1000;
-        add[na].kind = kind;
-        add[na].on = on;
-        na++;
-    }
-    /* merge by time, stable: earlier keys' switches first at equal times */
-    int n = 0;
-    for (int i = 0; i < nk; i++)
-        h->switches[n++] = keep[i];
-    for (int i = 0; i < na; i++) {
-        int j = n++;
-        while (j > 0 && h->switches[j - 1].at_ns > add[i].at_ns) {
-            h->switches[j] = h->switches[j - 1];
-            j--;
-        }
-        h->switches[j] = add[i];
-    }
-    h->nswitches = n;
-    return CLI_OK;
-}
-static int k_netsh(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return k_switches(sc, v, HS_SW_CHIMNEY, "enabled", "disabled", why, whylen);
-}
-static int k_link(cli_scenario *sc, const char *v, char *why, size_t whylen)
-{
-    return k_switches(sc, v, HS_SW_LINK, "up", "down", why, whylen);
-}
 
 /* ---- [app] ---- */
 
@@ -1070,8 +998,6 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                               .field = SC_FIELD(cfg.stack.toe_buffer_bytes)},
     [K_CHIMNEY_POSTED] = {"chimney", "posted_buffers", SK_UINT, .lo = 0, .hi = NIC_TOE_BUFS,
                           .field = SC_FIELD(cfg.stack.toe_posted_buffers)},
-    [K_CHIMNEY_NETSH] = {"chimney", "netsh", SK_FN, .parse = k_netsh},
-    [K_CHIMNEY_LINK] = {"chimney", "link", SK_FN, .parse = k_link},
 
     [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", SK_UINT, .lo = 1, .hi = 1u << 30,
                            .field = SC_FIELD(cfg.stack.recv_buffer_bytes)},
@@ -1931,20 +1857,6 @@ int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
     case K_CHIMNEY_POLICY:
         snprintf(buf, len, "%s", c->stack.chimney_policy == HS_CHIMNEY_AUTOMATIC ? "automatic" : "always");
         return 1;
-    case K_CHIMNEY_NETSH:
-    case K_CHIMNEY_LINK: {
-        int kind = i == K_CHIMNEY_NETSH ? HS_SW_CHIMNEY : HS_SW_LINK;
-        char it[48];
-        for (int e = 0; e < c->stack.nswitches; e++) {
-            const hs_switch *w = &c->stack.switches[e];
-            if (w->kind != kind)
-                continue;
-            snprintf(it, sizeof it, "%lluns:%s", (unsigned long long)w->at_ns,
-                     kind == HS_SW_CHIMNEY ? (w->on ? "enabled" : "disabled") : (w->on ? "up" : "down"));
-            sc_append_item(buf, len, it);
-        }
-        return 1;
-    }
     case K_CHIMNEY_AUTO_MIN_BYTES:
         snprintf(buf, len, "%llu", (unsigned long long)c->stack.auto_min_bytes);
         return 1;

@@ -23,15 +23,6 @@ extern "C" {
 #define HS_MAX_HOSTS 16
 #define HS_PORT_LIST_MAX 12 /* ports per Offload*Ports value (REG_MULTI_SZ, KB 912222) */
 
-/* A switch at a simulated time (scenario [chimney] netsh / link): the model calls
- * hs_chimney_set (kind HS_SW_CHIMNEY) or hs_link_set (HS_SW_LINK) with `on` at at_ns. */
-#define HS_SWITCH_MAX 32
-enum { HS_SW_CHIMNEY = 1, HS_SW_LINK = 2 };
-typedef struct hs_switch {
-    uint64_t at_ns;
-    int kind, on;
-} hs_switch;
-
 /* Why an offloaded connection was uploaded (hs_stats.toe_uploads, hs_conn_stats). */
 enum hs_upload_reason {
     HS_UP_FIN = 0,       /* "fin": FIN received (TIME_WAIT follows) */
@@ -304,9 +295,6 @@ typedef struct hs_config {
     uint32_t toe_buffer_bytes;     /* bytes per buffer posted to the NIC; 0: recv_buffer_bytes */
     uint32_t toe_posted_buffers;   /* buffers kept posted per offloaded connection, 1..NIC_TOE_BUFS;
                                       0: min(posted_buffers, NIC_TOE_BUFS) */
-    hs_switch switches[HS_SWITCH_MAX]; /* timed switches, in time order (the stack does not
-                                          apply them itself: the model does, see hs_switch) */
-    int nswitches;
 } hs_config;
 void hs_config_defaults(hs_config *c);
 

@@ -114,14 +114,6 @@ static int hs_config_check(const hs_config *cfg, const hs_cost *cost, char *err,
     if (cfg->toe_buffer_bytes > (1u << 30))
         return hs_errf(err, errlen, HS_EINVAL, "hs_create: toe_buffer_bytes %u out of range 0..2^30",
                        cfg->toe_buffer_bytes);
-    if (cfg->nswitches < 0 || cfg->nswitches > HS_SWITCH_MAX)
-        return hs_errf(err, errlen, HS_EINVAL, "hs_create: nswitches %d out of range 0..%d",
-                       cfg->nswitches, HS_SWITCH_MAX);
-    for (int i = 0; i < cfg->nswitches; i++)
-        if ((cfg->switches[i].kind != HS_SW_CHIMNEY && cfg->switches[i].kind != HS_SW_LINK) ||
-            (i && cfg->switches[i].at_ns < cfg->switches[i - 1].at_ns))
-            return hs_errf(err, errlen, HS_EINVAL, "hs_create: switch %d: unknown kind or out of "
-                           "time order", i);
     if (cfg->chimney_policy != HS_CHIMNEY_ALWAYS && cfg->chimney_policy != HS_CHIMNEY_AUTOMATIC)
         return hs_errf(err, errlen, HS_EINVAL, "hs_create: chimney_policy %d unknown", cfg->chimney_policy);
     {

@@ -812,8 +812,9 @@ uint64_t hs_firewall_set(hs_stack *s, int on, int cpu, uint64_t now_ns)
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
     s->cfg.windows_firewall = on != 0;
-    s->st.toe_blocked = hs_chimney_blocker(&s->cfg);
-    if (s->st.toe_blocked)
+    const char *why = hs_chimney_blocker(&s->cfg);
+    snprintf(s->st.toe_blocked, sizeof s->st.toe_blocked, "%s", why ? why : "");
+    if (why)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_CHIMNEY_OFF);
     else
         for (hs_conn *c = s->all; c; c = c->lnext)

@@ -389,16 +389,13 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 uint64_t next_ps = next_event_ps(more, next);
                 if (next_ps == NS_TIME_NEVER) {
                     if (cpus_idle() && !pf_.toe_flushed && hs_toe_busy(pf_.stack)) {
-                        // end of the trace: the stack takes its offloaded connections back
-                        // (uploads, not charged: bookkeeping of the simulation, not work of
-                        // the host), so their data and counters are in the host
+                        // end of the trace: the stack takes its offloaded connections back, so
+                        // their data and counters are in the host (charged like any upload,
+                        // as when the connections close)
                         pf_.toe_flushed = true;
                         sync(synced_ps);
                         Platform &pf = pf_;
-                        cpus_[0]->job([&pf]() {
-                            hs_toe_flush(pf.stack, 0, ns_ns_from_ps(sc_now_ps()));
-                            return (uint64_t)0;
-                        });
+                        cpus_[0]->job([&pf]() { return hs_toe_flush(pf.stack, 0, ns_ns_from_ps(sc_now_ps())); });
                         sc_core::wait(*pf_.cpu_idle_event | *pf_.csr.event);
                         resume(synced_ps, limit_ps, quantum_ps);
                         continue;

@@ -1122,25 +1122,21 @@ START_TEST(chimney_warnings)
     ck_assert_uint_eq(cli_scenario_warning_count(sc), 0);
     ck_assert_int_eq(cli_scenario_set(sc, "host.bridging=0", err, sizeof err), CLI_OK);
     ck_assert_int_eq(cli_scenario_set(sc, "chimney.policy=sometimes", err, sizeof err), CLI_EUSAGE);
-    /* timed switches, merged in time order */
-    ck_assert_int_eq(cli_scenario_set(sc, "chimney.netsh=20ms:DISABLED, 40ms:enabled", err, sizeof err), CLI_OK);
-    ck_assert_int_eq(cli_scenario_set(sc, "chimney.link=30ms:down 35ms:up", err, sizeof err), CLI_OK);
-    h = &cli_scenario_config(sc)->stack;
-    ck_assert_int_eq(h->nswitches, 4);
-    ck_assert_uint_eq(h->switches[0].at_ns, 20000000);
-    ck_assert_int_eq(h->switches[0].kind, HS_SW_CHIMNEY);
-    ck_assert_int_eq(h->switches[0].on, 0);
-    ck_assert_int_eq(h->switches[1].kind, HS_SW_LINK);
-    ck_assert_int_eq(h->switches[2].on, 1);
-    ck_assert_uint_eq(h->switches[3].at_ns, 40000000);
-    char v[256];
-    for (int i = 0; i < cli_scenario_key_count(); i++)
-        if (strcmp(cli_scenario_key_name(i), "netsh") == 0) {
-            ck_assert_int_eq(cli_scenario_key_value(sc, i, v, sizeof v), 1);
-            ck_assert_str_eq(v, "20000000ns:disabled, 40000000ns:enabled");
-        }
-    ck_assert_int_eq(cli_scenario_set(sc, "chimney.netsh=5ms:maybe", err, sizeof err), CLI_EUSAGE);
-    ck_assert_int_eq(cli_scenario_set(sc, "chimney.link=5ms", err, sizeof err), CLI_EUSAGE);
+    /* timed events ([events]), kept in time order */
+    ck_assert_int_eq(cli_scenario_set(sc, "events.40ms=netsh int ip set chimney ENABLED", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "events.20ms=netsh int ip set chimney DISABLED", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "events.30ms=link down", err, sizeof err), CLI_OK);
+    const ns_config *nc = cli_scenario_config(sc);
+    ck_assert_int_eq(nc->nevents, 3);
+    ck_assert_uint_eq(nc->events[0].at_ps, 20000000000ull);
+    ck_assert_int_eq(nc->events[0].kind, NS_EV_CHIMNEY_DISABLED);
+    ck_assert_int_eq(nc->events[1].kind, NS_EV_LINK_DOWN);
+    ck_assert_int_eq(nc->events[2].kind, NS_EV_CHIMNEY_ENABLED);
+    /* written exactly so */
+    ck_assert_int_eq(cli_scenario_set(sc, "events.5ms=netsh int ip set chimney disabled", err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "unknown action"));
+    ck_assert_int_eq(cli_scenario_set(sc, "events.soon=link up", err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "not a time"));
     cli_scenario_free(sc);
 }
 END_TEST
