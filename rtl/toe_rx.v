@@ -397,24 +397,24 @@ toe_rx_tfifo #(.DEPTH(SLOTS), .WIDTH(80)) u_tpush (
     .clk(clk), .rst(rst), .push(tp_push), .din(tp_din), .full(tp_full),
     .pop(tp_pop), .head_valid(tp_hv), .head(tp_head), .busy(tp_busy));
 
-// Live timers: per slot, whether its delayed-ACK / push timer is armed, as of the context
-// RAM (updated when the working word is written back) or the working registers for the slot
-// they hold. A head entry whose timer is no longer armed (cancelled by an ACK, its connection
-// uploaded) is stale: it is dropped at once, and timer_armed / timer_deadline_ns follow live
-// entries only, so the simulation's idle skipping never runs time on to a dead deadline.
-// (one bit per slot; cleared by the reset sweep like the context RAM)
-reg dl_bits [0:SLOTS-1];
-reg pl_bits [0:SLOTS-1];
+// Live timers: a timer entry whose connection is no longer offloaded (uploaded) is stale; it
+// is handled at once like an expired one (S_TMR clears the queued flag and sends nothing), and
+// timer_armed / timer_deadline_ns follow the entries of offloaded connections only, so the
+// simulation's idle skipping does not run time on to the deadline of an uploaded connection.
+// Whether a slot holds a connection: v_bits, updated when the working word is written back, or
+// the working registers for the slot they hold. (A cancelled timer of a connection still
+// offloaded stays queued and is ignored when it expires, as before.)
+reg v_bits [0:SLOTS-1];   // cleared by the reset sweep like the context RAM
 wire [SW-1:0] td_slot = td_head[64 +: SW];
 wire [SW-1:0] tp_slot = tp_head[64 +: SW];
-wire td_live = (cur_ok && td_slot == cur_slot) ? (w_valid && w_dack_arm) : dl_bits[td_slot];
-wire tp_live = (cur_ok && tp_slot == cur_slot) ? (w_valid && w_push_arm) : pl_bits[tp_slot];
+wire td_live = (cur_ok && td_slot == cur_slot) ? w_valid : v_bits[td_slot];
+wire tp_live = (cur_ok && tp_slot == cur_slot) ? w_valid : v_bits[tp_slot];
 wire td_lhv = td_hv && td_live;
 wire tp_lhv = tp_hv && tp_live;
 wire td_stale = td_hv && !td_live;
 wire tp_stale = tp_hv && !tp_live;
-wire td_due = td_lhv && td_head[63:0] <= s_now_ns;
-wire tp_due = tp_lhv && tp_head[63:0] <= s_now_ns;
+wire td_due = td_stale || (td_lhv && td_head[63:0] <= s_now_ns);
+wire tp_due = tp_stale || (tp_lhv && tp_head[63:0] <= s_now_ns);
 assign timer_armed = td_lhv || tp_lhv;
 assign timer_deadline_ns = (td_lhv && (!tp_lhv || td_head[63:0] <= tp_head[63:0])) ? td_head[63:0] :
                            tp_head[63:0];
@@ -763,15 +763,10 @@ always @(posedge clk) begin
     if (blk_valid && m_blk_ready) blk_valid <= 1'b0;
     if (s_blk_done) blk_seen <= 1'b1;
 
-    // stale timer heads leave at once (never while a pop is under way)
-    if (td_stale && !td_pop) td_pop <= 1'b1;
-    if (tp_stale && !tp_pop) tp_pop <= 1'b1;
-
     case (state)
         S_SWEEP: begin
             ctx_mem[sweep_ix] <= {CW{1'b0}};
-            dl_bits[sweep_ix] <= 1'b0;
-            pl_bits[sweep_ix] <= 1'b0;
+            v_bits[sweep_ix] <= 1'b0;
             sweep_ix <= sweep_ix + 1'b1;
             if (&sweep_ix) begin
                 sweeping <= 1'b0;
@@ -781,8 +776,7 @@ always @(posedge clk) begin
         S_IDLE: begin
             if (dirty) begin
                 ctx_mem[cur_slot] <= `TOE_RX_CTX;
-                dl_bits[cur_slot] <= w_valid && w_dack_arm;
-                pl_bits[cur_slot] <= w_valid && w_push_arm;
+                v_bits[cur_slot] <= w_valid;
                 dirty <= 1'b0;
             end
             if (pick_commit) begin
@@ -1267,7 +1261,7 @@ end
 
 assign busy = sweeping || state != S_IDLE || fa_cnt != 5'd0 || cq_cnt != 6'd0 || cmq_cnt != 5'd0 ||
               cmd_active || ev_cnt != 5'd0 || ak_cnt != 3'd0 || rt_valid || blk_valid ||
-              td_due || tp_due || td_stale || tp_stale || td_busy || tp_busy || tc_valid;
+              td_due || tp_due || td_busy || tp_busy || tc_valid;
 
 `undef TOE_RX_CTX
 

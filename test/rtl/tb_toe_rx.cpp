@@ -470,6 +470,19 @@ struct Model {
     }
 
     // timers due at time now, in the engine's order (delayed ACK FIFO first)
+    // Heads of uploaded connections leave the queues at once, as in the engine.
+    void drop_stale()
+    {
+        while (!tdack.empty() && !ctx[tdack.front().first].valid) {
+            ctx[tdack.front().first].dack_inq = false;
+            tdack.pop_front();
+        }
+        while (!tpush.empty() && !ctx[tpush.front().first].valid) {
+            ctx[tpush.front().first].push_inq = false;
+            tpush.pop_front();
+        }
+    }
+
     void timers(uint64_t now)
     {
         while (!tdack.empty() && tdack.front().second <= now) {
@@ -1097,6 +1110,9 @@ class Tb {
         M &m = *m_;
         m.clk = 0;
         m.eval();
+        // the engine has handled every head of an uploaded connection: the deadline is the
+        // earliest entry of a connection still offloaded
+        md_.drop_stale();
         if (!m.timer_armed) die("no timer armed");
         uint64_t d = m.timer_deadline_ns;
         uint64_t want = UINT64_MAX;
