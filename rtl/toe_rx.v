@@ -667,15 +667,22 @@ reg [6:0] op_q;              // event queue of the operation
 reg       op_tmr_push;       // S_TMR: the push timer (else delayed ACK)
 reg [2:0] r_csum = 3'd0, r_fate = 3'd0;
 
-wire pick_commit = s_res_valid && cq_cnt != 6'd0;
+// Fast paths: a frame that is not a hit of an enabled engine (not TCP, not offloaded) is
+// routed HOST from S_IDLE in one cycle, and its result is taken without the engine, so frames
+// the engine has nothing to do with pass at one per cycle (line rate at 512 bits) while the
+// engine works on offloaded ones.
+wire commit_fast = s_res_valid && cq_cnt != 6'd0 && !c_offl;
+wire pick_commit = s_res_valid && cq_cnt != 6'd0 && c_offl;
 // a commit proceeds once its UPREQ event has room (the only event it writes in its first cycle)
 wire commit_go = state == S_COMMIT && !(c_offl && c_upreq && !ev_room);
 wire pick_cmd = (cmd_phase == 2'd0 && !cmd_active && cmq_cnt != 5'd0) ||
                 (cmd_phase == 2'd1 && infl_zero) || (cmd_phase == 2'd2 && blk_seen);
 wire pick_tmr = td_due || tp_due;
-wire pick_dec = fb_cnt != 5'd0 && !cq_cnt[5] && !rt_valid;
+wire pick_dec = fb_cnt != 5'd0 && !cq_cnt[5] && (!rt_valid || m_route_ready);
+wire dec_fast = state == S_IDLE && pick_dec && !(en_reg && f_cand && f_hit);
+wire dec_fire = state == S_DEC || dec_fast;
 
-assign s_res_ready = state == S_IDLE && pick_commit;
+assign s_res_ready = commit_fast || (state == S_IDLE && pick_commit);
 
 // go to op state nxt on slot sl: from the working registers or after a read
 task start_op(input [SW-1:0] sl, input [3:0] nxt);
@@ -760,6 +767,7 @@ always @(posedge clk) begin
     tc_cpl_ready <= 1'b0;
     if (tc_valid && tb_cmd_ready) tc_valid <= 1'b0;
     if (rt_valid && m_route_ready) rt_valid <= 1'b0;
+    if (commit_fast) cq_rp <= cq_rp + 1'b1;  // the result of a frame the engine did not take
     if (blk_valid && m_blk_ready) blk_valid <= 1'b0;
     if (s_blk_done) blk_seen <= 1'b1;
 
@@ -783,8 +791,7 @@ always @(posedge clk) begin
                 r_csum <= s_res_csum;
                 r_fate <= s_res_fate;
                 op_q <= s_res_queue;
-                if (c_offl) start_op(c_slot, S_COMMIT);
-                else state <= S_COMMIT;
+                start_op(c_slot, S_COMMIT);
             end else if (pick_cmd) begin
                 if (cmd_phase == 2'd0) begin
                     {cc_busy, cc_word, cc_cookie, cc_args} <= cmq_mem[cmq_rp];
@@ -806,9 +813,23 @@ always @(posedge clk) begin
                     tp_pop <= 1'b1;
                     start_op(tp_head[64 +: SW], S_TMR);
                 end
-            end else if (pick_dec) begin
-                if (en_reg && f_cand && f_hit) start_op(f_slot, S_DEC);
-                else state <= S_DEC;
+            end else if (pick_dec && !dec_fast) begin
+                start_op(f_slot, S_DEC);
+            end
+            if (dec_fast) begin
+                // a frame the engine has nothing to do with: HOST, unmarked
+                rt_valid <= 1'b1;
+                rt_kind <= K_HOST;
+                rt_flags <= 8'd0;
+                rt_slot <= 16'd0;
+                rt_skip <= 16'd0;
+                rt_plen <= 16'd0;
+                rt_addr0 <= 64'd0;
+                rt_len0 <= 16'd0;
+                rt_addr1 <= 64'd0;
+                cq_mem[cq_wp] <= d_rec;
+                cq_wp <= cq_wp + 1'b1;
+                f_rp <= f_rp + 1'b1;
             end
         end
         S_LOAD: begin
@@ -1135,7 +1156,7 @@ end
 
 // commit FIFO count
 always @(posedge clk) begin
-    cq_cnt <= cq_cnt + (state == S_DEC ? 6'd1 : 6'd0) - (commit_go ? 6'd1 : 6'd0);
+    cq_cnt <= cq_cnt + (dec_fire ? 6'd1 : 6'd0) - (commit_go || commit_fast ? 6'd1 : 6'd0);
     if (rst) cq_cnt <= 6'd0;
 end
 
@@ -1149,8 +1170,8 @@ always @(posedge clk) begin
         fb_mem[fb_wp] <= {tb_res_hit, tb_res_slot};
         fb_wp <= fb_wp + 1'b1;
     end
-    fa_cnt <= fa_cnt + (hdr_take ? 5'd1 : 5'd0) - (state == S_DEC ? 5'd1 : 5'd0);
-    fb_cnt <= fb_cnt + (tb_res_valid ? 5'd1 : 5'd0) - (state == S_DEC ? 5'd1 : 5'd0);
+    fa_cnt <= fa_cnt + (hdr_take ? 5'd1 : 5'd0) - (dec_fire ? 5'd1 : 5'd0);
+    fb_cnt <= fb_cnt + (tb_res_valid ? 5'd1 : 5'd0) - (dec_fire ? 5'd1 : 5'd0);
     if (rst) begin
         fa_wp <= 4'd0;
         fb_wp <= 4'd0;
