@@ -815,13 +815,13 @@ static void cli_headline(char *buf, size_t len, const ns_results *off, const ns_
     const char *more = pct >= 0 ? "" : " more";
     if (cli_same_work(off, sw)) {
         snprintf(buf, len, "the offloads %s %.1f%%%s CPU cycles for the same work (both runs "
-                 "received %llu bytes)", verb, fabs(pct), more,
+                 "delivered %llu bytes)", verb, fabs(pct), more,
                  (unsigned long long)cli_host_bytes(off));
         return;
     }
     double g = cli_gain_gbps_pct(off, sw);
-    snprintf(buf, len, "the runs received different amounts (offload %llu bytes, software %llu): "
-             "per received byte the offloads %s %.1f%%%s CPU cycles; throughput %.3f vs %.3f "
+    snprintf(buf, len, "the runs delivered different amounts (offload %llu bytes, software %llu): "
+             "per delivered byte the offloads %s %.1f%%%s CPU cycles; throughput %.3f vs %.3f "
              "Gb/s (%+.1f%%)", (unsigned long long)cli_host_bytes(off),
              (unsigned long long)cli_host_bytes(sw), verb, fabs(pct), more,
              cli_throughput_gbps(off), cli_throughput_gbps(sw), g);

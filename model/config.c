@@ -162,6 +162,13 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     out->csum_offload = 0;
     out->stack.csum_offload = 0;
     out->stack.chimney = 0;
+    /* timed events: a link outage is part of the workload (both runs lose the same frames);
+     * netsh and firewall events only switch Chimney, which the baseline does not use */
+    int ne = 0;
+    for (int i = 0; i < cfg->nevents; i++)
+        if (cfg->events[i].kind == NS_EV_LINK_DOWN || cfg->events[i].kind == NS_EV_LINK_UP)
+            out->events[ne++] = cfg->events[i];
+    out->nevents = ne;
     /* outputs belong to the run as configured */
     out->wave_path = NULL;
     out->wave_save_path = NULL;
@@ -172,6 +179,7 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     out->wave_to_ps = 0;
     out->packet_log = NULL;
     out->host_pcap = NULL;
+    out->tx_pcap = NULL;
     out->streams_dir = NULL;
     out->stack.streams_dir = NULL;
     out->stack.app_data = NULL;

@@ -73,7 +73,8 @@ uint64_t HostCpu::call_dpc(int v, int *more)
 // Runs the host stack's due timers (delayed ACKs) for this CPU.
 void HostCpu::run_timers()
 {
-    pf_.busy_cpus++;
+    // counted busy like a DPC: only if no interrupt or job already made it so
+    if (pending_.empty() && jobs_.empty()) pf_.busy_cpus++;
     running_ = true;
     pf_.csr.defer = &deferred_;
     call_start();
@@ -82,8 +83,11 @@ void HostCpu::run_timers()
     spend(c);
     running_ = false;
     horizon_ps = NS_TIME_NEVER;
-    pf_.busy_cpus--;
-    pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+    // an interrupt or job that arrived meanwhile keeps the CPU busy (run() handles it next)
+    if (pending_.empty() && jobs_.empty()) {
+        pf_.busy_cpus--;
+        pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+    }
 }
 
 void HostCpu::run()

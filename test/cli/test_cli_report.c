@@ -304,6 +304,7 @@ START_TEST(schema_and_values)
     ck_assert_int_eq(geti(j, "frames.dropped_total"), 12);
     static const char *const forder[] = {"records", "rx", "rx_bytes", "from_host", "not_for_host", "filtered",
                                          "delivered", "delivered_bytes", "pending",
+                                         "toe_placed", "toe_consumed", "host", "host_bytes",
                                          "dropped_total", "dropped"};
     size_t fi = 0;
     json_object_foreach(get(j, "frames"), ckey, cv) {
@@ -401,7 +402,7 @@ START_TEST(schema_and_values)
     /* top-level keys in their documented order; no baseline given: no baseline, no savings */
     static const char *const order[] = {"schema", "nicsim_version", "scenario", "config", "sim",
                                         "frames", "rss", "csum", "dma", "pcie", "irq", "tx",
-                                        "cpu", "memory", "ip", "tcp", "udp", "app", "latency",
+                                        "cpu", "memory", "ip", "tcp", "toe", "udp", "app", "latency",
                                         "app_latency", "queues", "connections", "trace", "throughput_gbps"};
     const size_t norder = sizeof order / sizeof order[0];
     size_t i = 0;
@@ -715,8 +716,8 @@ START_TEST(baseline_and_savings)
     /* the baseline: its own run keys, in order, with what it changed */
     json_t *bj = get(j, "baseline");
     static const char *const border[] = {"config", "sim", "frames", "rss", "csum", "dma", "pcie",
-                                         "irq", "tx", "cpu", "memory", "ip", "tcp", "udp", "app",
-                                         "latency", "app_latency", "queues", "throughput_gbps"};
+                                         "irq", "tx", "cpu", "memory", "ip", "tcp", "toe", "udp",
+                                         "app", "latency", "app_latency", "queues", "throughput_gbps"};
     size_t i = 0;
     const char *key;
     json_t *v;
