@@ -331,7 +331,14 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
     }
     rc = hm_open(&pf.mem, Platform::kDmaBase, ((uint64_t)cfg->memory_mb << 20) + ns_toe_buffer_bytes(cfg), err,
                  errlen);
-    if (rc < 0) goto out;
+    if (rc < 0) {
+        size_t n = strlen(err);
+        if (ns_toe_buffer_bytes(cfg) && n + 1 < errlen)
+            snprintf(err + n, errlen - n, " (host.memory_mb %u + %" PRIu64 " MiB of application buffers "
+                     "that offloaded connections post to the NIC)", (unsigned)cfg->memory_mb,
+                     ns_toe_buffer_bytes(cfg) >> 20);
+        goto out;
+    }
     pf.bus = pcie_new(&cfg->pcie);
     pf.host_pcap_t0_ns = rp_start_ts_ns(rp);
     if (cfg->host_pcap) {
