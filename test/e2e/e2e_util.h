@@ -1,0 +1,108 @@
+/* Small helpers shared by the end-to-end test programs: run the nicsim binary with
+ * arguments in shell syntax, read its JSON report. Each program sets g_bin, g_src, g_work. */
+#ifndef NICSIM_E2E_UTIL_H
+#define NICSIM_E2E_UTIL_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *g_bin, *g_src, *g_work;
+
+/* Runs nicsim with args (shell syntax) from the source directory, stdout/stderr to
+ * WORK/name.out and WORK/name.err. Returns the exit status. */
+static int run_nicsim(const char *name, const char *args)
+{
+    size_t n = strlen(args) + 3 * strlen(g_work) + strlen(g_src) + strlen(g_bin) + 2 * strlen(name) + 64;
+    char *cmd = malloc(n);
+    snprintf(cmd, n, "cd '%s' && '%s' %s > '%s/%s.out' 2> '%s/%s.err'", g_src, g_bin, args, g_work, name,
+             g_work, name);
+    int st = system(cmd);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* WORK/name, in one of 8 rotating buffers. */
+static char *work_path(const char *name)
+{
+    static char bufs[8][1024];
+    static int i;
+    char *b = bufs[i++ % 8];
+    snprintf(b, 1024, "%s/%s", g_work, name);
+    return b;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+static json_t *load_report(const char *name)
+{
+    json_error_t e;
+    json_t *j = json_load_file(work_path(name), 0, &e);
+    ck_assert_msg(j != NULL, "report %s: %s", name, e.text);
+    return j;
+}
+
+/* The value at a dotted path, or NULL. */
+static json_t *jget(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = root;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && cur; tok = strtok_r(NULL, ".", &save))
+        cur = json_object_get(cur, tok);
+    return cur;
+}
+
+static json_int_t jint(json_t *root, const char *path)
+{
+    json_t *v = jget(root, path);
+    ck_assert_msg(v && json_is_integer(v), "report key %s missing or not an integer", path);
+    return json_integer_value(v);
+}
+
+static double jnum(json_t *root, const char *path)
+{
+    json_t *v = jget(root, path);
+    ck_assert_msg(v && json_is_number(v), "report key %s missing or not a number", path);
+    return json_number_value(v);
+}
+
+/* rm -rf then mkdir -p WORK/name; returns the path (rotating buffer). */
+static char *fresh_dir(const char *name)
+{
+    char *d = work_path(name);
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", d, d);
+    ck_assert_int_eq(system(cmd), 0);
+    return d;
+}
+
+/* Connection k of the netns-*.pcap captures sent head -c len of `seq -f "%08g k" 1 ...`. */
+static char *seq_sent_bytes(int k, size_t len)
+{
+    char *b = malloc(len + 64);
+    size_t n = 0;
+    for (int i = 1; n < len; i++)
+        n += (size_t)sprintf(b + n, "%08d %d\n", i, k);
+    return b;
+}
+
+#endif
