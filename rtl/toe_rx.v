@@ -352,10 +352,11 @@ assign {m_ack_v6, m_ack_vlan, m_ack_vlan_tci, m_ack_ttl, m_ack_tos, m_ack_src_ma
         m_ack_win, m_ack_ts, m_ack_tsval, m_ack_tsecr} = ak_head;
 wire ak_room = ak_cnt != 3'd4;
 wire [31:0] ak_win32 = w_rwnd >> w_rwsc;
-wire [AKW-1:0] ak_din = {w_v6, w_vlan, w_tci, w_ttl, w_tos, w_lmac, w_rmac, w_laddr, w_raddr,
-                         w_lport, w_rport, w_snd_nxt, w_rcv_nxt,
-                         ak_win32[31:16] != 16'd0 ? 16'hffff : ak_win32[15:0],
-                         w_tsok, w_ts_off + s_now_ns[51:20], w_ts_recent};
+// (the request is assembled in S_ACK only: the time changes every cycle)
+`define TOE_RX_AK_DIN {w_v6, w_vlan, w_tci, w_ttl, w_tos, w_lmac, w_rmac, w_laddr, w_raddr, \
+                       w_lport, w_rport, w_snd_nxt, w_rcv_nxt, \
+                       ak_win32[31:16] != 16'd0 ? 16'hffff : ak_win32[15:0], \
+                       w_tsok, w_ts_off + s_now_ns[51:20], w_ts_recent}
 
 reg        rt_valid = 1'b0;
 reg [1:0]  rt_kind;
@@ -436,6 +437,12 @@ reg [2:0]   d_nreg;
 reg [1:0]   d_bi, d_bn;
 integer     i;
 
+// engine states (the engine itself is further down)
+localparam [3:0] S_IDLE = 4'd0, S_LOAD = 4'd1, S_DEC = 4'd2, S_COMMIT = 4'd3, S_BUFS = 4'd4,
+                 S_ACK = 4'd5, S_TMR = 4'd6, S_CMD = 4'd7, S_CINS = 4'd8, S_CX = 4'd9,
+                 S_CUP = 4'd10, S_CDEL = 4'd11, S_CEV = 4'd12, S_SWEEP = 4'd13;
+reg [3:0] state = S_SWEEP, ld_next = S_IDLE;
+
 wire [31:0] f_end = f_seq + {16'd0, f_plen};
 
 always @* begin
@@ -447,7 +454,8 @@ always @* begin
     d_bs = w_bs; d_bl = w_bl; d_bc = w_bc; d_pos = 32'd0;
     d_inord = 1'b0; d_in1 = 1'b0; d_in2 = 1'b0; d_ovl = 1'b0; d_ooo_ok = 1'b0;
     d_nreg = 3'd0; d_bi = 2'd0; d_bn = 2'd0;
-    if (en_reg && f_cand && f_hit && w_valid) begin
+    // evaluated only where it is used (S_DEC): idle cycles cost nothing
+    if (state == S_DEC && en_reg && f_cand && f_hit && w_valid) begin
         if (w_upl) begin
             d_exc = 1'b1;
             d_reason = `NIC_TOE_UP_PENDING;
@@ -592,7 +600,8 @@ always @* begin
     m_unacked = w_unacked; m_nreg = 3'd0; m_slot_i = 3'd7; m_found = 1'b0;
     m_pend = w_pend - {2'd0, c_resv};
     m_a = c_seq; m_b = c_end; m_plen32 = c_end - c_seq; m_upd = 4'd0;
-    if (c_offl && m_ok) begin
+    // evaluated only where it is used (S_COMMIT)
+    if (state == S_COMMIT && c_offl && m_ok) begin
         if (c_pack) begin
             m_upd[0] = lt32(w_snd_una, c_ack);
         end else if (c_dup) begin
@@ -658,10 +667,6 @@ end
 /*
  * The engine
  */
-localparam [3:0] S_IDLE = 4'd0, S_LOAD = 4'd1, S_DEC = 4'd2, S_COMMIT = 4'd3, S_BUFS = 4'd4,
-                 S_ACK = 4'd5, S_TMR = 4'd6, S_CMD = 4'd7, S_CINS = 4'd8, S_CX = 4'd9,
-                 S_CUP = 4'd10, S_CDEL = 4'd11, S_CEV = 4'd12, S_SWEEP = 4'd13;
-reg [3:0] state = S_SWEEP, ld_next = S_IDLE;
 reg       op_ack;            // the commit/timer wants an ACK after the buffers
 reg [6:0] op_q;              // event queue of the operation
 reg       op_tmr_push;       // S_TMR: the push timer (else delayed ACK)
@@ -941,7 +946,7 @@ always @(posedge clk) begin
         S_ACK: begin
             if (ak_room && !ak_push) begin
                 ak_push <= 1'b1;
-                ak_din_r <= ak_din;
+                ak_din_r <= `TOE_RX_AK_DIN;
                 w_acks <= w_acks + 1'b1;
                 st_acks <= st_acks + 1'b1;
                 w_unacked <= 8'd0;
@@ -1285,6 +1290,7 @@ assign busy = sweeping || state != S_IDLE || fa_cnt != 5'd0 || cq_cnt != 6'd0 ||
               td_due || tp_due || td_busy || tp_busy || tc_valid;
 
 `undef TOE_RX_CTX
+`undef TOE_RX_AK_DIN
 
 endmodule
 
