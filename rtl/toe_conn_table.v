@@ -344,7 +344,7 @@ reg                  free_wr_en;
 reg [SLOT_WIDTH-1:0] free_wr_data;
 
 /*
- * Hashes of the stage-1 key
+ * Hashes of the stage-1 key (registered by toe_hash as the key enters stage 1)
  */
 wire [IDX_WIDTH-1:0] hash0;
 wire [IDX_WIDTH-1:0] hash1;
@@ -356,7 +356,9 @@ toe_hash #(
     .OUT_WIDTH(IDX_WIDTH)
 )
 hash0_inst (
-    .key(p1_key_reg),
+    .clk(clk),
+    .en(in_valid),
+    .key(cmd_issue_reg ? cmd_buf_key_reg : lookup_key),
     .hash(hash0)
 );
 
@@ -367,7 +369,9 @@ toe_hash #(
     .OUT_WIDTH(IDX_WIDTH)
 )
 hash1_inst (
-    .key(p1_key_reg),
+    .clk(clk),
+    .en(in_valid),
+    .key(cmd_issue_reg ? cmd_buf_key_reg : lookup_key),
     .hash(hash1)
 );
 
@@ -465,8 +469,9 @@ always @* begin
     stash_hit = 1'b0;
     stash_hit_idx = {STASH_WIDTH{1'b0}};
     stash_hit_slot = {SLOT_WIDTH{1'b0}};
+    // compared only when a key is in stage 1: an idle table costs nothing per cycle
     for (s = STASH-1; s >= 0; s = s - 1) begin
-        if (stash_valid_reg[s] && stash_key_reg[s*KEY_WIDTH +: KEY_WIDTH] == p1_key_reg) begin
+        if (p1_valid_reg && stash_valid_reg[s] && stash_key_reg[s*KEY_WIDTH +: KEY_WIDTH] == p1_key_reg) begin
             stash_hit = 1'b1;
             stash_hit_idx = s[STASH_WIDTH-1:0];
             stash_hit_slot = stash_slot_reg[s*SLOT_WIDTH +: SLOT_WIDTH];
@@ -492,6 +497,14 @@ always @* begin
     way_match = {NWAY{1'b0}};
     way_valid = {NWAY{1'b0}};
     way_slot = {NWAY*SLOT_WIDTH{1'b0}};
+    loc_entry = {ENTRY_WIDTH{1'b0}};
+    loc_stash_valid = 1'b0;
+    loc_stash_slot = {SLOT_WIDTH{1'b0}};
+    loc_stash_key = {KEY_WIDTH{1'b0}};
+    loc_ok = 1'b0;
+    loc_key = {KEY_WIDTH{1'b0}};
+    // evaluated only when a key is in stage 2: an idle table costs nothing per cycle
+    if (p2_valid_reg) begin
     for (k = 0; k < NWAY; k = k + 1) begin
         way_valid[k] = way_rd_data[k*ENTRY_WIDTH + ENTRY_WIDTH-1];
         way_slot[k*SLOT_WIDTH +: SLOT_WIDTH] = way_rd_data[k*ENTRY_WIDTH + KEY_WIDTH +: SLOT_WIDTH];
@@ -520,6 +533,7 @@ always @* begin
     end else begin
         loc_ok = loc_entry[ENTRY_WIDTH-1] && loc_entry[KEY_WIDTH +: SLOT_WIDTH] == p2_slot_reg;
         loc_key = loc_entry[KEY_WIDTH-1:0];
+    end
     end
 end
 
@@ -784,14 +798,14 @@ always @(posedge clk) begin
     // stage 1
     p1_cmd_reg <= cmd_issue_reg;
     p1_op_reg <= cmd_buf_op_reg;
-    p1_key_reg <= cmd_issue_reg ? cmd_buf_key_reg : lookup_key;
+    if (in_valid) p1_key_reg <= cmd_issue_reg ? cmd_buf_key_reg : lookup_key;
     p1_slot_reg <= cmd_buf_slot_reg;
     p1_user_reg <= s_lookup_user;
 
     // stage 2
     p2_cmd_reg <= p1_cmd_reg;
     p2_op_reg <= p1_op_reg;
-    p2_key_reg <= p1_key_reg;
+    if (p1_valid_reg) p2_key_reg <= p1_key_reg;
     p2_slot_reg <= p1_slot_reg;
     p2_user_reg <= p1_user_reg;
     p2_idx0_reg <= rd_idx0;
