@@ -478,6 +478,7 @@ static const cli_counter cli_toe_counters[] = {
     CLI_COUNTER("attempts", stack.toe_attempts),
     CLI_COUNTER("successes", stack.toe_successes),
     CLI_COUNTER("refusals", stack.toe_refusals),
+    CLI_COUNTER("no_slot", stack.toe_no_slot),
     CLI_COUNTER("other_failures", stack.toe_other_failures),
     CLI_COUNTER("bytes_placed", stack.toe_bytes_placed),
     CLI_COUNTER("bytes_indicated", stack.toe_bytes_indicated),

@@ -389,6 +389,9 @@ typedef struct hs_stats {
     uint64_t toe_attempts;              /* OFFLOAD commands sent */
     uint64_t toe_successes;             /* ... completed OK */
     uint64_t toe_refusals;              /* ... refused with RESOURCES (stays in the host) */
+    uint64_t toe_no_slot;               /* connections that found every slot in use (the stack
+                                           knows the NIC's slot count): not attempted, they stay
+                                           in the host and are offloaded when a slot frees */
     uint64_t toe_other_failures;        /* ... other results (EXISTS, DISABLED, BAD) */
     uint64_t toe_uploads[HS_UP_COUNT];  /* uploads by reason (hs_upload_reason_name) */
     uint64_t toe_bytes_placed;          /* payload bytes the NIC placed in posted buffers */

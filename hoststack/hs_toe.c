@@ -355,6 +355,8 @@ static void hs_toe_try_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     if (!hs_toe_can_offload(s, c, now))
         return;
     if (s->toe_used >= (uint32_t)s->toe.slots) {
+        if (!c->toe_wait_slot)
+            s->st.toe_no_slot++; /* every slot in use: the connection stays in the host */
         hs_toe_wait(s, c, 1); /* the table is full */
         if (c->toe_policy > 0) {
             hs_conn *v = hs_toe_victim(s);
