@@ -310,6 +310,9 @@ reg [31:0]   cc_word;    // bits 15:9 unused
 /* verilator lint_on UNUSEDSIGNAL */
 reg [31:0]   cc_cookie;
 reg [799:0]  cc_args;
+/* verilator lint_off UNUSEDSIGNAL */
+wire [7:0]   cc_arg14_hi = cc_args[479:472];   // ARG14 bits 31:24: not used
+/* verilator lint_on UNUSEDSIGNAL */
 reg [1:0]    cmd_phase = 2'd0;     // 0 none, 1 running / waiting for in-flight frames, 2 waiting for block
 reg          cmd_active = 1'b0;
 reg          infl_zero = 1'b0;
@@ -321,9 +324,9 @@ wire [4:0]   cc_q = cc_word[8:4];
 wire [15:0]  cc_slot16 = cc_word[31:16];
 wire [SW-1:0] cc_slot = cc_word[16 +: SW];
 wire         cc_slot_ok = (cc_slot16 >> SW) == 16'd0;
-function [31:0] carg(input [799:0] a, input integer k);
-    carg = a[32*k +: 32];
-endfunction
+// argument word k of an 800-bit snapshot (a macro, not a function: a function's wide argument
+// is a temporary the simulation clears on every clock edge)
+`define TOE_RX_CARG(a, k) a[32*(k) +: 32]
 
 /*
  * Output FIFOs: events (16), ACK requests (4); route and block registers
@@ -704,53 +707,50 @@ task start_op(input [SW-1:0] sl, input [3:0] nxt);
 endtask
 
 // result block image
-function [1535:0] blk_image(input dummy);
-    reg [1535:0] b;
+task blk_image_load;
     integer k;
     begin
-        b = 1536'd0;
-        b[31:0] = {7'd0, w_pushm, 3'd0, w_queue, 4'd0, w_rwsc, w_swsc, 1'b0, w_vlan, w_tsok, w_v6};
-        b[32*1 +: 32] = w_v6 ? w_raddr[127:96] : w_raddr[31:0];
-        b[32*2 +: 32] = w_v6 ? w_raddr[95:64] : 32'd0;
-        b[32*3 +: 32] = w_v6 ? w_raddr[63:32] : 32'd0;
-        b[32*4 +: 32] = w_v6 ? w_raddr[31:0] : 32'd0;
-        b[32*5 +: 32] = w_v6 ? w_laddr[127:96] : w_laddr[31:0];
-        b[32*6 +: 32] = w_v6 ? w_laddr[95:64] : 32'd0;
-        b[32*7 +: 32] = w_v6 ? w_laddr[63:32] : 32'd0;
-        b[32*8 +: 32] = w_v6 ? w_laddr[31:0] : 32'd0;
-        b[32*9 +: 32] = {w_rport, w_lport};
-        b[32*10 +: 32] = w_rmac[47:16];
-        b[32*11 +: 32] = {w_rmac[15:0], w_lmac[47:32]};
-        b[32*12 +: 32] = w_lmac[31:0];
-        b[32*13 +: 32] = {w_tos, w_ttl, w_tci};
-        b[32*14 +: 32] = {8'd0, w_afreq, w_mss};
-        b[32*15 +: 32] = w_rcv_nxt;
-        b[32*16 +: 32] = w_snd_una;
-        b[32*17 +: 32] = w_snd_nxt;
-        b[32*18 +: 32] = w_snd_max;
-        b[32*19 +: 32] = w_snd_wnd;
-        b[32*20 +: 32] = w_rwnd;
-        b[32*21 +: 32] = w_ts_recent;
-        b[32*22 +: 32] = w_ts_off;
-        b[32*23 +: 32] = w_segs;
-        b[32*24 +: 32] = w_dups;
-        b[32*25 +: 32] = {8'd0, w_unacked, 7'd0, w_ivv, 1'b0, w_nb};
+        blk_data <= 1536'd0;
+        blk_data[31:0] <= {7'd0, w_pushm, 3'd0, w_queue, 4'd0, w_rwsc, w_swsc, 1'b0, w_vlan, w_tsok, w_v6};
+        blk_data[32*1 +: 32] <= w_v6 ? w_raddr[127:96] : w_raddr[31:0];
+        blk_data[32*2 +: 32] <= w_v6 ? w_raddr[95:64] : 32'd0;
+        blk_data[32*3 +: 32] <= w_v6 ? w_raddr[63:32] : 32'd0;
+        blk_data[32*4 +: 32] <= w_v6 ? w_raddr[31:0] : 32'd0;
+        blk_data[32*5 +: 32] <= w_v6 ? w_laddr[127:96] : w_laddr[31:0];
+        blk_data[32*6 +: 32] <= w_v6 ? w_laddr[95:64] : 32'd0;
+        blk_data[32*7 +: 32] <= w_v6 ? w_laddr[63:32] : 32'd0;
+        blk_data[32*8 +: 32] <= w_v6 ? w_laddr[31:0] : 32'd0;
+        blk_data[32*9 +: 32] <= {w_rport, w_lport};
+        blk_data[32*10 +: 32] <= w_rmac[47:16];
+        blk_data[32*11 +: 32] <= {w_rmac[15:0], w_lmac[47:32]};
+        blk_data[32*12 +: 32] <= w_lmac[31:0];
+        blk_data[32*13 +: 32] <= {w_tos, w_ttl, w_tci};
+        blk_data[32*14 +: 32] <= {8'd0, w_afreq, w_mss};
+        blk_data[32*15 +: 32] <= w_rcv_nxt;
+        blk_data[32*16 +: 32] <= w_snd_una;
+        blk_data[32*17 +: 32] <= w_snd_nxt;
+        blk_data[32*18 +: 32] <= w_snd_max;
+        blk_data[32*19 +: 32] <= w_snd_wnd;
+        blk_data[32*20 +: 32] <= w_rwnd;
+        blk_data[32*21 +: 32] <= w_ts_recent;
+        blk_data[32*22 +: 32] <= w_ts_off;
+        blk_data[32*23 +: 32] <= w_segs;
+        blk_data[32*24 +: 32] <= w_dups;
+        blk_data[32*25 +: 32] <= {8'd0, w_unacked, 7'd0, w_ivv, 1'b0, w_nb};
         for (k = 0; k < 5; k = k + 1) begin
-            b[32*(26+2*k) +: 32] = w_ivs[32*k +: 32];
-            b[32*(27+2*k) +: 32] = w_ive[32*k +: 32];
+            blk_data[32*(26+2*k) +: 32] <= w_ivs[32*k +: 32];
+            blk_data[32*(27+2*k) +: 32] <= w_ive[32*k +: 32];
         end
         for (k = 0; k < 4; k = k + 1) begin
-            b[32*(36+2*k) +: 32] = k < w_nb ? w_bs[32*k +: 32] : 32'd0;
-            b[32*(37+2*k) +: 32] = k < w_nb ? w_bl[32*k +: 32] : 32'd0;
+            blk_data[32*(36+2*k) +: 32] <= k < w_nb ? w_bs[32*k +: 32] : 32'd0;
+            blk_data[32*(37+2*k) +: 32] <= k < w_nb ? w_bl[32*k +: 32] : 32'd0;
         end
-        b[32*44 +: 32] = w_placed;
-        b[32*45 +: 32] = w_ind;
-        b[32*46 +: 32] = w_acks;
-        b[32*47 +: 32] = w_ooo;
-        blk_image = b;
-        if (dummy) blk_image = b;
+        blk_data[32*44 +: 32] <= w_placed;
+        blk_data[32*45 +: 32] <= w_ind;
+        blk_data[32*46 +: 32] <= w_acks;
+        blk_data[32*47 +: 32] <= w_ooo;
     end
-endfunction
+endtask
 
 wire [1:0]  nb_last = w_nb[1:0] - 2'd1;
 wire [31:0] post_last_end = w_bs[32*nb_last +: 32] + w_bl[32*nb_last +: 32];
@@ -994,10 +994,10 @@ always @(posedge clk) begin
                 tc_valid <= 1'b1;
                 tc_op <= 2'd0;
                 tc_v6 <= cc_args[0];
-                tc_src <= cc_args[0] ? {carg(cc_args, 1), carg(cc_args, 2), carg(cc_args, 3), carg(cc_args, 4)}
-                                          : {96'd0, carg(cc_args, 1)};
-                tc_dst <= cc_args[0] ? {carg(cc_args, 5), carg(cc_args, 6), carg(cc_args, 7), carg(cc_args, 8)}
-                                          : {96'd0, carg(cc_args, 5)};
+                tc_src <= cc_args[0] ? {`TOE_RX_CARG(cc_args, 1), `TOE_RX_CARG(cc_args, 2), `TOE_RX_CARG(cc_args, 3), `TOE_RX_CARG(cc_args, 4)}
+                                          : {96'd0, `TOE_RX_CARG(cc_args, 1)};
+                tc_dst <= cc_args[0] ? {`TOE_RX_CARG(cc_args, 5), `TOE_RX_CARG(cc_args, 6), `TOE_RX_CARG(cc_args, 7), `TOE_RX_CARG(cc_args, 8)}
+                                          : {96'd0, `TOE_RX_CARG(cc_args, 5)};
                 tc_sport <= cc_args[32*9+16 +: 16];
                 tc_dport <= cc_args[32*9 +: 16];
                 state <= S_CINS;
@@ -1033,22 +1033,22 @@ always @(posedge clk) begin
                         w_laddr <= tc_dst;
                         w_rport <= tc_sport;
                         w_lport <= tc_dport;
-                        w_rmac <= {carg(cc_args, 10), cc_args[32*11+16 +: 16]};
-                        w_lmac <= {cc_args[32*11 +: 16], carg(cc_args, 12)};
+                        w_rmac <= {`TOE_RX_CARG(cc_args, 10), cc_args[32*11+16 +: 16]};
+                        w_lmac <= {cc_args[32*11 +: 16], `TOE_RX_CARG(cc_args, 12)};
                         w_tci <= cc_args[32*13 +: 16];
                         w_ttl <= cc_args[32*13+16 +: 8];
                         w_tos <= cc_args[32*13+24 +: 8];
                         w_mss <= cc_args[32*14 +: 16];
                         w_afreq <= cc_args[32*14+16 +: 8];
-                        w_rcv_nxt <= carg(cc_args, 15);
-                        w_dmax <= carg(cc_args, 15);
-                        w_snd_una <= carg(cc_args, 16);
-                        w_snd_nxt <= carg(cc_args, 17);
-                        w_snd_max <= carg(cc_args, 18);
-                        w_snd_wnd <= carg(cc_args, 19);
-                        w_rwnd <= carg(cc_args, 20);
-                        w_ts_recent <= carg(cc_args, 21);
-                        w_ts_off <= carg(cc_args, 22);
+                        w_rcv_nxt <= `TOE_RX_CARG(cc_args, 15);
+                        w_dmax <= `TOE_RX_CARG(cc_args, 15);
+                        w_snd_una <= `TOE_RX_CARG(cc_args, 16);
+                        w_snd_nxt <= `TOE_RX_CARG(cc_args, 17);
+                        w_snd_max <= `TOE_RX_CARG(cc_args, 18);
+                        w_snd_wnd <= `TOE_RX_CARG(cc_args, 19);
+                        w_rwnd <= `TOE_RX_CARG(cc_args, 20);
+                        w_ts_recent <= `TOE_RX_CARG(cc_args, 21);
+                        w_ts_off <= `TOE_RX_CARG(cc_args, 22);
                     end
                     2'd1: cc_res <= `NIC_TOE_R_EXISTS;
                     default: begin
@@ -1065,25 +1065,25 @@ always @(posedge clk) begin
             end else if (cc_op == `NIC_TOE_OP_POST) begin
                 if (w_nb == 3'd4) begin
                     cc_res <= `NIC_TOE_R_RING_FULL;
-                end else if (carg(cc_args, 2) == 32'd0 || carg(cc_args, 2) > 32'h8000_0000) begin
+                end else if (`TOE_RX_CARG(cc_args, 2) == 32'd0 || `TOE_RX_CARG(cc_args, 2) > 32'h8000_0000) begin
                     cc_res <= `NIC_TOE_R_BAD;
                 end else begin
                     dirty <= 1'b1;
                     w_nb <= w_nb + 3'd1;
-                    w_ba[64*w_nb[1:0] +: 64] <= {carg(cc_args, 1), carg(cc_args, 0)};
+                    w_ba[64*w_nb[1:0] +: 64] <= {`TOE_RX_CARG(cc_args, 1), `TOE_RX_CARG(cc_args, 0)};
                     w_bs[32*w_nb[1:0] +: 32] <= post_start;
-                    w_bl[32*w_nb[1:0] +: 32] <= carg(cc_args, 2);
+                    w_bl[32*w_nb[1:0] +: 32] <= `TOE_RX_CARG(cc_args, 2);
                     w_bc[w_nb[1:0]] <= 1'b0;
                 end
             end else if (cc_op == `NIC_TOE_OP_UPDATE) begin
                 dirty <= 1'b1;
                 w_mss <= cc_args[32*14 +: 16];
                 w_afreq <= cc_args[32*14+16 +: 8];
-                w_rwnd <= carg(cc_args, 20);
+                w_rwnd <= `TOE_RX_CARG(cc_args, 20);
             end else if (cc_op == `NIC_TOE_OP_QUERY) begin
                 blk_valid <= 1'b1;
-                blk_addr <= {carg(cc_args, 24), carg(cc_args, 23)};
-                blk_data <= blk_image(1'b0);
+                blk_addr <= {`TOE_RX_CARG(cc_args, 24), `TOE_RX_CARG(cc_args, 23)};
+                blk_image_load;
                 blk_seen <= 1'b0;
                 cmd_phase <= 2'd2;
                 state <= S_IDLE;
@@ -1102,8 +1102,8 @@ always @(posedge clk) begin
         end
         S_CUP: begin
             blk_valid <= 1'b1;
-            blk_addr <= {carg(cc_args, 24), carg(cc_args, 23)};
-            blk_data <= blk_image(1'b0);
+            blk_addr <= {`TOE_RX_CARG(cc_args, 24), `TOE_RX_CARG(cc_args, 23)};
+            blk_image_load;
             blk_seen <= 1'b0;
             dirty <= 1'b1;
             w_valid <= 1'b0;
@@ -1291,6 +1291,7 @@ assign busy = sweeping || state != S_IDLE || fa_cnt != 5'd0 || cq_cnt != 6'd0 ||
 
 `undef TOE_RX_CTX
 `undef TOE_RX_AK_DIN
+`undef TOE_RX_CARG
 
 endmodule
 
