@@ -357,7 +357,7 @@ static int simulate(ns_config *cfg, ns_results *res, ns_results *base, char *err
             brc = baseline_finish(pid, fd, base, berr, sizeof berr);
         } else if (rc == CLI_OK) {
             if (cfg->progress)
-                fprintf(stderr, "software baseline (RSS and checksum offload off)\n");
+                fprintf(stderr, "software baseline (RSS, checksum offload and TCP Chimney off)\n");
             brc = ns_run(base_cfg, base, berr, sizeof berr);
         } else {
             brc = 0;

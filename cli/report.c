@@ -1230,11 +1230,41 @@ static void cli_print_classes(FILE *f, const ns_config *c, const ns_results *res
     cli_print_latency(f, c, res);
 }
 
+/* TCP Chimney in the summary: what was offloaded and what the NIC did. */
+static void cli_print_toe(FILE *f, const ns_results *res)
+{
+    const hs_stats *st = &res->stack;
+    if (st->toe_blocked[0]) {
+        cli_row(f, "TCP Chimney", "not used: %.*s", (int)strnlen(st->toe_blocked, sizeof st->toe_blocked),
+                st->toe_blocked);
+        return;
+    }
+    if (!st->toe_attempts && !st->toe_no_slot)
+        return;
+    cli_row(f, "TCP Chimney", "%llu offloads of %llu attempts (peak %llu of %u slots), %llu refused, "
+            "%llu found no slot", (unsigned long long)st->toe_successes, (unsigned long long)st->toe_attempts,
+            (unsigned long long)st->toe_offloaded_peak, (unsigned)res->toe_slots,
+            (unsigned long long)st->toe_refusals, (unsigned long long)st->toe_no_slot);
+    cli_row(f, "", "  NIC: %llu frames placed, %llu absorbed, %llu payload bytes placed, %llu indicated, "
+            "%llu ACKs", (unsigned long long)res->toe_placed_frames, (unsigned long long)res->toe_consumed_frames,
+            (unsigned long long)st->toe_bytes_placed, (unsigned long long)st->toe_bytes_indicated,
+            (unsigned long long)res->toe_acks);
+    char up[512];
+    size_t o = 0;
+    up[0] = 0;
+    for (int k = 0; k < HS_UP_COUNT && o < sizeof up; k++)
+        if (st->toe_uploads[k])
+            o += (size_t)snprintf(up + o, sizeof up - o, "%s%s %llu", o ? ", " : "", hs_upload_reason_name(k),
+                                  (unsigned long long)st->toe_uploads[k]);
+    cli_row(f, "", "  uploads: %s", o ? up : "none");
+}
+
 /* The run's details: configuration, frames, host interface, CPUs, stack, queues. */
 static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
     cli_print_setup(f, sc, res);
     cli_print_frames(f, res);
+    cli_print_toe(f, res);
     cli_print_cpus(f, res);
     cli_print_stack(f, res);
     cli_print_classes(f, cli_scenario_config_const(sc), res);
@@ -1289,8 +1319,8 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
 {
     char a[48], b[48], d[48], p[48];
     if (base) {
-        fprintf(f, "offload vs software baseline (same trace; software: RSS and checksum "
-                "offload off)\n");
+        fprintf(f, "offload vs software baseline (same trace; software: RSS, checksum offload "
+                "and TCP Chimney off)\n");
         char line[1024];
         cli_headline(line, sizeof line, res, base);
         fprintf(f, "headline: %s\n", line);
