@@ -19,6 +19,17 @@ void HostCpu::interrupt(int v)
     work_.notify();
 }
 
+// The CPU's current work is done: idle again unless an interrupt or job is waiting.
+void HostCpu::work_done()
+{
+    running_ = false;
+    horizon_ps = NS_TIME_NEVER;
+    if (pending_.empty() && jobs_.empty()) {
+        pf_.busy_cpus--;
+        pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
+    }
+}
+
 void HostCpu::job(std::function<uint64_t()> fn)
 {
     if (pending_.empty() && jobs_.empty() && !running_) pf_.busy_cpus++;
@@ -81,13 +92,7 @@ void HostCpu::run_timers()
     uint64_t c = hs_timer(pf_.stack, id_, ns_ns_from_ps(sc_now_ps()));
     pf_.csr.defer = nullptr;
     spend(c);
-    running_ = false;
-    horizon_ps = NS_TIME_NEVER;
-    // an interrupt or job that arrived meanwhile keeps the CPU busy (run() handles it next)
-    if (pending_.empty() && jobs_.empty()) {
-        pf_.busy_cpus--;
-        pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
-    }
+    work_done();  // an interrupt or job that arrived meanwhile keeps it busy (run() next)
 }
 
 void HostCpu::run()
@@ -117,12 +122,7 @@ void HostCpu::run()
             uint64_t c = fn();
             pf_.csr.defer = nullptr;
             spend(c);
-            running_ = false;
-            horizon_ps = NS_TIME_NEVER;
-            if (pending_.empty() && jobs_.empty()) {
-                pf_.busy_cpus--;
-                pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
-            }
+            work_done();
             continue;
         }
         int v = pending_.front();
@@ -137,11 +137,6 @@ void HostCpu::run()
                 break;
             }
         }
-        running_ = false;
-        horizon_ps = NS_TIME_NEVER;
-        if (pending_.empty() && jobs_.empty()) {
-            pf_.busy_cpus--;
-            pf_.cpu_idle_event->notify(sc_core::SC_ZERO_TIME);
-        }
+        work_done();
     }
 }

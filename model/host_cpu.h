@@ -41,6 +41,7 @@ class HostCpu : public sc_core::sc_module {
     std::vector<CsrWrite> deferred_;
 
     void spend(uint64_t cycles);
+    void work_done();
     void call_start();
     uint64_t call_isr(int v);
     uint64_t call_dpc(int v, int *more);

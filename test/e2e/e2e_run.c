@@ -16,66 +16,14 @@
 #include "rss.h"
 #include "trace.h"
 
-static const char *g_bin, *g_src, *g_work, *g_wave_check;
+#include "e2e_util.h"
 
-/* Runs nicsim with args (shell syntax), stderr to WORK/name.err. Returns the exit status. */
+static const char *g_wave_check;
+
 /* These tests are about the receive path through the host (RSS, checksums, DMA, interrupts,
- * latency, the stack): they run with TCP Chimney off unless a test sets EnableTCPChimney
- * itself, so that every TCP frame reaches the stack. Chimney has its own tests (e2e_toe.c). */
-static int run_nicsim(const char *name, const char *args)
-{
-    char cmd[4096];
-    const char *chimney = strstr(args, "EnableTCPChimney") || strncmp(args, "run ", 4) != 0
-                              ? "" : " --set tcpip.EnableTCPChimney=0";
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s%s > '%s/%s.out' 2> '%s/%s.err'", g_src, g_bin, args,
-             chimney, g_work, name, g_work, name);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n)
-        n = 0;
-    b[n] = 0;
-    fclose(f);
-    return b;
-}
-
-static char *work_path(const char *name)
-{
-    static char bufs[8][1024];
-    static int i;
-    char *b = bufs[i++ % 8];
-    snprintf(b, 1024, "%s/%s", g_work, name);
-    return b;
-}
-
-static json_t *load_report(const char *name)
-{
-    json_error_t e;
-    json_t *j = json_load_file(work_path(name), 0, &e);
-    ck_assert_msg(j != NULL, "report %s: %s", name, e.text);
-    return j;
-}
-
-static json_int_t jint(json_t *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *cur = root;
-    for (char *tok = strtok(buf, "."); tok; tok = strtok(NULL, "."))
-        cur = json_object_get(cur, tok);
-    ck_assert_msg(cur && json_is_integer(cur), "report key %s missing or not an integer", path);
-    return json_integer_value(cur);
-}
+ * latency, the stack): they run with TCP Chimney off (g_chimney_off) unless a test sets
+ * EnableTCPChimney itself, so that every TCP frame reaches the stack. Chimney has its own
+ * tests (e2e_toe.c). */
 
 /* Independent expectation for one frame under the default RSS configuration. */
 typedef struct expect {
@@ -582,19 +530,6 @@ static void check_accounting(json_t *r, json_int_t loops)
 }
 
 /* ---- latency, per-queue and per-connection tables, time series ---- */
-
-static json_t *jget(json_t *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *cur = root;
-    for (char *tok = strtok(buf, "."); tok && cur; tok = strtok(NULL, "."))
-        cur = json_object_get(cur, tok);
-    ck_assert_msg(cur != NULL, "report key %s missing", path);
-    return cur;
-}
-
-static double jnum(json_t *root, const char *path) { return json_number_value(jget(root, path)); }
 
 /* Splits a CSV line in place (no quoting: nicsim's CSV has none); returns the field count. */
 static int csv_split(char *line, char **f, int max)
@@ -1809,6 +1744,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g_wave_check = argv[4];
+    g_chimney_off = 1;
     g_bin = argv[1];
     g_src = argv[2];
     g_work = argv[3];

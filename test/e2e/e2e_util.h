@@ -11,15 +11,21 @@
 #include <sys/wait.h>
 
 static const char *g_bin, *g_src, *g_work;
+/* Set by a program whose tests are about the receive path through the host: its `run`
+ * commands get --set tcpip.EnableTCPChimney=0 unless they set EnableTCPChimney themselves. */
+static int g_chimney_off;
 
 /* Runs nicsim with args (shell syntax) from the source directory, stdout/stderr to
  * WORK/name.out and WORK/name.err. Returns the exit status. */
 static int run_nicsim(const char *name, const char *args)
 {
-    size_t n = strlen(args) + 3 * strlen(g_work) + strlen(g_src) + strlen(g_bin) + 2 * strlen(name) + 64;
+    const char *chimney = g_chimney_off && !strstr(args, "EnableTCPChimney") && strncmp(args, "run ", 4) == 0
+                              ? " --set tcpip.EnableTCPChimney=0" : "";
+    size_t n = strlen(args) + strlen(chimney) + 3 * strlen(g_work) + strlen(g_src) + strlen(g_bin) +
+               2 * strlen(name) + 64;
     char *cmd = malloc(n);
-    snprintf(cmd, n, "cd '%s' && '%s' %s > '%s/%s.out' 2> '%s/%s.err'", g_src, g_bin, args, g_work, name,
-             g_work, name);
+    snprintf(cmd, n, "cd '%s' && '%s' %s%s > '%s/%s.out' 2> '%s/%s.err'", g_src, g_bin, args, chimney, g_work,
+             name, g_work, name);
     int st = system(cmd);
     free(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
@@ -86,7 +92,7 @@ static double jnum(json_t *root, const char *path)
 }
 
 /* rm -rf then mkdir -p WORK/name; returns the path (rotating buffer). */
-static char *fresh_dir(const char *name)
+__attribute__((unused)) static char *fresh_dir(const char *name)
 {
     char *d = work_path(name);
     char cmd[2200];
@@ -96,7 +102,7 @@ static char *fresh_dir(const char *name)
 }
 
 /* Connection k of the netns-*.pcap captures sent head -c len of `seq -f "%08g k" 1 ...`. */
-static char *seq_sent_bytes(int k, size_t len)
+__attribute__((unused)) static char *seq_sent_bytes(int k, size_t len)
 {
     char *b = malloc(len + 64);
     size_t n = 0;
