@@ -547,6 +547,13 @@ static void cli_conn_addr(int family, const uint8_t *a, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
+/* A connection's offload state when the trace ended, as netstat -t shows it: "Offloaded" if it
+ * was on the NIC then (taken back only by the end-of-run uploads), else "InHost". */
+static const char *cli_conn_netstat(const hs_conn_stats *st)
+{
+    return st->toe_last_upload == HS_UP_END || st->toe_state == HS_TOE_OFFLOADED ? "Offloaded" : "InHost";
+}
+
 static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *res, int with_conns)
 {
     json_object_set_new(r, "latency", cli_latency_json(&res->latency));
@@ -589,6 +596,11 @@ static void cli_latency_keys(json_t *r, const ns_config *c, const ns_results *re
         json_object_set_new(o, "cycles", cli_u64(cr->st.cycles));
         json_object_set_new(o, "latency", cli_latency_json(&cr->latency));
         json_object_set_new(o, "app_latency", cli_latency_json(&cr->app_latency));
+        json_object_set_new(o, "offload_state", json_string(cli_conn_netstat(&cr->st)));
+        json_object_set_new(o, "offloads", cli_u64(cr->st.toe_times_offloaded));
+        const char *up = hs_upload_reason_name(cr->st.toe_last_upload);
+        json_object_set_new(o, "last_upload", up ? json_string(up) : json_null());
+        json_object_set_new(o, "bytes_placed", cli_u64(cr->st.toe_bytes_placed));
         json_array_append_new(cs, o);
     }
 }
@@ -605,7 +617,8 @@ int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errl
 {
     fputs("src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
           "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
-          "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns\n",
+          "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns,"
+          "offload_state,offloads,last_upload,bytes_placed\n",
           f);
     for (uint64_t i = 0; i < res->nconns && res->conns; i++) {
         const ns_conn_result *cr = &res->conns[i];
@@ -626,11 +639,13 @@ int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errl
             else
                 al[k][0] = '\0';
         }
-        fprintf(f, "%s,%u,%s,%u,%d,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%s,%llu,%s,%s,%s,%s\n", s,
+        const char *up = hs_upload_reason_name(cr->st.toe_last_upload);
+        fprintf(f, "%s,%u,%s,%u,%d,%llu,%llu,%llu,%llu,%llu,%s,%s,%s,%s,%llu,%s,%s,%s,%s,%s,%u,%s,%llu\n", s,
                 cr->st.id.sport, d, cr->st.id.dport, cr->st.cpu, (unsigned long long)cr->st.frames,
                 (unsigned long long)cr->st.bytes, (unsigned long long)cr->st.payload_bytes,
                 (unsigned long long)cr->st.cycles, (unsigned long long)lt->count, l[0], l[1], l[2],
-                l[3], (unsigned long long)at->count, al[0], al[1], al[2], al[3]);
+                l[3], (unsigned long long)at->count, al[0], al[1], al[2], al[3], cli_conn_netstat(&cr->st),
+                (unsigned)cr->st.toe_times_offloaded, up ? up : "", (unsigned long long)cr->st.toe_bytes_placed);
     }
     if (fflush(f) != 0 || ferror(f)) {
         cli_msg(err, errlen, "cannot write --connections: %s", strerror(errno ? errno : EIO));

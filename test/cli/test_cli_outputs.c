@@ -81,7 +81,7 @@ static void put(const char *name, const char *text)
 
 static void expect_content(const char *name, const char *want)
 {
-    char p[1100], buf[256] = "";
+    char p[1100], buf[512] = "";
     path_of(p, sizeof p, name);
     FILE *f = fopen(p, "rb");
     ck_assert_msg(f != NULL, "%s is gone", name);
@@ -209,7 +209,8 @@ START_TEST(connections_and_time_series_outputs)
     /* the stand-in model writes no rows: the headers */
     expect_content("c.csv", "src,sport,dst,dport,cpu,frames,bytes,payload_bytes,cycles,latency_frames,"
                             "latency_p50_ns,latency_p90_ns,latency_p99_ns,latency_max_ns,app_latency_frames,"
-                            "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns\n");
+                            "app_latency_p50_ns,app_latency_p90_ns,app_latency_p99_ns,app_latency_max_ns,"
+                            "offload_state,offloads,last_upload,bytes_placed\n");
     char sp[1100];
     path_of(sp, sizeof sp, "r-stats.csv");
     ck_assert_int_eq(access(sp, F_OK), 0);
