@@ -1273,7 +1273,7 @@ template <class V> int tb_dma_rx(const TbArgs &a, Dut<V> &d)
                 ev_full_seen += full;
                 if (m.drx_s_ev_ready) {
                     s.check(!full, "event %u of queue %u accepted into a full ring (head %u)",
-                            e.ctr, e.q, q[e.q].cpl_head);
+                            e.ctr, e.q, e.q < kRxQ ? static_cast<unsigned>(q[e.q].cpl_head) : 0u);
                     s.check((m.drx_stat_ev_dropped != 0) == e.drop,
                             "event for queue %u: dropped strobe %u, expected %u", e.q,
                             m.drx_stat_ev_dropped, e.drop);
