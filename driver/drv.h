@@ -83,6 +83,13 @@ typedef struct drv_rx_frame {
     uint8_t toe_flags;   /* NIC_CPL_F_TOE_DATA / NIC_CPL_F_TOE_EXC, 0 for ordinary frames */
     uint8_t toe_reason;  /* NIC_TOE_UP_* of an EXC frame (0 otherwise) */
     uint16_t toe_slot;   /* the connection's slot (0 for ordinary frames) */
+    /* NetDMA: a frame in one receive buffer may be kept by the layer above until a copy engine
+       has read it (NDIS: a receive indication returned later). dma: bus address of data[0]
+       (0 for a linearized frame); retain: NULL when the frame cannot be kept, else the layer
+       above sets *retain = 1 to keep the buffer and later gives `token` to drv_rx_return. */
+    uint64_t dma;
+    int *retain;
+    uint32_t token;
 } drv_rx_frame;
 
 /* A TCP offload event: an entry of an RX completion ring that is not a frame (it uses no
@@ -143,6 +150,9 @@ typedef struct drv_config {
     int toe_enable;             /* program NIC_TOE_CTRL bit 0 at open (only if the NIC has slots) */
     uint32_t toe_delack_ns;     /* NIC_TOE_DELACK_NS: the engine's delayed-ACK timer */
     uint32_t toe_push_ns;       /* NIC_TOE_PUSH_NS: the engine's push timer, 0: off */
+    /* NetDMA: spare receive buffers per RX queue that replace buffers the layer above keeps
+       (drv_rx_frame.retain); 0: a kept buffer's descriptor is re-posted only when it returns */
+    uint32_t rx_spare_buffers;
 } drv_config;
 /* 4 CPUs, RSS on with 4 queues and the Microsoft key, default hash types, default table
  * (table_size 0), checksum offload, 512 x 2048-byte RX buffers per queue, 256 x 2048-byte TX
@@ -237,6 +247,13 @@ int64_t drv_toe_post(drv_dev *d, int cpu, int queue, uint32_t slot, uint64_t dma
 /* UPDATE the cached state (ARG14: mss, ack_freq; ARG20: rcv_wnd). */
 int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t mss, uint8_t ack_freq,
                        uint32_t rcv_wnd, uint32_t cookie);
+/* NetDMA: gives back a receive buffer kept through drv_rx_frame.retain (token), on cpu. The
+ * buffer joins its queue's spare pool, or re-fills a descriptor left empty (re-posted with a
+ * tail doorbell). Returns cycles (DRV_OP_RX_REPOST, DRV_OP_DOORBELL if one was written), or
+ * DRV_EINVAL for a token that is not kept. */
+int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token);
+/* Receive buffers kept by the layer above right now (all queues). */
+uint32_t drv_rx_kept(const drv_dev *d);
 /* Commands written and not yet completed (their CMD event not yet decoded). */
 int drv_toe_outstanding(const drv_dev *d);
 

@@ -102,6 +102,12 @@ enum hs_cost_key {
     HS_C_TOE_INDICATE,     /* toe_indicate: one indicated data frame (delivered by sequence
                               number, no TCP processing); its copy is copy_cold_byte */
     HS_C_TOE_EXCEPTION,    /* toe_exception: one exception frame held for the upload */
+    /* NetDMA (copies by the chipset's engine; docs/netdma.md) */
+    HS_C_DMA_DESC,         /* dma_desc: write one copy descriptor */
+    HS_C_DMA_POLL,         /* dma_poll: read a channel's completion word (a cache miss) */
+    HS_C_DMA_COMPLETION,   /* dma_completion: retire one completed copy */
+    HS_C_APP_COLD_BYTE,    /* app_cold_byte: the application's first read of a byte the engine
+                              wrote (not in any CPU cache: no DCA in 2006) */
     HS_COST_COUNT
 };
 
@@ -189,6 +195,9 @@ enum hs_kind {
     HS_K_OFFLOAD,       /* TCP Chimney: offload, upload, buffer posts to the NIC, buffer
                            completions, indicated frames, exception frames (the copy of
                            indicated bytes is HS_K_COPY) */
+    HS_K_NETDMA,        /* NetDMA: descriptors, doorbells, completion polls and retirements,
+                           the engine's interrupts and DPCs */
+    HS_K_NETDMA_WAIT,   /* NetDMA: CPU busy waiting for a copy (DmaSyncCompletionHighThreshold) */
     HS_K_COUNT
 };
 /* Kind name ("ip_rx"), NULL if out of range. */
@@ -219,6 +228,11 @@ typedef struct hs_rx_frame {
                             hold it until the connection is uploaded, then process it normally */
     uint8_t toe_reason;
     uint16_t toe_slot;
+    /* NetDMA: the bus address of data[0] when the frame lies in one receive buffer the stack
+       may keep (0: it may not; the engine then never reads it), and the driver's token for
+       that buffer (hs_netdma_if.rx_return) */
+    uint64_t dma;
+    uint32_t rx_token;
 } hs_rx_frame;
 
 /* One host address, network order; family 4 or 6. */
@@ -295,7 +309,27 @@ typedef struct hs_config {
     uint32_t toe_buffer_bytes;     /* bytes per buffer posted to the NIC; 0: recv_buffer_bytes */
     uint32_t toe_posted_buffers;   /* buffers kept posted per offloaded connection, 1..NIC_TOE_BUFS;
                                       0: min(posted_buffers, NIC_TOE_BUFS) */
+    /* NetDMA (docs/netdma.md; [tcpip] EnableTCPA, MinPacketSizeToDma,
+       DmaSyncCompletionHighThreshold; [netdma]) */
+    int netdma;                    /* EnableTCPA (default 1); used only with an engine (hs_set_netdma) */
+    uint32_t min_dma_bytes;        /* MinPacketSizeToDma, 128..4096 (default 256) */
+    uint32_t dma_sync_threshold;   /* DmaSyncCompletionHighThreshold, 0..87600 (default 0: never wait) */
+    int netdma_break;              /* debug: HS_NDB_* breaks the copy ordering on purpose (default 0) */
 } hs_config;
+
+/* MinPacketSizeToDma and DmaSyncCompletionHighThreshold ranges (KB 912222). */
+#define HS_MIN_DMA_MIN 128
+#define HS_MIN_DMA_MAX 4096
+#define HS_DMA_SYNC_MAX 87600
+/* [netdma] debug_break: ways to break the ordering the ownership checker guards */
+enum {
+    HS_NDB_NONE = 0,
+    HS_NDB_EARLY_COMPLETE, /* "early_complete": complete receives without waiting for their copies */
+    HS_NDB_EARLY_RETURN,   /* "early_return": give the receive buffer back to the driver at submit */
+    HS_NDB_EARLY_ACCESS,   /* "early_access": the CPU reads a destination right after submit */
+    HS_NDB_COUNT
+};
+const char *hs_netdma_break_name(int b);   /* "none", "early_complete", ... */
 void hs_config_defaults(hs_config *c);
 
 /* Chimney policies ([chimney] policy). */
@@ -404,6 +438,19 @@ typedef struct hs_stats {
     uint64_t toe_held_frames;           /* unmarked frames held during OFFLOAD/UPLOAD */
     uint64_t toe_upreqs;                /* UPREQ events */
     uint64_t toe_cmd_busy;              /* commands refused at once (queue full), retried */
+    /* NetDMA */
+    uint64_t netdma_copies, netdma_bytes; /* copies (and payload bytes) handed to the engine */
+    uint64_t netdma_small_bytes;        /* in-order payload below MinPacketSizeToDma: copied by the CPU */
+    uint64_t netdma_fallback_bytes;     /* eligible but copied by the CPU (ring full, no buffer address,
+                                           engine error) */
+    uint64_t netdma_errors;             /* copies the engine failed (redone by the CPU) */
+    uint64_t netdma_sync_waits;         /* synchronous waits (space left below DmaSyncCompletionHighThreshold) */
+    uint64_t netdma_sync_wait_cycles;   /* CPU cycles spent in them (also in kind netdma_wait) */
+    uint64_t netdma_done_poll, netdma_done_irq; /* copies whose completion was seen by poll / interrupt */
+    uint64_t netdma_cold_bytes;         /* bytes the application read cold (engine-written) */
+    uint64_t netdma_conn_chimney;       /* copies avoided because the connection was offloaded
+                                           (counted per segment the NIC handled: never NetDMA) */
+    char netdma_blocked[96];            /* why NetDMA cannot be used ("" if nothing rules it out) */
     char toe_blocked[96];               /* why Chimney cannot be used (hs_chimney_blocker); "" if
                                            nothing rules it out (a copy: the struct is plain data) */
 } hs_stats;
@@ -516,6 +563,59 @@ uint64_t hs_toe_flush(hs_stack *s, int cpu, uint64_t now_ns);   /* end of run: u
  * hs_toe_busy is 0, then hs_finish. Bytes still in the NIC's buffers at hs_finish are lost
  * (posted buffers still held are given back through buf_free at hs_close). */
 int hs_toe_busy(const hs_stack *s);   /* commands outstanding or connections offloaded/being uploaded */
+
+/* ------------------------------------------------------------------------------------------
+ * NetDMA: copies into application buffers by the chipset's copy engine (docs/netdma.md)
+ * ------------------------------------------------------------------------------------------ */
+/* What the stack touches, for the ownership checker (hs_netdma_if.touch). */
+enum {
+    HS_ND_TOUCH_CPU_WRITE = 1, /* the CPU writes application-buffer bytes (its own copy) */
+    HS_ND_TOUCH_APP_READ,      /* the application reads bytes of a completed receive */
+    HS_ND_TOUCH_COMPLETE       /* a receive is completed to the application over these bytes */
+};
+typedef struct hs_netdma_if {
+    int channels;   /* the engine's channels in use; 0: no engine */
+    /* queue a copy of len bytes from bus address src to dst on cpu's channel; the engine's
+       completion comes back through hs_netdma_done with the same cookie. Returns cycles (>= 0,
+       the stack charges them HS_K_NETDMA) or < 0 when the channel has no room (the stack copies
+       with the CPU). want_irq: ask for an interrupt when it completes. */
+    int64_t (*copy)(void *user, int cpu, uint64_t dst, uint64_t src, uint32_t len, uint64_t cookie,
+                    int want_irq);
+    /* ring cpu's doorbell for the copies queued (the stack calls it once at the end of each
+       hs_rx / hs_timer / hs_netdma_done that queued some). Returns cycles. */
+    uint64_t (*flush)(void *user, int cpu);
+    /* read cpu's channel completion word and retire the completed copies (hs_netdma_done for
+       each, from inside this call). Returns cycles (without those hs_netdma_done charged). */
+    uint64_t (*poll)(void *user, int cpu);
+    /* give a receive buffer kept for a copy (hs_rx_frame.rx_token) back to the driver */
+    uint64_t (*rx_return)(void *user, int cpu, uint32_t rx_token);
+    /* application receive buffers in host memory the engine can reach (bus address in *dma) */
+    void *(*buf_alloc)(void *user, uint32_t bytes, uint64_t *dma);
+    void (*buf_free)(void *user, void *p, uint32_t bytes);
+    /* optional (NULL: off): the ownership checker sees every stack access to application
+       buffers (HS_ND_TOUCH_*), at bus address dma */
+    void (*touch)(void *user, int cpu, int kind, uint64_t dma, uint32_t len);
+    void *user;
+} hs_netdma_if;
+/* Installs the engine (copied); NULL or channels 0: none. Call before traffic. */
+void hs_set_netdma(hs_stack *s, const hs_netdma_if *nd);
+/* A copy completed (status 0) or failed (< 0: the stack redoes it with the CPU), seen by a poll
+   (by_irq 0) or the engine's interrupt (1), on cpu. Returns the cycles charged to cpu. */
+uint64_t hs_netdma_done(hs_stack *s, int cpu, uint64_t cookie, int status, int by_irq, uint64_t now_ns);
+/* 1 if the stack kept the receive buffer of the last frame given to hs_rx (it calls rx_return
+   with its token once the engine has read it). */
+int hs_last_rx_retained(const hs_stack *s);
+/* After an hs_rx on cpu: the copy (cookie) cpu must wait for synchronously before it does
+   anything else (space left in the posted buffer below DmaSyncCompletionHighThreshold): 1 and
+   *cookie, or 0. The model then keeps the CPU busy until the engine completes it, polls
+   (hs_netdma_if.poll) and charges the waited cycles with hs_netdma_waited. */
+int hs_netdma_wait_pending(const hs_stack *s, int cpu, uint64_t *cookie);
+uint64_t hs_netdma_waited(hs_stack *s, int cpu, uint64_t cycles);
+/* Copies queued and not yet completed (all CPUs). */
+uint64_t hs_netdma_outstanding(const hs_stack *s);
+/* Why the host configuration rules NetDMA out (the [host] switches of hs_chimney_blocker), NULL
+   if nothing does (EnableTCPA itself is not a blocker). */
+const char *hs_netdma_blocker(const hs_config *c);
 
 /* ------------------------------------------------------------------------------------------
  * Calibration: measures this stack's own functions on the machine it runs on.

@@ -201,7 +201,69 @@
     X(NIC_TOE_UP_SYN, 4, 3, "upload reason: SYN on an offloaded connection")                   \
     X(NIC_TOE_UP_OOO, 5, 3, "upload reason: HighOutofOrderPackets")                            \
     X(NIC_TOE_UP_OTHER, 6, 3, "upload reason: other exception (options, length)")              \
-    X(NIC_TOE_UP_COUNT, 7, 0, "number of upload reason codes")
+    X(NIC_TOE_UP_COUNT, 7, 0, "number of upload reason codes")                                \
+    /* ---- NetDMA copy engine (rtl/netdma_top.v, a separate device in the chipset: its own  \
+       register port, DMA port on host memory, interrupts; docs/hw-interface.md "NetDMA") */  \
+    X(NDMA_ID_VALUE, 0x4E444D41, 32, "value of NDMA_REG_ID: \"NDMA\"")                         \
+    X(NDMA_REG_ID, 0x000, -10, "RO identification")                                           \
+    X(NDMA_REG_CHANCNT, 0x004, -10, "RO channels built (parameter CHANNELS)")                  \
+    X(NDMA_REG_XFERCAP, 0x008, -10, "RO most bytes one descriptor may move (parameter)")       \
+    X(NDMA_REG_INTRCTRL, 0x00C, -10, "RW bit 0: master interrupt enable (reset 0)")           \
+    X(NDMA_REG_INTRDELAY_NS, 0x010, -10, "RW interrupt coalescing delay in ns, 0: at once")    \
+    X(NDMA_REG_ATTN, 0x014, -10, "RO channels with an interrupt pending or raised (bit c)")    \
+    X(NDMA_REG_MEMBASE_LO, 0x018, -10, "RW lowest valid host address, low word")              \
+    X(NDMA_REG_MEMBASE_HI, 0x01C, -10, "RW lowest valid host address, high word")             \
+    X(NDMA_REG_MEMLIMIT_LO, 0x020, -10, "RW first address above host memory, low word")       \
+    X(NDMA_REG_MEMLIMIT_HI, 0x024, -10, "RW first address above host memory, high word")      \
+    X(NDMA_REG_CH0, 0x100, -10, "first channel block")                                        \
+    X(NDMA_REG_CH_STRIDE, 0x080, 12, "bytes between channel blocks")                            \
+    X(NDMA_CH_CTRL, 0x00, -5, "RW bit 0: channel interrupt enable; bits 15:8 MSI vector")      \
+    X(NDMA_CH_DMACOUNT, 0x04, -5, "RW 16-bit count of descriptors appended since START (v2)")  \
+    X(NDMA_CH_CHAINADDR_LO, 0x08, -5, "RW address of the first descriptor, low word")          \
+    X(NDMA_CH_CHAINADDR_HI, 0x0C, -5, "RW address of the first descriptor, high word")         \
+    X(NDMA_CH_CMD, 0x10, -5, "W command NDMA_CMD_*")                                           \
+    X(NDMA_CH_STATUS_LO, 0x14, -5, "RO last completed descriptor address | state NDMA_ST_*")   \
+    X(NDMA_CH_STATUS_HI, 0x18, -5, "RO last completed descriptor address, high word")          \
+    X(NDMA_CH_COMPLETED, 0x1C, -5, "RO 16-bit count of descriptors completed since START")      \
+    X(NDMA_CH_CMPLADDR_LO, 0x20, -5, "RW completion status write-back address, low word")     \
+    X(NDMA_CH_CMPLADDR_HI, 0x24, -5, "RW completion status write-back address, high word")    \
+    X(NDMA_CH_ERR, 0x28, -5, "RO/W1C error bits NDMA_ERR_* (any set: channel halted)")         \
+    X(NDMA_CH_ERRADDR_LO, 0x2C, -5, "RO descriptor address of the first error, low word")      \
+    X(NDMA_CH_ERRADDR_HI, 0x30, -5, "RO descriptor address of the first error, high word")     \
+    X(NDMA_CMD_START, 1, 4, "load CHAINADDR, counts to 0, state ACTIVE")                       \
+    X(NDMA_CMD_APPEND, 2, 4, "DMACOUNT += 1 (one more descriptor; v1-style doorbell)")        \
+    X(NDMA_CMD_SUSPEND, 3, 4, "finish the current descriptor, then SUSPENDED")                \
+    X(NDMA_CMD_RESUME, 4, 4, "SUSPENDED -> ACTIVE")                                           \
+    X(NDMA_CMD_ABORT, 5, 4, "stop now (current descriptor not completed) -> HALTED, ERR_ABORT") \
+    X(NDMA_CMD_RESET, 6, 4, "after outstanding transfers drain: errors, counts, status cleared, IDLE") \
+    X(NDMA_ST_ACTIVE, 0, 3, "state: descriptors to process")                                  \
+    X(NDMA_ST_IDLE, 1, 3, "state: completed count == DMACOUNT (or never started)")            \
+    X(NDMA_ST_SUSPENDED, 2, 3, "state: suspended")                                            \
+    X(NDMA_ST_HALTED, 3, 3, "state: halted by an error or ABORT")                             \
+    X(NDMA_ST_MASK, 0x7, 3, "status word: state bits; the rest is the descriptor address")    \
+    X(NDMA_ERR_DESC_ADDR, 0x01, 8, "error: descriptor address misaligned or outside memory")  \
+    X(NDMA_ERR_SRC_ADDR, 0x02, 8, "error: source range outside memory")                      \
+    X(NDMA_ERR_DST_ADDR, 0x04, 8, "error: destination range outside memory")                 \
+    X(NDMA_ERR_LEN_ZERO, 0x08, 8, "error: zero length without NDMA_DC_NULL")                 \
+    X(NDMA_ERR_LEN_CAP, 0x10, 8, "error: length above XFERCAP")                              \
+    X(NDMA_ERR_CMPL_ADDR, 0x20, 8, "error: completion address misaligned or outside memory")  \
+    X(NDMA_ERR_ABORT, 0x40, 8, "error: aborted by NDMA_CMD_ABORT")                           \
+    X(NDMA_ERR_CMD, 0x80, 8, "error: command not allowed in this state")                     \
+    X(NDMA_DESC_BYTES, 64, 8, "descriptor size (64-byte aligned)")                             \
+    X(NDMA_D_SIZE, 0, 8, "descriptor u32: bytes to copy")                                      \
+    X(NDMA_D_CTL, 4, 8, "descriptor u32: control NDMA_DC_*")                                    \
+    X(NDMA_D_SRC, 8, 8, "descriptor u64: source address")                                      \
+    X(NDMA_D_DST, 16, 8, "descriptor u64: destination address")                                \
+    X(NDMA_D_NEXT, 24, 8, "descriptor u64: next descriptor address")                           \
+    X(NDMA_D_RSVD1, 32, 8, "descriptor u64: reserved (next source in I/OAT 2.0), written 0")  \
+    X(NDMA_D_RSVD2, 40, 8, "descriptor u64: reserved (next destination), written 0")          \
+    X(NDMA_D_USER1, 48, 8, "descriptor u64: software context, not read by the engine")        \
+    X(NDMA_D_USER2, 56, 8, "descriptor u64: software context, not read by the engine")        \
+    X(NDMA_DC_INT, 0x01, 32, "ctl: interrupt on completion")                                     \
+    X(NDMA_DC_CMPL_WRITE, 0x08, 32, "ctl: write the status word to CMPLADDR on completion")     \
+    X(NDMA_DC_FENCE, 0x10, 32, "ctl: all writes done before the next descriptor is read")        \
+    X(NDMA_DC_NULL, 0x20, 32, "ctl: null transfer (no data; size ignored)")                     \
+    X(NDMA_CMPL_BYTES, 8, 0, "status write-back: u64, same word as STATUS_HI:STATUS_LO")
 
 #define NIC_HW_ENUM_(name, value, bits, comment) name = (value),
 enum nic_hw_constant { NIC_HW_CONSTANTS(NIC_HW_ENUM_) };
@@ -224,6 +286,7 @@ const char *nic_toe_up_name(int reason);  /* NIC_TOE_UP_*: "pending", "fin", ...
 static inline unsigned nic_reg_rxq(int q, unsigned off) { return NIC_REG_RXQ0 + NIC_REG_RXQ_STRIDE * (unsigned)q + off; }
 static inline unsigned nic_reg_txq(unsigned off) { return NIC_REG_TXQ + off; }
 static inline unsigned nic_reg_vec(int v, unsigned off) { return NIC_REG_VEC0 + NIC_REG_VEC_STRIDE * (unsigned)v + off; }
+static inline unsigned ndma_reg_ch(int c, unsigned off) { return NDMA_REG_CH0 + NDMA_REG_CH_STRIDE * (unsigned)c + off; }
 static inline unsigned nic_reg_toe_arg(int k) { return NIC_TOE_ARG0 + 4u * (unsigned)k; }
 
 /* The state of an offloaded connection as TOE commands carry it (docs/toe.md, "Commands"):

@@ -113,4 +113,63 @@
 `define NIC_TOE_UP_SYN                   3'h4  // upload reason: SYN on an offloaded connection
 `define NIC_TOE_UP_OOO                   3'h5  // upload reason: HighOutofOrderPackets
 `define NIC_TOE_UP_OTHER                 3'h6  // upload reason: other exception (options, length)
+`define NDMA_ID_VALUE                    32'h4e444d41  // value of NDMA_REG_ID: "NDMA"
+`define NDMA_REG_ID_W                    10'h0  // RO identification
+`define NDMA_REG_CHANCNT_W               10'h1  // RO channels built (parameter CHANNELS)
+`define NDMA_REG_XFERCAP_W               10'h2  // RO most bytes one descriptor may move (parameter)
+`define NDMA_REG_INTRCTRL_W              10'h3  // RW bit 0: master interrupt enable (reset 0)
+`define NDMA_REG_INTRDELAY_NS_W          10'h4  // RW interrupt coalescing delay in ns, 0: at once
+`define NDMA_REG_ATTN_W                  10'h5  // RO channels with an interrupt pending or raised (bit c)
+`define NDMA_REG_MEMBASE_LO_W            10'h6  // RW lowest valid host address, low word
+`define NDMA_REG_MEMBASE_HI_W            10'h7  // RW lowest valid host address, high word
+`define NDMA_REG_MEMLIMIT_LO_W           10'h8  // RW first address above host memory, low word
+`define NDMA_REG_MEMLIMIT_HI_W           10'h9  // RW first address above host memory, high word
+`define NDMA_REG_CH0_W                   10'h40  // first channel block
+`define NDMA_REG_CH_STRIDE               12'h80  // bytes between channel blocks
+`define NDMA_CH_CTRL_W                   5'h0  // RW bit 0: channel interrupt enable; bits 15:8 MSI vector
+`define NDMA_CH_DMACOUNT_W               5'h1  // RW 16-bit count of descriptors appended since START (v2)
+`define NDMA_CH_CHAINADDR_LO_W           5'h2  // RW address of the first descriptor, low word
+`define NDMA_CH_CHAINADDR_HI_W           5'h3  // RW address of the first descriptor, high word
+`define NDMA_CH_CMD_W                    5'h4  // W command NDMA_CMD_*
+`define NDMA_CH_STATUS_LO_W              5'h5  // RO last completed descriptor address | state NDMA_ST_*
+`define NDMA_CH_STATUS_HI_W              5'h6  // RO last completed descriptor address, high word
+`define NDMA_CH_COMPLETED_W              5'h7  // RO 16-bit count of descriptors completed since START
+`define NDMA_CH_CMPLADDR_LO_W            5'h8  // RW completion status write-back address, low word
+`define NDMA_CH_CMPLADDR_HI_W            5'h9  // RW completion status write-back address, high word
+`define NDMA_CH_ERR_W                    5'ha  // RO/W1C error bits NDMA_ERR_* (any set: channel halted)
+`define NDMA_CH_ERRADDR_LO_W             5'hb  // RO descriptor address of the first error, low word
+`define NDMA_CH_ERRADDR_HI_W             5'hc  // RO descriptor address of the first error, high word
+`define NDMA_CMD_START                   4'h1  // load CHAINADDR, counts to 0, state ACTIVE
+`define NDMA_CMD_APPEND                  4'h2  // DMACOUNT += 1 (one more descriptor; v1-style doorbell)
+`define NDMA_CMD_SUSPEND                 4'h3  // finish the current descriptor, then SUSPENDED
+`define NDMA_CMD_RESUME                  4'h4  // SUSPENDED -> ACTIVE
+`define NDMA_CMD_ABORT                   4'h5  // stop now (current descriptor not completed) -> HALTED, ERR_ABORT
+`define NDMA_CMD_RESET                   4'h6  // after outstanding transfers drain: errors, counts, status cleared, IDLE
+`define NDMA_ST_ACTIVE                   3'h0  // state: descriptors to process
+`define NDMA_ST_IDLE                     3'h1  // state: completed count == DMACOUNT (or never started)
+`define NDMA_ST_SUSPENDED                3'h2  // state: suspended
+`define NDMA_ST_HALTED                   3'h3  // state: halted by an error or ABORT
+`define NDMA_ST_MASK                     3'h7  // status word: state bits; the rest is the descriptor address
+`define NDMA_ERR_DESC_ADDR               8'h1  // error: descriptor address misaligned or outside memory
+`define NDMA_ERR_SRC_ADDR                8'h2  // error: source range outside memory
+`define NDMA_ERR_DST_ADDR                8'h4  // error: destination range outside memory
+`define NDMA_ERR_LEN_ZERO                8'h8  // error: zero length without NDMA_DC_NULL
+`define NDMA_ERR_LEN_CAP                 8'h10  // error: length above XFERCAP
+`define NDMA_ERR_CMPL_ADDR               8'h20  // error: completion address misaligned or outside memory
+`define NDMA_ERR_ABORT                   8'h40  // error: aborted by NDMA_CMD_ABORT
+`define NDMA_ERR_CMD                     8'h80  // error: command not allowed in this state
+`define NDMA_DESC_BYTES                  8'h40  // descriptor size (64-byte aligned)
+`define NDMA_D_SIZE                      8'h0  // descriptor u32: bytes to copy
+`define NDMA_D_CTL                       8'h4  // descriptor u32: control NDMA_DC_*
+`define NDMA_D_SRC                       8'h8  // descriptor u64: source address
+`define NDMA_D_DST                       8'h10  // descriptor u64: destination address
+`define NDMA_D_NEXT                      8'h18  // descriptor u64: next descriptor address
+`define NDMA_D_RSVD1                     8'h20  // descriptor u64: reserved (next source in I/OAT 2.0), written 0
+`define NDMA_D_RSVD2                     8'h28  // descriptor u64: reserved (next destination), written 0
+`define NDMA_D_USER1                     8'h30  // descriptor u64: software context, not read by the engine
+`define NDMA_D_USER2                     8'h38  // descriptor u64: software context, not read by the engine
+`define NDMA_DC_INT                      32'h1  // ctl: interrupt on completion
+`define NDMA_DC_CMPL_WRITE               32'h8  // ctl: write the status word to CMPLADDR on completion
+`define NDMA_DC_FENCE                    32'h10  // ctl: all writes done before the next descriptor is read
+`define NDMA_DC_NULL                     32'h20  // ctl: null transfer (no data; size ignored)
 `endif
