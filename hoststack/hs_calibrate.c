@@ -159,7 +159,7 @@ static uint64_t cal_feed(hs_stack *s, cal_ctx *cx, int from, int to, uint8_t csu
         int e = b + CAL_BLOCK < to ? b + CAL_BLOCK : to;
         uint64_t t0 = cal_now_ns();
         for (int i = b; i < e; i++) {
-            hs_rx_frame f = {cx->frames + (size_t)i * CAL_FRAME_CAP, cx->flen[i], 0, 0, csum, 0, 0, 0, 0, 0};
+            hs_rx_frame f = {cx->frames + (size_t)i * CAL_FRAME_CAP, cx->flen[i], 0, 0, csum, 0, 0, 0, 0, 0, 0, 0};
             hs_rx(s, &f, 1000);
         }
         if (nb < CAL_FRAME_BLOCKS_MAX)

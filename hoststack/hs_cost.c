@@ -40,6 +40,10 @@ static const char *const hs_cost_names[HS_COST_COUNT] = {
     [HS_C_TOE_BUF] = "toe_buf",
     [HS_C_TOE_INDICATE] = "toe_indicate",
     [HS_C_TOE_EXCEPTION] = "toe_exception",
+    [HS_C_DMA_DESC] = "dma_desc",
+    [HS_C_DMA_POLL] = "dma_poll",
+    [HS_C_DMA_COMPLETION] = "dma_completion",
+    [HS_C_APP_COLD_BYTE] = "app_cold_byte",
 };
 
 int hs_errf(char *err, size_t errlen, int code, const char *fmt, ...)

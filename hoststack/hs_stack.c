@@ -15,7 +15,7 @@ static const char *const hs_kind_names[HS_K_COUNT] = {
     [HS_K_CHECKSUM] = "checksum",   [HS_K_HASH] = "hash",     [HS_K_LOOKUP] = "lookup",
     [HS_K_REASM] = "reasm",         [HS_K_COPY] = "copy",     [HS_K_ACK_TX] = "ack_tx",
     [HS_K_TIMER] = "timer",         [HS_K_APP] = "app",       [HS_K_BUFFER_POST] = "buffer_post",
-    [HS_K_OFFLOAD] = "offload",
+    [HS_K_OFFLOAD] = "offload",     [HS_K_NETDMA] = "netdma", [HS_K_NETDMA_WAIT] = "netdma_wait",
 };
 
 const char *hs_kind_name(int kind)

@@ -222,7 +222,7 @@
     X(NDMA_CH_CHAINADDR_LO, 0x08, -5, "RW address of the first descriptor, low word")          \
     X(NDMA_CH_CHAINADDR_HI, 0x0C, -5, "RW address of the first descriptor, high word")         \
     X(NDMA_CH_CMD, 0x10, -5, "W command NDMA_CMD_*")                                           \
-    X(NDMA_CH_STATUS_LO, 0x14, -5, "RO last completed descriptor address | state NDMA_ST_*")   \
+    X(NDMA_CH_STATUS_LO, 0x14, -5, "RO last completed descriptor address (bits 31:6), state NDMA_ST_* (bits 2:0)")   \
     X(NDMA_CH_STATUS_HI, 0x18, -5, "RO last completed descriptor address, high word")          \
     X(NDMA_CH_COMPLETED, 0x1C, -5, "RO 16-bit count of descriptors completed since START")      \
     X(NDMA_CH_CMPLADDR_LO, 0x20, -5, "RW completion status write-back address, low word")     \

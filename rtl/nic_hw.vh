@@ -131,7 +131,7 @@
 `define NDMA_CH_CHAINADDR_LO_W           5'h2  // RW address of the first descriptor, low word
 `define NDMA_CH_CHAINADDR_HI_W           5'h3  // RW address of the first descriptor, high word
 `define NDMA_CH_CMD_W                    5'h4  // W command NDMA_CMD_*
-`define NDMA_CH_STATUS_LO_W              5'h5  // RO last completed descriptor address | state NDMA_ST_*
+`define NDMA_CH_STATUS_LO_W              5'h5  // RO last completed descriptor address (bits 31:6), state NDMA_ST_* (bits 2:0)
 `define NDMA_CH_STATUS_HI_W              5'h6  // RO last completed descriptor address, high word
 `define NDMA_CH_COMPLETED_W              5'h7  // RO 16-bit count of descriptors completed since START
 `define NDMA_CH_CMPLADDR_LO_W            5'h8  // RW completion status write-back address, low word

@@ -41,3 +41,8 @@ toe_post       = 400    # hand one posted receive to the NIC: 4 posted MMIO writ
 toe_buf        = 600    # one buffer completed by the NIC: event decode + completion bookkeeping (no copy); assumption
 toe_indicate   = 500    # one indicated frame: deliver by sequence number, no TCP processing; assumption
 toe_exception  = 250    # hold one exception frame until the upload; assumption
+# NetDMA (docs/cost-model.md, "NetDMA costs")
+dma_desc       = 100    # write one 64-byte descriptor (cached write); assumption
+dma_poll       = 200    # completion word read: one cache miss (~80 ns at 2.4 GHz); assumption
+dma_completion = 200    # retire one completed copy; assumption
+app_cold_byte  = 0.13   # first read of engine-written data from DRAM, as copy_cold_byte's measured 0.13

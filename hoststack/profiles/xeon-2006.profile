@@ -42,3 +42,8 @@ toe_post       = 1000   # hand one posted receive to the NIC: 4 posted MMIO writ
 toe_buf        = 1500   # one buffer completed by the NIC: event decode + IRP completion bookkeeping (no copy); assumption
 toe_indicate   = 1200   # one indicated frame: deliver by sequence number, no TCP processing; ip_rx-like; assumption
 toe_exception  = 600    # hold one exception frame until the upload (queue it, like reasm_seg); assumption
+# NetDMA (docs/cost-model.md, "NetDMA costs")
+dma_desc       = 150    # write one 64-byte descriptor into the channel ring (a cached write-back line); assumption
+dma_poll       = 250    # read the channel's completion word, written by the engine: one cache miss to DRAM (~95 ns); assumption
+dma_completion = 300    # retire one completed copy: ring bookkeeping + hand it back to TCP; assumption
+app_cold_byte  = 0.43   # the application's first read of engine-written data: a DRAM read stream, 1x traffic of copy_cold_byte's 3x (1.3 / 3)

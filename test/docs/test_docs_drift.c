@@ -658,7 +658,7 @@ START_TEST(hw_registers)
         if (row->ncells < 3)
             continue;
         const char *name = md_code_cell(row->cells[1], cb, sizeof cb);
-        if (!name || strncmp(name, "NIC_", 4) != 0)
+        if (!name || (strncmp(name, "NIC_", 4) != 0 && strncmp(name, "NDMA_", 5) != 0))
             continue;
         nrows++;
         size_t i;

@@ -129,7 +129,7 @@ START_TEST(profile_errors)
     set_line(bad, sizeof bad, text, "lookup", "lookup = -400  # cheap");
     expect_error(bad, HS_EPARSE, "16: lookup: negative");
     snprintf(bad, sizeof bad, "%sip_rx = 5\n", text);
-    expect_error(bad, HS_EPARSE, "34: ip_rx: given twice (first at line 12)");
+    expect_error(bad, HS_EPARSE, "38: ip_rx: given twice (first at line 12)");
     /* a key missing: reported at the end of the file */
     set_line(bad, sizeof bad, text, "timer", "# no timer");
     expect_error(bad, HS_EPARSE, "33: timer: missing");
@@ -328,7 +328,7 @@ static double bulk_cycles_per_frame(const char *profile, int per_irq, int offloa
         sum += hs_charge_op(s, 0, HS_K_DRIVER, "rx_repost", 1);
         n = tb_tcp(&fl, 1460u * (uint32_t)(i + 1), 0x10, payload, 1460, fr);
         ck_assert_int_eq(n, 1514);
-        hs_rx_frame f = {fr, (uint32_t)n, 0, 0, offload ? HS_CSUM_OK : HS_CSUM_NONE, 0, 0, 0, 0, 0};
+        hs_rx_frame f = {fr, (uint32_t)n, 0, 0, offload ? HS_CSUM_OK : HS_CSUM_NONE, 0, 0, 0, 0, 0, 0, 0};
         sum += hs_rx(s, &f, now);
         sum += hs_timer(s, 0, now);
     }

@@ -95,7 +95,7 @@ START_TEST(delayed_ack_timer)
         uint8_t fr[TB_FRAME_CAP];
         int n = tb_tcp(&fl, 500, 0x18, pl, 100, fr);
         const uint64_t t0 = 1000000;
-        hs_rx_frame f = {fr, (uint32_t)n, 0, 0, HS_CSUM_UNVERIFIED, 1, 1, 0, 0, 0};
+        hs_rx_frame f = {fr, (uint32_t)n, 0, 0, HS_CSUM_UNVERIFIED, 1, 1, 0, 0, 0, 0, 0};
         hs_rx(s, &f, t0);
         ck_assert_int_eq(tx.n, 0);
         ck_assert_uint_eq(hs_next_timer_ns(s), t0 + delack);
@@ -342,7 +342,7 @@ START_TEST(rss_hash_lookup)
     uint8_t pl[100] = {1};
     uint8_t fr[TB_FRAME_CAP];
     int n = tb_tcp(&fl, 1, 0x10, pl, 100, fr);
-    hs_rx_frame f = {fr, (uint32_t)n, h, RSS_HT_TCP_IPV4, HS_CSUM_OK, 0, 0, 0, 0, 0};
+    hs_rx_frame f = {fr, (uint32_t)n, h, RSS_HT_TCP_IPV4, HS_CSUM_OK, 0, 0, 0, 0, 0, 0, 0};
     hs_rx(s, &f, 0);
     n = tb_tcp(&fl, 101, 0x10, pl, 100, fr);
     f.len = (uint32_t)n;
