@@ -132,9 +132,9 @@ START_TEST(profile_errors)
     expect_error(bad, HS_EPARSE, "38: ip_rx: given twice (first at line 12)");
     /* a key missing: reported at the end of the file */
     set_line(bad, sizeof bad, text, "timer", "# no timer");
-    expect_error(bad, HS_EPARSE, "33: timer: missing");
+    expect_error(bad, HS_EPARSE, "37: timer: missing");
     snprintf(bad, sizeof bad, "%sjust words\n", text);
-    expect_error(bad, HS_EPARSE, "34: expected 'key = value'");
+    expect_error(bad, HS_EPARSE, "38: expected 'key = value'");
     set_line(bad, sizeof bad, text, "cpu_mhz", "cpu_mhz = 0");
     expect_error(bad, HS_EPARSE, "2: cpu_mhz: 0 is not a clock");
     set_line(bad, sizeof bad, text, "app_recv", "app_recv =   # nothing");
