@@ -66,6 +66,10 @@ void hs_config_defaults(hs_config *c)
     c->mss = 0;
     c->max_hold_bytes = 64ull << 20;
     c->chimney = 1;
+    c->netdma = 1;
+    c->min_dma_bytes = 256;
+    c->dma_sync_threshold = 0;
+    c->netdma_break = HS_NDB_NONE;
     c->chimney_policy = HS_CHIMNEY_ALWAYS;
     c->auto_min_bytes = 130000;
     c->auto_max_rtt_ns = 20000000ull;

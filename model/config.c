@@ -58,6 +58,12 @@ void ns_config_defaults(ns_config *cfg)
     cfg->host_pcap = NULL;
     snprintf(cfg->cost_profile, sizeof cfg->cost_profile, "xeon-2006");
     hs_config_defaults(&cfg->stack);
+    cfg->netdma_channels = NS_NETDMA_CHANNELS;
+    cfg->netdma_check = 1;
+    cfg->netdma_clock_mhz = 266.67;
+    cfg->netdma_ring = 1024;
+    cfg->netdma_intr_delay_us = 0;
+    cfg->mem_gbps = 21.3;
     cfg->streams_dir = NULL;
 
     /* outputs: all off */
@@ -156,12 +162,12 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
         memcpy(out, cfg, sizeof *out);
     /* every offload the model has, off: RSS (the NIC does not hash; one queue, one CPU for
      * receive interrupts and DPCs), checksum offload (the stack verifies every checksum) and
-     * TCP Chimney (no connection is offloaded). NetDMA (EnableTCPA) joins this list once the
-     * model has it. */
+     * TCP Chimney (no connection is offloaded) and NetDMA (the CPU copies every byte). */
     out->rss_enable = 0;
     out->csum_offload = 0;
     out->stack.csum_offload = 0;
     out->stack.chimney = 0;
+    out->stack.netdma = 0;
     /* timed events: a link outage is part of the workload (both runs lose the same frames);
      * netsh and firewall events only switch Chimney, which the baseline does not use */
     int ne = 0;

@@ -184,7 +184,24 @@ typedef struct ns_config {
        ports; "" = everything) */
     uint64_t wave_frame;
     char wave_scope[NS_WAVE_SCOPE_MAX];
+
+    /* NetDMA copy engine ([netdma]; docs/netdma.md). The stack's rules are in stack
+       (netdma = EnableTCPA, min_dma_bytes, dma_sync_threshold, netdma_break). */
+    int netdma_channels;         /* channels the provider uses, 1..NS_NETDMA_CHANNELS (default 4) */
+    int netdma_check;            /* 1: the ownership checker runs (default 1) */
+    double netdma_clock_mhz;     /* the engine's clock (default 266.67: the FSB-1066 MCH core) */
+    uint32_t netdma_ring;        /* descriptors per channel ring (default 1024) */
+    double netdma_intr_delay_us; /* interrupt coalescing delay (default 0) */
+    /* [host] memory bandwidth shared by the NIC's DMA, the engine and the CPUs' copies, GB/s
+       (default 21.3: the 2006 Bensley platform, 4 x FBD-667) */
+    double mem_gbps;
 } ns_config;
+
+#define NS_NETDMA_CHANNELS 4       /* channels the Verilated engine is built with (netdma_top CHANNELS) */
+#define NS_NETDMA_MHZ_MIN 10.0     /* netdma.clock_mhz range */
+#define NS_NETDMA_MHZ_MAX 2000.0
+#define NS_MEM_GBPS_MIN 0.1        /* host.mem_gbps range */
+#define NS_MEM_GBPS_MAX 10000.0
 
 /* Fills cfg with every default (Microsoft key, round-robin table over 1 queue, ...). */
 void ns_config_defaults(ns_config *cfg);
