@@ -522,6 +522,73 @@ static void cli_toe_keys(json_t *r, const ns_results *res)
     cli_counters_object(t, "nic", res, cli_toe_nic_counters);
 }
 
+/* NetDMA: the stack's use of the copy engine, the provider's and the engine's counters, the
+ * ownership checker; and host memory bandwidth per agent. */
+static const cli_counter cli_netdma_counters[] = {
+    CLI_COUNTER("copies", stack.netdma_copies),
+    CLI_COUNTER("engine_bytes", stack.netdma_bytes),
+    CLI_COUNTER("cpu_bytes", stack.bytes_copied),
+    CLI_COUNTER("small_bytes", stack.netdma_small_bytes),
+    CLI_COUNTER("fallback_bytes", stack.netdma_fallback_bytes),
+    CLI_COUNTER("copy_errors", stack.netdma_errors),
+    CLI_COUNTER("sync_waits", stack.netdma_sync_waits),
+    CLI_COUNTER("sync_wait_cycles", stack.netdma_sync_wait_cycles),
+    CLI_COUNTER("done_by_poll", stack.netdma_done_poll),
+    CLI_COUNTER("done_by_interrupt", stack.netdma_done_irq),
+    CLI_COUNTER("cold_bytes", stack.netdma_cold_bytes),
+    CLI_COUNTER("descriptors", netdma_descriptors),
+    CLI_COUNTER("doorbells", netdma_doorbells),
+    CLI_COUNTER("polls", netdma_polls),
+    CLI_COUNTER("interrupts", netdma_irqs),
+    CLI_COUNTER("ring_full", netdma_ring_full),
+    CLI_COUNTER("channel_errors", netdma_errors),
+    CLI_COUNTER("engine_cycles", netdma_engine_cycles),
+    CLI_COUNTER("engine_busy_cycles", netdma_busy_cycles),
+    {NULL, 0},
+};
+
+static void cli_netdma_keys(json_t *r, const ns_results *res)
+{
+    const hs_stats *st = &res->stack;
+    json_t *t = json_object();
+    json_object_set_new(r, "netdma", t);
+    json_object_set_new(t, "channels", json_integer(res->netdma_channels));
+    json_object_set_new(t, "blocked", st->netdma_blocked[0] ? cli_text_n(st->netdma_blocked, strnlen(st->netdma_blocked, sizeof st->netdma_blocked)) : json_null());
+    cli_set_counters(t, res, cli_netdma_counters);
+    json_object_set_new(t, "engine_busy_pct", json_real(res->netdma_engine_cycles ? 100.0 * (double)res->netdma_busy_cycles / (double)res->netdma_engine_cycles : 0.0));
+    json_object_set_new(t, "sync_wait_ns", json_real((double)res->netdma_wait_ps / 1000.0));
+    json_t *ck = json_object();
+    json_object_set_new(t, "check", ck);
+    json_object_set_new(ck, "enabled", json_boolean(res->netdma_checked));
+    json_object_set_new(ck, "violations", cli_u64(res->netdma_violations));
+    static const char *const kinds[NS_NDCK_KINDS] = {"access_before_copy", "source_reused", "early_completion",
+                                                     "engine_outside"};
+    for (int k = 0; k < NS_NDCK_KINDS; k++) json_object_set_new(ck, kinds[k], cli_u64(res->netdma_violation_kind[k]));
+    json_t *lines = json_array();
+    for (int i = 0; i < res->nviolation_lines; i++)
+        json_array_append_new(lines, cli_text_n(res->violation_lines[i], strnlen(res->violation_lines[i], NS_WARNING_LEN)));
+    json_object_set_new(ck, "first", lines);
+    /* host memory */
+    static const char *const agents[NS_MEM_AGENTS] = {"nic_read", "nic_write", "engine_read", "engine_write", "cpu"};
+    json_t *m = json_object();
+    json_object_set_new(r, "memory", m);
+    json_object_set_new(m, "gbps", json_real(res->mem_gbps));
+    uint64_t total = 0;
+    for (int a = 0; a < NS_MEM_AGENTS; a++) total += res->mem_bytes[a];
+    double secs = (double)res->sim_time_ps / 1e12;
+    json_object_set_new(m, "bytes", cli_u64(total));
+    json_object_set_new(m, "busy_pct", json_real(secs > 0 && res->mem_gbps > 0 ? 100.0 * (double)total / (res->mem_gbps * 1e9 * secs) : 0.0));
+    json_t *ag = json_object();
+    json_object_set_new(m, "agents", ag);
+    for (int a = 0; a < NS_MEM_AGENTS; a++) {
+        json_t *o = json_object();
+        json_object_set_new(ag, agents[a], o);
+        json_object_set_new(o, "bytes", cli_u64(res->mem_bytes[a]));
+        json_object_set_new(o, "gbps", json_real(secs > 0 ? (double)res->mem_bytes[a] / secs / 1e9 : 0.0));
+        json_object_set_new(o, "wait_ns", json_real((double)res->mem_wait_ps[a] / 1000.0));
+    }
+}
+
 static json_t *cli_ns_real(int64_t ps)
 {
     return json_real((double)ps / 1000.0);
@@ -755,6 +822,7 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
     cli_counters_object(r, "tcp", res, cli_tcp_counters);
 
     cli_toe_keys(r, res);
+    cli_netdma_keys(r, res);
 
     cli_counters_object(r, "udp", res, cli_udp_counters);
 
@@ -1274,12 +1342,37 @@ static void cli_print_toe(FILE *f, const ns_results *res)
     cli_row(f, "", "  uploads: %s", o ? up : "none");
 }
 
+static void cli_print_netdma(FILE *f, const ns_results *res)
+{
+    const hs_stats *st = &res->stack;
+    if (st->netdma_blocked[0]) {
+        cli_row(f, "NetDMA", "not used: %.*s", (int)strnlen(st->netdma_blocked, sizeof st->netdma_blocked),
+                st->netdma_blocked);
+        return;
+    }
+    if (!res->netdma_channels)
+        return;
+    uint64_t all = st->netdma_bytes + st->bytes_copied;
+    cli_row(f, "NetDMA", "%llu copies, %llu bytes by the engine (%.1f%%), %llu by the CPUs; engine busy %.1f%%",
+            (unsigned long long)st->netdma_copies, (unsigned long long)st->netdma_bytes,
+            all ? 100.0 * (double)st->netdma_bytes / (double)all : 0.0, (unsigned long long)st->bytes_copied,
+            res->netdma_engine_cycles ? 100.0 * (double)res->netdma_busy_cycles / (double)res->netdma_engine_cycles : 0.0);
+    cli_row(f, "", "  completions: %llu by poll, %llu by interrupt; %llu synchronous waits (%llu cycles)",
+            (unsigned long long)st->netdma_done_poll, (unsigned long long)st->netdma_done_irq,
+            (unsigned long long)st->netdma_sync_waits, (unsigned long long)st->netdma_sync_wait_cycles);
+    if (res->netdma_checked)
+        cli_row(f, "", "  ownership check: %llu violation%s", (unsigned long long)res->netdma_violations,
+                res->netdma_violations == 1 ? "" : "s");
+    for (int i = 0; i < res->nviolation_lines; i++) cli_row(f, "", "    %s", res->violation_lines[i]);
+}
+
 /* The run's details: configuration, frames, host interface, CPUs, stack, queues. */
 static void cli_print_details(FILE *f, const cli_scenario *sc, const ns_results *res)
 {
     cli_print_setup(f, sc, res);
     cli_print_frames(f, res);
     cli_print_toe(f, res);
+    cli_print_netdma(f, res);
     cli_print_cpus(f, res);
     cli_print_stack(f, res);
     cli_print_classes(f, cli_scenario_config_const(sc), res);

@@ -518,6 +518,8 @@ int64_t hs_last_rx_conn(const hs_stack *s);
  * after its last byte and *incarnation its connection's (see app_consumed), 0 if it brought
  * none (no payload, duplicate, not TCP, dropped). */
 int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation);
+/* hs_stats.mem_bytes so far, cheaply. */
+uint64_t hs_mem_bytes(const hs_stack *s);
 /* Cycles charged to cpu so far (rounded down): hs_get_stats' cpu_cycles[cpu], cheaply. */
 uint64_t hs_cpu_cycles(const hs_stack *s, int cpu);
 

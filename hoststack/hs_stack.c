@@ -423,6 +423,8 @@ int hs_last_rx_data(const hs_stack *s, uint32_t *end_seq, uint32_t *incarnation)
     return 1;
 }
 
+uint64_t hs_mem_bytes(const hs_stack *s) { return s->st.mem_bytes; }
+
 uint64_t hs_cpu_cycles(const hs_stack *s, int cpu)
 {
     return cpu >= 0 && cpu < HS_MAX_CPUS ? s->fx_cpu[cpu] >> HS_FX_SHIFT : 0;

@@ -1,6 +1,7 @@
 /* Defaults of the simulated system's configuration (ns_config) and small name tables.
  * Plain C: the CLI and its tests use it without the SystemC/Verilator model. */
 #include "nicsim_model.h"
+#include "netdma.h"
 
 #include "rss.h"
 #include "simtime.h"
@@ -221,6 +222,9 @@ void ns_driver_config(const ns_config *c, drv_config *dc)
     dc->irq_mod_time_ns = (uint32_t)ns_scale_round(c->irq_moderation_us, 1000.0); /* us to ns */
     dc->dpc_budget = c->dpc_budget;
     dc->toe_enable = c->stack.chimney;
+    /* NetDMA: the stack keeps a frame's receive buffer until the engine has read it; spares
+       keep the ring full meanwhile */
+    dc->rx_spare_buffers = ns_netdma_wanted(c) ? c->rx_ring_entries / 4 : 0;
     dc->toe_delack_ns = (uint32_t)(c->stack.delack_ns < UINT32_MAX ? c->stack.delack_ns : UINT32_MAX);
 }
 
@@ -250,9 +254,29 @@ uint64_t ns_toe_buffer_bytes(const ns_config *cfg)
     return (uint64_t)NS_TOE_SLOTS * n * ((bytes + 63) & ~(uint64_t)63);
 }
 
+int ns_netdma_wanted(const ns_config *cfg) { return cfg->stack.netdma && !hs_netdma_blocker(&cfg->stack); }
+
+void ns_netdma_config(const ns_config *cfg, nd_config *ndc)
+{
+    nd_config_defaults(ndc);
+    ndc->cpus = cfg->cpus;
+    ndc->channels = cfg->netdma_channels;
+    ndc->ring_entries = cfg->netdma_ring;
+    ndc->irq_vector_base = 0;
+    ndc->intr_delay_ns = (uint32_t)ns_scale_round(cfg->netdma_intr_delay_us, 1000.0);
+    ndc->mem_base = NS_HOST_DMA_BASE;
+    ndc->mem_limit = NS_HOST_DMA_BASE + ((uint64_t)cfg->memory_mb << 20) + ns_toe_buffer_bytes(cfg);
+}
+
 uint64_t ns_mem_required(const ns_config *cfg)
 {
     drv_config dc;
     ns_driver_config(cfg, &dc);
-    return drv_mem_required(&dc);
+    uint64_t n = drv_mem_required(&dc);
+    if (ns_netdma_wanted(cfg)) {
+        nd_config ndc;
+        ns_netdma_config(cfg, &ndc);
+        n += nd_mem_required(&ndc, cfg->netdma_channels);
+    }
+    return n;
 }

@@ -194,9 +194,13 @@ uint64_t glue_rx(void *user, const drv_rx_frame *f)
     hf.toe_flags = f->toe_flags;
     hf.toe_reason = f->toe_reason;
     hf.toe_slot = f->toe_slot;
+    hf.dma = f->retain ? f->dma : 0;
+    hf.rx_token = f->token;
     if (f->toe_flags) pf.res->toe_marked_frames++;
     pf.cons_events.clear();
+    pf.cur_frame = r->frame_no;
     uint64_t c = hs_rx(pf.stack, &hf, ns_ns_from_ps(sc_now_ps()));
+    if (f->retain && hs_last_rx_retained(pf.stack)) *f->retain = 1;
     uint64_t last_bit = account_latency(pf, *r, f);
     register_app_frame(pf, row_index, *r, last_bit);
     return c;
@@ -302,6 +306,136 @@ void glue_buf_free(void *user, void *p, uint32_t bytes)
 }
 
 }  // namespace
+
+namespace {
+
+// ---- NetDMA: the copy engine's registers, the provider's callbacks, the stack's engine ----
+
+void nd_csr_write(void *ctx, uint32_t addr, uint32_t val)
+{
+    auto *g = static_cast<DriverGlue *>(ctx);
+    CsrPath &csr = g->pf->csr;
+    if (!csr.running) {
+        g->eng->direct_write(addr, val);
+        return;
+    }
+    // a CPU's channel is its own: its doorbells leave at the end of the call, like the NIC's
+    if (csr.defer) {
+        csr.defer->push_back(CsrWrite{0, addr | kEngineCsr, val});
+        return;
+    }
+    csr.queue.push_back(CsrWrite{sc_now_ps(), addr | kEngineCsr, val});
+    csr.event->notify(sc_core::SC_ZERO_TIME);
+}
+
+uint32_t nd_csr_read(void *ctx, uint32_t addr)
+{
+    auto *g = static_cast<DriverGlue *>(ctx);
+    if (!g->pf->csr.running) return g->eng->direct_read(addr);
+    g->pf->err = "provider read a copy-engine register during the run (not modelled)";
+    return 0;
+}
+
+uint64_t nd_done(void *user, int cpu, uint64_t cookie, int status, int by_irq)
+{
+    auto *g = static_cast<DriverGlue *>(user);
+    Platform &pf = *g->pf;
+    if (pf.nck) nck_done(pf.nck, cookie, call_time_ps(pf, cpu));
+    return hs_netdma_done(pf.stack, cpu, cookie, status, by_irq, ns_ns_from_ps(call_time_ps(pf, cpu)));
+}
+
+uint64_t nd_cost(void *user, int cpu, int op, uint64_t count)
+{
+    auto *g = static_cast<DriverGlue *>(user);
+    static const int key[ND_OP_COUNT] = {HS_C_DMA_DESC, HS_C_DOORBELL, HS_C_DMA_POLL, HS_C_DMA_COMPLETION,
+                                         HS_C_ISR, HS_C_DPC};
+    if (op < 0 || op >= ND_OP_COUNT) return 0;
+    int kind = op == ND_OP_ISR ? HS_K_INTERRUPT : op == ND_OP_DPC ? HS_K_DPC : HS_K_NETDMA;
+    return hs_charge_op(g->pf->stack, cpu, kind, hs_cost_key_name(key[op]), count);
+}
+
+// The stack's side. The provider charges its own cycles (nd_cost), so these return 0 to the
+// stack, as the TOE commands do.
+int64_t sn_copy(void *user, int cpu, uint64_t dst, uint64_t src, uint32_t len, uint64_t cookie, int want_irq)
+{
+    auto *pf = static_cast<Platform *>(user);
+    int64_t c = nd_copy(pf->nd, cpu, dst, src, len, cookie, want_irq ? ND_F_INT : 0);
+    if (c < 0) return c;
+    if (pf->nck) nck_submit(pf->nck, cookie, pf->cur_frame, src, dst, len, call_time_ps(*pf, cpu));
+    return 0;
+}
+
+uint64_t sn_flush(void *user, int cpu)
+{
+    nd_flush(static_cast<Platform *>(user)->nd, cpu);
+    return 0;
+}
+
+uint64_t sn_poll(void *user, int cpu)
+{
+    nd_poll(static_cast<Platform *>(user)->nd, cpu);
+    return 0;
+}
+
+uint64_t sn_rx_return(void *user, int cpu, uint32_t token)
+{
+    auto *pf = static_cast<Platform *>(user);
+    int64_t c = drv_rx_return(pf->drv, cpu, token);
+    if (c < 0) pf->fail("the stack returned a receive buffer the driver did not lend");
+    return 0;
+}
+
+void sn_touch(void *user, int cpu, int kind, uint64_t dma, uint32_t len)
+{
+    auto *pf = static_cast<Platform *>(user);
+    if (pf->nck) nck_cpu_access(pf->nck, dma, len, kind, call_time_ps(*pf, cpu));
+}
+
+}  // namespace
+
+drv_hw_ops DriverGlue::nd_hw_ops() { return drv_hw_ops{nd_csr_write, nd_csr_read, this}; }
+nd_callbacks DriverGlue::nd_cbs()
+{
+    nd_callbacks cb;
+    std::memset(&cb, 0, sizeof cb);
+    cb.done = nd_done;
+    cb.cost = nd_cost;
+    cb.user = this;
+    return cb;
+}
+
+hs_netdma_if glue_netdma_if(Platform &pf, int channels)
+{
+    hs_netdma_if n;
+    std::memset(&n, 0, sizeof n);
+    n.channels = channels;
+    n.copy = sn_copy;
+    n.flush = sn_flush;
+    n.poll = sn_poll;
+    n.rx_return = sn_rx_return;
+    n.buf_alloc = glue_buf_alloc;
+    n.buf_free = glue_buf_free;
+    n.touch = pf.nck ? sn_touch : nullptr;
+    n.user = &pf;
+    return n;
+}
+
+uint64_t glue_netdma_poll(Platform &pf, int cpu)
+{
+    if (!pf.nd) return 0;
+    uint64_t c0 = hs_cpu_cycles(pf.stack, cpu);
+    nd_poll(pf.nd, cpu);
+    return hs_cpu_cycles(pf.stack, cpu) - c0;
+}
+
+void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps)
+{
+    if (!pf.membus) return;
+    uint64_t b = hs_mem_bytes(pf.stack);
+    if (b > pf.cpu_mem_seen) mb_book(pf.membus, MB_CPU, t0_ps, b - pf.cpu_mem_seen);
+    pf.cpu_mem_seen = b;
+    (void)cpu;
+}
 
 hs_toe_if glue_toe_if(Platform &pf)
 {

@@ -10,14 +10,22 @@
 struct DriverGlue {
     Platform *pf;
     NicBase *nic;
+    Engine *eng = nullptr;        // the NetDMA copy engine (nullptr: none)
     drv_hw_ops hw_ops();          // register access for drv_open
     drv_callbacks callbacks();    // frames handed up, costs
+    drv_hw_ops nd_hw_ops();       // the copy engine's registers, for nd_open
+    nd_callbacks nd_cbs();        // copies completed, costs
 };
 
 // The stack's transmit function (hs_tx_fn): sends through the driver's TX ring; user = Platform.
 uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len);
 // The stack's offload target (TCP Chimney) through the driver's TOE commands; user = Platform.
 hs_toe_if glue_toe_if(Platform &pf);
+// The stack's NetDMA engine through the provider; user = Platform.
+hs_netdma_if glue_netdma_if(Platform &pf, int channels);
+// The CPU's own memory traffic (copies, checksums, application reads) booked on host memory
+// after each stack call on cpu that began at t0_ps.
+void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps);
 // hs_config.app_consumed (application latency); user = Platform.
 void glue_app_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu);
 

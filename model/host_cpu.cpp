@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "driver_glue.h"
 #include "sc_util.h"
 
 HostCpu::HostCpu(sc_core::sc_module_name name, Platform &pf, int id) : sc_module(name), pf_(pf), id_(id)
@@ -41,6 +42,7 @@ void HostCpu::job(std::function<uint64_t()> fn)
 // leaves the CPU when the code that rings it has run (at the end of the call).
 void HostCpu::spend(uint64_t cycles)
 {
+    glue_cpu_memory(pf_, id_, sc_now_ps());
     busy_cycles += cycles;
     uint64_t t = ns_ps_from_real((double)cycles, ps_per_cycle_);
     horizon_ps = ns_time_add(sc_now_ps(), t);
@@ -65,7 +67,7 @@ uint64_t HostCpu::call_isr(int v)
 {
     pf_.csr.defer = &deferred_;
     call_start();
-    uint64_t c = drv_isr(pf_.drv, v);
+    uint64_t c = v >= (int)kEngineVec ? nd_isr(pf_.nd, v - (int)kEngineVec) : drv_isr(pf_.drv, v);
     pf_.csr.defer = nullptr;
     if (v >= 0 && v < NS_MAX_VECTORS) pf_.vector_cycles[v] += c;
     return c;
@@ -75,7 +77,13 @@ uint64_t HostCpu::call_dpc(int v, int *more)
 {
     pf_.csr.defer = &deferred_;
     call_start();
-    uint64_t c = drv_dpc(pf_.drv, v, more);
+    uint64_t c;
+    if (v >= (int)kEngineVec) {
+        c = nd_dpc(pf_.nd, v - (int)kEngineVec);
+        *more = 0;
+    } else {
+        c = drv_dpc(pf_.drv, v, more);
+    }
     pf_.csr.defer = nullptr;
     if (v >= 0 && v < NS_MAX_VECTORS) pf_.vector_cycles[v] += c;
     return c;
@@ -93,6 +101,38 @@ void HostCpu::run_timers()
     pf_.csr.defer = nullptr;
     spend(c);
     work_done();  // an interrupt or job that arrived meanwhile keeps it busy (run() next)
+}
+
+// NetDMA: TCP on this CPU waits for a copy synchronously (DmaSyncCompletionHighThreshold): the
+// CPU stays busy, reading the channel's completion word each time the engine writes one, until
+// the copy is done; the time it waited is charged as CPU cycles (kind netdma_wait). The NIC's
+// loop syncs at every completion word while a CPU waits, so the CPU's next register write is
+// still exactly timed.
+void HostCpu::netdma_wait()
+{
+    uint64_t cookie;
+    if (!pf_.nd || !hs_netdma_wait_pending(pf_.stack, id_, &cookie)) return;
+    uint64_t t0 = sc_now_ps(), polled = 0;
+    pf_.nd_waiters++;
+    for (;;) {
+        pf_.csr.defer = &deferred_;
+        call_start();
+        uint64_t c = glue_netdma_poll(pf_, id_);
+        pf_.csr.defer = nullptr;
+        polled += c;
+        spend(c);
+        if (!hs_netdma_wait_pending(pf_.stack, id_, &cookie)) break;
+        horizon_ps = NS_TIME_NEVER;  // the loop stops at each completion word instead
+        sc_core::wait(*pf_.nd_event);
+    }
+    pf_.nd_waiters--;
+    uint64_t waited = sc_now_ps() - t0;
+    pf_.nd_wait_ps += waited;
+    uint64_t all = (uint64_t)((double)waited / ps_per_cycle_);
+    uint64_t cycles = all > polled ? all - polled : 0;  // the polls are charged already
+    busy_cycles += cycles;
+    hs_netdma_waited(pf_.stack, id_, cycles);
+    if (pf_.ts) pf_.ts->cpu_busy(id_, t0, sc_now_ps());
 }
 
 void HostCpu::run()
@@ -132,6 +172,7 @@ void HostCpu::run()
         while (more) {
             more = 0;
             spend(call_dpc(v, &more));
+            netdma_wait();
             if (more && !pending_.empty()) {  // re-queue behind the other DPCs
                 pending_.push_back(v);
                 break;

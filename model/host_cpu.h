@@ -46,6 +46,7 @@ class HostCpu : public sc_core::sc_module {
     uint64_t call_isr(int v);
     uint64_t call_dpc(int v, int *more);
     void run_timers();
+    void netdma_wait();
     void run();
 };
 

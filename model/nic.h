@@ -21,6 +21,7 @@
 
 #include <unistd.h>
 
+#include "engine.h"
 #include "host_cpu.h"
 #include "nic_clock.h"
 #include "platform.h"
@@ -56,7 +57,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     Nic(sc_core::sc_module_name name, Platform &pf, std::vector<HostCpu *> &cpus)
         : sc_module(name), pf_(pf), cpus_(cpus), ctx_(new VerilatedContext), model_(make_model(pf, ctx_.get())),
           m_(*model_), line_rx_(m_, pf, clk_, src), result_(m_, pf, clk_, line_rx_.inflight()), line_tx_(m_, pf, clk_),
-          dma_rd_(m_, pf, clk_), dma_wr_(m_, pf, clk_), csr_(m_, pf), irq_(m_, pf, clk_)
+          pcie_t_(pf), dma_rd_(m_, pf, clk_, pcie_t_), dma_wr_(m_, pf, clk_, pcie_t_), csr_(m_, pf), irq_(m_, pf, clk_)
     {
         clk_.period_ps = ns_period_ps(pf.cfg->clock_mhz);
         if (pf.cfg->wave_path) {
@@ -112,11 +113,15 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     uint32_t csr_rx_frames() const { return csr_rx_frames_; }
     bool finished() const { return finished_; }
     uint64_t total_frames = 0;
+    // The NetDMA copy engine, clocked from this loop (nullptr: none).
+    void set_engine(Engine *e) { eng_ = e; }
 
   private:
     Platform &pf_;
     std::vector<HostCpu *> &cpus_;
     int ev_next_ = 0;  // the next scenario event ([events]) to fire
+    Engine *eng_ = nullptr;
+    uint64_t eng_cmpl_seen_ = 0;  // the engine's completion writes when the loop last looked
     std::unique_ptr<VerilatedContext> ctx_;
     std::unique_ptr<V> model_;
     V &m_;
@@ -125,11 +130,13 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     LineRxPort<V> line_rx_;
     RxResultPort<V> result_;
     LineTxPort<V> line_tx_;
+    PcieTiming pcie_t_;
     DmaReadPort<V> dma_rd_;
     DmaWritePort<V> dma_wr_;
     CsrPort<V> csr_;
     IrqPort<V> irq_;
     uint32_t csr_rx_frames_ = 0;
+    int nd_polls_ = 0;
     bool finished_ = false;
     std::chrono::steady_clock::time_point wall0_, last_progress_;
 
@@ -261,6 +268,13 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
     {
         CsrWrite w;
         while (csr_.next_due(now_ps(), w)) {
+            if (w.addr & kEngineCsr) {  // for the copy engine, at its own clock
+                if (eng_) {
+                    eng_->run_until(w.at_ps);
+                    eng_->write(w.addr & ~kEngineCsr, w.val);
+                }
+                continue;
+            }
             csr_.write(w.addr, w.val);
             cycle_step();
             csr_.idle();
@@ -269,6 +283,15 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
 
     void deliver_irq(unsigned vec)
     {
+        if (vec >= kEngineVec) {
+            int cpu = pf_.nd ? nd_vector_cpu(pf_.nd, (int)(vec - kEngineVec)) : -1;
+            if (cpu < 0 || cpu >= (int)cpus_.size()) {
+                pf_.err = "copy engine raised an interrupt on a vector the provider did not set up";
+                return;
+            }
+            cpus_[cpu]->interrupt((int)vec);
+            return;
+        }
         int cpu = drv_vector_cpu(pf_.drv, (int)vec);
         if (cpu < 0 || cpu >= (int)cpus_.size()) {
             pf_.err = "NIC raised an interrupt on a vector the driver did not set up";
@@ -301,6 +324,15 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         if (now_ps() > synced_ps) sc_core::wait(ps_time(now_ps() - synced_ps));
         for (unsigned v : irq_.pending()) deliver_irq(v);  // at their simulated time
         irq_.pending().clear();
+        if (eng_) {
+            for (unsigned v : eng_->irq_pending()) deliver_irq(kEngineVec + v);
+            eng_->irq_pending().clear();
+            // CPUs waiting for a copy (synchronous NetDMA waits) look again now
+            if (eng_->timing().cmpl_writes != eng_cmpl_seen_) {
+                eng_cmpl_seen_ = eng_->timing().cmpl_writes;
+                if (pf_.nd_waiters) pf_.nd_event->notify();
+            }
+        }
         sc_core::wait(sc_core::SC_ZERO_TIME);
         synced_ps = now_ps();
         pf_.log->flush();
@@ -331,6 +363,7 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
         if (m_.timer_armed) next_ps = std::min<uint64_t>(next_ps, ns_ps_from_ns(m_.timer_deadline_ns));
         if (!pf_.csr.queue.empty()) next_ps = std::min(next_ps, pf_.csr.queue.front().at_ps);
         if (more && ev_next_ < pf_.cfg->nevents) next_ps = std::min(next_ps, pf_.cfg->events[ev_next_].at_ps);
+        if (eng_) next_ps = std::min(next_ps, eng_->next_event_ps());
         return next_ps;
     }
 
@@ -381,6 +414,19 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 resume(synced_ps, limit_ps, quantum_ps);
             }
             line_rx_.admit();
+            bool eng_sync = false;
+            if (eng_) {
+                // the engine catches up with the NIC's time; its interrupts, and completions a
+                // waiting CPU needs, reach the CPUs at this time like the NIC's interrupts
+                uint64_t irq0 = eng_->irqs(), cmpl0 = eng_->timing().cmpl_writes;
+                eng_->run_until(now_ps() + 1);
+                eng_sync = eng_->irqs() != irq0 || (pf_.nd_waiters && eng_->timing().cmpl_writes != cmpl0);
+                if (eng_sync) {
+                    sync(synced_ps);
+                    resume(synced_ps, limit_ps, quantum_ps);
+                    continue;
+                }
+            }
             const rp_frame *next = nullptr;
             bool more = src->peek(&next);
             bool nic_idle = m_.idle && line_rx_.inflight().empty() && dma_rd_.empty() && line_rx_.empty();
@@ -388,6 +434,19 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 // Idle skipping: jump to the next event instead of clocking empty cycles.
                 uint64_t next_ps = next_event_ps(more, next);
                 if (next_ps == NS_TIME_NEVER) {
+                    if (cpus_idle() && pf_.nd && hs_netdma_outstanding(pf_.stack) && nd_polls_ < 2) {
+                        // end of the trace: copies the engine finished whose completion no
+                        // interrupt announced are retired by a poll on each CPU (twice at most:
+                        // a copy still outstanding then is an engine that stopped)
+                        nd_polls_++;
+                        sync(synced_ps);
+                        Platform &pf = pf_;
+                        for (int k = 0; k < (int)cpus_.size(); k++)
+                            cpus_[(size_t)k]->job([&pf, k]() { return glue_netdma_poll(pf, k); });
+                        sc_core::wait(*pf_.cpu_idle_event | *pf_.csr.event);
+                        resume(synced_ps, limit_ps, quantum_ps);
+                        continue;
+                    }
                     if (cpus_idle() && !pf_.toe_flushed && hs_toe_busy(pf_.stack)) {
                         // end of the trace: the stack takes its offloaded connections back, so
                         // their data and counters are in the host (charged like any upload,
@@ -404,6 +463,11 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                     sync(synced_ps);
                     if (!cpus_idle()) sc_core::wait(*pf_.cpu_idle_event | *pf_.csr.event);
                     resume(synced_ps, limit_ps, quantum_ps);
+                    continue;
+                }
+                if (eng_ && eng_->busy() && next_ps > now_ps() && next_ps < limit_ps) {
+                    // only the engine has work: the NIC's clock moves on without evaluating it
+                    clk_.cycle = std::max(clk_.cycle + 1, clk_.cycle_at(next_ps));
                     continue;
                 }
                 if (next_ps > now_ps()) {

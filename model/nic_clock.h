@@ -15,7 +15,7 @@ struct NicClock {
     uint64_t cycle_at(uint64_t ps) const { return (ps + period_ps - 1) / period_ps; }
 };
 
-template <class V> using TdataT = std::remove_reference_t<decltype(std::declval<V>().s_axis_rx_tdata)>;
+template <class V> using TdataT = std::remove_reference_t<decltype(std::declval<V>().m_dma_wr_data)>;
 // Bytes per beat of the Verilated model V's data ports.
 template <class V> constexpr unsigned bytes_per_beat() { return sizeof(TdataT<V>) <= 8 ? 8 : sizeof(TdataT<V>); }
 template <class T> bool lane_set(const T &mask, unsigned i) { return ((uint64_t)mask >> i) & 1u; }

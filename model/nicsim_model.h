@@ -197,6 +197,10 @@ typedef struct ns_config {
     double mem_gbps;
 } ns_config;
 
+#define NS_HOST_DMA_BASE 0x100000000ull /* bus address of host memory (Platform::kDmaBase) */
+#define NS_MEM_AGENTS 5            /* mb_agent (model/membus.h) */
+#define NS_NDCK_KINDS 4            /* ownership-checker violation kinds (model/netdma_check.h) */
+#define NS_NDCK_LINES 8            /* violations described line by line in the results */
 #define NS_NETDMA_CHANNELS 4       /* channels the Verilated engine is built with (netdma_top CHANNELS) */
 #define NS_NETDMA_MHZ_MIN 10.0     /* netdma.clock_mhz range */
 #define NS_NETDMA_MHZ_MAX 2000.0
@@ -222,6 +226,11 @@ void ns_driver_config(const ns_config *cfg, drv_config *dc);
 /* Bytes of host memory the driver allocates for cfg (host.memory_mb must hold them); 0 when
  * the driver settings are invalid. */
 uint64_t ns_mem_required(const ns_config *cfg);
+/* 1 if the run may use NetDMA: EnableTCPA and no [host] switch rules it out (hs_netdma_blocker). */
+int ns_netdma_wanted(const ns_config *cfg);
+/* The NetDMA provider's settings for cfg (driver/netdma.h); memory range left 0 (the model sets it). */
+struct nd_config;
+void ns_netdma_config(const ns_config *cfg, struct nd_config *ndc);
 
 /* A named counter (drop and error reasons, trace statistics). */
 typedef struct ns_counter {
@@ -325,6 +334,28 @@ typedef struct ns_results {
     ns_conn_result *conns;       /* malloc'd by ns_run (NULL if none); ns_results_free */
     uint64_t stats_rows;         /* time-series rows written (--stats-interval) */
     uint64_t filtered;           /* frames [replay] filter rejected (all passes) */
+
+    /* host memory (model/membus.h): bytes each agent moved, and the time its transfers waited
+       for bandwidth (mb_agent order: nic_read, nic_write, engine_read, engine_write, cpu) */
+    double mem_gbps;
+    uint64_t mem_bytes[NS_MEM_AGENTS];
+    uint64_t mem_wait_ps[NS_MEM_AGENTS];
+    /* NetDMA copy engine (netdma.*) */
+    int netdma_channels;          /* channels the provider used; 0: no engine */
+    uint64_t netdma_cycles;       /* engine cycles evaluated (busy or serving a register write) */
+    uint64_t netdma_busy_cycles;  /* engine cycles with work in flight (its idle output low) */
+    uint64_t netdma_engine_cycles;/* engine clock cycles over the run (its clock x sim time) */
+    uint64_t netdma_irqs;         /* interrupt messages the engine raised */
+    uint64_t netdma_cmpl_writes;  /* completion words it wrote */
+    uint64_t netdma_descriptors, netdma_doorbells, netdma_polls, netdma_isr, netdma_dpc,
+        netdma_ring_full, netdma_errors, netdma_resets; /* the provider's counters (nd_stats) */
+    uint64_t netdma_wait_ps;      /* simulated time CPUs spent in synchronous waits */
+    /* ownership checker ([netdma] check) */
+    int netdma_checked;           /* 1: the checker ran */
+    uint64_t netdma_violations;   /* violations found (any kind) */
+    uint64_t netdma_violation_kind[NS_NDCK_KINDS];
+    int nviolation_lines;
+    char violation_lines[NS_NDCK_LINES][NS_WARNING_LEN]; /* the first ones, one line each */
 } ns_results;
 
 /* Host memory for the application buffers of offloaded connections, beyond memory_mb: every

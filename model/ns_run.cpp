@@ -47,6 +47,10 @@ void warn(ns_results *res, const char *fmt, ...)
 
 void warn_line(void *ctx, const char *line) { warn(static_cast<ns_results *>(ctx), "%s", line); }
 
+// NetDMA may be used in this run: EnableTCPA and nothing in the host configuration rules it
+// out (the engine is then built and its provider opened).
+bool netdma_wanted(const ns_config &c) { return ns_netdma_wanted(&c) != 0; }
+
 // Elaborates and runs the system around a NIC of model class V. Returns 0 or -1 (pf.err).
 template <class V> int run_width(Platform &pf, rp_replay *rp)
 {
@@ -91,6 +95,36 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     }
     hs_toe_if toe = glue_toe_if(pf);
     hs_set_toe(pf.stack, &toe);
+
+    // The NetDMA copy engine in the chipset, and its provider when the stack may use it.
+    sc_core::sc_event nd_event("nd_event");
+    pf.nd_event = &nd_event;
+    std::unique_ptr<Engine> eng;
+    if (netdma_wanted(c)) {
+        eng.reset(new Engine(pf));
+        eng->reset();
+        glue.eng = eng.get();
+        nd_config ndc;
+        ns_netdma_config(&c, &ndc);
+        drv_hw_ops ndhw = glue.nd_hw_ops();
+        nd_callbacks ndcb = glue.nd_cbs();
+        if (nd_open(&pf.nd, &ndc, &ndhw, &mem, &ndcb, derr, sizeof derr) < 0) {
+            pf.err = std::string("NetDMA provider: ") + derr;
+            drv_close(pf.drv);
+            pf.drv = nullptr;
+            return -1;
+        }
+        for (int ch = 0; ch < nd_channels(pf.nd); ch++) {
+            uint64_t a = (uint64_t)eng->direct_read(ndma_reg_ch(ch, NDMA_CH_CMPLADDR_LO)) |
+                         (uint64_t)eng->direct_read(ndma_reg_ch(ch, NDMA_CH_CMPLADDR_HI)) << 32;
+            eng->timing().cmpl_addrs.push_back(a);
+            if (pf.nck) nck_allow(pf.nck, a, NDMA_CMPL_BYTES);
+        }
+        hs_netdma_if ndi = glue_netdma_if(pf, nd_channels(pf.nd));
+        hs_set_netdma(pf.stack, &ndi);
+        nic->set_engine(eng.get());
+        pf.res->netdma_channels = nd_channels(pf.nd);
+    }
     pf.csr.running = true;
 
     auto w0 = std::chrono::steady_clock::now();
@@ -129,6 +163,26 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     drv_stats ds;
     drv_get_stats(pf.drv, &ds);
     if (pf.err.empty() && ds.bad_completion) pf.err = "driver found malformed completions";
+    if (pf.nd) {
+        nd_stats ns;
+        nd_get_stats(pf.nd, &ns);
+        res.netdma_descriptors = ns.descriptors;
+        res.netdma_doorbells = ns.doorbells;
+        res.netdma_polls = ns.polls;
+        res.netdma_isr = ns.isr;
+        res.netdma_dpc = ns.dpc;
+        res.netdma_ring_full = ns.ring_full;
+        res.netdma_errors = ns.errors;
+        res.netdma_resets = ns.resets;
+        res.netdma_cycles = eng->clocked();
+        res.netdma_busy_cycles = eng->busy_cycles();
+        res.netdma_engine_cycles = res.sim_time_ps / eng->period_ps();
+        res.netdma_irqs = eng->irqs();
+        res.netdma_cmpl_writes = eng->timing().cmpl_writes;
+        res.netdma_wait_ps = pf.nd_wait_ps;
+        nd_close(pf.nd);
+        pf.nd = nullptr;
+    }
     drv_close(pf.drv);
     pf.drv = nullptr;
     return pf.err.empty() ? 0 : -1;
@@ -340,6 +394,20 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         goto out;
     }
     pf.bus = pcie_new(&cfg->pcie);
+    pf.membus = mb_create(cfg->mem_gbps);
+    if (!pf.membus) {
+        snprintf(err, errlen, "out of memory (host memory model)");
+        rc = -1;
+        goto out;
+    }
+    if (cfg->netdma_check && netdma_wanted(*cfg)) {
+        pf.nck = nck_create();
+        if (!pf.nck) {
+            snprintf(err, errlen, "out of memory (NetDMA ownership checker)");
+            rc = -1;
+            goto out;
+        }
+    }
     pf.host_pcap_t0_ns = rp_start_ts_ns(rp);
     if (cfg->host_pcap) {
         host_pcap_dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_NANO);
@@ -422,6 +490,18 @@ out:
         hs_close(pf.stack, serr, sizeof serr);  // finished above: nothing left to report
     }
     pcie_free(pf.bus);
+    if (pf.membus) {
+        res->mem_gbps = cfg->mem_gbps;
+        for (int a = 0; a < NS_MEM_AGENTS; a++) {
+            res->mem_bytes[a] = mb_bytes(pf.membus, a);
+            res->mem_wait_ps[a] = mb_wait_ps(pf.membus, a);
+        }
+        mb_free(pf.membus);
+    }
+    if (pf.nck) {
+        collect_violations(pf.nck, res);
+        nck_free(pf.nck);
+    }
     hm_close(pf.mem);
     rp_close(rp);
     return rc;

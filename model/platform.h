@@ -19,6 +19,9 @@ extern "C" {
 #include "hs.h"
 #include "nicsim_model.h"
 #include "pcie.h"
+#include "membus.h"
+#include "netdma.h"
+#include "netdma_check.h"
 }
 #include "packet_log.h"
 #include "run_stats.h"
@@ -42,18 +45,32 @@ struct CsrPath {
     std::vector<CsrWrite> *defer = nullptr;  // set while a CPU runs driver code
 };
 
+// Register writes and interrupt vectors of the NetDMA copy engine share the NIC's paths,
+// marked: a register address with kEngineCsr set goes to the engine; vector kEngineVec + v is
+// the engine's vector v.
+constexpr uint32_t kEngineCsr = 0x80000000u;
+constexpr unsigned kEngineVec = 1024;
+
 struct Platform {
     const ns_config *cfg = nullptr;
     ns_results *res = nullptr;
     std::string err;  // the first error; the run stops at the next check
 
     // host memory: one flat region at a 64-bit bus address, and the bus to it
-    static constexpr uint64_t kDmaBase = 0x100000000ull;
+    static constexpr uint64_t kDmaBase = NS_HOST_DMA_BASE;
     hm_region *mem = nullptr;
     pcie_bus *bus = nullptr;
+    mb_bus *membus = nullptr;  // host memory bandwidth (NIC DMA, copy engine, CPU copies)
     uint64_t dma_errors = 0;  // bytes the NIC tried to reach outside host memory
 
     drv_dev *drv = nullptr;
+    nd_dev *nd = nullptr;    // the NetDMA provider (nullptr: no engine in use)
+    nck *nck = nullptr;      // the ownership checker ([netdma] check)
+    int nd_waiters = 0;      // CPUs in a synchronous wait for a copy
+    sc_core::sc_event *nd_event = nullptr;  // notified when the engine wrote a completion word
+    uint64_t nd_wait_ps = 0; // simulated time spent in those waits
+    uint64_t cur_frame = 0;  // the capture record of the frame the stack is processing
+    uint64_t cpu_mem_seen = 0; // the stack's memory traffic already booked on host memory
     hs_stack *stack = nullptr;
     hs_cost cost{};
     uint64_t tx_ring_full = 0;
@@ -130,5 +147,9 @@ struct Platform {
         if (err.empty()) err = e;
     }
 };
+
+// NetDMA: reads cpu's channel completion word and retires its finished copies (the stack's
+// hs_netdma_done for each). Returns the cycles it cost (charged to the stack already).
+uint64_t glue_netdma_poll(Platform &pf, int cpu);
 
 #endif

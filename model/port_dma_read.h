@@ -1,6 +1,7 @@
 // DMA read port (m_dma_rd_req_* / s_dma_rd_cpl_*): requests are accepted while the bus has read
-// tags free and timed by the bus model; their data returns beat by beat, requests in the order
-// their first byte arrives, never interleaved.
+// tags free and timed by the bus model (DmaTiming: the NIC's PCIe link and host memory, or the
+// copy engine's memory port); their data returns beat by beat, requests in the order their
+// first byte arrives, never interleaved.
 #ifndef NICSIM_PORT_DMA_READ_H
 #define NICSIM_PORT_DMA_READ_H
 
@@ -11,14 +12,15 @@
 #include "nic_clock.h"
 #include "platform.h"
 #include "port_bytes.h"
+#include "dma_timing.h"
 
 template <class V> class DmaReadPort {
   public:
-    DmaReadPort(V &m, Platform &pf, const NicClock &clk) : m_(m), pf_(pf), clk_(clk) {}
+    DmaReadPort(V &m, Platform &pf, const NicClock &clk, DmaTiming &t) : m_(m), pf_(pf), clk_(clk), t_(t) {}
 
     void drive()
     {
-        m_.m_dma_rd_req_ready = reads_.size() < pf_.cfg->pcie.read_tags;
+        m_.m_dma_rd_req_ready = reads_.size() < t_.read_tags();
         m_.s_dma_rd_cpl_valid = 0;
         if (reads_.empty()) return;
         Read &r = reads_.front();
@@ -44,8 +46,7 @@ template <class V> class DmaReadPort {
             r.addr = m_.m_dma_rd_req_addr;
             r.len = m_.m_dma_rd_req_len;
             r.tag = m_.m_dma_rd_req_tag;
-            r.first_ps = pcie_read(pf_.bus, clk_.now_ps(), r.len, &r.ps_per_byte);
-            pf_.res->dma_read_bytes += r.len;
+            r.first_ps = t_.read(clk_.now_ps(), r.addr, r.len, &r.ps_per_byte);
             // completions return in the order their data arrives
             auto it = std::upper_bound(reads_.begin(), reads_.end(), r.first_ps,
                                        [](uint64_t t, const Read &x) { return t < x.first_ps; });
@@ -54,7 +55,9 @@ template <class V> class DmaReadPort {
         }
         if (m_.s_dma_rd_cpl_valid && m_.s_dma_rd_cpl_ready) {
             Read &r = reads_.front();
-            r.sent += std::min<unsigned>(kBeat, r.len - r.sent);
+            unsigned n = std::min<unsigned>(kBeat, r.len - r.sent);
+            t_.read_data(r.addr + r.sent, n);
+            r.sent += n;
             if (r.sent >= r.len) reads_.pop_front();
         }
     }
@@ -75,6 +78,7 @@ template <class V> class DmaReadPort {
     V &m_;
     Platform &pf_;
     const NicClock &clk_;
+    DmaTiming &t_;
     std::deque<Read> reads_;  // accepted, in completion order (by first_ps)
 };
 

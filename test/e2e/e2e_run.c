@@ -1351,16 +1351,6 @@ START_TEST(interrupts_follow_moderation)
 }
 END_TEST
 
-/* Connection k of traces/netns-loss.pcap sent head -c 50000 of `seq -f "%08g k" 1 5556`. */
-static char *sent_bytes(int k)
-{
-    char *b = malloc(50000 + 64);
-    size_t n = 0;
-    for (int i = 1; n < 50000; i++)
-        n += (size_t)sprintf(b + n, "%08d %d\n", i, k);
-    return b;
-}
-
 START_TEST(streams_equal_what_linux_sent)
 {
     char dir[1024], cmd[4096];
@@ -1373,42 +1363,8 @@ START_TEST(streams_equal_what_linux_sent)
     ck_assert_int_eq(run_nicsim("streams", args), 0);
     /* a real capture with loss and retransmission: each of the three stream files equals
      * exactly one connection's sent bytes */
-    int matched[4] = {0};
-    DIR *dh = opendir(dir);
-    ck_assert_ptr_nonnull(dh);
-    struct dirent *de;
-    int files = 0;
-    json_int_t on_disk = 0;
-    char *want[4] = {NULL, sent_bytes(1), sent_bytes(2), sent_bytes(3)};
-    while ((de = readdir(dh))) {
-        if (de->d_name[0] == '.')
-            continue;
-        ck_assert_msg(strncmp(de->d_name, "10.99.1.1_", 10) == 0 && strstr(de->d_name, "-10.99.0.2_5001.bin"),
-                      "unexpected stream file name %s", de->d_name);
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(path, "rb");
-        ck_assert_ptr_nonnull(f);
-        char *got = malloc(60000);
-        size_t n = fread(got, 1, 60000, f);
-        fclose(f);
-        ck_assert_uint_eq(n, 50000);
-        struct stat sst;
-        ck_assert_int_eq(stat(path, &sst), 0);
-        on_disk += (json_int_t)sst.st_size;
-        int k = 0;
-        for (int j = 1; j <= 3; j++)
-            if (memcmp(got, want[j], 50000) == 0)
-                k = j;
-        ck_assert_msg(k > 0 && !matched[k], "stream %s equals no (unclaimed) sent stream", de->d_name);
-        matched[k] = 1;
-        files++;
-        free(got);
-    }
-    closedir(dh);
-    ck_assert_int_eq(files, 3);
-    for (int j = 1; j <= 3; j++)
-        free(want[j]);
+    expect_loss_streams(dir);
+    json_int_t on_disk = 3 * 50000;
     json_t *r = load_report("streams.json");
     ck_assert_int_eq(jint(r, "tcp.connections"), 3);
     ck_assert_int_eq(jint(r, "tcp.payload_bytes"), 150000);
@@ -1421,7 +1377,7 @@ START_TEST(streams_equal_what_linux_sent)
 END_TEST
 
 /* Each of the `conns` stream files in dir (names starting with `prefix`) equals exactly one
- * connection's sent bytes (50,000 each, sent_bytes()). */
+ * connection's sent bytes (50,000 each, seq_sent_bytes()). */
 /* Copies the first n records of capture src to dst (WORK). */
 static void cut_capture(const char *src, const char *dst, int n)
 {
@@ -1541,7 +1497,7 @@ static json_int_t expect_sent_streams(const char *dir, int conns, const char *pr
     char *want[8] = {NULL};
     ck_assert_int_lt(conns, 8);
     for (int j = 1; j <= conns; j++)
-        want[j] = sent_bytes(j);
+        want[j] = seq_sent_bytes(j, 50000);
     DIR *dh = opendir(dir);
     ck_assert_ptr_nonnull(dh);
     struct dirent *de;

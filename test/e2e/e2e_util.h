@@ -4,6 +4,9 @@
 #define NICSIM_E2E_UTIL_H
 
 #include <check.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +112,80 @@ __attribute__((unused)) static char *seq_sent_bytes(int k, size_t len)
     for (int i = 1; n < len; i++)
         n += (size_t)sprintf(b + n, "%08d %d\n", i, k);
     return b;
+}
+
+/* traces/README.md: payload byte `off` of stream `stream`. */
+__attribute__((unused)) static uint8_t trace_byte(uint64_t stream, uint64_t off)
+{
+    uint64_t x = (stream << 48) ^ off;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return (uint8_t)x;
+}
+
+/* The file dir/name has exactly len bytes, byte i = trace_byte(stream, i). */
+__attribute__((unused)) static void expect_generated_stream(const char *dir, const char *name, uint64_t stream, size_t len)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "no stream file %s", path);
+    uint8_t *got = malloc(len + 1);
+    size_t n = fread(got, 1, len + 1, f);
+    fclose(f);
+    ck_assert_msg(n == len, "stream %s: %zu bytes, sent %zu", name, n, len);
+    for (size_t i = 0; i < len; i++)
+        if (got[i] != trace_byte(stream, i))
+            ck_abort_msg("stream %s differs from what was sent at byte %zu", name, i);
+    free(got);
+}
+
+/* Stream files in dir. */
+__attribute__((unused)) static int count_files(const char *dir)
+{
+    int n = 0;
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *de;
+    while ((de = readdir(dh)))
+        n += de->d_name[0] != '.';
+    closedir(dh);
+    return n;
+}
+
+/* traces/netns-loss.pcap: each of the 3 stream files equals exactly one connection's bytes. */
+__attribute__((unused)) static void expect_loss_streams(const char *dir)
+{
+    char *want[4] = {NULL, seq_sent_bytes(1, 50000), seq_sent_bytes(2, 50000), seq_sent_bytes(3, 50000)};
+    int matched[4] = {0}, files = 0;
+    DIR *dh = opendir(dir);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        char *got = slurp(path);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_msg(st.st_size == 50000, "stream %s: %lld bytes, sent 50000", de->d_name, (long long)st.st_size);
+        int k = 0;
+        for (int j = 1; j <= 3; j++)
+            if (memcmp(got, want[j], 50000) == 0)
+                k = j;
+        ck_assert_msg(k > 0 && !matched[k], "stream %s equals no (unclaimed) sent stream", de->d_name);
+        matched[k] = 1;
+        files++;
+        free(got);
+    }
+    closedir(dh);
+    ck_assert_int_eq(files, 3);
+    for (int j = 1; j <= 3; j++)
+        free(want[j]);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /* gentrace: writes the small synthetic captures shipped in traces/.
  *
  *   gentrace OUTDIR    writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap,
- *                      OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap
+ *                      OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap, OUTDIR/netdma-mix.pcap
  *
  * Output is fully deterministic (fixed clocks, fixed sequence numbers, payload bytes from
  * gt_stream_byte()) and written byte by byte in little-endian order, so the files are
@@ -1487,12 +1487,88 @@ out:
     return rc;
 }
 
+#define NM_HOLDERS 1024u     /* sessions that take every Chimney slot of the NIC */
+#define NM_HOLD_BYTES 2048u
+#define NM_BULK 6u           /* bulk clients that arrive when no slot is left */
+#define NM_BULK_BYTES 262144u
+#define NM_STREAM0 40000u    /* holder n (1..1024): stream 40000 + n; bulk client b (1..6): 41000 + b */
+#define NM_T0 (1700000500ull * GT_NS_PER_S)
+
+/* NetDMA beside Chimney: 1,024 SMB sessions open first and each write 2 KiB (the stack offloads
+ * them and they hold every slot until the end); then six clients copy 256 KiB each to the same
+ * port: they find no slot, stay in the host stack and use NetDMA. No session closes. */
+static int gen_netdma_mix(const char *path)
+{
+    int rc = -1;
+    gt_list l = { 0 };
+    uint8_t *fr = malloc(GT_MAX_FRAME);
+    uint8_t *data = malloc(GT_MAX_FRAME);
+    if (!fr || !data)
+        goto out;
+    const uint64_t rtt = 40 * CH_US;
+    for (uint32_t n = 1; n <= NM_HOLDERS; n++) {
+        /* clients 10.0.4.1-250 .. 10.0.8.x, source port 34000 + n */
+        ch_conn k;
+        ch_conn_init(&k, (int)(4 + (n - 1) / 250), (int)(1 + (n - 1) % 250), (uint16_t)(34000 + n), 445,
+                     0x6a09e667u * n + 0x1234u, 0xbb67ae85u * n + 0x4321u, (uint16_t)(n * 31337u),
+                     (uint16_t)(n * 7919u));
+        uint64_t o = NM_T0 + (uint64_t)(n - 1) * 20 * CH_US;
+        ch_open(&l, &k, o, rtt, fr);
+        /* its 2 KiB in MSS segments one round trip after the handshake, the last with PSH; the
+           host ACKs the last */
+        uint64_t t = o + 2 * rtt;
+        for (uint32_t off = 0; off < NM_HOLD_BYTES; off += CH_MSS, t += 2 * CH_US) {
+            uint32_t len = NM_HOLD_BYTES - off < CH_MSS ? NM_HOLD_BYTES - off : CH_MSS;
+            int last = off + len == NM_HOLD_BYTES;
+            gt_fill(data, len, NM_STREAM0 + n, off);
+            ch_seg(&l, t, &k.c2h, k.c_isn + 1 + off, k.h_isn + 1,
+                   (uint8_t)(PKT_TCP_ACK | (last ? PKT_TCP_PSH : 0)), data, len, fr);
+            if (last)
+                ch_seg(&l, t + 5 * CH_US, &k.h2c, k.h_isn + 1, k.c_isn + 1 + NM_HOLD_BYTES, PKT_TCP_ACK,
+                       NULL, 0, fr);
+        }
+    }
+    /* the bulk clients, after every holder is open: round robin, one segment each 12 us */
+    uint64_t t0 = NM_T0 + (uint64_t)NM_HOLDERS * 20 * CH_US + 2 * 1000 * CH_US;
+    ch_conn b[NM_BULK];
+    for (uint32_t i = 0; i < NM_BULK; i++) {
+        ch_conn_init(&b[i], 9, (int)(1 + i), (uint16_t)(45001 + i), 445, 0x3c6ef372u * (i + 1),
+                     0xa54ff53au * (i + 1), (uint16_t)(0x5000 + i), (uint16_t)(0xa000 + i));
+        ch_open(&l, &b[i], t0 + (uint64_t)i * 20 * CH_US, rtt, fr);
+    }
+    const uint32_t segs = (NM_BULK_BYTES + CH_MSS - 1) / CH_MSS;
+    uint64_t t = t0 + 400 * CH_US;
+    for (uint32_t j = 0; j < segs; j++)
+        for (uint32_t i = 0; i < NM_BULK; i++, t += 12 * CH_US) {
+            uint32_t off = j * CH_MSS;
+            uint32_t len = NM_BULK_BYTES - off < CH_MSS ? NM_BULK_BYTES - off : CH_MSS;
+            int last = off + len == NM_BULK_BYTES;
+            int psh = last || (off + len) / 65536u != off / 65536u;
+            gt_fill(data, len, NM_STREAM0 + 1000 + i + 1, off);
+            ch_seg(&l, t, &b[i].c2h, b[i].c_isn + 1 + off, b[i].h_isn + 1,
+                   (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0)), data, len, fr);
+            if ((j + 1) % 2 == 0 || last)
+                ch_seg(&l, t + 5 * CH_US, &b[i].h2c, b[i].h_isn + 1, b[i].c_isn + 1 + off + len, PKT_TCP_ACK,
+                       NULL, 0, fr);
+        }
+    if (l.failed)
+        goto out;
+    rc = gt_write_pcap(path, &l, GT_DLT_EN10MB, 262144);
+out:
+    if (l.failed)
+        fprintf(stderr, "gentrace: out of memory\n");
+    gt_free(&l);
+    free(fr);
+    free(data);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: gentrace OUTDIR\n"
                         "writes OUTDIR/quickstart.pcap, OUTDIR/mixed-v6.pcapng, OUTDIR/sll-gro.pcap,\n"
-                        "OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap\n");
+                        "OUTDIR/chimney-bulk.pcap, OUTDIR/chimney-chatty.pcap, OUTDIR/netdma-mix.pcap\n");
         return 2;
     }
     char path[4096];
@@ -1511,6 +1587,9 @@ int main(int argc, char **argv)
         rc = 1;
     snprintf(path, sizeof path, "%s/chimney-chatty.pcap", argv[1]);
     if (gen_chimney_chatty(path) < 0)
+        rc = 1;
+    snprintf(path, sizeof path, "%s/netdma-mix.pcap", argv[1]);
+    if (gen_netdma_mix(path) < 0)
         rc = 1;
     return rc;
 }
