@@ -5,9 +5,9 @@
  *   tail      descriptors posted (the value last written to the tail doorbell),
  *   next      counter of the next descriptor the NIC will fill (the oldest one posted),
  *   cpl_head  counter of the next completion entry to read.
- * Descriptor slot s always holds receive buffer s: the NIC fills descriptors in order and
- * the driver re-posts them in the same order, so re-posting writes slot (tail mod entries),
- * which is the slot just consumed, with the buffer it already had.
+ * The NIC fills descriptors in order and the driver re-posts them in the same order, so
+ * re-posting writes slot (tail mod entries), which is a slot already consumed, normally with
+ * the buffer it already had (slot s starts with buffer s; see "kept" below for the exception).
  * The TX queue uses the same three counters: tail = descriptors written, next = oldest
  * descriptor not yet reclaimed, cpl_head = next completion to read; bounce buffer s belongs
  * to descriptor slot s.
@@ -15,6 +15,18 @@
  * A completion entry is new when its phase bit equals ((c >> log2 entries) & 1) ^ 1 for the
  * counter c it is read at; completion rings start zeroed, so no register is read to find
  * work. All multi-byte fields in host memory are little-endian.
+ *
+ * Receive buffers kept by the layer above (NetDMA, drv_rx_frame.retain): an RX queue owns
+ * entries + rx_spare_buffers buffers, numbered b (0..entries-1 are the ring's own buffers,
+ * buffer s starting in slot s; the spares follow). slot_buf[s] is the buffer that slot s holds;
+ * a slot whose buffer the layer above kept holds none. Re-posting (rx_refill) still walks from
+ * tail in order: the slot at tail gets its own buffer back, or, when that was kept, one from the
+ * queue's pool (the spares and returned buffers); if the pool is empty, posting stops there, so
+ * the NIC sees a shorter ring (tail - next < entries: fewer descriptors available, frames beyond
+ * them dropped as FAKE_DROP_NO_DESC / the no-descriptor counter) until drv_rx_return gives a
+ * buffer back: it joins the pool and the refill resumes at tail with one tail doorbell. During
+ * the queue's own DPC a returned buffer only joins the pool (the frame being handed up may be
+ * about to be kept); the refill at the end of the DPC uses it. A token is (queue << 20) | b.
  *
  * TCP offload (docs/toe.md, docs/hw-interface.md "TCP offload: the driver side"): commands are
  * bursts of posted writes; the driver keeps NIC_TOE_CMDQ_DEPTH command entries, entry i owning
@@ -58,10 +70,24 @@ typedef struct drv_toe_cmd {
     int blk;               /* result block (UPLOAD, QUERY), -1 if none */
 } drv_toe_cmd;
 
+/* Receive buffer states. */
+enum { RXB_SLOT = 0, RXB_KEPT = 1, RXB_POOL = 2 };
+#define RXB_NONE UINT32_MAX
+#define RX_TOKEN_SHIFT 20
+#define MAX_SPARE 32768u
+
 typedef struct drv_rxq {
     drv_ring r;
     uint8_t *lin;          /* linearization buffer for multi-buffer frames (host memory) */
     uint32_t lin_bytes;
+    uint8_t *spare;        /* rx_spare_buffers buffers after the ring's own (host memory) */
+    uint64_t spare_dma;
+    uint32_t nbuf;         /* entries + rx_spare_buffers */
+    uint32_t *slot_buf;    /* per slot: its buffer, RXB_NONE if it was kept */
+    uint8_t *buf_state;    /* per buffer: RXB_* */
+    uint32_t *pool, npool; /* free buffers (spares and returned ones) */
+    int in_dpc;            /* the queue's DPC is handing frames up */
+    uint32_t cur_bid;      /* during cb->rx: the frame's buffer (RXB_NONE if it cannot be kept) */
 } drv_rxq;
 
 struct drv_dev {
@@ -82,6 +108,9 @@ struct drv_dev {
     int toe_nout;          /* commands outstanding */
     uint64_t toe_seq;
     drv_toe_cmd toe_cmd[NIC_TOE_CMDQ_DEPTH];
+    /* receive buffers kept by the layer above */
+    uint32_t rx_kept;
+    int retain_flag;       /* drv_rx_frame.retain points here during cb->rx */
 };
 
 /* One decoded completion entry. */
@@ -238,6 +267,9 @@ static int check_config(const drv_config *c, char *err, size_t errlen)
                       (unsigned)c->tx_buf_bytes);
     if (c->dpc_budget < 1)
         return seterr(err, errlen, DRV_EINVAL, "driver: dpc_budget must be at least 1");
+    if (c->rx_spare_buffers > MAX_SPARE)
+        return seterr(err, errlen, DRV_EINVAL, "driver: rx_spare_buffers %u out of range 0..%u",
+                      (unsigned)c->rx_spare_buffers, MAX_SPARE);
     return DRV_OK;
 }
 
@@ -273,6 +305,8 @@ uint64_t drv_mem_required(const drv_config *c)
         plan_ring(&end, c->rx_ring_entries, c->rx_buf_bytes);
         if (lin_bytes(c))
             plan_add(&end, lin_bytes(c), BUF_ALIGN);
+        if (c->rx_spare_buffers)
+            plan_add(&end, (uint64_t)c->rx_spare_buffers * buf_stride(c->rx_buf_bytes), RING_ALIGN);
     }
     plan_ring(&end, c->tx_ring_entries, c->tx_buf_bytes);
     plan_add(&end, (uint64_t)NIC_TOE_CMDQ_DEPTH * NIC_TOE_RESULT_BYTES, TOE_RES_ALIGN);
@@ -307,12 +341,38 @@ static uint64_t buf_addr(const drv_ring *r, uint32_t slot)
     return r->buf_dma + (uint64_t)slot * r->buf_stride;
 }
 
-static void rx_write_desc(drv_ring *r, uint32_t slot)
+/* Receive buffer b of a queue: host pointer and bus address. */
+static uint8_t *rxbuf_ptr(const drv_rxq *rq, uint32_t b)
 {
+    const drv_ring *r = &rq->r;
+    if (b < r->entries)
+        return r->buf + (size_t)b * r->buf_stride;
+    return rq->spare + (size_t)(b - r->entries) * r->buf_stride;
+}
+static uint64_t rxbuf_dma(const drv_rxq *rq, uint32_t b)
+{
+    const drv_ring *r = &rq->r;
+    if (b < r->entries)
+        return buf_addr(r, b);
+    return rq->spare_dma + (uint64_t)(b - r->entries) * r->buf_stride;
+}
+
+/* Writes RX descriptor slot with the buffer the slot holds. */
+static void rx_write_desc(drv_rxq *rq, uint32_t slot)
+{
+    drv_ring *r = &rq->r;
     uint8_t *p = r->desc + (size_t)slot * NIC_DESC_BYTES;
-    put_le64(p + NIC_RXD_ADDR, buf_addr(r, slot));
+    assert(rq->slot_buf[slot] != RXB_NONE && "rx_write_desc: the slot has no buffer");
+    put_le64(p + NIC_RXD_ADDR, rxbuf_dma(rq, rq->slot_buf[slot]));
     put_le32(p + NIC_RXD_LEN, r->buf_bytes);
     put_le32(p + NIC_RXD_LEN + 4, 0);
+}
+
+static void rxq_free(drv_rxq *rq)
+{
+    free(rq->slot_buf);
+    free(rq->buf_state);
+    free(rq->pool);
 }
 
 static void program_ring(drv_dev *d, const drv_ring *r)
@@ -471,8 +531,32 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
             }
             rq->lin_bytes = (uint32_t)lin;
         }
-        for (uint32_t s = 0; s < rq->r.entries; s++)
-            rx_write_desc(&rq->r, s);
+        uint32_t spares = cfg->rx_spare_buffers;
+        if (spares) {
+            snprintf(what, sizeof what, "RX queue %d spare buffers", q);
+            rq->spare = mem->alloc(mem->ctx, (uint64_t)spares * rq->r.buf_stride, RING_ALIGN, &rq->spare_dma);
+            if (!rq->spare) {
+                rc = mem_exhausted(cfg, what, err, errlen);
+                goto fail;
+            }
+        }
+        rq->nbuf = rq->r.entries + spares;
+        rq->cur_bid = RXB_NONE;
+        rq->slot_buf = calloc(rq->r.entries, sizeof *rq->slot_buf);
+        rq->buf_state = calloc(rq->nbuf, sizeof *rq->buf_state);
+        rq->pool = calloc(rq->nbuf, sizeof *rq->pool);
+        if (!rq->slot_buf || !rq->buf_state || !rq->pool) {
+            rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+            goto fail;
+        }
+        for (uint32_t b = rq->r.entries; b < rq->nbuf; b++) {
+            rq->buf_state[b] = RXB_POOL;
+            rq->pool[rq->npool++] = rq->nbuf - 1 - (b - rq->r.entries); /* lowest spare on top */
+        }
+        for (uint32_t s = 0; s < rq->r.entries; s++) {
+            rq->slot_buf[s] = s;
+            rx_write_desc(rq, s);
+        }
         rq->r.tail = (uint16_t)rq->r.entries; /* every buffer posted */
     }
     rc = ring_alloc(&d->tx, cfg, mem, cfg->tx_ring_entries, cfg->tx_buf_bytes, "the TX queue", err,
@@ -501,6 +585,8 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
 
 fail:
     if (d) {
+        for (int q = 0; q < MAX_RXQ; q++)
+            rxq_free(&d->rx[q]);
         free(d->tx_len);
         free(d->tx_ndesc);
         free(d);
@@ -514,6 +600,8 @@ void drv_close(drv_dev *d)
 {
     if (!d)
         return;
+    for (int q = 0; q < MAX_RXQ; q++)
+        rxq_free(&d->rx[q]);
     free(d->tx_len);
     free(d->tx_ndesc);
     free(d);
@@ -764,6 +852,62 @@ int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t m
     return toe_issue(d, cpu, queue, NIC_TOE_OP_UPDATE, slot, a, 1u << 14 | 1u << 20, cookie);
 }
 
+/* Posts descriptors from tail while the NIC lacks some (tail - next < entries): the slot at
+ * tail holds its own buffer again unless the layer above kept it, then it takes one from the
+ * pool; a slot with neither stops the walk (the ring stays shorter until a buffer returns).
+ * Writes descriptors only; returns how many (the caller rings the tail doorbell). */
+static uint32_t rx_refill(drv_rxq *rq)
+{
+    drv_ring *r = &rq->r;
+    const uint32_t mask = r->entries - 1;
+    uint32_t n = 0;
+    while (outstanding(r) < r->entries) {
+        uint32_t s = r->tail & mask;
+        if (rq->slot_buf[s] == RXB_NONE) {
+            if (rq->npool == 0)
+                break;
+            uint32_t b = rq->pool[--rq->npool];
+            rq->buf_state[b] = RXB_SLOT;
+            rq->slot_buf[s] = b;
+        }
+        rx_write_desc(rq, s);
+        r->tail++;
+        n++;
+    }
+    return n;
+}
+
+int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token)
+{
+    uint32_t q = token >> RX_TOKEN_SHIFT, b = token & ((1u << RX_TOKEN_SHIFT) - 1);
+    if (cpu < 0 || cpu >= d->cfg.cpus || q >= (uint32_t)d->nq)
+        return DRV_EINVAL;
+    drv_rxq *rq = &d->rx[q];
+    if (rq->in_dpc && b == rq->cur_bid && d->retain_flag) {
+        /* kept and given back within the same indication: the buffer simply stays in its slot
+         * and is re-posted with the others at the end of the DPC */
+        d->retain_flag = 0;
+        return (int64_t)charge(d, cpu, DRV_OP_RX_REPOST, 1);
+    }
+    if (b >= rq->nbuf || rq->buf_state[b] != RXB_KEPT)
+        return DRV_EINVAL;
+    rq->buf_state[b] = RXB_POOL;
+    rq->pool[rq->npool++] = b;
+    d->rx_kept--;
+    /* Not inside this queue's DPC: fill what the ring lacks now (at most the slot this buffer
+     * left, and the ones after it that were waiting behind it). */
+    uint32_t posted = rq->in_dpc ? 0 : rx_refill(rq);
+    uint64_t cyc = charge(d, cpu, DRV_OP_RX_REPOST, posted ? posted : 1);
+    if (posted) {
+        d->st.rx_reposted += posted;
+        cyc += doorbell(d, cpu, rq->r.regs + NIC_Q_TAIL, rq->r.tail);
+    }
+    assert(cyc <= (uint64_t)INT64_MAX && "drv_rx_return: cycle count overflows the return type");
+    return (int64_t)cyc;
+}
+
+uint32_t drv_rx_kept(const drv_dev *d) { return d->rx_kept; }
+
 /* DPC body for RX queue q. */
 static uint64_t rx_dpc(drv_dev *d, int q, int *more)
 {
@@ -772,7 +916,7 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
     const int cpu = r->cpu;
     const uint32_t mask = r->entries - 1;
     uint64_t cyc = charge(d, cpu, DRV_OP_DPC, 1);
-    uint32_t n = 0, consumed = 0;
+    uint32_t n = 0;
 
     d->st.dpc++;
     while (n < d->cfg.dpc_budget && cpl_ready(r)) {
@@ -794,20 +938,20 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
              * so they go back to it with the others. Anything else is left alone. */
             if (c.type == NIC_CPL_TYPE_RX && cpl_names_next(r, &c)) {
                 r->next = (uint16_t)(r->next + c.used);
-                consumed += c.used;
             }
             continue;
         }
         drv_rx_frame f;
+        uint32_t bid = RXB_NONE;
         if (c.used == 1) {
-            f.data = r->buf + (size_t)(c.first & mask) * r->buf_stride;
+            bid = rq->slot_buf[c.first & mask];
+            f.data = rxbuf_ptr(rq, bid);
         } else {
             assert(c.len <= rq->lin_bytes && "rx_dpc: frame longer than the linearization buffer");
             uint32_t off = 0;
             for (uint32_t i = 0; i < c.used; i++) {
                 uint32_t chunk = c.len - off < r->buf_bytes ? c.len - off : r->buf_bytes;
-                memcpy(rq->lin + off, r->buf + (size_t)((c.first + i) & mask) * r->buf_stride,
-                       chunk);
+                memcpy(rq->lin + off, rxbuf_ptr(rq, rq->slot_buf[(c.first + i) & mask]), chunk);
                 off += chunk;
             }
             cyc += charge(d, cpu, DRV_OP_COPY_BYTE, c.len);
@@ -829,23 +973,34 @@ static uint64_t rx_dpc(drv_dev *d, int q, int *more)
         if (f.toe_flags)
             d->st.toe_frames_marked++;
         r->next = (uint16_t)(r->next + c.used);
-        consumed += c.used;
         d->st.rx_frames++;
         d->st.rx_bytes += c.len;
-        if (d->cb.rx)
+        /* NetDMA: a frame in one buffer may be kept by the layer above */
+        d->retain_flag = 0;
+        f.dma = bid != RXB_NONE ? rxbuf_dma(rq, bid) : 0;
+        f.retain = bid != RXB_NONE ? &d->retain_flag : NULL;
+        f.token = bid != RXB_NONE ? (uint32_t)q << RX_TOKEN_SHIFT | bid : 0;
+        if (d->cb.rx) {
+            rq->in_dpc = 1;
+            rq->cur_bid = bid;
             cyc += d->cb.rx(d->cb.user, &f);
+            rq->in_dpc = 0;
+            rq->cur_bid = RXB_NONE;
+        }
+        if (bid != RXB_NONE && d->retain_flag) {
+            rq->slot_buf[c.first & mask] = RXB_NONE;
+            rq->buf_state[bid] = RXB_KEPT;
+            d->rx_kept++;
+        }
+        d->retain_flag = 0;
     }
 
-    if (consumed) {
-        /* Re-post the consumed buffers in order: slot (tail mod entries) is the one the NIC
-         * consumed `entries` descriptors ago, and it keeps its buffer. */
-        for (uint32_t i = 0; i < consumed; i++) {
-            rx_write_desc(r, r->tail & mask);
-            r->tail++;
-        }
-        assert(outstanding(r) == r->entries && "rx_dpc: not every buffer is posted again");
-        d->st.rx_reposted += consumed;
-        cyc += charge(d, cpu, DRV_OP_RX_REPOST, consumed);
+    /* Re-post in order from tail: each consumed slot gets its buffer back, or a spare for a
+     * kept one (rx_refill). */
+    uint32_t posted = rx_refill(rq);
+    if (posted) {
+        d->st.rx_reposted += posted;
+        cyc += charge(d, cpu, DRV_OP_RX_REPOST, posted);
         cyc += doorbell(d, cpu, r->regs + NIC_Q_TAIL, r->tail);
     }
     if (n)

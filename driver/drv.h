@@ -150,8 +150,9 @@ typedef struct drv_config {
     int toe_enable;             /* program NIC_TOE_CTRL bit 0 at open (only if the NIC has slots) */
     uint32_t toe_delack_ns;     /* NIC_TOE_DELACK_NS: the engine's delayed-ACK timer */
     uint32_t toe_push_ns;       /* NIC_TOE_PUSH_NS: the engine's push timer, 0: off */
-    /* NetDMA: spare receive buffers per RX queue that replace buffers the layer above keeps
-       (drv_rx_frame.retain); 0: a kept buffer's descriptor is re-posted only when it returns */
+    /* NetDMA: spare receive buffers per RX queue (0..32768, allocated at open and counted in
+       drv_mem_required) that replace buffers the layer above keeps (drv_rx_frame.retain); 0: a
+       kept buffer's descriptor is re-posted only when it returns */
     uint32_t rx_spare_buffers;
 } drv_config;
 /* 4 CPUs, RSS on with 4 queues and the Microsoft key, default hash types, default table
@@ -248,9 +249,14 @@ int64_t drv_toe_post(drv_dev *d, int cpu, int queue, uint32_t slot, uint64_t dma
 int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t mss, uint8_t ack_freq,
                        uint32_t rcv_wnd, uint32_t cookie);
 /* NetDMA: gives back a receive buffer kept through drv_rx_frame.retain (token), on cpu. The
- * buffer joins its queue's spare pool, or re-fills a descriptor left empty (re-posted with a
- * tail doorbell). Returns cycles (DRV_OP_RX_REPOST, DRV_OP_DOORBELL if one was written), or
- * DRV_EINVAL for a token that is not kept. */
+ * buffer joins its queue's spare pool, then the descriptors left empty are re-filled in ring
+ * order from the tail (each slot gets its own buffer back, or one from the pool) with one tail
+ * doorbell. With no spare left, a kept buffer's descriptor stays un-posted and so do the ones
+ * after it: the NIC sees fewer descriptors (it drops frames when they run out) until a return.
+ * From inside cb->rx: the frame being indicated is simply not kept; another buffer of the same
+ * queue joins the pool and the DPC re-posts. Returns cycles (DRV_OP_RX_REPOST per descriptor
+ * written, at least one; DRV_OP_DOORBELL if the tail was written), or DRV_EINVAL for a bad cpu
+ * or a token that is not kept. */
 int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token);
 /* Receive buffers kept by the layer above right now (all queues). */
 uint32_t drv_rx_kept(const drv_dev *d);

@@ -59,11 +59,14 @@ typedef struct nd_callbacks {
 
 typedef struct nd_config {
     int cpus;                 /* simulated CPUs (1..64) */
-    int channels;             /* channels to use (1..ND_MAX_CHANNELS); 0: all the engine has */
+    int channels;             /* channels to use (1..ND_MAX_CHANNELS, at most the engine's
+                                 CHANCNT, else DRV_EINVAL); 0: all the engine has, but no more
+                                 than cpus. Channels beyond cpus get no CPU (nd_vector_cpu -1). */
     uint32_t ring_entries;    /* descriptors per channel (power of two, 16..32768; default 1024) */
     int irq_vector_base;      /* MSI vector of channel c: irq_vector_base + c (default 0) */
     uint32_t intr_delay_ns;   /* NDMA_REG_INTRDELAY_NS (default 0) */
-    uint64_t mem_base, mem_limit; /* host memory range the engine may touch (NDMA_REG_MEMBASE/LIMIT) */
+    uint64_t mem_base, mem_limit; /* host memory range the engine may touch (NDMA_REG_MEMBASE/LIMIT);
+                                     mem_limit 0: no limit (all ones is programmed) */
 } nd_config;
 void nd_config_defaults(nd_config *c);
 
@@ -89,34 +92,42 @@ typedef struct nd_dev nd_dev;
  * in err (mem left as it was, no register written). Register writes at open are not charged. */
 int nd_open(nd_dev **out, const nd_config *cfg, const drv_hw_ops *hw, const drv_mem_if *mem,
             const nd_callbacks *cb, char *err, size_t errlen);
-/* Bytes nd_open allocates for cfg with `channels` channels (alignment included); 0 if invalid. */
+/* Bytes nd_open allocates for cfg on an engine whose NDMA_REG_CHANCNT reads `channels`
+ * (alignment included, from a 4 KiB-aligned region); 0 if invalid. */
 uint64_t nd_mem_required(const nd_config *cfg, int channels);
 void nd_close(nd_dev *d);  /* frees the driver's state only */
 
 int nd_channels(const nd_dev *d);        /* channels in use */
 uint32_t nd_xfercap(const nd_dev *d);    /* bytes per descriptor at most */
-int nd_channel_of_cpu(const nd_dev *d, int cpu);
+int nd_channel_of_cpu(const nd_dev *d, int cpu); /* cpu % channels; -1 if cpu is out of range */
 int nd_vector_count(const nd_dev *d);    /* = nd_channels */
 int nd_vector_of_channel(const nd_dev *d, int chan);  /* irq_vector_base + chan */
 int nd_vector_cpu(const nd_dev *d, int vector);       /* the CPU whose channel it is (lowest such CPU); -1 if unused */
 
 /* Queues a copy of len bytes (1..2^31) from bus address src to dst on cpu's channel: writes its
  * descriptors (ceil(len / XFERCAP)) in the ring but does not ring the doorbell (nd_flush does,
- * once per batch). Returns cycles (>= 0; ND_OP_DESC per descriptor), DRV_EBUSY if the ring lacks
- * room (nothing written; counted in ring_full), DRV_EINVAL for a bad argument. */
+ * once per batch). A ring holds at most ring_entries - 1 descriptors (one slot stays free so the
+ * completion word is never ambiguous). Returns cycles (>= 0; ND_OP_DESC per descriptor),
+ * DRV_EBUSY if the ring lacks room now (nothing written; counted in ring_full), DRV_EINVAL for a
+ * bad argument (cpu, len, flags, a range outside [mem_base, mem_limit), or more descriptors than
+ * even an empty ring holds). */
 int64_t nd_copy(nd_dev *d, int cpu, uint64_t dst, uint64_t src, uint32_t len, uint64_t cookie, int flags);
 /* Rings cpu's channel doorbell if descriptors were queued since the last one: one write of the
  * cumulative count to NDMA_CH_DMACOUNT. Returns cycles (0 if nothing was queued). */
 uint64_t nd_flush(nd_dev *d, int cpu);
 /* Reads cpu's channel completion word (ND_OP_POLL) and retires every copy the engine completed
- * (done(by_irq 0) for each, ND_OP_COMPLETION each). A halted channel (state HALTED in the word):
- * every outstanding copy is retired with ND_DONE_ERROR, the channel is reset and started again
- * at its next free descriptor. Returns cycles including what done() returned. */
+ * (done(by_irq 0) for each, ND_OP_COMPLETION each). No register is read. A halted channel
+ * (state HALTED in the word): the copies the word shows complete are retired ND_DONE_OK, every
+ * other outstanding copy (queued but not yet flushed ones too) ND_DONE_ERROR, then the channel is
+ * reset and started again at its next free descriptor (RESET, CHAINADDR, START: ND_OP_DOORBELL
+ * each; counted in errors and resets). Returns cycles including what done() returned. */
 uint64_t nd_poll(nd_dev *d, int cpu);
-/* The engine's interrupt for `vector`: ND_OP_ISR; the caller then runs nd_dpc on the same CPU. */
+/* The engine's interrupt for `vector`: ND_OP_ISR (on CPU 0 for a vector no CPU services);
+ * nothing is read or acknowledged. The caller then runs nd_dpc on nd_vector_cpu(vector). */
 uint64_t nd_isr(nd_dev *d, int vector);
-/* Retires completed copies of the vector's channel as nd_poll does (done(by_irq 1)), ND_OP_DPC
- * once. Returns cycles. */
+/* Retires completed copies of the vector's channel as nd_poll does (done(by_irq 1), on the
+ * lowest CPU of the channel), ND_OP_DPC once (no ND_OP_POLL). Returns cycles; 0 and nothing
+ * done for a vector no CPU services. */
 uint64_t nd_dpc(nd_dev *d, int vector);
 /* Copies submitted on cpu's channel and not yet retired. */
 uint32_t nd_outstanding(const nd_dev *d, int cpu);

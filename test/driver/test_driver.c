@@ -44,6 +44,10 @@ typedef struct rec_frame {
     uint8_t toe_flags, toe_reason;
     uint16_t toe_slot;
     uint64_t order;    /* position among everything the driver handed up (frames and events) */
+    /* NetDMA: what the frame offered, and whether the callback kept it */
+    uint64_t dma;
+    uint32_t token;
+    int can_keep, kept;
 } rec_frame;
 
 /* A TOE event as the callback saw it (the state copied: it is valid during the call only). */
@@ -76,6 +80,12 @@ typedef struct env {
     /* from inside the TOE event callback: a QUERY of this slot on queue 0 (if >= 0), result */
     int cb_query_slot;
     int64_t cb_query_rc;
+    /* receive buffers kept (NetDMA): 0 keep none, 1 keep every frame that can be kept, 2 keep
+       about half (keep_seed); return_in_cb: give the buffer back from inside the callback */
+    int keep_mode;
+    uint32_t keep_seed;
+    int return_in_cb;
+    int64_t cb_return_rc;
 } env;
 
 static uint64_t rec_rx(void *user, const drv_rx_frame *fr)
@@ -106,6 +116,19 @@ static uint64_t rec_rx(void *user, const drv_rx_frame *fr)
     r->order = e->order++;
     if (fr->data < e->mem || fr->data + fr->len > e->mem + MEM_BYTES)
         e->rx_outside++;
+    r->dma = fr->dma;
+    r->token = fr->token;
+    r->can_keep = fr->retain != NULL;
+    r->kept = 0;
+    if (fr->retain && e->keep_mode) {
+        e->keep_seed = e->keep_seed * 1664525u + 1013904223u;
+        if (e->keep_mode == 1 || (e->keep_seed >> 16) & 1) {
+            *fr->retain = 1;
+            r->kept = 1;
+            if (e->return_in_cb)
+                e->cb_return_rc = drv_rx_return(e->d, fr->cpu, fr->token);
+        }
+    }
     return RX_CYCLES;
 }
 
@@ -307,7 +330,7 @@ START_TEST(mem_required_matches_open)
         int rss, queues;
         uint32_t rx_entries, rx_buf, tx_entries;
     } cases[] = {{1, 4, 64, 2048, 32}, {0, 4, 64, 2048, 32}, {1, 3, 128, 9000, 64}, {1, 2, 16, 65535, 16},
-                 {1, 1, 256, 100, 8}};
+                 {1, 1, 256, 100, 8}, {1, 2, 32, 3000, 16}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         env e;
         env_init(&e, 8);
@@ -317,6 +340,7 @@ START_TEST(mem_required_matches_open)
         e.cfg.rx_ring_entries = cases[i].rx_entries;
         e.cfg.rx_buf_bytes = cases[i].rx_buf;
         e.cfg.tx_ring_entries = cases[i].tx_entries;
+        e.cfg.rx_spare_buffers = (uint32_t)i * 3; /* NetDMA spare receive buffers */
         ck_assert_msg(env_open_rc(&e) == DRV_OK, "case %zu: %s", i, e.err);
         ck_assert_uint_eq(drv_mem_required(&e.cfg), hm_used(e.hm));
         env_free(&e);
@@ -2564,6 +2588,290 @@ START_TEST(toe_events_fuzz)
 }
 END_TEST
 
+
+/* ---- receive buffers kept by the layer above (NetDMA) ---- */
+
+/* Bus address of RX descriptor slot s's buffer on queue q. */
+static uint64_t rx_desc_addr(const env *e, int q, uint32_t s)
+{
+    uint64_t desc = ((uint64_t)fake_nic_reg(e->f, R_RXQ(q, 0x04)) << 32) | fake_nic_reg(e->f, R_RXQ(q, 0x00));
+    const uint8_t *p = e->mem + (desc - DMA_BASE) + 16u * s;
+    uint64_t a = 0;
+    for (int i = 7; i >= 0; i--)
+        a = a << 8 | p[i];
+    return a;
+}
+
+static void keep_cfg(drv_config *c, uint32_t spares)
+{
+    small_cfg(c);
+    c->rss_enable = 0;
+    c->rx_ring_entries = 16;
+    c->dpc_budget = 64;
+    c->rx_spare_buffers = spares;
+}
+
+static void rx_one(env *e, uint32_t seed)
+{
+    uint8_t frame[200];
+    fake_rx_meta m = {0};
+    make_frame(frame, sizeof frame, seed);
+    ck_assert_int_eq(fake_nic_rx(e->f, frame, sizeof frame, &m), 0);
+}
+
+/* A kept frame's slot is re-posted with a spare buffer; the returned buffer joins the pool. */
+START_TEST(rx_keep_uses_spare)
+{
+    env e;
+    drv_config c;
+    keep_cfg(&c, 4);
+    env_open(&e, &c, 2);
+    uint64_t orig = rx_desc_addr(&e, 0, 0);
+    e.keep_mode = 1;
+    rx_one(&e, 1);
+    service(&e);
+    ck_assert_uint_eq(e.nrx, 1);
+    rec_frame *r = &e.rx[0];
+    ck_assert(r->can_keep);
+    ck_assert_uint_eq(r->dma, DMA_BASE + (uint64_t)(r->ptr - e.mem)); /* bus address of data[0] */
+    ck_assert_uint_eq(r->dma, orig);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 1);
+    uint64_t spare = rx_desc_addr(&e, 0, 0);
+    ck_assert_uint_ne(spare, orig); /* slot 0 re-posted with a spare */
+    for (uint32_t s = 0; s < 16; s++)
+        ck_assert_uint_ne(rx_desc_addr(&e, 0, s) == orig, 1);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    ck_assert_uint_eq(fake_nic_reg(e.f, R_RXQ(0, 0x0C)), 17);
+    /* the kept buffer is not overwritten while the ring goes round */
+    e.keep_mode = 0;
+    for (uint32_t k = 0; k < 40; k++) {
+        rx_one(&e, 100 + k);
+        service(&e);
+    }
+    ck_assert_int_eq(memcmp(e.rx[0].ptr, e.rx[0].data, e.rx[0].len), 0);
+    /* return: to the pool, no doorbell (the ring is full) */
+    size_t tails = fake_nic_writes_to(e.f, R_RXQ(0, 0x0C));
+    uint64_t before = e.cost_count[DRV_OP_RX_REPOST];
+    int64_t rc = drv_rx_return(e.d, 0, r->token);
+    ck_assert_int_eq(rc, (int64_t)price[DRV_OP_RX_REPOST]);
+    ck_assert_uint_eq(e.cost_count[DRV_OP_RX_REPOST], before + 1);
+    ck_assert_uint_eq(fake_nic_writes_to(e.f, R_RXQ(0, 0x0C)), tails);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    ck_assert_int_eq(drv_rx_return(e.d, 0, r->token), DRV_EINVAL); /* not kept any more */
+    /* keep 5 with 4 spares: the 5th leaves its slot empty */
+    e.keep_mode = 1;
+    size_t first = e.nrx;
+    for (uint32_t k = 0; k < 5; k++)
+        rx_one(&e, 200 + k);
+    service(&e);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 5);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 15);
+    uint32_t tail = fake_nic_reg(e.f, R_RXQ(0, 0x0C));
+    rc = drv_rx_return(e.d, 0, e.rx[first + 2].token);
+    ck_assert_int_eq(rc, (int64_t)(price[DRV_OP_RX_REPOST] + price[DRV_OP_DOORBELL]));
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    ck_assert_uint_eq(fake_nic_reg(e.f, R_RXQ(0, 0x0C)), (tail + 1) & 0xFFFF);
+    ck_assert_uint_eq(rx_desc_addr(&e, 0, (tail - 16) & 15), e.rx[first + 2].dma); /* the returned buffer */
+    for (int k = 0; k < 5; k++)
+        if (k != 2)
+            ck_assert_int_ge(drv_rx_return(e.d, 0, e.rx[first + (size_t)k].token), 0);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+START_TEST(rx_return_bad_token)
+{
+    env e;
+    drv_config c;
+    keep_cfg(&c, 2);
+    env_open(&e, &c, 2);
+    ck_assert_int_eq(drv_rx_return(e.d, 0, 0), DRV_EINVAL);       /* buffer 0 is posted */
+    ck_assert_int_eq(drv_rx_return(e.d, 0, 17), DRV_EINVAL);      /* a spare in the pool */
+    ck_assert_int_eq(drv_rx_return(e.d, 0, 18), DRV_EINVAL);      /* no such buffer */
+    ck_assert_int_eq(drv_rx_return(e.d, 0, 1u << 20), DRV_EINVAL); /* queue 1 not in use */
+    ck_assert_int_eq(drv_rx_return(e.d, 0, UINT32_MAX), DRV_EINVAL);
+    e.keep_mode = 1;
+    rx_one(&e, 1);
+    service(&e);
+    ck_assert_int_eq(drv_rx_return(e.d, 3, e.rx[0].token), DRV_EINVAL); /* cpu out of range */
+    ck_assert_int_eq(drv_rx_return(e.d, -1, e.rx[0].token), DRV_EINVAL);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 1);
+    ck_assert_int_ge(drv_rx_return(e.d, 2, e.rx[0].token), 0);
+    ck_assert_int_eq(drv_rx_return(e.d, 2, e.rx[0].token), DRV_EINVAL); /* twice */
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    drv_config bad;
+    keep_cfg(&bad, 32769);
+    ck_assert_uint_eq(drv_mem_required(&bad), 0);
+    env_free(&e);
+}
+END_TEST
+
+/* No spares: kept slots stay empty (the NIC sees fewer descriptors), the slots after them wait
+ * in order, and each return re-fills from tail. */
+START_TEST(rx_keep_pool_empty_shrinks_ring)
+{
+    env e;
+    drv_config c;
+    keep_cfg(&c, 0);
+    env_open(&e, &c, 2);
+    uint64_t b0 = rx_desc_addr(&e, 0, 0);
+    e.keep_mode = 1;
+    rx_one(&e, 1); /* slot 0: kept */
+    service(&e);
+    e.keep_mode = 0;
+    for (uint32_t k = 0; k < 5; k++) /* slots 1..5: not kept, but behind the hole */
+        rx_one(&e, 10 + k);
+    service(&e);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 10);
+    ck_assert_uint_eq(fake_nic_reg(e.f, R_RXQ(0, 0x0C)), 16);
+    /* frames still arrive in the remaining descriptors; the NIC drops when they run out */
+    for (uint32_t k = 0; k < 10; k++)
+        rx_one(&e, 20 + k);
+    uint8_t frame[64] = {0};
+    fake_rx_meta m = {0};
+    ck_assert_int_eq(fake_nic_rx(e.f, frame, 64, &m), FAKE_DROP_NO_DESC);
+    service(&e);
+    ck_assert_uint_eq(e.nrx, 16);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 0);
+    ck_assert_int_eq(memcmp(e.rx[0].ptr, e.rx[0].data, e.rx[0].len), 0); /* kept buffer intact */
+    /* the return fills slot 0 and the 15 waiting behind it, one doorbell */
+    size_t tails = fake_nic_writes_to(e.f, R_RXQ(0, 0x0C));
+    int64_t rc = drv_rx_return(e.d, 0, e.rx[0].token);
+    ck_assert_int_eq(rc, (int64_t)(16 * price[DRV_OP_RX_REPOST] + price[DRV_OP_DOORBELL]));
+    ck_assert_uint_eq(fake_nic_writes_to(e.f, R_RXQ(0, 0x0C)), tails + 1);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    ck_assert_uint_eq(rx_desc_addr(&e, 0, 0), b0);
+    /* keep three, return them out of order: each goes to the slot at tail */
+    e.keep_mode = 1;
+    size_t first = e.nrx;
+    for (uint32_t k = 0; k < 3; k++)
+        rx_one(&e, 40 + k);
+    service(&e);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 13);
+    static const int order[] = {1, 2, 0};
+    for (int i = 0; i < 3; i++) {
+        uint32_t tail = fake_nic_reg(e.f, R_RXQ(0, 0x0C));
+        ck_assert_int_ge(drv_rx_return(e.d, 0, e.rx[first + (size_t)order[i]].token), 0);
+        ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 14u + (unsigned)i);
+        ck_assert_uint_eq(rx_desc_addr(&e, 0, tail & 15), e.rx[first + (size_t)order[i]].dma);
+    }
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* A buffer kept and returned within the same callback stays in its slot and is re-posted by
+ * the DPC; multi-buffer frames cannot be kept. */
+START_TEST(rx_keep_return_in_dpc_and_multi_buffer)
+{
+    env e;
+    drv_config c;
+    keep_cfg(&c, 0);
+    c.rx_buf_bytes = 256;
+    env_open(&e, &c, 2);
+    e.keep_mode = 1;
+    e.return_in_cb = 1;
+    for (uint32_t k = 0; k < 40; k++) {
+        rx_one(&e, k); /* 200 bytes: one buffer */
+        if (k % 8 == 7)
+            service(&e);
+    }
+    ck_assert_uint_eq(e.nrx, 40);
+    ck_assert_int_ge(e.cb_return_rc, 0);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    uint8_t big[600];
+    make_frame(big, sizeof big, 77);
+    fake_rx_meta m = {0};
+    ck_assert_int_eq(fake_nic_rx(e.f, big, sizeof big, &m), 0);
+    service(&e);
+    rec_frame *r = &e.rx[e.nrx - 1];
+    ck_assert_uint_eq(r->len, 600);
+    ck_assert(!r->can_keep);
+    ck_assert_uint_eq(r->dma, 0);
+    ck_assert_uint_eq(r->token, 0);
+    ck_assert_int_eq(memcmp(r->data, big, 600), 0);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    ck_assert_uint_eq(fake_nic_rx_avail(e.f, 0), 16);
+    check_fake_ok(&e);
+    env_free(&e);
+}
+END_TEST
+
+/* Many keep/return cycles on several queues: every frame byte-exact, every kept buffer intact
+ * until returned, everything posted again at the end. */
+START_TEST(rx_keep_return_cycles)
+{
+    env e;
+    drv_config c;
+    small_cfg(&c);
+    c.rx_queues = 3;
+    c.rx_ring_entries = 16;
+    c.rx_spare_buffers = 3;
+    env_open(&e, &c, 4);
+    e.keep_mode = 2;
+    e.keep_seed = 12345;
+    size_t *held = malloc(4096 * sizeof *held);
+    size_t nheld = 0;
+    uint32_t seed = 7, sent = 0;
+    uint8_t *sent_data = malloc((size_t)6000 * 64);
+    uint32_t *sent_len = malloc(6000 * sizeof *sent_len);
+    for (int round = 0; round < 800; round++) {
+        int burst = 1 + (int)(lcg(&seed) >> 29);
+        for (int k = 0; k < burst; k++) {
+            uint32_t len = 60 + (lcg(&seed) >> 26);
+            uint8_t frame[128];
+            make_frame(frame, len, sent);
+            fake_rx_meta m = {.hash = lcg(&seed), .hash_type = 1};
+            int q = fake_nic_rx(e.f, frame, len, &m);
+            if (q < 0)
+                continue; /* ring short of descriptors: dropped at the NIC */
+            memcpy(sent_data + (size_t)sent * 64, frame, 64);
+            sent_len[sent++] = len;
+            ck_assert_uint_lt(sent, 6000);
+        }
+        size_t before = e.nrx;
+        service(&e);
+        for (size_t i = before; i < e.nrx; i++)
+            if (e.rx[i].kept)
+                held[nheld++] = i;
+        /* return a random part of what is held, in random order */
+        while (nheld && (lcg(&seed) >> 30) != 0) {
+            size_t j = lcg(&seed) % nheld;
+            rec_frame *r = &e.rx[held[j]];
+            ck_assert_msg(memcmp(r->ptr, r->data, r->len) == 0, "kept buffer of frame %zu overwritten", held[j]);
+            ck_assert_int_ge(drv_rx_return(e.d, r->cpu, r->token), 0);
+            held[j] = held[--nheld];
+        }
+        ck_assert_uint_eq(drv_rx_kept(e.d), nheld);
+    }
+    ck_assert_uint_eq(e.nrx, sent);
+    for (size_t i = 0; i < nheld; i++)
+        ck_assert_int_ge(drv_rx_return(e.d, e.rx[held[i]].cpu, e.rx[held[i]].token), 0);
+    ck_assert_uint_eq(drv_rx_kept(e.d), 0);
+    for (int q = 0; q < 3; q++)
+        ck_assert_uint_eq(fake_nic_rx_avail(e.f, q), 16);
+    /* every delivered frame is one that was sent, byte-exact (DPC order differs from arrival
+       order across queues: found by length and content, make_frame seeds being distinct) */
+    size_t kept_total = 0;
+    for (size_t i = 0; i < e.nrx; i++) {
+        int found = 0;
+        for (uint32_t k = 0; k < sent && !found; k++)
+            found = sent_len[k] == e.rx[i].len && memcmp(sent_data + (size_t)k * 64, e.rx[i].data, 60) == 0;
+        ck_assert_msg(found, "frame %zu not among those sent", i);
+        kept_total += (size_t)e.rx[i].kept;
+    }
+    ck_assert_uint_gt(kept_total, 500);
+    check_fake_ok(&e);
+    free(held);
+    free(sent_data);
+    free(sent_len);
+    env_free(&e);
+}
+END_TEST
+
 static Suite *driver_suite(void)
 {
     Suite *s = suite_create("driver");
@@ -2607,6 +2915,14 @@ static Suite *driver_suite(void)
     tcase_add_test(toe, toe_bad_events);
     tcase_add_test(toe, toe_events_fuzz);
     suite_add_tcase(s, toe);
+    TCase *keep = tcase_create("rx_keep");
+    tcase_set_timeout(keep, 60);
+    tcase_add_test(keep, rx_keep_uses_spare);
+    tcase_add_test(keep, rx_return_bad_token);
+    tcase_add_test(keep, rx_keep_pool_empty_shrinks_ring);
+    tcase_add_test(keep, rx_keep_return_in_dpc_and_multi_buffer);
+    tcase_add_test(keep, rx_keep_return_cycles);
+    suite_add_tcase(s, keep);
     return s;
 }
 
