@@ -88,6 +88,7 @@ typedef struct drv_rxq {
     uint32_t *pool, npool; /* free buffers (spares and returned ones) */
     int in_dpc;            /* the queue's DPC is handing frames up */
     uint32_t cur_bid;      /* during cb->rx: the frame's buffer (RXB_NONE if it cannot be kept) */
+    const drv_callbacks *cb; /* the device's callbacks (cb->reposted) */
 } drv_rxq;
 
 struct drv_dev {
@@ -365,6 +366,8 @@ static void rx_write_desc(drv_rxq *rq, uint32_t slot)
     assert(rq->slot_buf[slot] != RXB_NONE && "rx_write_desc: the slot has no buffer");
     put_le64(p + NIC_RXD_ADDR, rxbuf_dma(rq, rq->slot_buf[slot]));
     put_le32(p + NIC_RXD_LEN, r->buf_bytes);
+    if (rq->cb && rq->cb->reposted)
+        rq->cb->reposted(rq->cb->user, rxbuf_dma(rq, rq->slot_buf[slot]), r->buf_bytes);
     put_le32(p + NIC_RXD_LEN + 4, 0);
 }
 
@@ -542,6 +545,7 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
         }
         rq->nbuf = rq->r.entries + spares;
         rq->cur_bid = RXB_NONE;
+        rq->cb = &d->cb;
         rq->slot_buf = calloc(rq->r.entries, sizeof *rq->slot_buf);
         rq->buf_state = calloc(rq->nbuf, sizeof *rq->buf_state);
         rq->pool = calloc(rq->nbuf, sizeof *rq->pool);

@@ -126,6 +126,9 @@ typedef struct drv_callbacks {
      * spent. NULL: events are counted and ignored. (Last, so {rx, cost, user} initialisers
      * keep their meaning.) */
     uint64_t (*toe_event)(void *user, const drv_toe_event *ev);
+    /* Optional: a receive buffer (bus address, bytes) was written into an RX descriptor, i.e.
+     * given to the NIC again (the NetDMA ownership checker watches this). */
+    void (*reposted)(void *user, uint64_t dma, uint32_t len);
 } drv_callbacks;
 
 typedef struct drv_config {

@@ -239,6 +239,13 @@ uint64_t glue_toe_event(void *user, const drv_toe_event *ev)
     return hs_toe_event(g->pf->stack, &h, ns_ns_from_ps(call_time_ps(*g->pf, ev->cpu)));
 }
 
+// A receive buffer given back to the NIC: the ownership checker's "source reused" watch.
+void glue_reposted(void *user, uint64_t dma, uint32_t len)
+{
+    auto *g = static_cast<DriverGlue *>(user);
+    if (g->pf->nck && g->pf->csr.running) nck_repost(g->pf->nck, dma, len, sc_now_ps());
+}
+
 }  // namespace
 
 drv_hw_ops DriverGlue::hw_ops() { return drv_hw_ops{glue_csr_write, glue_csr_read, this}; }
@@ -249,6 +256,7 @@ drv_callbacks DriverGlue::callbacks()
     cb.rx = glue_rx;
     cb.cost = glue_cost;
     cb.toe_event = glue_toe_event;
+    cb.reposted = glue_reposted;
     cb.user = this;
     return cb;
 }
@@ -340,7 +348,12 @@ uint64_t nd_done(void *user, int cpu, uint64_t cookie, int status, int by_irq)
 {
     auto *g = static_cast<DriverGlue *>(user);
     Platform &pf = *g->pf;
-    if (pf.nck) nck_done(pf.nck, cookie, call_time_ps(pf, cpu));
+    if (pf.nck) {
+        if (status == ND_DONE_OK)
+            nck_done(pf.nck, cookie, call_time_ps(pf, cpu));
+        else
+            nck_cancel(pf.nck, cookie, call_time_ps(pf, cpu));  // the stack redoes it with the CPU
+    }
     return hs_netdma_done(pf.stack, cpu, cookie, status, by_irq, ns_ns_from_ps(call_time_ps(pf, cpu)));
 }
 

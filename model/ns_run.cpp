@@ -47,6 +47,23 @@ void warn(ns_results *res, const char *fmt, ...)
 
 void warn_line(void *ctx, const char *line) { warn(static_cast<ns_results *>(ctx), "%s", line); }
 
+// The ownership checker's findings into the results.
+void collect_violations(const nck *k, ns_results *res)
+{
+    nck_stats st;
+    nck_get_stats(k, &st);
+    res->netdma_checked = 1;
+    res->netdma_violations = st.total;
+    for (int i = 0; i < NS_NDCK_KINDS && i < NCK_KIND_COUNT; i++) res->netdma_violation_kind[i] = st.violations[i];
+    size_t n = 0;
+    const nck_violation *v = nck_violations(k, &n);
+    for (size_t i = 0; i < n && res->nviolation_lines < NS_NDCK_LINES; i++)
+        nck_format(&v[i], res->violation_lines[res->nviolation_lines++], NS_WARNING_LEN);
+    if (st.total)
+        warn(res, "NetDMA ownership check: %" PRIu64 " violation%s (netdma.check in the report)", st.total,
+             st.total == 1 ? "" : "s");
+}
+
 // NetDMA may be used in this run: EnableTCPA and nothing in the host configuration rules it
 // out (the engine is then built and its provider opened).
 bool netdma_wanted(const ns_config &c) { return ns_netdma_wanted(&c) != 0; }
