@@ -71,7 +71,7 @@ int hs_nd_want_host_buffers(const hs_stack *s) { return s->nd.channels > 0 && s-
 
 int hs_nd_usable(const hs_stack *s, const hs_conn *c)
 {
-    return hs_nd_want_host_buffers(s) && !s->nd_blocked && c->toe == HS_TOE_IN_HOST && c->buf_nd &&
+    return hs_nd_want_host_buffers(s) && !s->nd_blocked && c->toe == HS_TOE_IN_HOST &&
            !s->finished;
 }
 
