@@ -32,17 +32,19 @@ enum sc_key {
     K_NIC_QUANTUM, K_NIC_IRQ_FRAMES, K_NIC_IRQ_US,
     K_PCIE_LINK, K_PCIE_LANES, K_PCIE_MAX_PAYLOAD, K_PCIE_MAX_READ_REQUEST,
     K_PCIE_READ_LATENCY, K_PCIE_READ_TAGS, K_PCIE_POSTED_BUFFER,
-    K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB, K_HOST_COST_PROFILE,
+    K_HOST_CPUS, K_HOST_CPU_MHZ, K_HOST_MEMORY_MB, K_HOST_MEM_GBPS, K_HOST_COST_PROFILE,
     K_HOST_FIREWALL, K_HOST_IPSEC, K_HOST_IP_NAT, K_HOST_THIRD_PARTY_FIREWALL, K_HOST_NDIS51_IM,
     K_HOST_BRIDGING,
     K_DRV_RX_RING, K_DRV_RX_BUF, K_DRV_TX_RING, K_DRV_DPC_BUDGET,
-    K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_CSUM,
+    K_TCPIP_RSS, K_TCPIP_CHIMNEY, K_TCPIP_TCPA, K_TCPIP_MIN_DMA, K_TCPIP_DMA_SYNC, K_TCPIP_CSUM,
     K_TCPIP_ACK_FREQUENCY, K_TCPIP_DELACK_TICKS, K_TCPIP_WINDOW_SIZE,
     K_TCPIP_EXCL_DST, K_TCPIP_EXCL_SRC, K_TCPIP_INCL_DST, K_TCPIP_INCL_SRC,
     K_APP_RECV_BUFFER, K_APP_POSTED_BUFFERS, K_APP_CYCLES_PER_BYTE, K_APP_CONSUME_MBPS,
     K_APP_COMPLETE_ON_PUSH,
     K_CHIMNEY_POLICY, K_CHIMNEY_AUTO_MIN_BYTES, K_CHIMNEY_AUTO_MAX_RTT, K_CHIMNEY_AUTO_MIN_LINK,
     K_CHIMNEY_PATH_RTT, K_CHIMNEY_POST_BYTES, K_CHIMNEY_POSTED,
+    K_NETDMA_CHANNELS, K_NETDMA_CHECK, K_NETDMA_CLOCK_MHZ, K_NETDMA_RING, K_NETDMA_INTR_DELAY,
+    K_NETDMA_DEBUG_BREAK,
     K_REPLAY_TIMING, K_REPLAY_MULTIPLIER, K_REPLAY_MBPS, K_REPLAY_PPS, K_REPLAY_LOOP,
     K_REPLAY_FIX_CHECKSUMS,
     K_REPLAY_LIMIT,
@@ -60,7 +62,6 @@ struct cli_scenario {
     char *trace;          /* scenario.trace, resolved against dir (file) or cwd (--set) */
     char *trace_used;     /* after finish: --trace or trace */
     char *table_text;     /* nic.indirection_table as written, for later messages */
-    int tcpa;             /* parsed, no effect yet */
     double profile_app_byte; /* app_byte of the cost profile in use */
     sc_origin given[K_COUNT];
     sc_origin cur;        /* origin of the value being applied */
@@ -111,9 +112,10 @@ typedef struct sc_key_desc {
 } sc_key_desc;
 
 static const char *const sc_sections[] = {"scenario", "nic", "pcie", "host", "driver", "tcpip",
-                                          "app", "chimney", "replay", "events"};
-#define SC_SECTION_LIST \
-    "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app], [chimney], [replay] or [events]"
+                                          "app", "chimney", "netdma", "replay", "events"};
+#define SC_SECTION_LIST                                                                      \
+    "[scenario], [nic], [pcie], [host], [driver], [tcpip], [app], [chimney], [netdma], [replay] " \
+    "or [events]"
 
 /* ---- helpers ---- */
 
@@ -697,6 +699,54 @@ static int k_delack_ticks(cli_scenario *sc, const char *v, char *why, size_t why
     return CLI_OK;
 }
 
+/* ---- NetDMA: [tcpip] registry values, [netdma] ---- */
+
+/* A registry DWORD with a documented range (KB 912222): a number outside it is not an error;
+ * as on Windows, the default is used instead, with a warning. Not a number: an error. */
+static int k_dword_range(cli_scenario *sc, const char *v, const char *name, uint64_t lo,
+                         uint64_t hi, uint32_t dflt, uint32_t *out, char *why, size_t whylen)
+{
+    uint64_t x;
+    if (cli_parse_uint(v, 0, UINT32_MAX, &x, why, whylen) != CLI_OK)
+        return CLI_EUSAGE;
+    if (x < lo || x > hi) {
+        char where[512];
+        sc_where(sc, sc->cur, where, sizeof where);
+        int rc = sc_warn(sc, "%s: tcpip.%s: %llu is out of range (%llu..%llu); the default %u is "
+                         "used, as Windows does", where, name, (unsigned long long)x,
+                         (unsigned long long)lo, (unsigned long long)hi, (unsigned)dflt);
+        if (rc != CLI_OK) {
+            cli_msg(why, whylen, "out of memory");
+            return rc;
+        }
+        x = dflt;
+    }
+    *out = (uint32_t)x;
+    return CLI_OK;
+}
+static int k_min_dma(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return k_dword_range(sc, v, "MinPacketSizeToDma", HS_MIN_DMA_MIN, HS_MIN_DMA_MAX, 256,
+                         &sc->cfg.stack.min_dma_bytes, why, whylen);
+}
+static int k_dma_sync(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    return k_dword_range(sc, v, "DmaSyncCompletionHighThreshold", 0, HS_DMA_SYNC_MAX, 0,
+                         &sc->cfg.stack.dma_sync_threshold, why, whylen);
+}
+
+/* [netdma] debug_break: none | early_complete | early_return | early_access */
+static int k_netdma_break(cli_scenario *sc, const char *v, char *why, size_t whylen)
+{
+    for (int b = 0; b < HS_NDB_COUNT; b++)
+        if (strcmp(v, hs_netdma_break_name(b)) == 0) {
+            sc->cfg.stack.netdma_break = b;
+            return CLI_OK;
+        }
+    cli_msg(why, whylen, "expected none, early_complete, early_return or early_access");
+    return CLI_EUSAGE;
+}
+
 /* ---- TCP Chimney: [host] switches, [tcpip] port lists, [chimney] ---- */
 
 /* bridging/routing turns IP NAT and the IPsec policy agent on (KB 912222); turning it off
@@ -954,6 +1004,8 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                         .field = SC_FIELD(cfg.cpu_mhz)},
     [K_HOST_MEMORY_MB] = {"host", "memory_mb", SK_UINT, .lo = 16, .hi = 65536,
                           .field = SC_FIELD(cfg.memory_mb)},
+    [K_HOST_MEM_GBPS] = {"host", "mem_gbps", SK_POSITIVE, .min = NS_MEM_GBPS_MIN,
+                         .max = NS_MEM_GBPS_MAX, .unit = "GB/s", .field = SC_FIELD(cfg.mem_gbps)},
     [K_HOST_COST_PROFILE] = {"host", "cost_profile", SK_FN, .parse = k_cost_profile},
     /* host features that rule TCP Chimney out (KB 912222) */
     [K_HOST_FIREWALL] = {"host", "windows_firewall", SK_BOOL, .field = SC_FIELD(cfg.stack.windows_firewall)},
@@ -974,7 +1026,9 @@ static const sc_key_desc sc_keys[K_COUNT] = {
 
     [K_TCPIP_RSS] = {"tcpip", "EnableRSS", SK_BOOL, .field = SC_FIELD(cfg.rss_enable)},
     [K_TCPIP_CHIMNEY] = {"tcpip", "EnableTCPChimney", SK_BOOL, .field = SC_FIELD(cfg.stack.chimney)},
-    [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", SK_BOOL, .field = SC_FIELD(tcpa)},
+    [K_TCPIP_TCPA] = {"tcpip", "EnableTCPA", SK_BOOL, .field = SC_FIELD(cfg.stack.netdma)},
+    [K_TCPIP_MIN_DMA] = {"tcpip", "MinPacketSizeToDma", SK_FN, .parse = k_min_dma},
+    [K_TCPIP_DMA_SYNC] = {"tcpip", "DmaSyncCompletionHighThreshold", SK_FN, .parse = k_dma_sync},
     [K_TCPIP_CSUM] = {"tcpip", "EnableChecksumOffload", SK_BOOL,
                       .field = SC_FIELD(cfg.csum_offload)},
     /* TcpAckFrequency: ACK every Nth full-size segment */
@@ -998,6 +1052,19 @@ static const sc_key_desc sc_keys[K_COUNT] = {
                               .field = SC_FIELD(cfg.stack.toe_buffer_bytes)},
     [K_CHIMNEY_POSTED] = {"chimney", "posted_buffers", SK_UINT, .lo = 0, .hi = NIC_TOE_BUFS,
                           .field = SC_FIELD(cfg.stack.toe_posted_buffers)},
+
+    [K_NETDMA_CHANNELS] = {"netdma", "channels", SK_UINT, .lo = 1, .hi = NS_NETDMA_CHANNELS,
+                           .field = SC_FIELD(cfg.netdma_channels)},
+    [K_NETDMA_CHECK] = {"netdma", "check", SK_BOOL, .field = SC_FIELD(cfg.netdma_check)},
+    [K_NETDMA_CLOCK_MHZ] = {"netdma", "clock_mhz", SK_POSITIVE, .min = NS_NETDMA_MHZ_MIN,
+                            .max = NS_NETDMA_MHZ_MAX, .unit = "MHz",
+                            .field = SC_FIELD(cfg.netdma_clock_mhz)},
+    [K_NETDMA_RING] = {"netdma", "ring", SK_POW2, .lo = 16, .hi = 32768,
+                       .field = SC_FIELD(cfg.netdma_ring)},
+    [K_NETDMA_INTR_DELAY] = {"netdma", "intr_delay_us", SK_NONNEG, .max = 100000, .unit = "us",
+                             .note = " (0: an interrupt per flagged copy)",
+                             .field = SC_FIELD(cfg.netdma_intr_delay_us)},
+    [K_NETDMA_DEBUG_BREAK] = {"netdma", "debug_break", SK_FN, .parse = k_netdma_break},
 
     [K_APP_RECV_BUFFER] = {"app", "recv_buffer_bytes", SK_UINT, .lo = 1, .hi = 1u << 30,
                            .field = SC_FIELD(cfg.stack.recv_buffer_bytes)},
@@ -1182,12 +1249,6 @@ static int sc_apply(cli_scenario *sc, const char *section, const char *name, con
         goto nomem;
     sc->given[k] = at;
 
-    if (k == K_TCPIP_TCPA) {
-        rc = sc_warn(sc, "%s: %s.%s has no effect yet (%s not modelled)", where, d->section, d->name,
-                     "NetDMA copy engine");
-        if (rc != CLI_OK)
-            goto nomem;
-    }
     return CLI_OK;
 nomem:
     cli_msg(err, errlen, "out of memory");
@@ -1854,6 +1915,15 @@ int cli_scenario_key_value(const cli_scenario *sc, int i, char *buf, size_t len)
         }
         return 1;
     }
+    case K_TCPIP_MIN_DMA:
+        snprintf(buf, len, "%u", (unsigned)c->stack.min_dma_bytes);
+        return 1;
+    case K_TCPIP_DMA_SYNC:
+        snprintf(buf, len, "%u", (unsigned)c->stack.dma_sync_threshold);
+        return 1;
+    case K_NETDMA_DEBUG_BREAK:
+        snprintf(buf, len, "%s", hs_netdma_break_name(c->stack.netdma_break));
+        return 1;
     case K_CHIMNEY_POLICY:
         snprintf(buf, len, "%s", c->stack.chimney_policy == HS_CHIMNEY_AUTOMATIC ? "automatic" : "always");
         return 1;

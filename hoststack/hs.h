@@ -213,7 +213,10 @@ enum hs_csum_verdict {     /* the NIC's checksum status codes (NIC_CSUM_*, rtl/n
 };
 
 /* One received Ethernet frame (no FCS) with the NIC's metadata. The bytes are valid during
- * the hs_rx call only. Same content as the driver's drv_rx_frame; the model copies fields. */
+ * the hs_rx call only, unless the stack keeps the frame's receive buffer for NetDMA copies
+ * (hs_last_rx_retained): then they stay valid until it gives the buffer back (rx_return), and
+ * the stack reads them again only to redo a copy the engine failed. Same content as the
+ * driver's drv_rx_frame; the model copies fields. */
 typedef struct hs_rx_frame {
     const uint8_t *data;
     uint32_t len;
@@ -448,6 +451,9 @@ typedef struct hs_stats {
     uint64_t netdma_sync_wait_cycles;   /* CPU cycles spent in them (also in kind netdma_wait) */
     uint64_t netdma_done_poll, netdma_done_irq; /* copies whose completion was seen by poll / interrupt */
     uint64_t netdma_cold_bytes;         /* bytes the application read cold (engine-written) */
+    uint64_t netdma_unfinished;         /* copies still outstanding at hs_finish (the model
+                                           should drive the engine until hs_netdma_outstanding
+                                           is 0 first; their bytes may be missing) */
     uint64_t netdma_conn_chimney;       /* copies avoided because the connection was offloaded
                                            (counted per segment the NIC handled: never NetDMA) */
     char netdma_blocked[96];            /* why NetDMA cannot be used ("" if nothing rules it out) */

@@ -36,7 +36,14 @@ static uint64_t hs_app_dur_ns(const hs_stack *s, uint32_t len)
 static uint32_t hs_head_idx(const hs_stack *s, const hs_conn *c)
 {
     uint32_t nb = s->cfg.posted_buffers;
-    return (c->fill_idx + nb - c->ncomp) % nb;
+    return (c->fill_idx + 2 * nb - c->ncomp - c->npend) % nb;
+}
+
+/* The ownership checker's view of buffer idx's first len bytes (engine-reachable buffers). */
+static void hs_app_touch(hs_stack *s, const hs_conn *c, int cpu, int kind, uint32_t idx, uint32_t len)
+{
+    if (s->nd.touch && c->buf_nd && len)
+        s->nd.touch(s->nd.user, cpu, kind, c->buf_dma + (uint64_t)idx * s->cfg.recv_buffer_bytes, len);
 }
 
 /* The application takes the head completed buffer: its work, then it re-posts the buffer. */
@@ -45,8 +52,15 @@ static void hs_app_consume_head(hs_stack *s, hs_conn *c, int cpu, int charge)
     uint32_t idx = hs_head_idx(s, c);
     uint32_t len = c->comp_len[idx];
     const uint8_t *d = c->buf + (size_t)idx * s->cfg.recv_buffer_bytes;
+    hs_app_touch(s, c, cpu, HS_ND_TOUCH_APP_READ, idx, len);
+    uint32_t cold = c->nd_cold ? c->nd_cold[idx] : 0;
+    if (c->nd_cold)
+        c->nd_cold[idx] = 0;
     if (charge) {
         hs_chg(s, cpu, HS_K_APP, hs_c(s, HS_C_APP_RECV) + s->app_cpb * len);
+        /* the engine wrote these bytes: the application's first read misses every cache */
+        hs_chg(s, cpu, HS_K_APP, hs_c(s, HS_C_APP_COLD_BYTE) * (double)cold);
+        s->st.netdma_cold_bytes += cold;
         if (s->app_cpb > 0)
             s->st.mem_bytes += len;
         s->st.app_bytes += len;
@@ -78,16 +92,13 @@ static void hs_app_schedule(hs_stack *s, hs_conn *c, uint64_t start)
     hs_timer_arm(s, c, HS_TMR_APP, c->app_head_done);
 }
 
-void hs_app_complete_buffer(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
+/* The oldest pending buffer (or the one just closed) completes to the application. */
+static void hs_app_finish_one(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t idx)
 {
-    if (c->fill_len == 0)
-        return;
-    c->comp_len[c->fill_idx] = c->fill_len;
-    c->comp_time[c->fill_idx] = now;
-    c->fill_idx = (c->fill_idx + 1) % s->cfg.posted_buffers;
-    c->fill_len = 0;
+    c->comp_time[idx] = now;
     c->ncomp++;
     s->st.app_receives++;
+    hs_app_touch(s, c, cpu, HS_ND_TOUCH_COMPLETE, idx, c->comp_len[idx]);
     if (s->cfg.app_rate_bytes_per_s <= 0) {
         hs_app_consume_head(s, c, cpu, 1);
     } else if (c->ncomp == 1) {
@@ -95,11 +106,70 @@ void hs_app_complete_buffer(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     }
 }
 
+void hs_app_complete_buffer(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
+{
+    if (c->fill_len == 0)
+        return;
+    uint32_t idx = c->fill_idx;
+    c->comp_len[idx] = c->fill_len;
+    c->comp_time[idx] = now;
+    c->fill_idx = (c->fill_idx + 1) % s->cfg.posted_buffers;
+    c->fill_len = 0;
+    /* NetDMA: a receive completes only once the engine has written its last byte, and
+       receives complete in order (debug early_complete skips the wait on purpose) */
+    if ((c->npend || (c->nd_out && c->nd_out[idx])) && s->cfg.netdma_break != HS_NDB_EARLY_COMPLETE) {
+        c->npend++;
+        return;
+    }
+    hs_app_finish_one(s, c, cpu, now, idx);
+}
+
+void hs_app_pending_check(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
+{
+    uint32_t nb = s->cfg.posted_buffers;
+    while (c->npend) {
+        uint32_t idx = (c->fill_idx + nb - c->npend) % nb;
+        if (c->nd_out && c->nd_out[idx])
+            break;
+        c->npend--;
+        hs_app_finish_one(s, c, cpu, now, idx);
+    }
+}
+
+void hs_app_nd_progress(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
+{
+    hs_app_pending_check(s, c, cpu, now);
+    hs_app_drain(s, c, cpu, now);
+    hs_app_check_push_eof(s, c, cpu, now);
+    if (c->state == HS_CS_OPEN)
+        hs_maybe_window_update(s, c, cpu);
+    hs_app_maybe_release(s, c);
+}
+
 static int hs_app_alloc(hs_stack *s, hs_conn *c)
 {
     if (c->buf)
         return 0;
-    c->buf = malloc((size_t)s->cfg.recv_buffer_bytes * s->cfg.posted_buffers);
+    size_t bytes = (size_t)s->cfg.recv_buffer_bytes * s->cfg.posted_buffers;
+    if (hs_nd_want_host_buffers(s)) {
+        /* application buffers in host memory the engine can reach (rule: docs/netdma.md) */
+        if (!c->nd_out) {
+            c->nd_out = calloc(s->cfg.posted_buffers, sizeof *c->nd_out);
+            c->nd_cold = calloc(s->cfg.posted_buffers, sizeof *c->nd_cold);
+            if (!c->nd_out || !c->nd_cold)
+                return HS_ENOMEM;
+        }
+        uint64_t dma = 0;
+        c->buf = s->nd.buf_alloc(s->nd.user, (uint32_t)bytes, &dma);
+        if (c->buf) {
+            c->buf_nd = 1;
+            c->buf_dma = dma;
+            return 0;
+        }
+        /* no engine-reachable memory: this connection's copies are done by the CPU */
+    }
+    c->buf_nd = 0;
+    c->buf = malloc(bytes);
     return c->buf ? 0 : HS_ENOMEM;
 }
 
@@ -110,7 +180,7 @@ uint32_t hs_app_take(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const uint8
     uint32_t bsz = s->cfg.recv_buffer_bytes;
     if (len && hs_app_alloc(s, c) != 0)
         return 0;
-    while (len && c->ncomp < s->cfg.posted_buffers) {
+    while (len && c->ncomp + c->npend < s->cfg.posted_buffers) {
         uint32_t n = bsz - c->fill_len;
         if (n > len)
             n = len;
@@ -120,13 +190,9 @@ uint32_t hs_app_take(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const uint8
             if (to_push > 0 && (uint32_t)to_push < n)
                 n = (uint32_t)to_push;
         }
-        memcpy(c->buf + (size_t)c->fill_idx * bsz + c->fill_len, d, n);
-        if (!s->toe_nocopy) { /* NIC-placed bytes are in the application's buffer already */
-            hs_chg(s, cpu, HS_K_COPY,
-                   hs_c(s, warm ? HS_C_COPY_WARM_BYTE : HS_C_COPY_COLD_BYTE) * (double)n);
-            s->st.bytes_copied += n;
-            s->st.mem_bytes += 2ull * n;
-        }
+        int ends = c->fill_len + n == bsz || (c->push_valid && c->app_nxt + n == c->push_seq) ||
+                   (c->fin_seen && c->app_nxt + n == c->fin_seq);
+        hs_nd_copy_piece(s, c, cpu, c->fill_idx, c->fill_len, d, n, warm, ends);
         c->fill_len += n;
         c->app_nxt += n;
         d += n;
@@ -156,7 +222,7 @@ void hs_app_check_push_eof(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 
 void hs_app_drain(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 {
-    while (c->segs && seq_lt(c->app_nxt, c->rcv_nxt) && c->ncomp < s->cfg.posted_buffers) {
+    while (c->segs && seq_lt(c->app_nxt, c->rcv_nxt) && c->ncomp + c->npend < s->cfg.posted_buffers) {
         hs_seg *g = c->segs;
         assert(g->seq == c->app_nxt && "queued bytes are contiguous from app_nxt");
         uint32_t want = g->len;
@@ -184,13 +250,11 @@ void hs_app_drain(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 
 void hs_app_maybe_release(hs_stack *s, hs_conn *c)
 {
-    int finished = (c->app_eof || c->state == HS_CS_RESET) && c->ncomp == 0 && c->fill_len == 0;
+    int finished = (c->app_eof || c->state == HS_CS_RESET) && c->ncomp == 0 && c->npend == 0 &&
+                   c->fill_len == 0 && c->nd_busy == 0;
     if (!finished)
         return;
-    if (c->buf) {
-        free(c->buf);
-        c->buf = NULL;
-    }
+    hs_nd_buf_release(s, c);
     for (int i = 0; i < s->nsinks; i++)
         if (s->sinks[i].finished)
             s->sinks[i].finished(s->sinks[i].user, &c->key);
@@ -219,7 +283,10 @@ void hs_app_timer(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
 
 void hs_app_close_conn(hs_stack *s, hs_conn *c)
 {
-    /* everything in application buffers, then the in-order queue, reaches the app */
+    /* everything in application buffers, then the in-order queue, reaches the app (pending
+       receives too: hs_finish counts copies still outstanding) */
+    c->ncomp += c->npend;
+    c->npend = 0;
     while (c->ncomp)
         hs_app_consume_head(s, c, c->cpu, 0);
     if (c->fill_len && c->buf) {

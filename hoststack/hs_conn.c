@@ -121,7 +121,9 @@ void hs_conn_free_segs(hs_conn *c)
 void hs_conn_free(hs_conn *c)
 {
     hs_conn_free_segs(c);
-    free(c->buf);
+    free(c->buf); /* NULL when hs_nd_buf_release gave it back */
+    free(c->nd_out);
+    free(c->nd_cold);
     free(c->comp_len);
     free(c->comp_time);
     free(c);

@@ -145,6 +145,15 @@ struct hs_conn {
     int toe_nbuf, toe_nconf;  /* buffers posted to the NIC (ring from 0); POSTs confirmed */
     int toe_post_want;        /* buffers still to post (a POST was refused BUSY) */
     struct { void *p; uint64_t dma; uint32_t len; } toe_buf[NIC_TOE_BUFS];
+    /* NetDMA (hs_netdma.c). The ring of application buffers is: ncomp completed buffers, then
+       npend "complete pending" buffers (full, pushed or at end of stream, but the engine has
+       not finished every copy into them, or an older one is pending), then fill_idx. */
+    uint32_t npend;
+    int buf_nd;               /* buf came from hs_netdma_if.buf_alloc (bus address buf_dma) */
+    uint64_t buf_dma;
+    uint32_t *nd_out;         /* per buffer: engine copies outstanding into it */
+    uint32_t *nd_cold;        /* per buffer: bytes the engine wrote (read cold by the app) */
+    uint64_t nd_busy;         /* engine copies outstanding into this connection's buffers */
 };
 
 /* A frame held by the offload code (a copy), processed by the TCP input later. */
@@ -165,6 +174,38 @@ typedef struct hs_app_sink {
 #define HS_MAX_SINKS 2 /* the stream writer and the configured hs_config.app_data */
 
 typedef struct hs_streams hs_streams;
+
+/* NetDMA: a receive buffer of the driver kept while engine copies read it. */
+typedef struct hs_nd_frame {
+    uint32_t refs;            /* copies reading it, not yet completed */
+    uint32_t token;           /* hs_rx_frame.rx_token */
+    int cpu;                  /* the CPU that received it */
+    int in_rx;                /* the hs_rx that received it is still running */
+    int no_return;            /* not kept (debug early_return): no rx_return */
+    const uint8_t *data;      /* the frame's bytes (valid until rx_return) */
+} hs_nd_frame;
+
+/* NetDMA: one copy queued to the engine. */
+typedef struct hs_nd_copy {
+    uint64_t cookie;
+    hs_conn *c;
+    hs_nd_frame *fr;
+    uint32_t idx;             /* application buffer of c */
+    uint32_t boff;            /* destination: offset in c->buf */
+    uint32_t soff;            /* source: offset in fr->data */
+    uint32_t len;
+    int done;
+} hs_nd_copy;
+
+/* NetDMA: the copies one CPU queued, in cookie (= submission) order. */
+typedef struct hs_nd_queue {
+    hs_nd_copy *e;
+    size_t head, n, cap;      /* ring of n entries from head (completed ones leave the front) */
+    uint64_t live;            /* entries not yet completed */
+    int queued;               /* copies queued since the last flush */
+    int wait;                 /* hs_netdma_wait_pending: wait for wait_cookie */
+    uint64_t wait_cookie;
+} hs_nd_queue;
 
 struct hs_stack {
     hs_config cfg;
@@ -204,6 +245,19 @@ struct hs_stack {
     hs_conn **toe_by_slot;    /* slot -> connection (slots entries) */
     hs_conn **conn_vec;       /* creation number -> connection (cookies) */
     uint64_t conn_vec_cap;
+    /* NetDMA (hs_netdma.c) */
+    hs_netdma_if nd;          /* channels 0: no engine */
+    int nd_blocked;           /* a [host] switch rules NetDMA out (hs_netdma_blocker), at run time */
+    uint64_t nd_cookie;       /* last cookie given out */
+    uint64_t nd_out;          /* copies outstanding, all CPUs */
+    int nd_depth;             /* nesting of stack entry points (flush at the outermost) */
+    hs_nd_queue ndq[HS_MAX_CPUS];
+    /* the frame whose payload hs_tcp_place copies straight to the application (NULL: none) */
+    const hs_rx_frame *nd_frame;
+    int nd_mode;              /* HS_ND_MODE_*: how that payload is copied */
+    hs_nd_frame *nd_rxf;      /* the frame kept for copies of the running hs_rx (NULL: none) */
+    int rx_retained;          /* hs_last_rx_retained */
+    uint64_t nd_seg_cookie;   /* last copy queued for the segment being processed (0: none) */
 };
 
 /* ---- sequence arithmetic (RFC 793, modulo 2^32) ---- */
@@ -260,7 +314,39 @@ void hs_toe_after_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs
 int hs_toe_conn_init(hs_stack *s, hs_conn *c);
 void hs_toe_conn_free(hs_stack *s, hs_conn *c);
 void hs_toe_create(hs_stack *s);
+/* A connection's engine copies all completed: an offload deferred for them may start. */
+void hs_toe_maybe_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
 void hs_toe_destroy(hs_stack *s);
+
+/* ---- NetDMA (hs_netdma.c) ---- */
+enum {
+    HS_ND_MODE_CPU = 0,       /* not eligible: CPU copy, no NetDMA counter */
+    HS_ND_MODE_ENGINE,        /* the engine copies (CPU fallback if refused) */
+    HS_ND_MODE_SMALL,         /* below MinPacketSizeToDma: CPU copy, netdma_small_bytes */
+    HS_ND_MODE_FALLBACK       /* eligible, but the frame has no bus address: netdma_fallback_bytes */
+};
+void hs_nd_create(hs_stack *s);
+void hs_nd_destroy(hs_stack *s);
+/* 1 when NetDMA may copy for connection c now (engine, EnableTCPA, no blocker, in the host). */
+int hs_nd_usable(const hs_stack *s, const hs_conn *c);
+/* 1 when c's application buffers should come from hs_netdma_if.buf_alloc. */
+int hs_nd_want_host_buffers(const hs_stack *s);
+/* Copies n bytes from d into c's application buffer at the fill position (buffer idx at boff):
+   through the engine when the bytes are a piece of s->nd_frame's payload and the segment's mode
+   says so, else by the CPU (charged, counted). ends_receive: this piece fills, pushes or ends
+   the buffer. */
+void hs_nd_copy_piece(hs_stack *s, hs_conn *c, int cpu, uint32_t idx, uint32_t boff,
+                      const uint8_t *d, uint32_t n, int warm, int ends_receive);
+/* Entry/exit of a stack entry point on cpu: poll the engine at entry (copies outstanding),
+   ring the doorbell at the outermost exit (copies queued). */
+void hs_nd_enter(hs_stack *s, int cpu);
+void hs_nd_leave(hs_stack *s, int cpu);
+/* After a segment's copies: the synchronous wait (DmaSyncCompletionHighThreshold). */
+void hs_nd_after_segment(hs_stack *s, hs_conn *c, int cpu);
+/* End of hs_rx: keep the frame (rx_retained) or free its record. */
+void hs_nd_rx_end(hs_stack *s);
+/* Frees c's application buffers (buf_free for engine-reachable ones). */
+void hs_nd_buf_release(hs_stack *s, hs_conn *c);
 
 /* ---- TCP output (hs_tcp_out.c) ---- */
 /* Window to advertise now (rcv_wnd minus what waits for the application). */
@@ -290,6 +376,10 @@ void hs_app_drain(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
 void hs_app_complete_buffer(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
 /* Releases the application buffers of a finished connection once the app has everything. */
 void hs_app_maybe_release(hs_stack *s, hs_conn *c);
+/* Pending buffers whose copies are all done complete to the application, in order. */
+void hs_app_pending_check(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
+/* After engine copies into c completed: complete, drain, window update, release. */
+void hs_app_nd_progress(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
 /* Application timer expiry: the application finished buffers; re-post, refill. */
 void hs_app_timer(hs_stack *s, hs_conn *c, int cpu, uint64_t now);
 /* End of run: everything in buffers and in-order queues reaches the application. */

@@ -127,6 +127,14 @@ static int hs_config_check(const hs_config *cfg, const hs_cost *cost, char *err,
                 return hs_errf(err, errlen, HS_EINVAL, "hs_create: port list of %d entries (at most %d)",
                                nl[i], HS_PORT_LIST_MAX);
     }
+    if (cfg->min_dma_bytes < HS_MIN_DMA_MIN || cfg->min_dma_bytes > HS_MIN_DMA_MAX)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: min_dma_bytes %u out of range %d..%d "
+                       "(MinPacketSizeToDma)", cfg->min_dma_bytes, HS_MIN_DMA_MIN, HS_MIN_DMA_MAX);
+    if (cfg->dma_sync_threshold > HS_DMA_SYNC_MAX)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: dma_sync_threshold %u out of range 0..%d "
+                       "(DmaSyncCompletionHighThreshold)", cfg->dma_sync_threshold, HS_DMA_SYNC_MAX);
+    if (cfg->netdma_break < 0 || cfg->netdma_break >= HS_NDB_COUNT)
+        return hs_errf(err, errlen, HS_EINVAL, "hs_create: netdma_break %d unknown", cfg->netdma_break);
     char cerr[160];
     if (hs_cost_check(cost, cerr, sizeof cerr) != 0)
         return hs_errf(err, errlen, HS_EINVAL, "hs_create: cost profile: %s", cerr);
@@ -157,6 +165,7 @@ int hs_create(hs_stack **out, const hs_config *cfg, const hs_cost *cost, hs_tx_f
     s->all_tail = &s->all;
     s->last_rx_conn = -1;
     hs_toe_create(s);
+    hs_nd_create(s);
     s->nbucket = 256;
     s->bucket = calloc(s->nbucket, sizeof *s->bucket);
     s->udp_sink = malloc(HS_UDP_SINK_BYTES);
@@ -370,12 +379,16 @@ uint64_t hs_rx(hs_stack *s, const hs_rx_frame *f, uint64_t now_ns)
 {
     int cpu = hs_cpu(s, f->cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    s->rx_retained = 0;
+    hs_nd_enter(s, cpu); /* NetDMA: retire the copies the engine completed */
     uint64_t fx_before = s->fx_cpu[cpu];
     s->st.rx_frames++;
     s->st.rx_bytes += f->len;
     s->rx_conn = NULL;
     s->rx_new_data = 0;
     hs_rx_frame_body(s, cpu, f, now_ns);
+    hs_nd_rx_end(s);
+    hs_nd_leave(s, cpu); /* NetDMA: the doorbell for this frame's copies */
     s->last_rx_conn = -1;
     if (s->rx_conn) {
         hs_conn *c = s->rx_conn;
@@ -441,6 +454,9 @@ int hs_finish(hs_stack *s, char *err, size_t errlen)
     if (!s || s->finished)
         return 0;
     s->finished = 1;
+    /* the model drives the engine dry before (hs_netdma_outstanding() == 0); copies still
+       outstanding are counted: their bytes reach the application as the buffers hold them */
+    s->st.netdma_unfinished += s->nd_out;
     for (hs_conn *c = s->all; c; c = c->lnext)
         hs_app_close_conn(s, c);
     return hs_flush_streams(s, err, errlen);
@@ -455,6 +471,7 @@ int hs_close(hs_stack *s, char *err, size_t errlen)
     while (c) {
         hs_conn *n = c->lnext;
         hs_toe_conn_free(s, c);
+        hs_nd_buf_release(s, c);
         hs_conn_free(c);
         c = n;
     }
@@ -462,6 +479,7 @@ int hs_close(hs_stack *s, char *err, size_t errlen)
         free(s->heap[i].e);
     hs_streams_destroy(s->streams);
     hs_toe_destroy(s);
+    hs_nd_destroy(s);
     free(s->bucket);
     free(s->udp_sink);
     free(s);

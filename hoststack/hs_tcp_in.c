@@ -124,7 +124,7 @@ static void hs_conn_restart(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
     hs_conn_free_segs(c);
     hs_timer_cancel(s, c, HS_TMR_DELACK);
     c->st_incarnation++;       /* per-frame application latency: a new byte stream */
-    c->st_old_bufs = c->ncomp; /* buffers of the old one, consumed later */
+    c->st_old_bufs = c->ncomp + c->npend; /* buffers of the old one, consumed later */
     c->state = HS_CS_OPEN;
     c->fin_seen = c->fin_done = c->app_eof = 0;
     c->push_valid = 0;
@@ -298,8 +298,8 @@ static void hs_tcp_trim(hs_stack *s, const hs_conn *c, hs_tcp_seg *sg)
 
 /* A segment with payload: trim, place, classify (in order / out of order / duplicate), move
  * what became in order to the application. */
-static void hs_tcp_data(hs_stack *s, hs_conn *c, int cpu, uint64_t now, hs_tcp_seg *sg,
-                        uint32_t rcv_before, int warm, hs_tcp_ack_need *need)
+static void hs_tcp_data(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f,
+                        hs_tcp_seg *sg, uint32_t rcv_before, int warm, hs_tcp_ack_need *need)
 {
     uint32_t full_len = sg->plen;
     hs_tcp_trim(s, c, sg);
@@ -313,7 +313,16 @@ static void hs_tcp_data(hs_stack *s, hs_conn *c, int cpu, uint64_t now, hs_tcp_s
         int32_t edge = seq_diff(sg->seq + sg->plen, rcv_before + c->last_wnd);
         if (edge > 0)
             s->st.beyond_window_bytes += (uint32_t)edge < sg->plen ? (uint32_t)edge : sg->plen;
+        /* NetDMA: how the payload that goes straight into application buffers is copied
+           (the rule: docs/netdma.md); bytes queued earlier are always copied by the CPU */
+        s->nd_frame = f;
+        s->nd_mode = !hs_nd_usable(s, c)             ? HS_ND_MODE_CPU
+                     : full_len < s->cfg.min_dma_bytes ? HS_ND_MODE_SMALL
+                     : f->dma == 0                    ? HS_ND_MODE_FALLBACK
+                                                      : HS_ND_MODE_ENGINE;
         fresh = hs_tcp_place(s, c, cpu, now, sg->seq, sg->data, sg->plen, warm, &held_any);
+        s->nd_frame = NULL;
+        s->nd_mode = HS_ND_MODE_CPU;
         if (fresh) { /* hs_last_rx_data */
             s->rx_new_data = 1;
             s->rx_end_seq = sg->seq + sg->plen;
@@ -340,6 +349,7 @@ static void hs_tcp_data(hs_stack *s, hs_conn *c, int cpu, uint64_t now, hs_tcp_s
     }
     hs_app_drain(s, c, cpu, now);
     hs_app_check_push_eof(s, c, cpu, now);
+    hs_nd_after_segment(s, c, cpu);
     uint64_t q = (uint32_t)(c->rcv_nxt - c->app_nxt);
     if (q > s->st.max_queued_bytes)
         s->st.max_queued_bytes = q;
@@ -403,7 +413,7 @@ void hs_tcp_input(hs_stack *s, int cpu, uint64_t now, const hs_rx_frame *f,
 
     hs_tcp_ack_need need = {0, 0};
     if (sg.plen)
-        hs_tcp_data(s, c, cpu, now, &sg, rcv_before, warm, &need);
+        hs_tcp_data(s, c, cpu, now, f, &sg, rcv_before, warm, &need);
 
     if (c->fin_seen && !c->fin_done && c->rcv_nxt == c->fin_seq) {
         c->fin_done = 1;

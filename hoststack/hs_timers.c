@@ -107,6 +107,7 @@ uint64_t hs_timer(hs_stack *s, int cpu, uint64_t now_ns)
 {
     cpu = hs_cpu(s, cpu);
     uint64_t before = s->fx_cpu[cpu] >> HS_FX_SHIFT;
+    hs_nd_enter(s, cpu); /* NetDMA: retire the copies the engine completed */
     hs_heap *h = &s->heap[cpu];
     while (h->n && h->e[0].when <= now_ns) {
         hs_conn *c = h->e[0].c;
@@ -121,5 +122,6 @@ uint64_t hs_timer(hs_stack *s, int cpu, uint64_t now_ns)
             hs_app_timer(s, c, cpu, now_ns);
         c->st_fx += s->fx_cpu[cpu] - fx0; /* per-connection statistics */
     }
+    hs_nd_leave(s, cpu);
     return (s->fx_cpu[cpu] >> HS_FX_SHIFT) - before;
 }

@@ -251,6 +251,8 @@ static void hs_toe_hold(hs_stack *s, hs_conn *c, const hs_rx_frame *f)
     memcpy(h->data, f->data, f->len);
     h->f.data = h->data;
     h->f.toe_flags = 0;
+    h->f.dma = 0; /* a copy in host memory of our own: the engine never reads it */
+    h->f.rx_token = 0;
     if (c->toe_held_tail)
         *c->toe_held_tail = h;
     else
@@ -309,6 +311,10 @@ static int hs_toe_can_offload(const hs_stack *s, const hs_conn *c, uint64_t now)
     const hs_config *g = &s->cfg;
     if (s->toe.slots <= 0 || !s->chimney_on || !s->link_up || s->toe_flushing || s->finished ||
         s->st.toe_blocked[0] || c->toe != HS_TOE_IN_HOST || c->toe_policy < 0 || c->toe_held)
+        return 0;
+    /* NetDMA copies into its buffers outstanding: offload once they completed (the stack
+       hands its buffers' contents over in order; docs/netdma.md) */
+    if (c->nd_busy || c->npend)
         return 0;
     /* TCP state: ESTABLISHED (CLOSED, LISTEN, SYN_SENT, SYN_RCVD, TIME_WAIT excluded); the
        receive side ends with the FIN, so a connection that saw one stays in the host */
@@ -475,6 +481,8 @@ int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_fra
         /* indicated data: accepted by the NIC, delivered by sequence number */
         hs_chg(s, cpu, HS_K_OFFLOAD, hs_c(s, HS_C_TOE_INDICATE));
         uint32_t plen = (uint32_t)fi->payload_len;
+        if (plen && hs_nd_want_host_buffers(s) && !s->nd_blocked)
+            s->st.netdma_conn_chimney++; /* Chimney wins: never NetDMA */
         const uint8_t *th = f->data + fi->l4_off;
         c->st_payload += plen;
         c->toe_active = now;
@@ -510,6 +518,12 @@ int hs_toe_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_fra
     if (c->toe == HS_TOE_IN_HOST) /* already back (cannot happen; keep the bytes) */
         hs_toe_release_held(s, c, now);
     return 1;
+}
+
+void hs_toe_maybe_offload(hs_stack *s, hs_conn *c, int cpu, uint64_t now)
+{
+    if (s->toe.slots > 0)
+        hs_toe_try_offload(s, c, cpu, now);
 }
 
 void hs_toe_after_input(hs_stack *s, hs_conn *c, int cpu, uint64_t now, const hs_rx_frame *f)
@@ -666,6 +680,8 @@ static void hs_toe_buf(hs_stack *s, const hs_toe_ev *ev, int cpu, uint64_t now)
         return;
     hs_chg(s, cpu, HS_K_OFFLOAD, hs_c(s, HS_C_TOE_BUF));
     s->st.toe_buf_events++;
+    if (hs_nd_want_host_buffers(s) && !s->nd_blocked)
+        s->st.netdma_conn_chimney++; /* placed by the NIC: no copy at all */
     uint32_t n = ev->bytes < c->toe_buf[0].len ? ev->bytes : c->toe_buf[0].len;
     s->st.toe_bytes_placed += n;
     c->toe_placed += n;
@@ -816,6 +832,10 @@ uint64_t hs_firewall_set(hs_stack *s, int on, int cpu, uint64_t now_ns)
     s->cfg.windows_firewall = on != 0;
     const char *why = hs_chimney_blocker(&s->cfg);
     snprintf(s->st.toe_blocked, sizeof s->st.toe_blocked, "%s", why ? why : "");
+    /* the same switches rule NetDMA out (copies already queued complete normally) */
+    const char *ndwhy = hs_netdma_blocker(&s->cfg);
+    s->nd_blocked = ndwhy != NULL;
+    snprintf(s->st.netdma_blocked, sizeof s->st.netdma_blocked, "%s", ndwhy ? ndwhy : "");
     if (why)
         hs_toe_upload_all(s, cpu, now_ns, HS_UP_CHIMNEY_OFF);
     else

@@ -150,8 +150,26 @@ int ns_config_check(const ns_config *cfg, char *err, size_t errlen)
                              errlen)) < 0 ||
         (rc = ns_check_range("app.consume_mbps in bytes/s", cfg->stack.app_rate_bytes_per_s,
                              HS_APP_RATE_MIN, HS_APP_RATE_MAX, 1, "0 for at once, or ", err,
-                             errlen)) < 0)
+                             errlen)) < 0 ||
+        (rc = ns_check_range("netdma.channels", cfg->netdma_channels, 1, NS_NETDMA_CHANNELS, 0, "",
+                             err, errlen)) < 0 ||
+        (rc = ns_check_range("netdma.clock_mhz", cfg->netdma_clock_mhz, NS_NETDMA_MHZ_MIN,
+                             NS_NETDMA_MHZ_MAX, 0, "", err, errlen)) < 0 ||
+        (rc = ns_check_range("netdma.ring", cfg->netdma_ring, 16, 32768, 0, "", err, errlen)) < 0 ||
+        (rc = ns_check_range("netdma.intr_delay_us", cfg->netdma_intr_delay_us, 0, 100000, 0, "",
+                             err, errlen)) < 0 ||
+        (rc = ns_check_range("host.mem_gbps", cfg->mem_gbps, NS_MEM_GBPS_MIN, NS_MEM_GBPS_MAX, 0,
+                             "", err, errlen)) < 0)
         return rc;
+    if ((cfg->netdma_ring & (cfg->netdma_ring - 1)) != 0) {
+        snprintf(err, errlen, "netdma.ring %u is not a power of two (expected 16..32768)",
+                 (unsigned)cfg->netdma_ring);
+        return -2;
+    }
+    if (cfg->netdma_check != 0 && cfg->netdma_check != 1) {
+        snprintf(err, errlen, "netdma.check %d is out of range (expected 0 or 1)", cfg->netdma_check);
+        return -2;
+    }
     return 0;
 }
 

@@ -121,7 +121,7 @@ static void setup(void)
     tu_write(tmpdir, "notrace.ini", "[nic]\nmtu = 1500\n", notrace, sizeof notrace);
     tu_write(tmpdir, "badkey.ini", "[nic]\nmtu = 1500\nbogus = 1\n", badkey, sizeof badkey);
     tu_write(tmpdir, "badval.ini", "[nic]\nmtu = 100\n", badval, sizeof badval);
-    tu_write(tmpdir, "chimney.ini", "[tcpip]\nEnableTCPA = 1\n[nic]\nmtu = big\n", chimney,
+    tu_write(tmpdir, "chimney.ini", "[tcpip]\nMinPacketSizeToDma = 100\n[nic]\nmtu = big\n", chimney,
              sizeof chimney);
     tu_write(tmpdir, "fail.ini", "[scenario]\ntrace = fail.pcap\n", fail, sizeof fail);
     tu_write(tmpdir, "fail2.pcap", "FAIL2\n", p, sizeof p);
@@ -203,8 +203,8 @@ START_TEST(warning_then_error)
     run(&r, "run", chimney, NULL);
     expect_error(&r, 2, "nic.mtu: not an integer ('big')");
     snprintf(want, sizeof want,
-             "nicsim: warning: %s:2: tcpip.EnableTCPA has no effect yet (NetDMA copy "
-             "engine not modelled)\n", chimney);
+             "nicsim: warning: %s:2: tcpip.MinPacketSizeToDma: 100 is out of range "
+             "(128..4096); the default 256 is used, as Windows does\n", chimney);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "got %s", r.err);
 }
 END_TEST

@@ -683,6 +683,22 @@ static const struct bad_case {
     {"tcpip", "EnableRSS", "", "expected 0/1"},
     {"tcpip", "EnableTCPChimney", "2", "expected 0/1"},
     {"tcpip", "EnableTCPA", "x", "expected 0/1"},
+    {"tcpip", "MinPacketSizeToDma", "big", "not an integer"},
+    {"tcpip", "MinPacketSizeToDma", "-1", "must not be negative"},
+    {"tcpip", "DmaSyncCompletionHighThreshold", "1.5", "not an integer"},
+    {"netdma", "channels", "0", "out of range (expected 1..4)"},
+    {"netdma", "channels", "5", "out of range (expected 1..4)"},
+    {"netdma", "check", "2", "expected 0/1"},
+    {"netdma", "clock_mhz", "5", "out of range"},
+    {"netdma", "clock_mhz", "2001", "out of range"},
+    {"netdma", "ring", "8", "out of range"},
+    {"netdma", "ring", "65536", "out of range"},
+    {"netdma", "ring", "1000", "not a power of two"},
+    {"netdma", "intr_delay_us", "100001", "out of range"},
+    {"netdma", "intr_delay_us", "-1", "out of range"},
+    {"netdma", "debug_break", "late", "expected none, early_complete, early_return or early_access"},
+    {"host", "mem_gbps", "0", "out of range"},
+    {"host", "mem_gbps", "10001", "out of range"},
     {"tcpip", "EnableChecksumOffload", "enabled", "expected 0/1"},
     {"tcpip", "TcpAckFrequency", "0", "out of range (expected 1..255)"},
     {"tcpip", "TcpAckFrequency", "256", "out of range (expected 1..255)"},
@@ -900,7 +916,8 @@ START_TEST(unknown_key)
     load_bad(&l, "[tcpip]\nenablerss = 1\n", 2, "(did you mean 'tcpip.EnableRSS'?)");
     done(&l);
     /* Windows knobs that are not modelled yet are not silently accepted */
-    load_bad(&l, "[tcpip]\nMinPacketSizeToDma = 1\n", 2, "unknown key 'tcpip.MinPacketSizeToDma'");
+    load_bad(&l, "[tcpip]\nTcpMaxDataRetransmissions = 1\n", 2,
+             "unknown key 'tcpip.TcpMaxDataRetransmissions'");
     done(&l);
     load_bad(&l, "mtu = 1500\n", 1, "key 'mtu' is outside any section");
     done(&l);
@@ -912,7 +929,7 @@ START_TEST(unknown_section)
     loaded l;
     load_bad(&l, "[nic]\nmtu = 1500\n\n[firewall]\nenable = 1\n", 4,
              "unknown section '[firewall]' (expected [scenario], [nic], [pcie], [host], [driver], "
-             "[tcpip], [app], [chimney], [replay] or [events])");
+             "[tcpip], [app], [chimney], [netdma], [replay] or [events])");
     done(&l);
     /* [host] is a section now; its Windows flags are not keys (yet) */
     load_bad(&l, "[host]\nfirewall = 1\n", 2, "unknown key 'host.firewall'");
@@ -1084,15 +1101,12 @@ END_TEST
 
 START_TEST(chimney_warnings)
 {
-    /* EnableTCPChimney has an effect (TCP Chimney is modelled); EnableTCPA does not yet */
+    /* EnableTCPChimney and EnableTCPA have an effect (both are modelled): no warning */
     loaded l;
     load_ok(&l, "[tcpip]\nEnableTCPChimney = 1\nEnableTCPA = 0\n");
-    char want[1200];
-    snprintf(want, sizeof want,
-             "%s:3: tcpip.EnableTCPA has no effect yet (NetDMA copy engine not modelled)", l.path);
-    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 1);
-    ck_assert_str_eq(cli_scenario_warning(l.sc, 0), want);
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
     ck_assert_int_eq(cli_scenario_config(l.sc)->stack.chimney, 1);
+    ck_assert_int_eq(cli_scenario_config(l.sc)->stack.netdma, 0);
     done(&l);
 
     /* the port lists: at most 12 per value, incorrect ports ignored, each with a warning */
@@ -1660,13 +1674,89 @@ START_TEST(independent_scenarios)
     cli_scenario *first = a.sc;
     char pa[1024];
     snprintf(pa, sizeof pa, "%s", a.path);
-    load_text(&b, "[nic]\nmtu = 1300\n[tcpip]\nEnableTCPA = 1\n");
+    load_text(&b, "[nic]\nmtu = 1300\n[tcpip]\nMinPacketSizeToDma = 5000\n");
     ck_assert_uint_eq(cli_scenario_config(first)->mtu, 1400);
     ck_assert_uint_eq(cli_scenario_config(b.sc)->mtu, 1300);
     ck_assert_uint_eq(cli_scenario_warning_count(first), 0);
     ck_assert_uint_eq(cli_scenario_warning_count(b.sc), 1);
     cli_scenario_free(first);
     done(&b);
+}
+END_TEST
+
+/* NetDMA: the [tcpip] registry values (out of range: a warning and the default, as Windows
+ * does), [netdma] and host.mem_gbps, from a file and through --set. */
+START_TEST(netdma_keys)
+{
+    loaded l;
+    load_ok(&l, "[tcpip]\nEnableTCPA = 0\nMinPacketSizeToDma = 1024\n"
+                "DmaSyncCompletionHighThreshold = 87600\n[netdma]\nchannels = 2\ncheck = 0\n"
+                "clock_mhz = 333\nring = 256\nintr_delay_us = 12.5\ndebug_break = early_return\n"
+                "[host]\nmem_gbps = 6.4\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 0);
+    const ns_config *c = cli_scenario_config(l.sc);
+    ck_assert_int_eq(c->stack.netdma, 0);
+    ck_assert_uint_eq(c->stack.min_dma_bytes, 1024);
+    ck_assert_uint_eq(c->stack.dma_sync_threshold, 87600);
+    ck_assert_int_eq(c->netdma_channels, 2);
+    ck_assert_int_eq(c->netdma_check, 0);
+    ck_assert_double_eq(c->netdma_clock_mhz, 333);
+    ck_assert_uint_eq(c->netdma_ring, 256);
+    ck_assert_double_eq(c->netdma_intr_delay_us, 12.5);
+    ck_assert_int_eq(c->stack.netdma_break, HS_NDB_EARLY_RETURN);
+    ck_assert_double_eq(c->mem_gbps, 6.4);
+    char err[1024];
+    ck_assert_int_eq(ns_config_check(c, err, sizeof err), 0);
+    done(&l);
+
+    /* the registry's behaviour for a value out of range: the default, with a warning */
+    load_ok(&l, "[tcpip]\nMinPacketSizeToDma = 127\nDmaSyncCompletionHighThreshold = 87601\n");
+    ck_assert_uint_eq(cli_scenario_warning_count(l.sc), 2);
+    ck_assert(warning_contains(l.sc, ":2: tcpip.MinPacketSizeToDma: 127 is out of range "
+                                     "(128..4096); the default 256 is used", NULL));
+    ck_assert(warning_contains(l.sc, ":3: tcpip.DmaSyncCompletionHighThreshold: 87601 is out of "
+                                     "range (0..87600); the default 0 is used", NULL));
+    c = cli_scenario_config(l.sc);
+    ck_assert_uint_eq(c->stack.min_dma_bytes, 256);
+    ck_assert_uint_eq(c->stack.dma_sync_threshold, 0);
+    done(&l);
+
+    /* the defaults, and --set */
+    cli_scenario *sc = cli_scenario_new();
+    c = cli_scenario_config(sc);
+    ck_assert_int_eq(c->stack.netdma, 1);
+    ck_assert_uint_eq(c->stack.min_dma_bytes, 256);
+    ck_assert_int_eq(c->stack.netdma_break, HS_NDB_NONE);
+    ck_assert_int_eq(cli_scenario_set(sc, "netdma.ring=4096", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "netdma.debug_break=early_access", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.MinPacketSizeToDma=4096", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "host.mem_gbps=100", err, sizeof err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(sc, "tcpip.MinPacketSizeToDma=4097", err, sizeof err), CLI_OK);
+    ck_assert(warning_contains(sc, "--set: tcpip.MinPacketSizeToDma: 4097 is out of range", NULL));
+    ck_assert_uint_eq(c->netdma_ring, 4096);
+    ck_assert_int_eq(c->stack.netdma_break, HS_NDB_EARLY_ACCESS);
+    ck_assert_uint_eq(c->stack.min_dma_bytes, 256);
+    ck_assert_double_eq(c->mem_gbps, 100);
+    ck_assert_int_eq(cli_scenario_set(sc, "netdma.channels=9", err, sizeof err), CLI_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(err, "--set: netdma.channels: out of range"));
+    ck_assert_ptr_null(strchr(err, '\n'));
+    cli_scenario_free(sc);
+
+    /* ns_config_check guards the same ranges for configurations built in code */
+    ns_config cfg;
+    ns_config_defaults(&cfg);
+    ck_assert_int_eq(ns_config_check(&cfg, err, sizeof err), 0);
+    cfg.netdma_ring = 1000;
+    ck_assert_int_lt(ns_config_check(&cfg, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "netdma.ring"));
+    ns_config_defaults(&cfg);
+    cfg.mem_gbps = 0;
+    ck_assert_int_lt(ns_config_check(&cfg, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "host.mem_gbps"));
+    ns_config_defaults(&cfg);
+    cfg.netdma_channels = 0;
+    ck_assert_int_lt(ns_config_check(&cfg, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "netdma.channels"));
 }
 END_TEST
 
@@ -1803,6 +1893,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, key_values);
+    tcase_add_test(tc, netdma_keys);
     tcase_add_test(tc, every_key_good);
     tcase_add_test(tc, host_keys_good);
     tcase_add_test(tc, host_keys_set);
