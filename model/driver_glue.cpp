@@ -243,7 +243,7 @@ uint64_t glue_toe_event(void *user, const drv_toe_event *ev)
 void glue_reposted(void *user, uint64_t dma, uint32_t len)
 {
     auto *g = static_cast<DriverGlue *>(user);
-    if (g->pf->nck && g->pf->csr.running) nck_repost(g->pf->nck, dma, len, sc_now_ps());
+    if (g->pf->ck && g->pf->csr.running) nck_repost(g->pf->ck, dma, len, sc_now_ps());
 }
 
 }  // namespace
@@ -348,11 +348,11 @@ uint64_t nd_done(void *user, int cpu, uint64_t cookie, int status, int by_irq)
 {
     auto *g = static_cast<DriverGlue *>(user);
     Platform &pf = *g->pf;
-    if (pf.nck) {
+    if (pf.ck) {
         if (status == ND_DONE_OK)
-            nck_done(pf.nck, cookie, call_time_ps(pf, cpu));
+            nck_done(pf.ck, cookie, call_time_ps(pf, cpu));
         else
-            nck_cancel(pf.nck, cookie, call_time_ps(pf, cpu));  // the stack redoes it with the CPU
+            nck_cancel(pf.ck, cookie, call_time_ps(pf, cpu));  // the stack redoes it with the CPU
     }
     return hs_netdma_done(pf.stack, cpu, cookie, status, by_irq, ns_ns_from_ps(call_time_ps(pf, cpu)));
 }
@@ -374,7 +374,7 @@ int64_t sn_copy(void *user, int cpu, uint64_t dst, uint64_t src, uint32_t len, u
     auto *pf = static_cast<Platform *>(user);
     int64_t c = nd_copy(pf->nd, cpu, dst, src, len, cookie, want_irq ? ND_F_INT : 0);
     if (c < 0) return c;
-    if (pf->nck) nck_submit(pf->nck, cookie, pf->cur_frame, src, dst, len, call_time_ps(*pf, cpu));
+    if (pf->ck) nck_submit(pf->ck, cookie, pf->cur_frame, src, dst, len, call_time_ps(*pf, cpu));
     return 0;
 }
 
@@ -401,7 +401,7 @@ uint64_t sn_rx_return(void *user, int cpu, uint32_t token)
 void sn_touch(void *user, int cpu, int kind, uint64_t dma, uint32_t len)
 {
     auto *pf = static_cast<Platform *>(user);
-    if (pf->nck) nck_cpu_access(pf->nck, dma, len, kind, call_time_ps(*pf, cpu));
+    if (pf->ck) nck_cpu_access(pf->ck, dma, len, kind, call_time_ps(*pf, cpu));
 }
 
 }  // namespace
@@ -428,7 +428,7 @@ hs_netdma_if glue_netdma_if(Platform &pf, int channels)
     n.rx_return = sn_rx_return;
     n.buf_alloc = glue_buf_alloc;
     n.buf_free = glue_buf_free;
-    n.touch = pf.nck ? sn_touch : nullptr;
+    n.touch = pf.ck ? sn_touch : nullptr;
     n.user = &pf;
     return n;
 }

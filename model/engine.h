@@ -54,10 +54,10 @@ class MemTiming : public DmaTiming {
     }
     void read_data(uint64_t addr, uint32_t len) override
     {
-        if (pf_.nck) nck_engine_read(pf_.nck, addr, len, now_hint);
+        if (pf_.ck) nck_engine_read(pf_.ck, addr, len, now_hint);
     }
-    bool observe_writes() const override { return pf_.nck != nullptr; }
-    void wrote(uint64_t addr, uint32_t len) override { nck_engine_write(pf_.nck, addr, len, now_hint); }
+    bool observe_writes() const override { return pf_.ck != nullptr; }
+    void wrote(uint64_t addr, uint32_t len) override { nck_engine_write(pf_.ck, addr, len, now_hint); }
 
     uint64_t read_bytes = 0, write_bytes = 0;
     uint64_t cmpl_writes = 0;            // completion-word writes seen

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "driver_glue.h"
 #include "sc_util.h"
 
 HostCpu::HostCpu(sc_core::sc_module_name name, Platform &pf, int id) : sc_module(name), pf_(pf), id_(id)

@@ -135,7 +135,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
             uint64_t a = (uint64_t)eng->direct_read(ndma_reg_ch(ch, NDMA_CH_CMPLADDR_LO)) |
                          (uint64_t)eng->direct_read(ndma_reg_ch(ch, NDMA_CH_CMPLADDR_HI)) << 32;
             eng->timing().cmpl_addrs.push_back(a);
-            if (pf.nck) nck_allow(pf.nck, a, NDMA_CMPL_BYTES);
+            if (pf.ck) nck_allow(pf.ck, a, NDMA_CMPL_BYTES);
         }
         hs_netdma_if ndi = glue_netdma_if(pf, nd_channels(pf.nd));
         hs_set_netdma(pf.stack, &ndi);
@@ -418,8 +418,8 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         goto out;
     }
     if (cfg->netdma_check && netdma_wanted(*cfg)) {
-        pf.nck = nck_create();
-        if (!pf.nck) {
+        pf.ck = nck_create();
+        if (!pf.ck) {
             snprintf(err, errlen, "out of memory (NetDMA ownership checker)");
             rc = -1;
             goto out;
@@ -515,9 +515,9 @@ out:
         }
         mb_free(pf.membus);
     }
-    if (pf.nck) {
-        collect_violations(pf.nck, res);
-        nck_free(pf.nck);
+    if (pf.ck) {
+        collect_violations(pf.ck, res);
+        nck_free(pf.ck);
     }
     hm_close(pf.mem);
     rp_close(rp);

@@ -65,7 +65,7 @@ struct Platform {
 
     drv_dev *drv = nullptr;
     nd_dev *nd = nullptr;    // the NetDMA provider (nullptr: no engine in use)
-    nck *nck = nullptr;      // the ownership checker ([netdma] check)
+    nck *ck = nullptr;       // the ownership checker ([netdma] check)
     int nd_waiters = 0;      // CPUs in a synchronous wait for a copy
     sc_core::sc_event *nd_event = nullptr;  // notified when the engine wrote a completion word
     uint64_t nd_wait_ps = 0; // simulated time spent in those waits
