@@ -292,6 +292,7 @@ typedef struct side_run {
     pid_t pid;        /* > 0: its child process while it runs; -1: runs in this process */
     int fd;           /* read end of the child's pipe */
     int done;
+    const char *hint; /* after its error message, or "" */
 } side_run;
 
 /* CPUs this process may use: NICSIM_JOBS (a positive number), else its affinity mask. */
@@ -436,7 +437,7 @@ static int side_collect(side_run *runs, int n, char *err, size_t errlen)
             char rerr[1024] = "";
             if (side_finish(r, rerr, sizeof rerr) != 0) {
                 side_abandon(runs, n);
-                snprintf(err, errlen, "%s: %.800s", r->what, rerr);
+                snprintf(err, errlen, "%s: %.800s%s", r->what, rerr, r->hint);
                 return CLI_ERUN;
             }
         }
@@ -455,7 +456,7 @@ static void rung_name(char *buf, size_t len, unsigned mask)
         first = 0;
     }
     if (o < len)
-        snprintf(buf + o, len - o, " on; --no-split skips it)");
+        snprintf(buf + o, len - o, " on)");
 }
 
 /* The run as configured, its software baseline (unless base is NULL) and, with split, the rungs
@@ -500,6 +501,7 @@ static int simulate(ns_config *cfg, ns_results *res, ns_results *base, cli_split
     for (int i = 0; i < n; i++) {
         runs[i].cfg->progress = 0;
         runs[i].pid = -1;
+        runs[i].hint = i ? " (--no-split skips the split's runs)" : "";
     }
     const char *serial = getenv("NICSIM_SERIAL");
     int started = 0;
@@ -543,7 +545,7 @@ static int simulate(ns_config *cfg, ns_results *res, ns_results *base, cli_split
             side_abandon(runs, n);
             if (!rerr[0])
                 snprintf(rerr, sizeof rerr, "the simulation failed");
-            snprintf(err, errlen, "%s: %s", runs[i].what, rerr);
+            snprintf(err, errlen, "%s: %s%s", runs[i].what, rerr, runs[i].hint);
             rc = CLI_ERUN;
         }
         runs[i].done = 1;
