@@ -149,6 +149,8 @@ typedef struct cli_args {
     const char **sets;        /* --set values, in order (pointers into argv) */
     const char *streams_dir;  /* --save-streams DIR, or NULL */
     int no_baseline;          /* --no-baseline: skip the software baseline run */
+    int no_split;             /* --no-split: no savings split by feature (implied by
+                                 --no-baseline) */
     const char *connections;  /* --connections FILE.csv, or NULL */
     uint64_t stats_interval_ps; /* --stats-interval TIME (0: no time series) */
     const char *stats_out;    /* --stats-out FILE, or NULL (default name: cli_stats_default_name) */
@@ -207,6 +209,19 @@ int cli_calibrate_hooked(const cli_args *a, const struct hs_calib_opts *hooks, F
  * memory. Release with json_decref(). */
 json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns_results *base);
 
+/* The savings split by feature: the ladder of runs from the software baseline to the run as
+ * configured, adding the features the run uses one at a time in NS_FEAT order (checksum
+ * offload, RSS, NetDMA, TCP Chimney; ns_config_ladder, model/nicsim_model.h). */
+typedef struct cli_split {
+    unsigned features;   /* the run's features (ns_config_features) */
+    /* rung[k]: the run of ns_ladder_rung(features, k), k = 0 .. number of features: rung[0]
+     * is the baseline, the last one the run as configured */
+    const ns_results *rung[NS_FEATURES + 1];
+} cli_split;
+/* cli_report_build with the split (savings.split, savings.by_feature, savings.ladder; only
+ * with a baseline): split NULL is cli_report_build. */
+json_t *cli_report_build_split(const cli_scenario *sc, const ns_results *res, const ns_results *base,
+                               const cli_split *split);
 /* Writes the report as indented JSON plus a newline. */
 int cli_report_write(const json_t *report, FILE *f, char *err, size_t errlen);
 /* --connections: one CSV row per connection of the host stack (docs/report.md). */
@@ -216,6 +231,10 @@ int cli_connections_write(FILE *f, const ns_results *res, char *err, size_t errl
  * offload | software | saved table and the cycle breakdown by kind (base may be NULL). */
 void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res,
                            const ns_results *base);
+/* cli_report_print_text with the "savings by feature" block after the tables (split NULL:
+ * none). */
+void cli_report_print_text_split(FILE *f, const cli_scenario *sc, const ns_results *res,
+                                 const ns_results *base, const cli_split *split);
 
 /* A one-line warning if the results contradict themselves (the stack's total cycles
  * differ from the sum of per-CPU busy cycles); 0 and "" if they do not. */

@@ -63,34 +63,49 @@ typedef struct cli_metric {
     const char *path;
     int decimals;
     int kind;
+    /* a row only when every report has it (the savings split: reports made with --no-split or
+     * by an older nicsim lack it) */
+    int all;
+    /* a string key beside it: when it is "off", the cell says "off" and has no difference */
+    const char *state;
 } cli_metric;
 
 static const cli_metric cli_metrics[] = {
-    {"throughput (Gb/s)", "throughput_gbps", 3, CLI_M_AMOUNT},
-    {"CPU cycles total", "cpu.total_cycles", -1, CLI_M_AMOUNT},
-    {"cycles/byte", "cpu.cycles_per_byte", 3, CLI_M_AMOUNT},
-    {"cycles/packet", "cpu.cycles_per_packet", 1, CLI_M_AMOUNT},
-    {"CPU utilization avg (%)", "cpu.utilization_avg_pct", 1, CLI_M_PCT},
-    {"CPU utilization max (%)", "cpu.utilization_max_pct", 1, CLI_M_PCT},
-    {"software: throughput (Gb/s)", "baseline.throughput_gbps", 3, CLI_M_AMOUNT},
-    {"software: CPU cycles", "baseline.cpu.total_cycles", -1, CLI_M_AMOUNT},
-    {"software: cycles/byte", "baseline.cpu.cycles_per_byte", 3, CLI_M_AMOUNT},
-    {"saved: headline (%)", "savings.headline_pct", 1, CLI_M_DIFF_PCT},
-    {"saved: CPU cycles", "savings.cpu_cycles", -1, CLI_M_DIFF},
-    {"saved: CPU cycles (%)", "savings.cpu_cycles_pct", 1, CLI_M_DIFF_PCT},
-    {"saved: cycles/byte", "savings.cycles_per_byte", 3, CLI_M_DIFF},
-    {"saved: cycles/byte (%)", "savings.cycles_per_byte_pct", 1, CLI_M_DIFF_PCT},
-    {"saved: utilization (points)", "savings.cpu_utilization_pct", 1, CLI_M_DIFF_PCT},
-    {"frames received", "frames.rx", -1, CLI_M_AMOUNT},
-    {"frames delivered", "frames.delivered", -1, CLI_M_AMOUNT},
-    {"frames dropped", "frames.dropped", -1, CLI_M_AMOUNT},
-    {"interrupts", "irq.count", -1, CLI_M_AMOUNT},
-    {"bytes copied", "cpu.bytes_copied", -1, CLI_M_AMOUNT},
-    {"CPU memory traffic (bytes)", "memory.cpu_bytes", -1, CLI_M_AMOUNT},
-    {"app bytes", "app.bytes", -1, CLI_M_AMOUNT},
-    {"TCP connections", "tcp.connections", -1, CLI_M_AMOUNT},
-    {"TCP retransmitted bytes", "tcp.retransmitted_bytes", -1, CLI_M_AMOUNT},
-    {"simulated time (ns)", "sim.sim_time_ns", -1, CLI_M_AMOUNT},
+    {"throughput (Gb/s)", "throughput_gbps", 3, CLI_M_AMOUNT, 0, NULL},
+    {"CPU cycles total", "cpu.total_cycles", -1, CLI_M_AMOUNT, 0, NULL},
+    {"cycles/byte", "cpu.cycles_per_byte", 3, CLI_M_AMOUNT, 0, NULL},
+    {"cycles/packet", "cpu.cycles_per_packet", 1, CLI_M_AMOUNT, 0, NULL},
+    {"CPU utilization avg (%)", "cpu.utilization_avg_pct", 1, CLI_M_PCT, 0, NULL},
+    {"CPU utilization max (%)", "cpu.utilization_max_pct", 1, CLI_M_PCT, 0, NULL},
+    {"software: throughput (Gb/s)", "baseline.throughput_gbps", 3, CLI_M_AMOUNT, 0, NULL},
+    {"software: CPU cycles", "baseline.cpu.total_cycles", -1, CLI_M_AMOUNT, 0, NULL},
+    {"software: cycles/byte", "baseline.cpu.cycles_per_byte", 3, CLI_M_AMOUNT, 0, NULL},
+    {"saved: headline (%)", "savings.headline_pct", 1, CLI_M_DIFF_PCT, 0, NULL},
+    {"saved: CPU cycles", "savings.cpu_cycles", -1, CLI_M_DIFF, 0, NULL},
+    {"saved: CPU cycles (%)", "savings.cpu_cycles_pct", 1, CLI_M_DIFF_PCT, 0, NULL},
+    {"saved: cycles/byte", "savings.cycles_per_byte", 3, CLI_M_DIFF, 0, NULL},
+    {"saved: cycles/byte (%)", "savings.cycles_per_byte_pct", 1, CLI_M_DIFF_PCT, 0, NULL},
+    {"saved: utilization (points)", "savings.cpu_utilization_pct", 1, CLI_M_DIFF_PCT, 0, NULL},
+#define CLI_FEATURE_ROWS(key, name)                                                          \
+    {"saved by " name ": CPU cycles", "savings.by_feature." key ".cpu_cycles", -1, CLI_M_DIFF, 1, \
+     "savings.by_feature." key ".state"},                                                    \
+    {"saved by " name " (%)", "savings.by_feature." key ".cpu_cycles_pct", 1, CLI_M_DIFF_PCT, 1,  \
+     "savings.by_feature." key ".state"}
+    CLI_FEATURE_ROWS("checksum", "checksum offload"),
+    CLI_FEATURE_ROWS("rss", "RSS"),
+    CLI_FEATURE_ROWS("netdma", "NetDMA"),
+    CLI_FEATURE_ROWS("chimney", "TCP Chimney"),
+#undef CLI_FEATURE_ROWS
+    {"frames received", "frames.rx", -1, CLI_M_AMOUNT, 0, NULL},
+    {"frames delivered", "frames.delivered", -1, CLI_M_AMOUNT, 0, NULL},
+    {"frames dropped", "frames.dropped", -1, CLI_M_AMOUNT, 0, NULL},
+    {"interrupts", "irq.count", -1, CLI_M_AMOUNT, 0, NULL},
+    {"bytes copied", "cpu.bytes_copied", -1, CLI_M_AMOUNT, 0, NULL},
+    {"CPU memory traffic (bytes)", "memory.cpu_bytes", -1, CLI_M_AMOUNT, 0, NULL},
+    {"app bytes", "app.bytes", -1, CLI_M_AMOUNT, 0, NULL},
+    {"TCP connections", "tcp.connections", -1, CLI_M_AMOUNT, 0, NULL},
+    {"TCP retransmitted bytes", "tcp.retransmitted_bytes", -1, CLI_M_AMOUNT, 0, NULL},
+    {"simulated time (ns)", "sim.sim_time_ns", -1, CLI_M_AMOUNT, 0, NULL},
 };
 #define CLI_NMETRICS (sizeof cli_metrics / sizeof cli_metrics[0])
 
@@ -143,6 +158,18 @@ static cli_val cli_lookup(json_t *root, const char *path)
         cli_sum_object(j, &v);
     }
     return v;
+}
+
+/* 1 if the string at path is "off". */
+static int cli_is_off(json_t *root, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *j = root;
+    char *save = NULL;
+    for (char *p = strtok_r(buf, ".", &save); p && j; p = strtok_r(NULL, ".", &save))
+        j = json_object_get(j, p);
+    return j && json_is_string(j) && strcmp(json_string_value(j), "off") == 0;
 }
 
 /* A table of strings, rendered as text, CSV or Markdown. */
@@ -336,6 +363,8 @@ int cli_compare_print(FILE *f, json_t *const *reports, const char *const *paths,
         used[m] = 0;
         for (int i = 0; i < n && !used[m]; i++)
             used[m] = cli_lookup(reports[i], cli_metrics[m].path).have;
+        for (int i = 0; i < n && used[m] && cli_metrics[m].all; i++)
+            used[m] = cli_lookup(reports[i], cli_metrics[m].path).have;
         nrows += used[m];
     }
     int ncols = 2 + 3 * (n - 1);
@@ -376,15 +405,19 @@ int cli_compare_print(FILE *f, json_t *const *reports, const char *const *paths,
         char buf[64];
         rc = cli_table_set(&t, r, 0, mt->label);
         cli_val v0 = cli_lookup(reports[0], mt->path);
+        int off0 = mt->state && cli_is_off(reports[0], mt->state);
         cli_fmt_val(buf, sizeof buf, &v0, mt->decimals, format, 0);
         if (rc == CLI_OK)
-            rc = cli_table_set(&t, r, 1, buf);
+            rc = cli_table_set(&t, r, 1, off0 ? "off" : buf);
         for (int i = 1; i < n && rc == CLI_OK; i++) {
             int col = 2 + 3 * (i - 1);
             cli_val vi = cli_lookup(reports[i], mt->path);
+            int offi = mt->state && cli_is_off(reports[i], mt->state);
             cli_fmt_val(buf, sizeof buf, &vi, mt->decimals, format, 0);
-            rc = cli_table_set(&t, r, col, buf);
-            cli_val d = {v0.have && vi.have, v0.is_int && vi.is_int, vi.i - v0.i, vi.d - v0.d};
+            rc = cli_table_set(&t, r, col, offi ? "off" : buf);
+            /* no difference against a feature that is off (its 0 is no measurement) */
+            cli_val d = {v0.have && vi.have && !off0 && !offi, v0.is_int && vi.is_int, vi.i - v0.i,
+                         vi.d - v0.d};
             cli_fmt_val(buf, sizeof buf, &d, mt->decimals, format, 1);
             /* a difference of percentages is in percentage points */
             int points = mt->kind == CLI_M_PCT || mt->kind == CLI_M_DIFF_PCT;

@@ -1,9 +1,14 @@
 /* nicsim: command-line entry point. Everything but the process plumbing lives in
  * nicsim_cli (cli.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
+#endif
 #include "cli.h"
 #include "outfile.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +17,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static void print_error(const char *msg)
 {
@@ -267,15 +275,63 @@ static int read_all(int fd, void *buf, size_t n)
     return 0;
 }
 
-/* The software baseline of cfg in a child process, started now: the two runs are independent,
- * so they run side by side on two cores. Returns the child's pid (and the read end of its pipe
- * in *fd), or -1 when no process could be started (the caller then runs it itself). */
-static pid_t baseline_start(const ns_config *base_cfg, int *fd)
+/* ---- runs beside the run as configured ----
+ *
+ * The software baseline and the rungs of the savings split (ns_config_ladder) are independent
+ * simulations of the same trace: each runs in a child process of its own, started before the
+ * run as configured, and sends its results back through a pipe. At most `jobs` simulations
+ * (one per CPU, or NICSIM_JOBS) run at once: the children share a pipe of tokens, one per free
+ * CPU, and take one before they simulate. The run as configured holds a CPU of its own until it
+ * ends, then adds its token. NICSIM_SERIAL=1 runs everything one after the other in this
+ * process, as does a child that cannot be started. */
+
+typedef struct side_run {
+    char what[160];   /* for the error line: "software baseline run" */
+    ns_config *cfg;   /* owned */
+    ns_results *res;  /* the caller's */
+    pid_t pid;        /* > 0: its child process while it runs; -1: runs in this process */
+    int fd;           /* read end of the child's pipe */
+    int done;
+    const char *hint; /* after its error message, or "" */
+} side_run;
+
+/* CPUs this process may use: NICSIM_JOBS (a positive number), else its affinity mask. */
+static int side_jobs(void)
+{
+    const char *e = getenv("NICSIM_JOBS");
+    if (e && *e) {
+        char *end;
+        long v = strtol(e, &end, 10);
+        if (*end == '\0' && v >= 1 && v <= 1024)
+            return (int)v;
+    }
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* In the child: waits for a token (0), or -1 when interrupted first. */
+static int side_take_token(int fd)
+{
+    char t;
+    for (;;) {
+        ssize_t r = read(fd, &t, 1);
+        if (r == 1)
+            return 0;
+        if (cli_out_interrupted() || !(r < 0 && errno == EINTR))
+            return -1;
+    }
+}
+
+/* Starts r in a child process. 0, or -1 when no process could be started (r then runs here). */
+static int side_start(side_run *r, const int tokens[2])
 {
     int fds[2];
+    r->pid = -1;
     if (pipe(fds) != 0)
         return -1;
-    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
@@ -283,65 +339,187 @@ static pid_t baseline_start(const ns_config *base_cfg, int *fd)
         return -1;
     }
     if (pid == 0) {
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* no simulation outlives nicsim */
+#endif
         close(fds[0]);
-        ns_results *r = calloc(1, sizeof *r);
+        ns_results *res = calloc(1, sizeof *res);
         char err[1024] = "";
-        int rc = r ? ns_run(base_cfg, r, err, sizeof err) : -1;
-        if (!r)
+        int rc = -1;
+        if (!res) {
             snprintf(err, sizeof err, "out of memory");
+        } else if (side_take_token(tokens[0]) != 0) {
+            snprintf(err, sizeof err, "interrupted");
+        } else {
+            rc = ns_run(r->cfg, res, err, sizeof err);
+            char t = 't';
+            if (write_all(tokens[1], &t, 1) != 0)
+                _exit(1);
+        }
         int ok = write_all(fds[1], &rc, sizeof rc) == 0 && write_all(fds[1], err, sizeof err) == 0 &&
-                 (rc != 0 || write_all(fds[1], r, sizeof *r) == 0);
+                 (rc != 0 || write_all(fds[1], res, sizeof *res) == 0);
         _exit(ok ? 0 : 1);
     }
     close(fds[1]);
-    *fd = fds[0];
-    return pid;
+    r->fd = fds[0];
+    r->pid = pid;
+    return 0;
 }
 
-/* Collects the baseline child's results. Returns the run's status (0 or the ns_run code). */
-static int baseline_finish(pid_t pid, int fd, ns_results *base, char *err, size_t errlen)
+/* Reads r's results from its child and waits for the child. 0, or the run's failure code with
+ * its message in err. */
+static int side_finish(side_run *r, char *err, size_t errlen)
 {
     int rc = -1;
     char cerr[1024] = "";
-    if (read_all(fd, &rc, sizeof rc) != 0 || read_all(fd, cerr, sizeof cerr) != 0 ||
-        (rc == 0 && read_all(fd, base, sizeof *base) != 0)) {
+    if (read_all(r->fd, &rc, sizeof rc) != 0 || read_all(r->fd, cerr, sizeof cerr) != 0 ||
+        (rc == 0 && read_all(r->fd, r->res, sizeof *r->res) != 0)) {
         rc = -1;
         snprintf(cerr, sizeof cerr, "the process running it ended without a result");
     }
     /* pointers in the results belong to the child's memory */
-    base->conns = NULL;
-    base->nconns = 0;
-    close(fd);
+    r->res->conns = NULL;
+    r->res->nconns = 0;
+    close(r->fd);
     int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
         ;
+    r->pid = -1;
+    r->done = 1;
+    cerr[sizeof cerr - 1] = '\0';
     if (rc != 0)
         snprintf(err, errlen, "%s", cerr[0] ? cerr : "the simulation failed");
     return rc;
 }
 
-/* The run as configured and its software baseline (unless --no-baseline), side by side in two
- * processes (NICSIM_SERIAL=1: one after the other in this one). */
-static int simulate(ns_config *cfg, ns_results *res, ns_results *base, char *err, size_t errlen)
+/* Stops every child still running (their results are not wanted any more). */
+static void side_abandon(side_run *runs, int n)
 {
-    ns_config *base_cfg = NULL;
-    pid_t pid = -1;
-    int fd = -1, rc = CLI_OK;
-    if (base) {
-        base_cfg = malloc(sizeof *base_cfg);
-        if (!base_cfg) {
-            snprintf(err, errlen, "out of memory");
-            return CLI_ENOMEM;
-        }
-        /* the same trace with every offload off; outputs only from the run as configured */
-        ns_config_baseline(cfg, base_cfg);
-        base_cfg->progress = 0;
-        const char *serial = getenv("NICSIM_SERIAL");
-        if (!(serial && strcmp(serial, "1") == 0))
-            pid = baseline_start(base_cfg, &fd);
+    for (int i = 0; i < n; i++) {
+        if (runs[i].pid <= 0)
+            continue;
+        kill(runs[i].pid, SIGKILL);
+        close(runs[i].fd);
+        while (waitpid(runs[i].pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        runs[i].pid = -1;
     }
-    if (cfg->progress && base)
-        fprintf(stderr, "offloads as configured%s\n", pid > 0 ? " (software baseline alongside)" : "");
+}
+
+/* Collects the children as they end. CLI_OK, or CLI_ERUN with "WHAT: message" in err for the
+ * first that failed (the others are stopped). */
+static int side_collect(side_run *runs, int n, char *err, size_t errlen)
+{
+    struct pollfd pfd[NS_FEATURES + 1];
+    int idx[NS_FEATURES + 1];
+    for (;;) {
+        int np = 0;
+        for (int i = 0; i < n; i++)
+            if (runs[i].pid > 0) {
+                pfd[np].fd = runs[i].fd;
+                pfd[np].events = POLLIN;
+                pfd[np].revents = 0;
+                idx[np++] = i;
+            }
+        if (!np)
+            return CLI_OK;
+        if (poll(pfd, (nfds_t)np, -1) < 0) {
+            if (errno == EINTR && !cli_out_interrupted())
+                continue;
+            side_abandon(runs, n);
+            snprintf(err, errlen, "%s", errno == EINTR ? "interrupted" : "cannot wait for the runs");
+            return CLI_ERUN;
+        }
+        for (int p = 0; p < np; p++) {
+            if (!pfd[p].revents)
+                continue;
+            side_run *r = &runs[idx[p]];
+            char rerr[1024] = "";
+            if (side_finish(r, rerr, sizeof rerr) != 0) {
+                side_abandon(runs, n);
+                snprintf(err, errlen, "%s: %.800s%s", r->what, rerr, r->hint);
+                return CLI_ERUN;
+            }
+        }
+    }
+}
+
+/* What a rung of the split is, for messages: "feature split run (checksum offload, RSS on)". */
+static void rung_name(char *buf, size_t len, unsigned mask)
+{
+    size_t o = (size_t)snprintf(buf, len, "feature split run (");
+    int first = 1;
+    for (int i = 0; i < NS_FEATURES && o < len; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", first ? "" : ", ", ns_feature_names[i]);
+        first = 0;
+    }
+    if (o < len)
+        snprintf(buf + o, len - o, " on)");
+}
+
+/* The run as configured, its software baseline (unless base is NULL) and, with split, the rungs
+ * of the savings split between them (split->rung[] set to the results: base, mid[], res). */
+static int simulate(ns_config *cfg, ns_results *res, ns_results *base, cli_split *split,
+                    ns_results *mid, char *err, size_t errlen)
+{
+    side_run runs[NS_FEATURES + 1];
+    int n = 0, rc = CLI_OK;
+    int tokens[2] = {-1, -1};
+    memset(runs, 0, sizeof runs);
+    if (base) {
+        runs[n].cfg = malloc(sizeof *runs[n].cfg);
+        runs[n].res = base;
+        snprintf(runs[n].what, sizeof runs[n].what, "software baseline run");
+        if (!runs[n].cfg)
+            goto nomem;
+        /* the same trace with every offload off; outputs only from the run as configured */
+        ns_config_baseline(cfg, runs[n].cfg);
+        n++;
+    }
+    if (base && split) {
+        split->features = ns_config_features(cfg);
+        int nf = 0;
+        for (int i = 0; i < NS_FEATURES; i++)
+            nf += (split->features >> i) & 1u;
+        split->rung[0] = base;
+        split->rung[nf] = res;
+        /* rungs 1 .. nf-1: the last one is the run as configured */
+        for (int k = 1; k < nf; k++) {
+            side_run *r = &runs[n++];
+            unsigned mask = ns_ladder_rung(split->features, k);
+            r->cfg = malloc(sizeof *r->cfg);
+            r->res = &mid[k - 1];
+            rung_name(r->what, sizeof r->what, mask);
+            split->rung[k] = r->res;
+            if (!r->cfg)
+                goto nomem;
+            ns_config_ladder(cfg, mask, r->cfg);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        runs[i].cfg->progress = 0;
+        runs[i].pid = -1;
+        runs[i].hint = i ? " (--no-split skips the split's runs)" : "";
+    }
+    const char *serial = getenv("NICSIM_SERIAL");
+    int started = 0;
+    if (n && !(serial && strcmp(serial, "1") == 0) && pipe(tokens) == 0) {
+        /* one token per CPU beside the one this run takes */
+        int free_cpus = side_jobs() - 1;
+        char t = 't';
+        for (int i = 0; i < free_cpus && i < n; i++)
+            if (write_all(tokens[1], &t, 1) != 0)
+                break;
+        fflush(NULL);
+        for (int i = 0; i < n; i++)
+            started += side_start(&runs[i], tokens) == 0;
+    }
+    if (cfg->progress && n)
+        fprintf(stderr, "offloads as configured%s\n",
+                started == 1 ? " (software baseline alongside)"
+                : started ? " (software baseline and feature split runs alongside)" : "");
     int nrc = ns_run(cfg, res, err, errlen);
     if (nrc != 0) {
         if (!err[0])
@@ -349,31 +527,48 @@ static int simulate(ns_config *cfg, ns_results *res, ns_results *base, char *err
         /* bad input found by the model (an unreadable trace): exit status 2, as for the
          * command line */
         rc = nrc == -2 ? CLI_EUSAGE : CLI_ERUN;
+        side_abandon(runs, n);
+        goto out;
     }
-    if (base) {
-        char berr[1024] = "";
-        int brc;
-        if (pid > 0) {
-            brc = baseline_finish(pid, fd, base, berr, sizeof berr);
-        } else if (rc == CLI_OK) {
-            if (cfg->progress)
-                fprintf(stderr, "software baseline (RSS, checksum offload and TCP Chimney off)\n");
-            brc = ns_run(base_cfg, base, berr, sizeof berr);
-        } else {
-            brc = 0;
-        }
-        if (brc != 0 && rc == CLI_OK) {
-            snprintf(err, errlen, "software baseline run: %.900s", berr[0] ? berr : "the simulation failed");
+    if (started) {
+        char t = 't';
+        write_all(tokens[1], &t, 1); /* this run's CPU is free */
+    }
+    /* the runs that could not start a process: here, one after the other */
+    for (int i = 0; i < n && rc == CLI_OK; i++) {
+        if (runs[i].pid > 0)
+            continue;
+        if (cfg->progress)
+            fprintf(stderr, "%s\n", runs[i].what);
+        char rerr[1024] = "";
+        if (ns_run(runs[i].cfg, runs[i].res, rerr, sizeof rerr) != 0) {
+            side_abandon(runs, n);
+            if (!rerr[0])
+                snprintf(rerr, sizeof rerr, "the simulation failed");
+            snprintf(err, errlen, "%s: %s%s", runs[i].what, rerr, runs[i].hint);
             rc = CLI_ERUN;
         }
+        runs[i].done = 1;
     }
-    free(base_cfg);
+    if (rc == CLI_OK)
+        rc = side_collect(runs, n, err, errlen);
+out:
+    if (tokens[0] >= 0) {
+        close(tokens[0]);
+        close(tokens[1]);
+    }
+    for (int i = 0; i < n; i++)
+        free(runs[i].cfg);
     if (rc == CLI_OK) {
         check_results("run", res);
-        if (base)
-            check_results("software baseline", base);
+        for (int i = 0; i < n; i++)
+            check_results(i == 0 ? "software baseline" : runs[i].what, runs[i].res);
     }
     return rc;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    rc = CLI_ENOMEM;
+    goto out;
 }
 
 static int cmd_run(const cli_args *a)
@@ -381,7 +576,9 @@ static int cmd_run(const cli_args *a)
     char err[1024] = "";
     int rc = CLI_OK;
     json_t *report = NULL;
-    ns_results *res = NULL, *base = NULL;
+    ns_results *res = NULL, *base = NULL, *mid = NULL;
+    cli_split split;
+    int with_split = !a->no_baseline && !a->no_split;
     run_outputs out;
     memset(&out, 0, sizeof out);
 
@@ -437,18 +634,20 @@ static int cmd_run(const cli_args *a)
 
     res = calloc(1, sizeof *res);
     base = a->no_baseline ? NULL : calloc(1, sizeof *base);
-    if (!res || (!a->no_baseline && !base)) {
+    mid = with_split ? calloc(NS_FEATURES, sizeof *mid) : NULL;
+    memset(&split, 0, sizeof split);
+    if (!res || (!a->no_baseline && !base) || (with_split && !mid)) {
         snprintf(err, sizeof err, "out of memory");
         rc = CLI_ENOMEM;
         goto out;
     }
-    rc = simulate(cfg, res, base, err, sizeof err);
+    rc = simulate(cfg, res, base, with_split ? &split : NULL, mid, err, sizeof err);
     if (rc != CLI_OK)
         goto out;
     print_run_warnings(res, base);
 
     if (out.report.path) {
-        report = cli_report_build(sc, res, base);
+        report = cli_report_build_split(sc, res, base, with_split ? &split : NULL);
         if (!report) {
             snprintf(err, sizeof err, "out of memory");
             rc = CLI_ENOMEM;
@@ -469,7 +668,7 @@ static int cmd_run(const cli_args *a)
     if (rc != CLI_OK)
         goto out;
     if (!a->quiet) {
-        cli_report_print_text(stdout, sc, res, base);
+        cli_report_print_text_split(stdout, sc, res, base, with_split ? &split : NULL);
         if (fflush(stdout) != 0) {
             snprintf(err, sizeof err, "cannot write the summary: %s", strerror(errno));
             rc = CLI_ERUN;
@@ -494,6 +693,9 @@ out:
     ns_results_free(base);
     free(res);
     free(base);
+    for (int i = 0; mid && i < NS_FEATURES; i++)
+        ns_results_free(&mid[i]);
+    free(mid);
     cli_scenario_free(sc);
     return status;
 }

@@ -988,7 +988,150 @@ static json_t *cli_savings_json(const ns_results *off, const ns_results *sw)
     return s;
 }
 
+/* ---- the savings split by feature ---- */
+
+enum { CLI_SPLIT_NONE = -1, CLI_SPLIT_TOTAL = 0, CLI_SPLIT_PER_BYTE = 1 };
+
+/* The split worked out: each rung's cycles for the run's work, each feature's saving. */
+typedef struct cli_split_calc {
+    int n;                            /* the run's features; rungs 0..n */
+    int basis;                        /* CLI_SPLIT_* */
+    uint64_t work;                    /* the run's frames.host_bytes */
+    long long norm[NS_FEATURES + 1];  /* rung k's cycles scaled to the run's work */
+    long long saved[NS_FEATURES];     /* by feature index: norm[k-1] - norm[k] of the rung
+                                         adding it; 0 for a feature the run does not use */
+    double pct[NS_FEATURES];          /* saved / norm[0] x 100 (0 when norm[0] is 0) */
+    long long total;                  /* norm[0] - norm[n]: the sum of saved[] */
+    double total_pct;
+} cli_split_calc;
+
+/* The number of features in a mask. */
+static int cli_nfeatures(unsigned f)
+{
+    int n = 0;
+    for (int i = 0; i < NS_FEATURES; i++)
+        n += (f >> i) & 1u;
+    return n;
+}
+
+/* The feature rung k (k >= 1) of a split adds: its index. */
+static int cli_rung_feature(unsigned features, int k)
+{
+    unsigned added = ns_ladder_rung(features, k) & ~ns_ladder_rung(features, k - 1);
+    for (int i = 0; i < NS_FEATURES; i++)
+        if (added == 1u << i)
+            return i;
+    return -1;
+}
+
+/* Every rung is normalised to the run's work (frames.host_bytes), as the headline is: when all
+ * rungs delivered what the run delivered, total cycles compare as they are; when not, a rung's
+ * cycles are scaled by run bytes / rung bytes (its cycles per delivered byte times the run's
+ * bytes), rounded to the nearest cycle. When the bytes differ and either side is 0 there is no
+ * per-byte cost to compare: basis none. Savings are differences of those integers, so they add
+ * up exactly to the total. */
+static void cli_split_calc_do(const cli_split *sp, cli_split_calc *c)
+{
+    memset(c, 0, sizeof *c);
+    c->n = cli_nfeatures(sp->features);
+    const ns_results *run = sp->rung[c->n];
+    c->work = cli_host_bytes(run);
+    c->basis = CLI_SPLIT_TOTAL;
+    for (int k = 0; k <= c->n; k++) {
+        uint64_t hb = cli_host_bytes(sp->rung[k]);
+        if (hb == c->work)
+            continue;
+        if (hb == 0 || c->work == 0) {
+            c->basis = CLI_SPLIT_NONE;
+            break;
+        }
+        c->basis = CLI_SPLIT_PER_BYTE;
+    }
+    if (c->basis == CLI_SPLIT_NONE)
+        return;
+    for (int k = 0; k <= c->n; k++) {
+        uint64_t t = cli_total_cycles(sp->rung[k]), hb = cli_host_bytes(sp->rung[k]);
+        if (hb == c->work)
+            c->norm[k] = (long long)t;
+        else
+            c->norm[k] = llroundl((long double)t * (long double)c->work / (long double)hb);
+    }
+    for (int k = 1; k <= c->n; k++) {
+        int i = cli_rung_feature(sp->features, k);
+        if (i >= 0)
+            c->saved[i] = c->norm[k - 1] - c->norm[k];
+    }
+    c->total = c->norm[0] - c->norm[c->n];
+    for (int i = 0; i < NS_FEATURES; i++)
+        c->pct[i] = c->norm[0] > 0 ? (double)c->saved[i] / (double)c->norm[0] * 100.0 : 0.0;
+    c->total_pct = c->norm[0] > 0 ? (double)c->total / (double)c->norm[0] * 100.0 : 0.0;
+}
+
+static const char *cli_split_basis_name(int basis)
+{
+    return basis == CLI_SPLIT_TOTAL ? "total_cycles"
+           : basis == CLI_SPLIT_PER_BYTE ? "cycles_per_delivered_byte" : "none";
+}
+
+/* The features of a mask as a JSON array of their keys, in order. */
+static json_t *cli_features_json(unsigned f)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < NS_FEATURES; i++)
+        if (f & (1u << i))
+            json_array_append_new(a, json_string(ns_feature_keys[i]));
+    return a;
+}
+
+/* savings.split, savings.by_feature and savings.ladder into s. */
+static void cli_split_json(json_t *s, const cli_split *sp)
+{
+    cli_split_calc c;
+    cli_split_calc_do(sp, &c);
+    int ok = c.basis != CLI_SPLIT_NONE;
+
+    json_t *meta = json_object();
+    json_object_set_new(s, "split", meta);
+    json_object_set_new(meta, "order", cli_features_json(NS_FEAT_ALL));
+    json_object_set_new(meta, "basis", json_string(cli_split_basis_name(c.basis)));
+    json_object_set_new(meta, "work_bytes", cli_u64(c.work));
+    json_object_set_new(meta, "baseline_cycles", ok ? json_integer(c.norm[0]) : json_null());
+    json_object_set_new(meta, "cpu_cycles", ok ? json_integer(c.total) : json_null());
+    json_object_set_new(meta, "cpu_cycles_pct", ok ? json_real(c.total_pct) : json_null());
+
+    json_t *bf = json_object();
+    json_object_set_new(s, "by_feature", bf);
+    for (int i = 0; i < NS_FEATURES; i++) {
+        json_t *o = json_object();
+        json_object_set_new(bf, ns_feature_keys[i], o);
+        json_object_set_new(o, "state", json_string(sp->features & (1u << i) ? "on" : "off"));
+        json_object_set_new(o, "cpu_cycles", ok ? json_integer(c.saved[i]) : json_null());
+        json_object_set_new(o, "cpu_cycles_pct", ok ? json_real(c.pct[i]) : json_null());
+    }
+
+    json_t *lad = json_array();
+    json_object_set_new(s, "ladder", lad);
+    for (int k = 0; k <= c.n; k++) {
+        const ns_results *r = sp->rung[k];
+        json_t *o = json_object();
+        json_array_append_new(lad, o);
+        json_object_set_new(o, "features", cli_features_json(ns_ladder_rung(sp->features, k)));
+        int i = k ? cli_rung_feature(sp->features, k) : -1;
+        json_object_set_new(o, "added", i >= 0 ? json_string(ns_feature_keys[i]) : json_null());
+        json_object_set_new(o, "cpu_cycles", cli_u64(cli_total_cycles(r)));
+        json_object_set_new(o, "cpu_cycles_normalised", ok ? json_integer(c.norm[k]) : json_null());
+        json_object_set_new(o, "throughput_gbps", json_real(cli_throughput_gbps(r)));
+        json_object_set_new(o, "host_bytes", cli_u64(cli_host_bytes(r)));
+    }
+}
+
 json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns_results *base)
+{
+    return cli_report_build_split(sc, res, base, NULL);
+}
+
+json_t *cli_report_build_split(const cli_scenario *sc, const ns_results *res, const ns_results *base,
+                               const cli_split *split)
 {
     const ns_config *c = cli_scenario_config_const(sc);
     json_t *r = json_object();
@@ -1031,7 +1174,10 @@ json_t *cli_report_build(const cli_scenario *sc, const ns_results *res, const ns
                             json_integer(bc->csum_offload ? 1 : 0));
         cli_run_keys(b, bc, base, 0);
         free(bc);
-        json_object_set_new(r, "savings", cli_savings_json(res, base));
+        json_t *sv = cli_savings_json(res, base);
+        json_object_set_new(r, "savings", sv);
+        if (split && sv)
+            cli_split_json(sv, split);
     }
     return r;
 }
@@ -1507,10 +1653,91 @@ static void cli_print_comparison(FILE *f, const ns_results *res, const ns_result
     }
 }
 
-void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res,
-                           const ns_results *base)
+/* Tenths of a percent for each feature's pct, rounded so that they add up to the rounded total
+ * (largest remainder: each rounded down, then the missing tenths to the largest remainders). */
+static void cli_split_tenths(const cli_split_calc *c, unsigned features, long long tenths[NS_FEATURES])
+{
+    double rem[NS_FEATURES];
+    long long sum = 0, want = llround(c->total_pct * 10.0);
+    for (int i = 0; i < NS_FEATURES; i++) {
+        double x = c->pct[i] * 10.0;
+        tenths[i] = (features & (1u << i)) ? (long long)floor(x) : 0;
+        rem[i] = (features & (1u << i)) ? x - floor(x) : -1.0;
+        sum += tenths[i];
+    }
+    for (; sum < want; sum++) {
+        int best = -1;
+        for (int i = 0; i < NS_FEATURES; i++)
+            if (rem[i] >= 0 && (best < 0 || rem[i] > rem[best]))
+                best = i;
+        if (best < 0)
+            break;
+        tenths[best]++;
+        rem[best] = -1.0;
+    }
+}
+
+static void cli_fmt_tenths(char *buf, size_t len, long long t)
+{
+    snprintf(buf, len, "%s%lld.%lld%%", t < 0 ? "-" : "", llabs(t) / 10, llabs(t) % 10);
+}
+
+/* The "savings by feature" block. */
+static void cli_print_split(FILE *f, const cli_split *sp)
+{
+    cli_split_calc c;
+    cli_split_calc_do(sp, &c);
+    fprintf(f, "\nsavings by feature, in the order checksum, RSS, NetDMA, Chimney\n(each added "
+            "to the software baseline on top of the ones before it: a saving depends on that "
+            "order)\n");
+    if (c.basis == CLI_SPLIT_NONE) {
+        fprintf(f, "  (no split: a run of the ladder delivered nothing while another delivered "
+                "bytes, so no cost per byte compares)\n");
+        return;
+    }
+    long long tenths[NS_FEATURES];
+    cli_split_tenths(&c, sp->features, tenths);
+    fprintf(f, "%-*s %5s %*s %*s %9s\n", CLI_TLABEL, "", "state", CLI_TCOL, "cycles after",
+            CLI_TCOL, "saved", "saved %");
+    fprintf(f, "  %-*s %5s %*lld\n", CLI_TLABEL - 2, "software baseline", "", CLI_TCOL, c.norm[0]);
+    for (int i = 0; i < NS_FEATURES; i++) {
+        char p[32];
+        if (!(sp->features & (1u << i))) {
+            fprintf(f, "  %-*s %5s %*s %*s %9s\n", CLI_TLABEL - 2, ns_feature_names[i], "off",
+                    CLI_TCOL, "-", CLI_TCOL, "0", "-");
+            continue;
+        }
+        int k = 0;
+        while (k < c.n && cli_rung_feature(sp->features, k + 1) != i)
+            k++;
+        cli_fmt_tenths(p, sizeof p, tenths[i]);
+        fprintf(f, "  %-*s %5s %*lld %*lld %9s\n", CLI_TLABEL - 2, ns_feature_names[i], "on",
+                CLI_TCOL, c.norm[k + 1], CLI_TCOL, c.saved[i], p);
+    }
+    char tp[32];
+    cli_fmt_tenths(tp, sizeof tp, llround(c.total_pct * 10.0));
+    fprintf(f, "  %-*s %5s %*s %*lld %9s\n", CLI_TLABEL - 2, "total", "", CLI_TCOL, "", CLI_TCOL,
+            c.total, tp);
+    if (c.basis == CLI_SPLIT_PER_BYTE)
+        fprintf(f, "  (the runs delivered different amounts: every run's cycles are scaled to this "
+                "run's %llu delivered bytes,\n   i.e. its cycles per delivered byte x %llu, to the "
+                "nearest cycle)\n", (unsigned long long)c.work, (unsigned long long)c.work);
+    fprintf(f, "  (cycles after: the run with the features up to that one on; saved %% of the "
+            "baseline's cycles,\n   rounded so the features add up to the total)\n");
+}
+
+void cli_report_print_text_split(FILE *f, const cli_scenario *sc, const ns_results *res,
+                                 const ns_results *base, const cli_split *split)
 {
     cli_print_details(f, sc, res);
     fputc('\n', f);
     cli_print_comparison(f, res, base);
+    if (base && split)
+        cli_print_split(f, split);
+}
+
+void cli_report_print_text(FILE *f, const cli_scenario *sc, const ns_results *res,
+                           const ns_results *base)
+{
+    cli_report_print_text_split(f, sc, res, base, NULL);
 }

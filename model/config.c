@@ -175,25 +175,66 @@ int ns_config_check(const ns_config *cfg, char *err, size_t errlen)
 
 const char *const ns_wave_filter_keys[NS_WAVE_FILTERS] = {"hash_type", "csum", "fate", "cpl_type"};
 
-void ns_config_baseline(const ns_config *cfg, ns_config *out)
+const char *const ns_feature_keys[NS_FEATURES] = {"checksum", "rss", "netdma", "chimney"};
+const char *const ns_feature_names[NS_FEATURES] = {"checksum offload", "RSS", "NetDMA", "TCP Chimney"};
+
+unsigned ns_config_features(const ns_config *cfg)
+{
+    unsigned f = 0;
+    if (cfg->csum_offload || cfg->stack.csum_offload)
+        f |= NS_FEAT_CHECKSUM;
+    if (cfg->rss_enable)
+        f |= NS_FEAT_RSS;
+    if (cfg->stack.netdma)
+        f |= NS_FEAT_NETDMA;
+    /* Chimney is in use when it is on from the start, or when an event turns it on */
+    int chimney = cfg->stack.chimney != 0;
+    for (int i = 0; i < cfg->nevents && !chimney; i++)
+        chimney = cfg->events[i].kind == NS_EV_CHIMNEY_ENABLED;
+    if (chimney)
+        f |= NS_FEAT_CHIMNEY;
+    return f;
+}
+
+unsigned ns_ladder_rung(unsigned features, int k)
+{
+    unsigned m = 0;
+    for (int i = 0; i < NS_FEATURES && k > 0; i++) {
+        if (features & (1u << i)) {
+            m |= 1u << i;
+            k--;
+        }
+    }
+    return m;
+}
+
+void ns_config_ladder(const ns_config *cfg, unsigned features, ns_config *out)
 {
     if (out != cfg)
         memcpy(out, cfg, sizeof *out);
-    /* every offload the model has, off: RSS (the NIC does not hash; one queue, one CPU for
-     * receive interrupts and DPCs), checksum offload (the stack verifies every checksum) and
-     * TCP Chimney (no connection is offloaded) and NetDMA (the CPU copies every byte). */
-    out->rss_enable = 0;
-    out->csum_offload = 0;
-    out->stack.csum_offload = 0;
-    out->stack.chimney = 0;
-    out->stack.netdma = 0;
-    /* timed events: a link outage is part of the workload (both runs lose the same frames);
-     * netsh and firewall events only switch Chimney, which the baseline does not use */
-    int ne = 0;
-    for (int i = 0; i < cfg->nevents; i++)
-        if (cfg->events[i].kind == NS_EV_LINK_DOWN || cfg->events[i].kind == NS_EV_LINK_UP)
-            out->events[ne++] = cfg->events[i];
-    out->nevents = ne;
+    /* every offload the model has, off (then the features asked for, back as configured):
+     * RSS (the NIC does not hash; one queue, one CPU for receive interrupts and DPCs),
+     * checksum offload (the stack verifies every checksum), TCP Chimney (no connection is
+     * offloaded) and NetDMA (the CPU copies every byte). */
+    if (!(features & NS_FEAT_RSS))
+        out->rss_enable = 0;
+    if (!(features & NS_FEAT_CHECKSUM)) {
+        out->csum_offload = 0;
+        out->stack.csum_offload = 0;
+    }
+    if (!(features & NS_FEAT_CHIMNEY))
+        out->stack.chimney = 0;
+    if (!(features & NS_FEAT_NETDMA))
+        out->stack.netdma = 0;
+    /* timed events: a link outage is part of the workload (every run loses the same frames);
+     * netsh and firewall events only switch Chimney, which a run without it does not use */
+    if (!(features & NS_FEAT_CHIMNEY)) {
+        int ne = 0;
+        for (int i = 0; i < cfg->nevents; i++)
+            if (cfg->events[i].kind == NS_EV_LINK_DOWN || cfg->events[i].kind == NS_EV_LINK_UP)
+                out->events[ne++] = cfg->events[i];
+        out->nevents = ne;
+    }
     /* outputs belong to the run as configured */
     out->wave_path = NULL;
     out->wave_save_path = NULL;
@@ -211,6 +252,11 @@ void ns_config_baseline(const ns_config *cfg, ns_config *out)
     out->stack.app_user = NULL;
     out->stats_interval_ps = 0;
     out->stats_out = NULL;
+}
+
+void ns_config_baseline(const ns_config *cfg, ns_config *out)
+{
+    ns_config_ladder(cfg, 0, out);
 }
 
 void ns_results_free(ns_results *res)

@@ -221,6 +221,34 @@ int ns_config_check(const ns_config *cfg, char *err, size_t errlen);
 /* The software baseline of cfg: the same run with every offload off, and no outputs (they
  * belong to the run as configured). out may be cfg. */
 void ns_config_baseline(const ns_config *cfg, ns_config *out);
+/* The offload features, one bit each, in the order the savings split adds them to the
+ * software baseline (docs/report.md, savings.by_feature): checksum offload (csum_offload and
+ * stack.csum_offload), RSS (rss_enable), NetDMA (stack.netdma, EnableTCPA) and TCP Chimney
+ * (stack.chimney, with the [events] that switch it or the firewall). */
+enum ns_feature {
+    NS_FEAT_CHECKSUM = 1u << 0,
+    NS_FEAT_RSS = 1u << 1,
+    NS_FEAT_NETDMA = 1u << 2,
+    NS_FEAT_CHIMNEY = 1u << 3
+};
+#define NS_FEATURES 4
+#define NS_FEAT_ALL ((1u << NS_FEATURES) - 1)
+/* Feature i (bit 1 << i): its report key ("checksum", "rss", "netdma", "chimney") and its
+ * name in text ("checksum offload", "RSS", "NetDMA", "TCP Chimney"). */
+extern const char *const ns_feature_keys[NS_FEATURES];
+extern const char *const ns_feature_names[NS_FEATURES];
+/* The features cfg uses (NS_FEAT_* bits). Chimney counts as used when it is on from the start
+ * or an [events] netsh ENABLED turns it on. */
+unsigned ns_config_features(const ns_config *cfg);
+/* Rung k of the ladder from the baseline to a run using `features`: the first k of those
+ * features in NS_FEAT order (k = 0: none, the baseline; k >= their number: all of them). */
+unsigned ns_ladder_rung(unsigned features, int k);
+/* A rung of that ladder: cfg with every offload off except the features in `features`, which
+ * keep cfg's settings (a feature cfg does not use stays off). Without NS_FEAT_CHIMNEY the
+ * netsh and firewall [events] are dropped (link events stay: they are part of the workload).
+ * No outputs, as for the baseline. ns_config_ladder(cfg, 0, out) is ns_config_baseline;
+ * out may be cfg. */
+void ns_config_ladder(const ns_config *cfg, unsigned features, ns_config *out);
 /* The driver's configuration for cfg. */
 void ns_driver_config(const ns_config *cfg, drv_config *dc);
 /* Bytes of host memory the driver allocates for cfg (host.memory_mb must hold them); 0 when

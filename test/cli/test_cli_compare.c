@@ -48,6 +48,9 @@ static void fill(ns_results *r, uint64_t delivered_bytes, uint64_t frames, uint6
     r->stack.conns = 4;
 }
 
+/* The savings split the next write_report puts in its report (NULL: none). */
+static const cli_split *report_split;
+
 /* Writes a report of scenario NAME (file stem `stem`) to dir/file; returns its path. */
 static void write_report(const char *dir, const char *file, const char *name, const ns_results *r,
                          const ns_results *b, char *path, size_t len)
@@ -58,7 +61,7 @@ static void write_report(const char *dir, const char *file, const char *name, co
     cli_scenario *sc = cli_scenario_new();
     ck_assert_int_eq(cli_scenario_load(sc, ini, err, sizeof err), CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(sc, NULL, err, sizeof err), CLI_OK);
-    json_t *j = cli_report_build(sc, r, b);
+    json_t *j = cli_report_build_split(sc, r, b, report_split);
     snprintf(path, len, "%s/%s", dir, file);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -326,6 +329,41 @@ START_TEST(points_and_no_percent_of_differences)
 }
 END_TEST
 
+/* The split by feature side by side, only when every report has it; a feature off says so. */
+START_TEST(split_by_feature)
+{
+    char a[1100], b[1100], c[1100];
+    ns_results r, base, mid;
+    cli_split sp;
+    memset(&sp, 0, sizeof sp);
+    fill(&r, 1000000, 800, 1500000, 500000, 100, 0);
+    fill(&base, 1000000, 800, 2000000, 1000000, 100, 0);
+    fill(&mid, 1000000, 800, 2000000, 600000, 100, 0);
+    sp.features = NS_FEAT_CHECKSUM | NS_FEAT_RSS;
+    sp.rung[0] = &base;
+    sp.rung[1] = &mid;
+    sp.rung[2] = &r;
+    report_split = &sp;
+    write_report(tmpdir, "a.json", "both", &r, &base, a, sizeof a);
+    sp.features = NS_FEAT_CHECKSUM;
+    sp.rung[1] = &r;
+    write_report(tmpdir, "b.json", "checksum", &r, &base, b, sizeof b);
+    report_split = NULL;
+    write_report(tmpdir, "c.json", "nosplit", &r, &base, c, sizeof c);
+    const char *ab[] = {a, b}, *ac[] = {a, c};
+    char *t = table(ab, 2, CLI_FMT_TEXT);
+    expect_in(t, "saved by checksum offload: CPU cycles   400000   1000000   +600000       -\n");
+    expect_in(t, "saved by checksum offload (%)             13.3      33.3  +20.0 pp       -\n");
+    expect_in(t, "saved by RSS: CPU cycles                600000       off         -       -\n");
+    expect_in(t, "saved by RSS (%)                          20.0       off         -       -\n");
+    expect_in(t, "saved by NetDMA: CPU cycles                off       off         -       -\n");
+    free(t);
+    t = table(ac, 2, CLI_FMT_TEXT);
+    ck_assert_msg(strstr(t, "saved by") == NULL, "%s", t);
+    free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_compare");
@@ -338,6 +376,7 @@ int main(void)
     tcase_add_test(tc, three_reports_and_headers);
     tcase_add_test(tc, bad_files);
     tcase_add_test(tc, schema_mismatch);
+    tcase_add_test(tc, split_by_feature);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -695,6 +695,136 @@ START_TEST(run_failure)
 }
 END_TEST
 
+/* The savings split over the stand-in model, whose results follow every feature switch. */
+#define NS_FEATURES 4
+static const char *const ns_feature_keys[NS_FEATURES] = {"checksum", "rss", "netdma", "chimney"};
+static json_t *load_report(const char *path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    ck_assert_msg(j != NULL, "report does not parse: %s", je.text);
+    return j;
+}
+
+static json_int_t jget_int(json_t *j, const char *a, const char *b, const char *c)
+{
+    json_t *v = json_object_get(json_object_get(json_object_get(j, a), b), c);
+    ck_assert_msg(json_is_integer(v), "%s.%s.%s is not an integer", a, b, c);
+    return json_integer_value(v);
+}
+
+START_TEST(run_split)
+{
+    run_out r;
+    char rep[1200], rep2[1200];
+    snprintf(rep, sizeof rep, "%s/r.json", tmpdir);
+    snprintf(rep2, sizeof rep2, "%s/r2.json", tmpdir);
+    run(&r, "run", good, "-o", rep, "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.err, "");
+    json_t *j = load_report(rep);
+    json_t *sv = json_object_get(j, "savings");
+    json_t *bf = json_object_get(sv, "by_feature");
+    ck_assert_ptr_nonnull(bf);
+    /* every feature on, each with a saving of its own (RSS a cost at this load) */
+    json_int_t sum = 0;
+    for (int i = 0; i < NS_FEATURES; i++) {
+        json_t *o = json_object_get(bf, ns_feature_keys[i]);
+        ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "on");
+        json_int_t c = json_integer_value(json_object_get(o, "cpu_cycles"));
+        ck_assert_msg(i == 1 ? c < 0 : c > 0, "%s: %lld", ns_feature_keys[i], (long long)c);
+        sum += c;
+    }
+    ck_assert_int_eq(sum, json_integer_value(json_object_get(sv, "cpu_cycles")));
+    /* the ladder: the baseline, three rungs, the run; its ends are the two runs */
+    json_t *lad = json_object_get(sv, "ladder");
+    ck_assert_uint_eq(json_array_size(lad), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lad, 0), "cpu_cycles")),
+                     jget_int(j, "baseline", "cpu", "total_cycles"));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lad, 4), "cpu_cycles")),
+                     json_integer_value(json_object_get(json_object_get(j, "cpu"), "total_cycles")));
+    for (size_t k = 1; k < 5; k++)
+        ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lad, k - 1), "cpu_cycles")) -
+                             json_integer_value(json_object_get(json_array_get(lad, k), "cpu_cycles")),
+                         jget_int(sv, "by_feature", ns_feature_keys[k - 1], "cpu_cycles"));
+
+    /* the same split with one CPU for everything, and in one process */
+    setenv("NICSIM_JOBS", "1", 1);
+    run(&r, "run", good, "-o", rep2, "--quiet", NULL);
+    unsetenv("NICSIM_JOBS");
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    json_t *j2 = load_report(rep2);
+    ck_assert(json_equal(json_object_get(json_object_get(j2, "savings"), "by_feature"), bf));
+    json_decref(j2);
+    setenv("NICSIM_SERIAL", "1", 1);
+    run(&r, "run", good, "-o", rep2, "--quiet", NULL);
+    unsetenv("NICSIM_SERIAL");
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    j2 = load_report(rep2);
+    ck_assert(json_equal(json_object_get(json_object_get(j2, "savings"), "by_feature"), bf));
+    json_decref(j2);
+    json_decref(j);
+
+    /* features off in the run: no rung, reported off with no saving */
+    run(&r, "run", good, "-o", rep, "--quiet", "--set", "tcpip.EnableRSS=0", "--set",
+        "tcpip.EnableTCPChimney=0", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    j = load_report(rep);
+    sv = json_object_get(j, "savings");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(sv, "by_feature"),
+                                                                       "rss"), "state")), "off");
+    ck_assert_int_eq(jget_int(sv, "by_feature", "rss", "cpu_cycles"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(sv, "by_feature"),
+                                                                       "chimney"), "state")), "off");
+    ck_assert_uint_eq(json_array_size(json_object_get(sv, "ladder")), 3);
+    ck_assert_int_eq(jget_int(sv, "by_feature", "checksum", "cpu_cycles") +
+                         jget_int(sv, "by_feature", "netdma", "cpu_cycles"),
+                     json_integer_value(json_object_get(sv, "cpu_cycles")));
+    json_decref(j);
+
+    /* the text block */
+    run(&r, "run", good, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "savings by feature, in the order checksum, RSS, NetDMA, Chimney\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "  TCP Chimney                 on "));
+
+    /* --no-split: the savings, not split; --no-baseline: neither */
+    run(&r, "run", good, "-o", rep, "--no-split", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_ptr_null(strstr(r.out, "savings by feature"));
+    j = load_report(rep);
+    sv = json_object_get(j, "savings");
+    ck_assert_ptr_nonnull(sv);
+    ck_assert_ptr_null(json_object_get(sv, "by_feature"));
+    ck_assert_ptr_null(json_object_get(sv, "ladder"));
+    ck_assert_ptr_null(json_object_get(sv, "split"));
+    json_decref(j);
+    run(&r, "run", good, "-o", rep, "--no-baseline", "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    j = load_report(rep);
+    ck_assert_ptr_null(json_object_get(j, "savings"));
+    json_decref(j);
+
+    /* a rung fails: one error line naming it, exit 1, no report; --no-split runs */
+    char p[1100], f4[1100];
+    tu_write(tmpdir, "fail4.pcap", "FAIL4\n", p, sizeof p);
+    tu_write(tmpdir, "fail4.ini", "[scenario]\ntrace = fail4.pcap\n", f4, sizeof f4);
+    unlink(rep);
+    run(&r, "run", f4, "-o", rep, NULL);
+    expect_error(&r, 1, "feature split run (checksum offload on): stand-in model: simulated failure");
+    ck_assert_ptr_nonnull(strstr(r.err, "--no-split"));
+    struct stat st;
+    ck_assert_msg(stat(rep, &st) != 0, "a failed rung left a report behind");
+    setenv("NICSIM_SERIAL", "1", 1);
+    run(&r, "run", f4, "-o", rep, NULL);
+    unsetenv("NICSIM_SERIAL");
+    expect_error(&r, 1, "feature split run (checksum offload on): stand-in model: simulated failure");
+    ck_assert_msg(stat(rep, &st) != 0, "a failed rung left a report behind");
+    run(&r, "run", f4, "-o", rep, "--no-split", "--quiet", NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || (strcmp(argv[2], "stub") != 0 && strcmp(argv[2], "real") != 0)) {
@@ -725,6 +855,7 @@ int main(int argc, char **argv)
     if (stub_mode) {
         tcase_add_test(tc, run_ok);
         tcase_add_test(tc, run_failure);
+        tcase_add_test(tc, run_split);
     }
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

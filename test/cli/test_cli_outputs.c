@@ -291,6 +291,30 @@ static void interrupt_case(int sig, int want_status)
     expect_old_outputs(st);
 }
 
+/* With the software baseline and the split's runs in child processes: a signal to nicsim alone
+ * stops them too (they would wait 20 s), and nothing is left behind. */
+START_TEST(sigint_stops_side_runs)
+{
+    char rep[1100];
+    path_of(rep, sizeof rep, "r.json");
+    const char *args[] = {"run", slow, "-o", rep, NULL};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = start(args);
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGINT);
+    ck_assert_int_eq(finish(pid), 130);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(s < 10.0, "nicsim took %.1f s to stop", s);
+    stderr_has("interrupted");
+    struct stat sb;
+    ck_assert_msg(stat(rep, &sb) != 0, "an interrupted run wrote a report");
+    expect_no_temporaries(dir);
+}
+END_TEST
+
 START_TEST(sigint_leaves_files)
 {
     interrupt_case(SIGINT, 130);
@@ -320,6 +344,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, devices_are_never_removed);
     tcase_add_test(tc, fifo_is_written_directly);
     tcase_add_test(tc, sigint_leaves_files);
+    tcase_add_test(tc, sigint_stops_side_runs);
     tcase_add_test(tc, sigterm_leaves_files);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -946,6 +946,137 @@ START_TEST(results_check)
 }
 END_TEST
 
+/* The savings split: rungs with the given total cycles and delivered bytes (features: the
+ * run's), the run as the last rung. */
+static void make_split(cli_split *sp, ns_results rungs[NS_FEATURES + 1], unsigned features,
+                       const uint64_t *cycles, const uint64_t *bytes)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->features = features;
+    int n = 0;
+    for (int i = 0; i < NS_FEATURES; i++)
+        n += (features >> i) & 1;
+    for (int k = 0; k <= n; k++) {
+        fill_results(&rungs[k]);
+        rungs[k].stack.total_cycles = cycles[k];
+        rungs[k].delivered_bytes = bytes[k];
+        sp->rung[k] = &rungs[k];
+    }
+}
+
+START_TEST(split_by_feature)
+{
+    cli_scenario *sc = make_scenario(quick_text);
+    ns_results rg[NS_FEATURES + 1];
+    cli_split sp;
+    /* the same work everywhere: the savings are the differences of total cycles; RSS costs */
+    const uint64_t cyc[] = {4000000, 3000001, 3100000, 3100000, 2499999};
+    const uint64_t by[] = {975000, 975000, 975000, 975000, 975000};
+    make_split(&sp, rg, NS_FEAT_ALL, cyc, by);
+    json_t *j = cli_report_build_split(sc, &rg[4], &rg[0], &sp);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(gets_(j, "savings.split.basis"), "total_cycles");
+    ck_assert_int_eq(geti(j, "savings.by_feature.checksum.cpu_cycles"), 999999);
+    ck_assert_int_eq(geti(j, "savings.by_feature.rss.cpu_cycles"), -99999);
+    ck_assert_int_eq(geti(j, "savings.by_feature.netdma.cpu_cycles"), 0);
+    ck_assert_int_eq(geti(j, "savings.by_feature.chimney.cpu_cycles"), 600001);
+    json_int_t sum = 0;
+    double psum = 0;
+    for (int i = 0; i < NS_FEATURES; i++) {
+        char k[96];
+        snprintf(k, sizeof k, "savings.by_feature.%s.cpu_cycles", ns_feature_keys[i]);
+        sum += geti(j, k);
+        snprintf(k, sizeof k, "savings.by_feature.%s.cpu_cycles_pct", ns_feature_keys[i]);
+        psum += getr(j, k);
+        snprintf(k, sizeof k, "savings.by_feature.%s.state", ns_feature_keys[i]);
+        ck_assert_str_eq(gets_(j, k), "on");
+    }
+    /* exact: the features add up to the total saving */
+    ck_assert_int_eq(sum, geti(j, "savings.cpu_cycles"));
+    ck_assert_int_eq(sum, geti(j, "savings.split.cpu_cycles"));
+    ck_assert(fabs(psum - getr(j, "savings.cpu_cycles_pct")) < 1e-9);
+    ck_assert(fabs(getr(j, "savings.by_feature.rss.cpu_cycles_pct") - -99999 / 40000.0) < 1e-9);
+    json_t *lad = get(j, "savings.ladder");
+    ck_assert_uint_eq(json_array_size(lad), 5);
+    ck_assert(json_is_null(json_object_get(json_array_get(lad, 0), "added")));
+    ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(lad, 0), "features")), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(lad, 2), "added")), "rss");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lad, 1), "cpu_cycles")),
+                     3000001);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(lad, 3), "host_bytes")),
+                     975000);
+    json_decref(j);
+
+    /* the text block: the order, each rung, percentages that add up to the printed total */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cli_report_print_text_split(f, sc, &rg[4], &rg[0], &sp);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "savings by feature, in the order checksum, RSS, NetDMA, Chimney\n") != NULL,
+                  "%s", buf);
+    ck_assert_msg(strstr(buf, "  checksum offload            on        3000001         999999     25.0%\n") !=
+                      NULL, "%s", buf);
+    ck_assert_msg(strstr(buf, "  RSS                         on        3100000         -99999     -2.5%\n") != NULL,
+                  "%s", buf);
+    ck_assert_msg(strstr(buf, "  TCP Chimney                 on        2499999         600001     15.0%\n") !=
+                      NULL, "%s", buf);
+    ck_assert_msg(strstr(buf, "  total                                                1500001     37.5%\n") !=
+                      NULL, "%s", buf);
+    free(buf);
+
+    /* features the run does not use: no rung, reported off with no saving */
+    const uint64_t cyc2[] = {4000000, 3000000, 2500000};
+    make_split(&sp, rg, NS_FEAT_CHECKSUM | NS_FEAT_CHIMNEY, cyc2, by);
+    j = cli_report_build_split(sc, &rg[2], &rg[0], &sp);
+    ck_assert_str_eq(gets_(j, "savings.by_feature.rss.state"), "off");
+    ck_assert_int_eq(geti(j, "savings.by_feature.rss.cpu_cycles"), 0);
+    ck_assert_str_eq(gets_(j, "savings.by_feature.netdma.state"), "off");
+    ck_assert_str_eq(gets_(j, "savings.by_feature.chimney.state"), "on");
+    ck_assert_int_eq(geti(j, "savings.by_feature.chimney.cpu_cycles"), 500000);
+    ck_assert_uint_eq(json_array_size(get(j, "savings.ladder")), 3);
+    json_decref(j);
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    cli_report_print_text_split(f, sc, &rg[2], &rg[0], &sp);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "  RSS                        off              -              0         -\n") !=
+                      NULL, "%s", buf);
+    free(buf);
+
+    /* different work: every rung scaled to the run's bytes (cycles per byte x run bytes) */
+    const uint64_t cyc3[] = {2500000, 2400000, 4000000};
+    const uint64_t by3[] = {1000000, 1000000, 2000000};
+    make_split(&sp, rg, NS_FEAT_CHECKSUM | NS_FEAT_RSS, cyc3, by3);
+    j = cli_report_build_split(sc, &rg[2], &rg[0], &sp);
+    ck_assert_str_eq(gets_(j, "savings.split.basis"), "cycles_per_delivered_byte");
+    ck_assert_int_eq(geti(j, "savings.split.work_bytes"), 2000000);
+    ck_assert_int_eq(geti(j, "savings.split.baseline_cycles"), 5000000);
+    ck_assert_int_eq(geti(j, "savings.by_feature.checksum.cpu_cycles"), 200000);
+    ck_assert_int_eq(geti(j, "savings.by_feature.rss.cpu_cycles"), 800000);
+    ck_assert_int_eq(geti(j, "savings.split.cpu_cycles"), 1000000);
+    /* the same saving the headline gives, per delivered byte */
+    ck_assert(fabs(getr(j, "savings.split.cpu_cycles_pct") - getr(j, "savings.headline_pct")) < 1e-9);
+    json_decref(j);
+
+    /* a rung that delivered nothing: no per-byte cost, no split figures */
+    const uint64_t by4[] = {0, 1000000, 2000000};
+    make_split(&sp, rg, NS_FEAT_CHECKSUM | NS_FEAT_RSS, cyc3, by4);
+    j = cli_report_build_split(sc, &rg[2], &rg[0], &sp);
+    ck_assert_str_eq(gets_(j, "savings.split.basis"), "none");
+    ck_assert(json_is_null(get(j, "savings.by_feature.rss.cpu_cycles")));
+    ck_assert_str_eq(gets_(j, "savings.by_feature.rss.state"), "on");
+    json_decref(j);
+
+    /* without a split (--no-split): none of its keys */
+    j = cli_report_build_split(sc, &rg[2], &rg[0], NULL);
+    ck_assert_ptr_null(json_object_get(get(j, "savings"), "by_feature"));
+    ck_assert_ptr_null(json_object_get(get(j, "savings"), "ladder"));
+    json_decref(j);
+    cli_scenario_free(sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli_report");
@@ -963,6 +1094,7 @@ int main(void)
     tcase_add_test(tc, text_offload_table);
     tcase_add_test(tc, headline_compares_equal_work);
     tcase_add_test(tc, results_check);
+    tcase_add_test(tc, split_by_feature);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

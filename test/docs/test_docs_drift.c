@@ -3,7 +3,8 @@
  *   scenario_keys   every key `nicsim run` accepts (cli_scenario_key_*) has a row under its
  *                   section in docs/scenarios.md and every row there is a key; a default the
  *                   doc states (a leading number or `code` span) is the code's default.
- *   report_keys     every key of a report (cli_report_build, with and without a baseline) has
+ *   report_keys     every key of a report (cli_report_build, with a baseline and the savings
+ *                   split, and without a baseline) has
  *                   a row in docs/report.md under "## Keys" by its full dotted name, every row
  *                   names a key the report has, and sibling keys are listed in the order the
  *                   report writes them.
@@ -522,8 +523,15 @@ START_TEST(report_keys)
     fill_results(res, &trace_names, &drop_names);
     fill_results(base, &trace_names, &drop_names);
 
-    /* with a baseline: every key; without: a subset (checked to hold no other key) */
-    json_t *with = cli_report_build(sc, res, base);
+    /* with a baseline and the savings split: every key; without: a subset (checked to hold no
+     * other key) */
+    cli_split split;
+    memset(&split, 0, sizeof split);
+    split.features = NS_FEAT_CHECKSUM | NS_FEAT_RSS;
+    split.rung[0] = base;
+    split.rung[1] = base;
+    split.rung[2] = res;
+    json_t *with = cli_report_build_split(sc, res, base, &split);
     json_t *without = cli_report_build(sc, res, NULL);
     ck_assert_ptr_nonnull(with);
     ck_assert_ptr_nonnull(without);
