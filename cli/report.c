@@ -568,15 +568,17 @@ static void cli_netdma_keys(json_t *r, const ns_results *res)
     for (int i = 0; i < res->nviolation_lines; i++)
         json_array_append_new(lines, cli_text_n(res->violation_lines[i], strnlen(res->violation_lines[i], NS_WARNING_LEN)));
     json_object_set_new(ck, "first", lines);
-    /* host memory */
+}
+
+/* Host memory bandwidth per agent (model/membus.h), into the report's memory object. */
+static void cli_memory_keys(json_t *m, const ns_results *res)
+{
     static const char *const agents[NS_MEM_AGENTS] = {"nic_read", "nic_write", "engine_read", "engine_write", "cpu"};
-    json_t *m = json_object();
-    json_object_set_new(r, "memory", m);
     json_object_set_new(m, "gbps", json_real(res->mem_gbps));
     uint64_t total = 0;
     for (int a = 0; a < NS_MEM_AGENTS; a++) total += res->mem_bytes[a];
     double secs = (double)res->sim_time_ps / 1e12;
-    json_object_set_new(m, "bytes", cli_u64(total));
+    json_object_set_new(m, "total_bytes", cli_u64(total));
     json_object_set_new(m, "busy_pct", json_real(secs > 0 && res->mem_gbps > 0 ? 100.0 * (double)total / (res->mem_gbps * 1e9 * secs) : 0.0));
     json_t *ag = json_object();
     json_object_set_new(m, "agents", ag);
@@ -816,6 +818,7 @@ static void cli_run_keys(json_t *r, const ns_config *c, const ns_results *res, i
                         json_real(cli_host_bytes(res)
                                       ? (double)st->mem_bytes / (double)cli_host_bytes(res)
                                       : 0.0));
+    cli_memory_keys(mem, res);
 
     cli_counters_object(r, "ip", res, cli_ip_counters);
 

@@ -1612,11 +1612,13 @@ static int sc_check_memory(const cli_scenario *sc, char *err, size_t errlen)
     uint64_t need_mb = (need + (1u << 20) - 1) >> 20;
     cli_msg(err, errlen, "%s: host.memory_mb: %u MiB%s cannot hold the driver's rings: they need "
             "%.2f MiB (%llu RX queue%s x %u x %u-byte buffers, %u TX buffers, "
-            "descriptors and completions); set host.memory_mb to %llu or more",
+            "descriptors and completions%s); set host.memory_mb to %llu or more",
             where, (unsigned)c->memory_mb, sc->given[K_HOST_MEMORY_MB].kind ? "" : " (default)",
             (double)need / (1 << 20), (unsigned long long)rxq, rxq == 1 ? "" : "s",
             (unsigned)c->rx_ring_entries, (unsigned)c->rx_buf_bytes,
-            (unsigned)c->tx_ring_entries, (unsigned long long)need_mb);
+            (unsigned)c->tx_ring_entries,
+            ns_netdma_wanted(c) ? "; NetDMA: spare receive buffers and the copy engine's rings" : "",
+            (unsigned long long)need_mb);
     return CLI_EUSAGE;
 }
 

@@ -891,7 +891,7 @@ int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token)
         /* kept and given back within the same indication: the buffer simply stays in its slot
          * and is re-posted with the others at the end of the DPC */
         d->retain_flag = 0;
-        return (int64_t)charge(d, cpu, DRV_OP_RX_REPOST, 1);
+        return 0;
     }
     if (b >= rq->nbuf || rq->buf_state[b] != RXB_KEPT)
         return DRV_EINVAL;
@@ -901,7 +901,8 @@ int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token)
     /* Not inside this queue's DPC: fill what the ring lacks now (at most the slot this buffer
      * left, and the ones after it that were waiting behind it). */
     uint32_t posted = rq->in_dpc ? 0 : rx_refill(rq);
-    uint64_t cyc = charge(d, cpu, DRV_OP_RX_REPOST, posted ? posted : 1);
+    /* joining the pool is a list insert; only descriptors written cost a re-post each */
+    uint64_t cyc = posted ? charge(d, cpu, DRV_OP_RX_REPOST, posted) : 0;
     if (posted) {
         d->st.rx_reposted += posted;
         cyc += doorbell(d, cpu, rq->r.regs + NIC_Q_TAIL, rq->r.tail);

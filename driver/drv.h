@@ -258,7 +258,8 @@ int64_t drv_toe_update(drv_dev *d, int cpu, int queue, uint32_t slot, uint16_t m
  * after it: the NIC sees fewer descriptors (it drops frames when they run out) until a return.
  * From inside cb->rx: the frame being indicated is simply not kept; another buffer of the same
  * queue joins the pool and the DPC re-posts. Returns cycles (DRV_OP_RX_REPOST per descriptor
- * written, at least one; DRV_OP_DOORBELL if the tail was written), or DRV_EINVAL for a bad cpu
+ * written, none for a buffer that only joins the pool; DRV_OP_DOORBELL if the tail was
+ * written), or DRV_EINVAL for a bad cpu
  * or a token that is not kept. */
 int64_t drv_rx_return(drv_dev *d, int cpu, uint32_t token);
 /* Receive buffers kept by the layer above right now (all queues). */

@@ -619,6 +619,11 @@ int hs_last_rx_retained(const hs_stack *s);
    (hs_netdma_if.poll) and charges the waited cycles with hs_netdma_waited. */
 int hs_netdma_wait_pending(const hs_stack *s, int cpu, uint64_t *cookie);
 uint64_t hs_netdma_waited(hs_stack *s, int cpu, uint64_t cycles);
+/* A receive batch on cpu (the driver's DPC handing up frames): between begin and end the stack
+   reads the channel's completion word once (at begin, if copies are outstanding) and rings
+   the engine's doorbell once (at end), instead of once per frame. Nests with hs_rx. */
+void hs_batch_begin(hs_stack *s, int cpu);
+void hs_batch_end(hs_stack *s, int cpu);
 /* Copies queued and not yet completed (all CPUs). */
 uint64_t hs_netdma_outstanding(const hs_stack *s);
 /* Why the host configuration rules NetDMA out (the [host] switches of hs_chimney_blocker), NULL

@@ -58,9 +58,12 @@ static void hs_app_consume_head(hs_stack *s, hs_conn *c, int cpu, int charge)
         c->nd_cold[idx] = 0;
     if (charge) {
         hs_chg(s, cpu, HS_K_APP, hs_c(s, HS_C_APP_RECV) + s->app_cpb * len);
-        /* the engine wrote these bytes: the application's first read misses every cache */
-        hs_chg(s, cpu, HS_K_APP, hs_c(s, HS_C_APP_COLD_BYTE) * (double)cold);
-        s->st.netdma_cold_bytes += cold;
+        /* the engine wrote these bytes: an application that reads its data (app work per byte
+           above 0) misses every cache on its first read */
+        if (s->app_cpb > 0) {
+            hs_chg(s, cpu, HS_K_APP, hs_c(s, HS_C_APP_COLD_BYTE) * (double)cold);
+            s->st.netdma_cold_bytes += cold;
+        }
         if (s->app_cpb > 0)
             s->st.mem_bytes += len;
         s->st.app_bytes += len;

@@ -243,6 +243,20 @@ void hs_nd_leave(hs_stack *s, int cpu)
         }
 }
 
+void hs_batch_begin(hs_stack *s, int cpu)
+{
+    if (cpu < 0 || cpu >= s->cfg.cpus)
+        cpu = 0;
+    hs_nd_enter(s, cpu);
+}
+
+void hs_batch_end(hs_stack *s, int cpu)
+{
+    if (cpu < 0 || cpu >= s->cfg.cpus)
+        cpu = 0;
+    hs_nd_leave(s, cpu);
+}
+
 void hs_nd_after_segment(hs_stack *s, hs_conn *c, int cpu)
 {
     uint64_t cookie = s->nd_seg_cookie;

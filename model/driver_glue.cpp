@@ -302,7 +302,10 @@ void *glue_buf_alloc(void *user, uint32_t bytes, uint64_t *dma)
         return b.first;
     }
     void *p = hm_alloc(pf->mem, bytes, 64, dma);
-    if (p) pf->app_buf_dma[p] = *dma;
+    if (p)
+        pf->app_buf_dma[p] = *dma;
+    else
+        pf->app_buf_failed++;
     return p;
 }
 

@@ -23,9 +23,6 @@ uint64_t glue_tx(void *user, int cpu, const uint8_t *frame, uint32_t len);
 hs_toe_if glue_toe_if(Platform &pf);
 // The stack's NetDMA engine through the provider; user = Platform.
 hs_netdma_if glue_netdma_if(Platform &pf, int channels);
-// The CPU's own memory traffic (copies, checksums, application reads) booked on host memory
-// after each stack call on cpu that began at t0_ps.
-void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps);
 // hs_config.app_consumed (application latency); user = Platform.
 void glue_app_consumed(void *user, uint64_t conn, uint32_t incarnation, uint32_t seq, int cpu);
 

@@ -80,6 +80,15 @@ uint64_t HostCpu::call_dpc(int v, int *more)
     if (v >= (int)kEngineVec) {
         c = nd_dpc(pf_.nd, v - (int)kEngineVec);
         *more = 0;
+    } else if (pf_.nd) {
+        // one receive batch for NetDMA: one completion poll before it, one doorbell after it
+        uint64_t h0 = hs_cpu_cycles(pf_.stack, id_);
+        hs_batch_begin(pf_.stack, id_);
+        uint64_t h1 = hs_cpu_cycles(pf_.stack, id_);
+        c = drv_dpc(pf_.drv, v, more);
+        uint64_t h2 = hs_cpu_cycles(pf_.stack, id_);
+        hs_batch_end(pf_.stack, id_);
+        c += (h1 - h0) + (hs_cpu_cycles(pf_.stack, id_) - h2);
     } else {
         c = drv_dpc(pf_.drv, v, more);
     }

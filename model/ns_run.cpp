@@ -515,6 +515,9 @@ out:
         }
         mb_free(pf.membus);
     }
+    if (pf.app_buf_failed)
+        warn(res, "host memory had no room for %" PRIu64 " application buffers: those connections' data was copied by "
+             "the CPU (NetDMA) or not placed by the NIC (Chimney); raise [host] memory_mb", pf.app_buf_failed);
     if (pf.ck) {
         collect_violations(pf.ck, res);
         nck_free(pf.ck);

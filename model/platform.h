@@ -80,6 +80,7 @@ struct Platform {
     // application receive buffers for offloaded connections, free ones by size: (host, bus address)
     std::map<uint32_t, std::vector<std::pair<void *, uint64_t>>> app_bufs;
     std::map<void *, uint64_t> app_buf_dma;
+    uint64_t app_buf_failed = 0;  // application buffers host memory had no room for
     bool toe_flushed = false;
     bool link_down = false;  // [events] link down .. link up: frames arriving meanwhile are lost  // end of the trace: offloaded connections were uploaded
 
@@ -151,5 +152,8 @@ struct Platform {
 // NetDMA: reads cpu's channel completion word and retires its finished copies (the stack's
 // hs_netdma_done for each). Returns the cycles it cost (charged to the stack already).
 uint64_t glue_netdma_poll(Platform &pf, int cpu);
+// The CPU's own memory traffic (copies, checksums, application reads) booked on host memory
+// after each stack call that began at t0_ps.
+void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps);
 
 #endif

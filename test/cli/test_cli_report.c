@@ -402,7 +402,7 @@ START_TEST(schema_and_values)
     /* top-level keys in their documented order; no baseline given: no baseline, no savings */
     static const char *const order[] = {"schema", "nicsim_version", "scenario", "config", "sim",
                                         "frames", "rss", "csum", "dma", "pcie", "irq", "tx",
-                                        "cpu", "memory", "ip", "tcp", "toe", "udp", "app", "latency",
+                                        "cpu", "memory", "ip", "tcp", "toe", "netdma", "udp", "app", "latency",
                                         "app_latency", "queues", "connections", "trace", "throughput_gbps"};
     const size_t norder = sizeof order / sizeof order[0];
     size_t i = 0;
@@ -716,7 +716,7 @@ START_TEST(baseline_and_savings)
     /* the baseline: its own run keys, in order, with what it changed */
     json_t *bj = get(j, "baseline");
     static const char *const border[] = {"config", "sim", "frames", "rss", "csum", "dma", "pcie",
-                                         "irq", "tx", "cpu", "memory", "ip", "tcp", "toe", "udp",
+                                         "irq", "tx", "cpu", "memory", "ip", "tcp", "toe", "netdma", "udp",
                                          "app", "latency", "app_latency", "queues", "throughput_gbps"};
     size_t i = 0;
     const char *key;

@@ -1507,7 +1507,7 @@ START_TEST(memory_check)
     loaded l;
     /* 4 queues x 2048 x (2048 + 32) + 256 x (2048 + 32) + 1 MiB = 18620416 bytes = 17.76 MiB */
     static const char rings[] = "[nic]\nrss_queues = 4\n[driver]\nrx_ring_entries = 2048\n"
-                                "rx_buf_bytes = 2048\n[host]\nmemory_mb = %d\n";
+                                "rx_buf_bytes = 2048\n[host]\nmemory_mb = %d\n[tcpip]\nEnableTCPA = 0\n";
     char text[256];
     snprintf(text, sizeof text, rings, 18);
     ck_assert_uint_eq(load_ok(&l, text)->memory_mb, 18);
@@ -1520,9 +1520,18 @@ START_TEST(memory_check)
                      "(4 RX queues x 2048 x 2048-byte buffers, 256 TX buffers, "
                      "descriptors and completions); set host.memory_mb to 18 or more");
     done(&l);
+    /* NetDMA on: a quarter of each ring again as spare buffers, and the engine's rings */
+    load_text(&l, "[nic]\nrss_queues = 4\n[driver]\nrx_ring_entries = 2048\nrx_buf_bytes = 2048\n"
+                  "[host]\nmemory_mb = 18\n");
+    ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
+    expect_at(&l, 7, "host.memory_mb: 18 MiB cannot hold the driver's rings: they need 21.27 MiB "
+                     "(4 RX queues x 2048 x 2048-byte buffers, 256 TX buffers, descriptors and "
+                     "completions; NetDMA: spare receive buffers and the copy engine's rings); set "
+                     "host.memory_mb to 22 or more");
+    done(&l);
 
     /* RSS off: one queue in use, whatever rss_queues says */
-    snprintf(text, sizeof text, "%s[tcpip]\nEnableRSS = 0\n", rings);
+    snprintf(text, sizeof text, "%sEnableRSS = 0\n", rings);
     char text2[300];
     snprintf(text2, sizeof text2, text, 16);
     ck_assert_int_eq(load_ok(&l, text2)->rss_enable, 0);
@@ -1530,7 +1539,7 @@ START_TEST(memory_check)
 
     /* memory_mb not given: the default is named and the error points at the latest key
      * that sized the rings */
-    load_text(&l, "[driver]\nrx_ring_entries = 16384\n");
+    load_text(&l, "[driver]\nrx_ring_entries = 16384\n[tcpip]\nEnableTCPA = 0\n");
     ck_assert_int_eq(cli_scenario_set(l.sc, "driver.rx_buf_bytes=4096", l.err, sizeof l.err),
                      CLI_OK);
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
@@ -1545,7 +1554,7 @@ START_TEST(memory_check)
     done(&l);
     /* ... and a --set of memory_mb settles it */
     load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
-    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=66", l.err, sizeof l.err), CLI_OK);
+    ck_assert_int_eq(cli_scenario_set(l.sc, "host.memory_mb=82", l.err, sizeof l.err), CLI_OK); /* NetDMA's spares too */
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_OK);
     done(&l);
     load_text(&l, "[driver]\nrx_ring_entries = 16384\nrx_buf_bytes = 4096\n");
@@ -1557,10 +1566,11 @@ START_TEST(memory_check)
     /* the largest rings (32850 MiB with the TOE result blocks) fit the largest memory; no overflow on the way */
     ck_assert_uint_eq(load_ok(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
                                   "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n"
-                                  "[host]\nmemory_mb = 65536\n")->memory_mb, 65536);
+                                  "[host]\nmemory_mb = 65536\n[tcpip]\nEnableTCPA = 0\n")->memory_mb, 65536);
     done(&l);
     load_text(&l, "[nic]\nrss_queues = 16\n[driver]\nrx_ring_entries = 32768\n"
-                  "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n[host]\nmemory_mb = 32768\n");
+                  "rx_buf_bytes = 65536\ntx_ring_entries = 32768\n[host]\nmemory_mb = 32768\n"
+                  "[tcpip]\nEnableTCPA = 0\n");
     ck_assert_int_eq(cli_scenario_finish(l.sc, "t.pcap", l.err, sizeof l.err), CLI_EUSAGE);
     expect_at(&l, 8, "they need 32849.00 MiB (16 RX queues x 32768 x 65536-byte buffers, "
                      "32768 TX buffers");

@@ -1506,17 +1506,18 @@ static int gen_netdma_mix(const char *path)
     if (!fr || !data)
         goto out;
     const uint64_t rtt = 40 * CH_US;
+    /* every session opens first, one every 60 us (the stack offloads each as it is established);
+       2 ms after the last, each writes its 2 KiB, one session every 10 us: 2 segments 2 us
+       apart, the last with PSH; the host ACKs the last 5 us later */
+    const uint64_t data0 = NM_T0 + (uint64_t)NM_HOLDERS * 60 * CH_US + 2000 * CH_US;
     for (uint32_t n = 1; n <= NM_HOLDERS; n++) {
         /* clients 10.0.4.1-250 .. 10.0.8.x, source port 34000 + n */
         ch_conn k;
         ch_conn_init(&k, (int)(4 + (n - 1) / 250), (int)(1 + (n - 1) % 250), (uint16_t)(34000 + n), 445,
                      0x6a09e667u * n + 0x1234u, 0xbb67ae85u * n + 0x4321u, (uint16_t)(n * 31337u),
                      (uint16_t)(n * 7919u));
-        uint64_t o = NM_T0 + (uint64_t)(n - 1) * 20 * CH_US;
-        ch_open(&l, &k, o, rtt, fr);
-        /* its 2 KiB in MSS segments one round trip after the handshake, the last with PSH; the
-           host ACKs the last */
-        uint64_t t = o + 2 * rtt;
+        ch_open(&l, &k, NM_T0 + (uint64_t)(n - 1) * 60 * CH_US, rtt, fr);
+        uint64_t t = data0 + (uint64_t)(n - 1) * 10 * CH_US;
         for (uint32_t off = 0; off < NM_HOLD_BYTES; off += CH_MSS, t += 2 * CH_US) {
             uint32_t len = NM_HOLD_BYTES - off < CH_MSS ? NM_HOLD_BYTES - off : CH_MSS;
             int last = off + len == NM_HOLD_BYTES;
@@ -1528,8 +1529,8 @@ static int gen_netdma_mix(const char *path)
                        NULL, 0, fr);
         }
     }
-    /* the bulk clients, after every holder is open: round robin, one segment each 12 us */
-    uint64_t t0 = NM_T0 + (uint64_t)NM_HOLDERS * 20 * CH_US + 2 * 1000 * CH_US;
+    /* the bulk clients, 2 ms after the sessions' data: round robin, one segment each 12 us */
+    uint64_t t0 = data0 + (uint64_t)NM_HOLDERS * 10 * CH_US + 2000 * CH_US;
     ch_conn b[NM_BULK];
     for (uint32_t i = 0; i < NM_BULK; i++) {
         ch_conn_init(&b[i], 9, (int)(1 + i), (uint16_t)(45001 + i), 445, 0x3c6ef372u * (i + 1),
