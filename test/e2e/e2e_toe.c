@@ -370,8 +370,10 @@ START_TEST(nic_acks_equal_host_stack_acks)
              g_work);
     json_t *on = run_report("tx_on", args);
     snprintf(args, sizeof args,
+             /* the host stack copying with the CPU: with NetDMA a receive completes only when
+                the engine's copy does, which moves the stack's window updates */
              BASE " --no-baseline --trace traces/chimney-bulk.pcap --set tcpip.EnableTCPChimney=0 "
-                  "--tx-pcap '%s/tx_off.pcap'",
+                  "--set tcpip.EnableTCPA=0 --tx-pcap '%s/tx_off.pcap'",
              g_work);
     json_t *off = run_report("tx_off", args);
     ackseq a[8], b[8];
