@@ -279,7 +279,7 @@ reg                  m_cmd_valid_reg = 1'b0, m_cmd_valid_next;
 reg [1:0]            m_cmd_op_reg = 2'd0, m_cmd_op_next;
 reg [1:0]            m_cmd_status_reg = 2'd0, m_cmd_status_next;
 reg [SLOT_WIDTH-1:0] m_cmd_slot_reg = {SLOT_WIDTH{1'b0}}, m_cmd_slot_next;
-reg [KEY_WIDTH-1:0]  m_cmd_key_reg = {KEY_WIDTH{1'b0}}, m_cmd_key_next;
+reg [KEY_WIDTH-1:0]  m_cmd_key_reg = {KEY_WIDTH{1'b0}};
 
 assign m_lookup_valid = m_lookup_valid_reg;
 assign m_lookup_hit = m_lookup_hit_reg;
@@ -469,12 +469,15 @@ always @* begin
     stash_hit = 1'b0;
     stash_hit_idx = {STASH_WIDTH{1'b0}};
     stash_hit_slot = {SLOT_WIDTH{1'b0}};
-    // compared only when a key is in stage 1: an idle table costs nothing per cycle
-    for (s = STASH-1; s >= 0; s = s - 1) begin
-        if (p1_valid_reg && stash_valid_reg[s] && stash_key_reg[s*KEY_WIDTH +: KEY_WIDTH] == p1_key_reg) begin
-            stash_hit = 1'b1;
-            stash_hit_idx = s[STASH_WIDTH-1:0];
-            stash_hit_slot = stash_slot_reg[s*SLOT_WIDTH +: SLOT_WIDTH];
+    // compared only when a key is in stage 1: an idle table costs nothing per cycle (the loop
+    // itself under the condition: the simulation evaluates every operand of a && in the loop)
+    if (p1_valid_reg) begin
+        for (s = STASH-1; s >= 0; s = s - 1) begin
+            if (stash_valid_reg[s] && stash_key_reg[s*KEY_WIDTH +: KEY_WIDTH] == p1_key_reg) begin
+                stash_hit = 1'b1;
+                stash_hit_idx = s[STASH_WIDTH-1:0];
+                stash_hit_slot = stash_slot_reg[s*SLOT_WIDTH +: SLOT_WIDTH];
+            end
         end
     end
 end
@@ -560,6 +563,16 @@ always @* begin
     hit_in_stash = p3_stash_hit_reg;
     hit_table = 1'b0;
     hit_way = {WAY_WIDTH{1'b0}};
+    cnt0 = {WAY_WIDTH+1{1'b0}};
+    cnt1 = {WAY_WIDTH+1{1'b0}};
+    free0_ok = 1'b0;
+    free1_ok = 1'b0;
+    free0_way = {WAY_WIDTH{1'b0}};
+    free1_way = {WAY_WIDTH{1'b0}};
+    stash_free_ok = 1'b0;
+    stash_free_idx = {STASH_WIDTH{1'b0}};
+    // evaluated only with a request in stage 3 (every use is under p3_valid_reg)
+    if (p3_valid_reg) begin
     for (j = NWAY-1; j >= 0; j = j - 1) begin
         if (p3_way_match_reg[j]) begin
             hit = 1'b1;
@@ -574,12 +587,6 @@ always @* begin
     end
 
     // free ways of the two candidate buckets and their fill
-    cnt0 = {WAY_WIDTH+1{1'b0}};
-    cnt1 = {WAY_WIDTH+1{1'b0}};
-    free0_ok = 1'b0;
-    free1_ok = 1'b0;
-    free0_way = {WAY_WIDTH{1'b0}};
-    free1_way = {WAY_WIDTH{1'b0}};
     for (j = WAYS-1; j >= 0; j = j - 1) begin
         cnt0 = cnt0 + {{WAY_WIDTH{1'b0}}, p3_way_valid_reg[j]};
         cnt1 = cnt1 + {{WAY_WIDTH{1'b0}}, p3_way_valid_reg[WAYS+j]};
@@ -594,13 +601,12 @@ always @* begin
     end
 
     // first free stash entry
-    stash_free_ok = 1'b0;
-    stash_free_idx = {STASH_WIDTH{1'b0}};
     for (j = STASH-1; j >= 0; j = j - 1) begin
         if (!stash_valid_reg[j]) begin
             stash_free_ok = 1'b1;
             stash_free_idx = j[STASH_WIDTH-1:0];
         end
+    end
     end
 
     // slot an insert would take: never-used slots first, then the free FIFO
@@ -623,7 +629,6 @@ always @* begin
     m_cmd_op_next = m_cmd_op_reg;
     m_cmd_status_next = m_cmd_status_reg;
     m_cmd_slot_next = m_cmd_slot_reg;
-    m_cmd_key_next = m_cmd_key_reg;
 
     fresh_next = fresh_reg;
     free_rd_ptr_next = free_rd_ptr_reg;
@@ -685,7 +690,6 @@ always @* begin
         // command decision
         m_cmd_valid_next = 1'b1;
         m_cmd_op_next = p3_op_reg;
-        m_cmd_key_next = p3_key_reg;
         m_cmd_slot_next = p3_slot_reg;
         m_cmd_status_next = ST_NOT_FOUND;
 
@@ -819,7 +823,7 @@ always @(posedge clk) begin
     // stage 3
     p3_cmd_reg <= p2_cmd_reg;
     p3_op_reg <= p2_op_reg;
-    p3_key_reg <= (p2_cmd_reg && p2_op_reg == OP_DELETE_SLOT) ? loc_key : p2_key_reg;
+    if (p2_valid_reg) p3_key_reg <= (p2_cmd_reg && p2_op_reg == OP_DELETE_SLOT) ? loc_key : p2_key_reg;
     p3_slot_reg <= p2_slot_reg;
     p3_user_reg <= p2_user_reg;
     p3_idx0_reg <= p2_idx0_reg;
@@ -832,7 +836,7 @@ always @(posedge clk) begin
     p3_stash_slot_reg <= p2_stash_slot_reg;
     p3_way_match_reg <= way_match;
     p3_way_valid_reg <= way_valid;
-    p3_way_slot_reg <= way_slot;
+    if (p2_valid_reg) p3_way_slot_reg <= way_slot;
 
     // stash writes (a command's decision)
     if (stash_wr_en) begin
@@ -873,7 +877,8 @@ always @(posedge clk) begin
     m_cmd_op_reg <= m_cmd_op_next;
     m_cmd_status_reg <= m_cmd_status_next;
     m_cmd_slot_reg <= m_cmd_slot_next;
-    m_cmd_key_reg <= m_cmd_key_next;
+    // the completion's key: the stage-3 key of a command (held otherwise)
+    if (p3_valid_reg && p3_cmd_reg) m_cmd_key_reg <= p3_key_reg;
 
     fresh_reg <= fresh_next;
     free_rd_ptr_reg <= free_rd_ptr_next;

@@ -3,8 +3,8 @@
 `default_nettype none
 
 /*
- * TOE connection key hash: a CRC over the key, computed in parallel
- * (one combinational XOR network, no state).
+ * TOE connection key hash: a CRC over the key, registered in the cycle a
+ * key enters.
  *
  * The key is shifted in most significant bit first, non-reflected, starting
  * from INIT, with no final XOR; the low OUT_WIDTH bits of the CRC register
@@ -43,19 +43,47 @@ generate
     end
 endgenerate
 
-// The CRC as one XOR network; it is evaluated (and registered) only in a cycle where a key
-// enters, so an idle table costs nothing per cycle in simulation.
+// The CRC, computed only in a cycle where a key enters (so an idle table costs nothing per
+// cycle in simulation). The KEY_WIDTH % 8 leading bits go in one at a time, then the key's bytes
+// through a 256-entry table (the CRC register after shifting in 8 bits with its top byte
+// already XORed in): the same CRC as a bit-serial loop with an eighth of the steps, each a
+// byte select instead of a bit select of the wide key (the simulation's cost per key).
+localparam LEAD = KEY_WIDTH % 8;
+localparam NBYTES = KEY_WIDTH / 8;
+
+function [31:0] crc_step8(input [7:0] b);
+    integer i;
+    reg [31:0] c;
+    begin
+        c = {b, 24'd0};
+        for (i = 0; i < 8; i = i + 1) begin
+            if (c[31]) c = {c[30:0], 1'b0} ^ POLY;
+            else c = {c[30:0], 1'b0};
+        end
+        crc_step8 = c;
+    end
+endfunction
+
+reg [31:0] crc_tab [0:255];
+integer t;
+initial begin
+    for (t = 0; t < 256; t = t + 1) crc_tab[t] = crc_step8(t[7:0]);
+end
+
 function [OUT_WIDTH-1:0] crc_of(input [KEY_WIDTH-1:0] k);
     integer i;
     reg [31:0] c;
     begin
         c = INIT;
-        for (i = KEY_WIDTH-1; i >= 0; i = i - 1) begin
+        for (i = KEY_WIDTH-1; i >= KEY_WIDTH-LEAD; i = i - 1) begin
             if (c[31] ^ k[i]) begin
                 c = {c[30:0], 1'b0} ^ POLY;
             end else begin
                 c = {c[30:0], 1'b0};
             end
+        end
+        for (i = NBYTES-1; i >= 0; i = i - 1) begin
+            c = {c[23:0], 8'd0} ^ crc_tab[c[31:24] ^ k[8*i +: 8]];
         end
         crc_of = c[OUT_WIDTH-1:0];
     end

@@ -264,8 +264,7 @@ reg [31:0]  w_dmax, w_segs, w_dups, w_placed, w_ind, w_acks, w_ooo;
 localparam CW = 6 + 8 + 4 + 4 + 5 + 256 + 32 + 96 + 16 + 16 + 16 + 8 + 32 + 7 * 32 + 8 + 4 + 3 + 5 +
                 320 + 3 + 256 + 256 + 4 + 7 * 32;
 
-reg [CW-1:0] ctx_mem [0:SLOTS-1];
-reg [CW-1:0] ctx_rd;     // registered read data (read in the engine's cycle before S_LOAD)
+reg [CW-1:0] ctx_mem [0:SLOTS-1];   // read in S_LOAD at cur_slot (a registered address)
 
 reg [SW-1:0] cur_slot = {SW{1'b0}};
 reg          cur_ok = 1'b0;     // working registers hold cur_slot's word
@@ -698,7 +697,6 @@ task start_op(input [SW-1:0] sl, input [3:0] nxt);
         if (cur_ok && cur_slot == sl) begin
             state <= nxt;
         end else begin
-            ctx_rd <= ctx_mem[sl];
             cur_slot <= sl;
             ld_next <= nxt;
             state <= S_LOAD;
@@ -838,7 +836,9 @@ always @(posedge clk) begin
             end
         end
         S_LOAD: begin
-            `TOE_RX_CTX <= ctx_rd;
+            // the RAM read at the address registered by start_op (nothing writes the RAM in
+            // between: only S_IDLE and S_SWEEP do), straight into the working registers
+            `TOE_RX_CTX <= ctx_mem[cur_slot];
             cur_ok <= 1'b1;
             state <= ld_next;
         end
