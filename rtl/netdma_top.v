@@ -322,7 +322,7 @@ reg         o_ev_int_reg = 1'b0;
  */
 reg [CHANNELS-1:0] pend_reg = {CHANNELS{1'b0}};
 reg [CHANNELS-1:0] raised_reg = {CHANNELS{1'b0}};
-reg [63:0]  dl [0:CHANNELS-1];
+reg [63:0]  dl [0:CHANNELS-1];          // deadline of the pending-queue entry
 reg [CW-1:0] pq [0:CHANNELS-1];
 reg [CW-1:0] pq_head_reg = {CW{1'b0}};
 reg [CW-1:0] pq_tail_reg = {CW{1'b0}};
@@ -944,7 +944,7 @@ always @(posedge clk) begin
     end
     if (pq_push) begin
         pend_reg[ev_ch] <= 1'b1;
-        dl[ev_ch] <= s_now_ns + {32'd0, intr_delay_reg};
+        dl[pq_tail_reg] <= s_now_ns + {32'd0, intr_delay_reg};
         pq[pq_tail_reg] <= ev_ch;
         pq_tail_reg <= {1'b0, pq_tail_reg} + 1'b1 == NCHW ? {CW{1'b0}} : pq_tail_reg + 1'b1;
     end
@@ -1048,6 +1048,7 @@ always @(posedge clk) begin
                     ch_done[csr_ch] <= 16'd0;
                     ch_issued[csr_ch] <= 16'd0;
                     ch_dmacount[csr_ch] <= 16'd0;
+                    ch_stat[csr_ch] <= 58'd0;
                     fence_reg[csr_ch] <= 1'b0;
                     susp_reg[csr_ch] <= 1'b0;
                 end else begin
