@@ -412,8 +412,8 @@ generate
                 !susp_reg[gc] && !discard_reg[gc] && !tok_need_reg[gc] && ds == D_NONE &&
                 issued != count && !(fence_reg[gc] && done != issued);
             want_slot[gc] = (tok_need_reg[gc] && ds != D_WAIT) ||
-                (ds == D_RUN && !halting_reg[gc] && !rst_pend_reg[gc] && !tok_need_reg[gc] &&
-                 !discard_reg[gc]);
+                (ds == D_RUN && !halted_reg[gc] && !halting_reg[gc] && !rst_pend_reg[gc] &&
+                 !tok_need_reg[gc] && !discard_reg[gc]);
             quiet[gc] = ds == D_NONE && !tok_need_reg[gc] && !tok_out_reg[gc] && done == issued;
             if (halted_reg[gc]) begin
                 st_all[3*gc +: 3] = `NDMA_ST_HALTED;
@@ -968,6 +968,7 @@ always @(posedge clk) begin
                 halting_reg[ev_ch] <= 1'b0;
                 discard_reg[ev_ch] <= 1'b0;
                 tok_out_reg[ev_ch] <= 1'b0;
+                ch_dstate[ev_ch] <= D_NONE;
                 ch_err[ev_ch] <= ch_err[ev_ch] | o_ev_err_reg;
                 if (ch_err[ev_ch] == 8'd0) begin
                     ch_erraddr[ev_ch] <= o_ev_desc_reg;
@@ -1001,7 +1002,8 @@ always @(posedge clk) begin
             discard_reg[cc] <= 1'b1;
             tok_need_reg[cc] <= 1'b1;
             ch_tok_kind[cc] <= K_RESET;
-            if (ch_dstate[cc] == D_RUN) begin
+            // (a descriptor the checker loads in this cycle is dropped too)
+            if (ch_dstate[cc] == D_RUN || (chk_valid_reg && chk_ch_reg == cc[CW-1:0])) begin
                 ch_dstate[cc] <= D_NONE;
             end
         end
@@ -1149,7 +1151,8 @@ task ch_stop;
         ch_tok_kind[n] <= K_HALT;
         ch_tok_err[n] <= e;
         ch_tok_addr[n] <= ch_dstate[n] == D_NONE ? ch_next[n] : ch_cur[n];
-        if (ch_dstate[n] == D_RUN) begin
+        // (a descriptor the checker loads in this cycle is dropped too)
+        if (ch_dstate[n] == D_RUN || (chk_valid_reg && chk_ch_reg == n)) begin
             ch_dstate[n] <= D_NONE;
         end
     end

@@ -259,6 +259,8 @@ public:
             for (auto &o : reads_) sum_.check(o.tag != r.tag, "tag 0x%x reused while outstanding", r.tag);
             reads_.push_back(r);
             rd_reqs_++;
+            if (dbg_lo_ && r.addr + r.len > dbg_lo_ - 0x1000 && r.addr < dbg_lo_ + 0x1000)
+                std::printf("cyc %" PRIu64 " rd 0x%" PRIx64 " len %u tag %u\n", cycle_, r.addr, r.len, r.tag);
             if (!(r.tag & 0x80)) {
                 rd_bytes_ += r.len;
                 for (unsigned c = 0; c < kCh; c++) {
@@ -290,6 +292,9 @@ public:
             uint64_t a = m.m_dma_wr_addr;
             uint8_t b[64];
             take_bytes(m.m_dma_wr_data, b, kw_);
+            if (dbg_lo_ && a + kw_ > dbg_lo_ - 0x1000 && a < dbg_lo_ + 0x1000)
+                std::printf("cyc %" PRIu64 " wr 0x%" PRIx64 " strb %" PRIx64 " last %d\n", cycle_, a,
+                            (uint64_t)get_bits(m.m_dma_wr_strb, 0, kw_), (int)m.m_dma_wr_last);
             uint64_t strb = get_bits(m.m_dma_wr_strb, 0, kw_);
             sum_.check(a % kw_ == 0, "write address 0x%" PRIx64 " not beat-aligned", a);
             if (in_burst_) {
@@ -498,7 +503,18 @@ public:
         size_t bad = 0, first = 0;
         for (size_t i = 0; i < kMem; i++)
             if (mem_[i] != exp_[i] && bad++ == 0) first = i;
-        sum_.check(bad == 0, "%s: %zu bytes differ, first at 0x%" PRIx64, what, bad, kBase + first);
+        if (!sum_.check(bad == 0, "%s: %zu bytes differ, first at 0x%" PRIx64, what, bad, kBase + first)) {
+            uint64_t x = kBase + first;
+            for (unsigned c = 0; c < kCh; c++)
+                for (size_t k = 0; k < ch_[c].d.size(); k++) {
+                    const Desc &d = ch_[c].d[k];
+                    if (!(d.ctl & NDMA_DC_NULL) && x >= d.dst && x < d.dst + d.size)
+                        sum_.note("  in channel %u descriptor %zu (dst 0x%" PRIx64 " size %u, src 0x%" PRIx64
+                                  ") offset %" PRIu64 ": have %02x want %02x src %02x",
+                                  c, k, d.dst, d.size, d.src, x - d.dst, mem_[first], exp_[first],
+                                  exp_[d.src - kBase + (x - d.dst)]);
+                }
+        }
     }
     void cmpl_words_expected()
     {
@@ -576,6 +592,7 @@ public:
         set_count(c, (unsigned)ch_[c].d.size(), false);
         run((unsigned)rng_.range(1, 3000));
         chw(c, NDMA_CH_CMD, NDMA_CMD_ABORT);
+        if (verbose_) std::printf("cyc %" PRIu64 " abort ch %u\n", cycle_, c);
         unsigned st = 0;
         for (int i = 0; i < 100000 && st != NDMA_ST_HALTED; i++) {
             run(5);
@@ -591,6 +608,7 @@ public:
         drain();
         sum_.check(reads_.empty(), "abort: reads still outstanding");
         unsigned done = chr(c, NDMA_CH_COMPLETED);
+        if (verbose_) std::printf("abort: completed %u of %zu, status words %u\n", done, ch.d.size(), ch.ptr);
         sum_.check(done >= ch.ptr, "abort: COMPLETED %u behind status words %u", done, ch.ptr);
         expect_copies(c, done);
         for (unsigned k = done; k < ch.d.size(); k++) {
@@ -837,6 +855,7 @@ private:
     uint64_t cycle_ = 0;
     bool skip_time_ = true;
     bool verbose_ = std::getenv("TB_VERBOSE") != nullptr;
+    uint64_t dbg_lo_ = std::getenv("TB_DBG") ? std::strtoull(std::getenv("TB_DBG"), nullptr, 0) : 0;
     uint64_t delay_ = 0;
     bool intr_en_ = false;
     Chan ch_[kCh];
