@@ -322,7 +322,7 @@ reg         o_ev_int_reg = 1'b0;
  */
 reg [CHANNELS-1:0] pend_reg = {CHANNELS{1'b0}};
 reg [CHANNELS-1:0] raised_reg = {CHANNELS{1'b0}};
-reg [63:0]  dl [0:CHANNELS-1];
+reg [63:0]  dl [0:CHANNELS-1];          // deadline of the pending-queue entry
 reg [CW-1:0] pq [0:CHANNELS-1];
 reg [CW-1:0] pq_head_reg = {CW{1'b0}};
 reg [CW-1:0] pq_tail_reg = {CW{1'b0}};
@@ -412,8 +412,8 @@ generate
                 !susp_reg[gc] && !discard_reg[gc] && !tok_need_reg[gc] && ds == D_NONE &&
                 issued != count && !(fence_reg[gc] && done != issued);
             want_slot[gc] = (tok_need_reg[gc] && ds != D_WAIT) ||
-                (ds == D_RUN && !halting_reg[gc] && !rst_pend_reg[gc] && !tok_need_reg[gc] &&
-                 !discard_reg[gc]);
+                (ds == D_RUN && !halted_reg[gc] && !halting_reg[gc] && !rst_pend_reg[gc] &&
+                 !tok_need_reg[gc] && !discard_reg[gc]);
             quiet[gc] = ds == D_NONE && !tok_need_reg[gc] && !tok_out_reg[gc] && done == issued;
             if (halted_reg[gc]) begin
                 st_all[3*gc +: 3] = `NDMA_ST_HALTED;
@@ -944,7 +944,7 @@ always @(posedge clk) begin
     end
     if (pq_push) begin
         pend_reg[ev_ch] <= 1'b1;
-        dl[ev_ch] <= s_now_ns + {32'd0, intr_delay_reg};
+        dl[pq_tail_reg] <= s_now_ns + {32'd0, intr_delay_reg};
         pq[pq_tail_reg] <= ev_ch;
         pq_tail_reg <= {1'b0, pq_tail_reg} + 1'b1 == NCHW ? {CW{1'b0}} : pq_tail_reg + 1'b1;
     end
@@ -968,6 +968,7 @@ always @(posedge clk) begin
                 halting_reg[ev_ch] <= 1'b0;
                 discard_reg[ev_ch] <= 1'b0;
                 tok_out_reg[ev_ch] <= 1'b0;
+                ch_dstate[ev_ch] <= D_NONE;
                 ch_err[ev_ch] <= ch_err[ev_ch] | o_ev_err_reg;
                 if (ch_err[ev_ch] == 8'd0) begin
                     ch_erraddr[ev_ch] <= o_ev_desc_reg;
@@ -1001,7 +1002,8 @@ always @(posedge clk) begin
             discard_reg[cc] <= 1'b1;
             tok_need_reg[cc] <= 1'b1;
             ch_tok_kind[cc] <= K_RESET;
-            if (ch_dstate[cc] == D_RUN) begin
+            // (a descriptor the checker loads in this cycle is dropped too)
+            if (ch_dstate[cc] == D_RUN || (chk_valid_reg && chk_ch_reg == cc[CW-1:0])) begin
                 ch_dstate[cc] <= D_NONE;
             end
         end
@@ -1048,6 +1050,7 @@ always @(posedge clk) begin
                     ch_done[csr_ch] <= 16'd0;
                     ch_issued[csr_ch] <= 16'd0;
                     ch_dmacount[csr_ch] <= 16'd0;
+                    ch_stat[csr_ch] <= 58'd0;
                     fence_reg[csr_ch] <= 1'b0;
                     susp_reg[csr_ch] <= 1'b0;
                 end else begin
@@ -1148,7 +1151,8 @@ task ch_stop;
         ch_tok_kind[n] <= K_HALT;
         ch_tok_err[n] <= e;
         ch_tok_addr[n] <= ch_dstate[n] == D_NONE ? ch_next[n] : ch_cur[n];
-        if (ch_dstate[n] == D_RUN) begin
+        // (a descriptor the checker loads in this cycle is dropped too)
+        if (ch_dstate[n] == D_RUN || (chk_valid_reg && chk_ch_reg == n)) begin
             ch_dstate[n] <= D_NONE;
         end
     end
