@@ -7,11 +7,22 @@
 
 namespace {
 
+// A posted register write during the run: at the end of the calling CPU's current call (its own
+// registers), or now in program order (shared ones).
+void post_csr(CsrPath &csr, uint32_t addr, uint32_t val, bool at_call_end)
+{
+    if (csr.defer && at_call_end) {
+        csr.defer->push_back(CsrWrite{0, addr, val});
+        return;
+    }
+    csr.queue.push_back(CsrWrite{sc_now_ps(), addr, val});
+    csr.event->notify(sc_core::SC_ZERO_TIME);
+}
+
 void glue_csr_write(void *ctx, uint32_t addr, uint32_t val)
 {
     auto *g = static_cast<DriverGlue *>(ctx);
-    CsrPath &csr = g->pf->csr;
-    if (!csr.running) {
+    if (!g->pf->csr.running) {
         g->nic->direct_csr_write(addr, val);
         return;
     }
@@ -19,12 +30,7 @@ void glue_csr_write(void *ctx, uint32_t addr, uint32_t val)
     // transmit ring is shared by every CPU under the driver's lock: its doorbells leave in
     // program order at the time of the call, so they can never overtake one another.
     bool shared_tx_ring = addr >= NIC_REG_TXQ && addr < NIC_REG_TXQ + NIC_Q_BLOCK_BYTES;
-    if (csr.defer && !shared_tx_ring) {
-        csr.defer->push_back(CsrWrite{0, addr, val});
-        return;
-    }
-    csr.queue.push_back(CsrWrite{sc_now_ps(), addr, val});
-    csr.event->notify(sc_core::SC_ZERO_TIME);
+    post_csr(g->pf->csr, addr, val, !shared_tx_ring);
 }
 
 uint32_t glue_csr_read(void *ctx, uint32_t addr)
@@ -325,18 +331,12 @@ namespace {
 void nd_csr_write(void *ctx, uint32_t addr, uint32_t val)
 {
     auto *g = static_cast<DriverGlue *>(ctx);
-    CsrPath &csr = g->pf->csr;
-    if (!csr.running) {
+    if (!g->pf->csr.running) {
         g->eng->direct_write(addr, val);
         return;
     }
     // a CPU's channel is its own: its doorbells leave at the end of the call, like the NIC's
-    if (csr.defer) {
-        csr.defer->push_back(CsrWrite{0, addr | kEngineCsr, val});
-        return;
-    }
-    csr.queue.push_back(CsrWrite{sc_now_ps(), addr | kEngineCsr, val});
-    csr.event->notify(sc_core::SC_ZERO_TIME);
+    post_csr(g->pf->csr, addr | kEngineCsr, val, true);
 }
 
 uint32_t nd_csr_read(void *ctx, uint32_t addr)

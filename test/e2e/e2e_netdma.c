@@ -286,20 +286,8 @@ START_TEST(fidelity_bulk_receive)
 }
 END_TEST
 
-int main(int argc, char **argv)
+static void add_tests(TCase *tc)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: e2e_netdma NICSIM SOURCE_DIR WORK_DIR\n");
-        return 2;
-    }
-    g_bin = argv[1];
-    g_src = argv[2];
-    g_work = argv[3];
-    mkdir(g_work, 0755);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    Suite *s = suite_create("e2e_netdma");
-    TCase *tc = tcase_create("netdma");
-    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, lossy_capture_streams_exact_with_the_engine);
     tcase_add_loop_test(tc, checker_catches_each_ordering_bug, 0, (int)(sizeof brk_cases / sizeof brk_cases[0]));
     /* the sanitizer build runs the model many times slower: the real capture's streams and the
@@ -311,10 +299,9 @@ int main(int argc, char **argv)
         tcase_add_test(tc, synchronous_waits_only_below_the_threshold);
         tcase_add_test(tc, fidelity_bulk_receive);
     }
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    return e2e_main(argc, argv, "e2e_netdma", "", 0, NULL, 300, add_tests);
 }

@@ -467,20 +467,8 @@ START_TEST(link_down_uploads_and_drops)
 }
 END_TEST
 
-int main(int argc, char **argv)
+static void add_tests(TCase *tc)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: e2e_toe NICSIM SOURCE_DIR WORK_DIR\n");
-        return 2;
-    }
-    g_bin = argv[1];
-    g_src = argv[2];
-    g_work = argv[3];
-    mkdir(g_work, 0755);
-    setvbuf(stdout, NULL, _IOLBF, 0); /* the figures survive a failing (forked) test */
-    Suite *s = suite_create("e2e_toe");
-    TCase *tc = tcase_create("toe");
-    tcase_set_timeout(tc, 150);
     /* The sanitizer build (ASAN_OPTIONS set by CI) runs the model many times slower: there the
      * program checks the streams of the real lossy capture (offloaded, and toggled) and leaves
      * the long runs (the 4 MB and 2,000-connection captures, the baseline runs, the
@@ -496,10 +484,9 @@ int main(int argc, char **argv)
         tcase_add_test(tc, fidelity_bulk_saves_chatty_does_not);
         tcase_add_test(tc, link_down_uploads_and_drops);
     }
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    return e2e_main(argc, argv, "e2e_toe", "", 0, NULL, 150, add_tests);
 }

@@ -188,4 +188,33 @@ __attribute__((unused)) static void expect_loss_streams(const char *dir)
         free(want[j]);
 }
 
+/* The main of an end-to-end program: `NAME NICSIM SOURCE_DIR WORK_DIR` plus `extra` more
+ * arguments (kept in *extra_args), one suite `name` of one test case with a timeout in seconds,
+ * whose tests add() adds. Returns the exit status. */
+__attribute__((unused)) static int e2e_main(int argc, char **argv, const char *name, const char *usage_extra,
+                                            int extra, char ***extra_args, int timeout, void (*add)(TCase *))
+{
+    if (argc != 4 + extra) {
+        fprintf(stderr, "usage: %s NICSIM SOURCE_DIR WORK_DIR%s\n", name, usage_extra);
+        return 2;
+    }
+    g_bin = argv[1];
+    g_src = argv[2];
+    g_work = argv[3];
+    if (extra_args)
+        *extra_args = argv + 4;
+    mkdir(g_work, 0755);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* the figures survive a failing (forked) test */
+    Suite *s = suite_create(name);
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, timeout);
+    add(tc);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
+
 #endif

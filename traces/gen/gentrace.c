@@ -1363,6 +1363,33 @@ static void ch_close(gt_list *l, ch_conn *k, uint64_t ts, uint64_t rtt, uint32_t
 
 /* Bulk receive: 4 connections of 1,000,000 bytes each into 10.0.0.2:445, round robin one
  * 1514-byte frame every 12 us. */
+/* Bulk data of n established connections c[0..n-1], `bytes` each (connection i carries stream
+ * stream1 + i): one MSS segment per connection in turn, one every `slot` from t; PSH on the
+ * segment holding the last byte of each CB_PSH_EVERY bytes, and on the last one; the host ACKs
+ * every second segment of a connection and its last one, 5 us after it arrives. Returns the
+ * time after the last segment's slot. */
+static uint64_t ch_bulk(gt_list *l, ch_conn *c, int n, uint32_t bytes, uint32_t stream1, uint64_t t,
+                        uint64_t slot, uint8_t *data, uint8_t *fr)
+{
+    const uint32_t segs = (bytes + CH_MSS - 1) / CH_MSS;
+    for (uint32_t j = 0; j < segs; j++) {
+        for (int i = 0; i < n; i++, t += slot) {
+            ch_conn *k = &c[i];
+            uint32_t off = j * CH_MSS;
+            uint32_t len = bytes - off < CH_MSS ? bytes - off : CH_MSS;
+            int last = off + len == bytes;
+            int psh = last || (off + len) / CB_PSH_EVERY != off / CB_PSH_EVERY;
+            gt_fill(data, len, stream1 + (uint32_t)i, off);
+            ch_seg(l, t, &k->c2h, k->c_isn + 1 + off, k->h_isn + 1,
+                   (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0)), data, len, fr);
+            if ((j + 1) % 2 == 0 || last)
+                ch_seg(l, t + 5 * CH_US, &k->h2c, k->h_isn + 1, k->c_isn + 1 + off + len,
+                       PKT_TCP_ACK, NULL, 0, fr);
+        }
+    }
+    return t;
+}
+
 static int gen_chimney_bulk(const char *path)
 {
     int rc = -1;
@@ -1382,26 +1409,7 @@ static int gen_chimney_bulk(const char *path)
         ch_open(&l, &c[i], CB_T0 + (uint64_t)i * 20 * CH_US, rtt, fr);
     }
 
-    /* Data: one segment per connection in turn, back to back; the host ACKs every second
-     * segment of a connection and its last one, 5 us after it arrives. */
-    const uint32_t segs = (CB_BYTES + CH_MSS - 1) / CH_MSS;
-    uint64_t t = CB_T0 + 200 * CH_US;
-    for (uint32_t j = 0; j < segs; j++) {
-        for (int i = 0; i < CB_CONNS; i++, t += slot) {
-            ch_conn *k = &c[i];
-            uint32_t off = j * CH_MSS;
-            uint32_t len = CB_BYTES - off < CH_MSS ? CB_BYTES - off : CH_MSS;
-            int last = off + len == CB_BYTES;
-            /* PSH on the segment holding the last byte of each 64 KiB, and the last one. */
-            int psh = last || (off + len) / CB_PSH_EVERY != off / CB_PSH_EVERY;
-            gt_fill(data, len, CB_STREAM0 + (uint32_t)i + 1, off);
-            ch_seg(&l, t, &k->c2h, k->c_isn + 1 + off, k->h_isn + 1,
-                   (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0)), data, len, fr);
-            if ((j + 1) % 2 == 0 || last)
-                ch_seg(&l, t + 5 * CH_US, &k->h2c, k->h_isn + 1, k->c_isn + 1 + off + len,
-                       PKT_TCP_ACK, NULL, 0, fr);
-        }
-    }
+    uint64_t t = ch_bulk(&l, c, CB_CONNS, CB_BYTES, CB_STREAM0 + 1, CB_T0 + 200 * CH_US, slot, data, fr);
     /* Close: each client's FIN in the slot after the round robin ends. */
     for (int i = 0; i < CB_CONNS; i++, t += slot)
         ch_close(&l, &c[i], t, rtt, CB_BYTES, 0, fr);
@@ -1537,21 +1545,7 @@ static int gen_netdma_mix(const char *path)
                      0xa54ff53au * (i + 1), (uint16_t)(0x5000 + i), (uint16_t)(0xa000 + i));
         ch_open(&l, &b[i], t0 + (uint64_t)i * 20 * CH_US, rtt, fr);
     }
-    const uint32_t segs = (NM_BULK_BYTES + CH_MSS - 1) / CH_MSS;
-    uint64_t t = t0 + 400 * CH_US;
-    for (uint32_t j = 0; j < segs; j++)
-        for (uint32_t i = 0; i < NM_BULK; i++, t += 12 * CH_US) {
-            uint32_t off = j * CH_MSS;
-            uint32_t len = NM_BULK_BYTES - off < CH_MSS ? NM_BULK_BYTES - off : CH_MSS;
-            int last = off + len == NM_BULK_BYTES;
-            int psh = last || (off + len) / 65536u != off / 65536u;
-            gt_fill(data, len, NM_STREAM0 + 1000 + i + 1, off);
-            ch_seg(&l, t, &b[i].c2h, b[i].c_isn + 1 + off, b[i].h_isn + 1,
-                   (uint8_t)(PKT_TCP_ACK | (psh ? PKT_TCP_PSH : 0)), data, len, fr);
-            if ((j + 1) % 2 == 0 || last)
-                ch_seg(&l, t + 5 * CH_US, &b[i].h2c, b[i].h_isn + 1, b[i].c_isn + 1 + off + len, PKT_TCP_ACK,
-                       NULL, 0, fr);
-        }
+    ch_bulk(&l, b, NM_BULK, NM_BULK_BYTES, NM_STREAM0 + 1001, t0 + 400 * CH_US, 12 * CH_US, data, fr);
     if (l.failed)
         goto out;
     rc = gt_write_pcap(path, &l, GT_DLT_EN10MB, 262144);
