@@ -435,6 +435,7 @@ static const cli_counter cli_tcp_counters[] = {
     CLI_COUNTER("retransmitted_bytes", stack.retrans_bytes),
     CLI_COUNTER("beyond_window_bytes", stack.beyond_window_bytes),
     CLI_COUNTER("hold_dropped_bytes", stack.hold_drop_bytes),
+    CLI_COUNTER("ooo_beyond_real_window_bytes", stack.ooo_beyond_real_window_bytes),
     CLI_COUNTER("after_fin_bytes", stack.after_fin_bytes),
     CLI_COUNTER("rst_discarded_bytes", stack.rst_discard_bytes),
     CLI_COUNTER("rst_ignored", stack.rst_ignored),

@@ -281,6 +281,14 @@ typedef struct hs_config {
     uint32_t mss;                  /* full-size segment; 0: SYN's MSS option or largest seen (default 0) */
     uint64_t max_hold_bytes;       /* per-connection cap on queued (not yet copied) bytes; beyond it
                                       segments are dropped and counted (default 64 MiB) */
+    /* optional: the largest receive window (bytes, window scale applied) the capture's real
+       receiver advertised on connection `conn` (sender -> host), 0 when unknown. New
+       out-of-order bytes beyond rcv_nxt + that window are dropped and counted
+       (ooo_beyond_real_window_bytes), so a connection holds no more than the real receiver
+       could have; NULL or 0: only max_hold_bytes bounds them. Asked once, when the
+       connection is created. */
+    uint64_t (*peer_window)(void *user, const hs_conn_id *conn);
+    void *peer_window_user;
     const char *streams_dir;       /* write each connection's app bytes here; NULL: off */
     hs_app_fn app_data;            /* optional: called with every byte the app receives */
     void *app_user;
@@ -392,6 +400,8 @@ typedef struct hs_stats {
     uint64_t retrans_bytes;             /* bytes received again (already received or queued) */
     uint64_t beyond_window_bytes;       /* new bytes beyond the advertised window (accepted) */
     uint64_t hold_drop_bytes;           /* new bytes dropped at max_hold_bytes */
+    uint64_t ooo_beyond_real_window_bytes; /* new out-of-order bytes dropped beyond rcv_nxt +
+                                           the real receiver's window (hs_config.peer_window) */
     uint64_t after_fin_bytes;           /* bytes beyond the FIN: ignored */
     uint64_t rst_discard_bytes;         /* received bytes discarded by a RST */
     uint64_t rst_ignored;               /* RSTs outside the window or for unknown connections */

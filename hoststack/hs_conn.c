@@ -89,6 +89,7 @@ hs_conn *hs_conn_new(hs_stack *s, uint32_t h, const hs_conn_id *k, int cpu,
     }
     c->cpu = cpu;
     c->last_wnd = s->rcv_wnd;
+    c->peer_wnd = s->cfg.peer_window ? s->cfg.peer_window(s->cfg.peer_window_user, k) : 0;
     for (int i = 0; i < HS_TMR_COUNT; i++) {
         c->tm_idx[i] = -1;
         c->tm_when[i] = UINT64_MAX;

@@ -103,6 +103,7 @@ struct hs_conn {
     hs_seg *segs;             /* sorted, disjoint, all at or after app_nxt */
     hs_seg *segs_tail;        /* the last of segs (NULL when empty): appends cost O(1) */
     uint64_t held;            /* bytes in segs */
+    uint64_t peer_wnd;        /* the real receiver's largest window (hs_config.peer_window); 0: unknown */
     int have_snd;
     uint32_t snd_nxt;         /* our next sequence number (highest ACK from the sender) */
     uint32_t max_seg;         /* largest payload seen: the receiver's MSS estimate */

@@ -44,6 +44,15 @@ uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t s
         cursor = direct;
     }
 
+    /* The real receiver's window bounds what is held: nothing at or beyond rcv_nxt (moved
+       over the direct copy) + its largest advertised window. So a connection holds at most
+       peer_wnd bytes, and the list walk below visits at most peer_wnd / MSS runs. */
+    uint64_t limit = UINT64_MAX;
+    if (c->peer_wnd) {
+        uint64_t r0 = (uint32_t)(c->rcv_nxt - base);
+        limit = (r0 > direct ? r0 : direct) + c->peer_wnd;
+    }
+
     hs_seg **pp = &c->segs;
     /* Beyond everything held (the common case behind a lost segment): append at the tail
      * instead of walking the list, with the same result. */
@@ -58,6 +67,11 @@ uint32_t hs_tcp_place(hs_stack *s, hs_conn *c, int cpu, uint64_t now, uint32_t s
             continue;
         }
         uint64_t ge = so < b ? so : b;
+        if (ge > limit) {
+            uint64_t from = cursor > limit ? cursor : limit;
+            s->st.ooo_beyond_real_window_bytes += ge - from;
+            ge = from;
+        }
         if (ge > cursor) {
             uint32_t n = (uint32_t)(ge - cursor);
             if (c->held + n > s->cfg.max_hold_bytes) {

@@ -244,6 +244,12 @@ int check_config(const ns_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+// The capture's real receiver's largest window on a connection (hs_config.peer_window).
+uint64_t glue_peer_window(void *user, const hs_conn_id *k)
+{
+    return rp_peer_window(static_cast<const rp_replay *>(user), k->family, k->src, k->sport, k->dst, k->dport);
+}
+
 // The host stack for the run: the configuration's [tcpip]/[app] settings, plus what the model
 // knows (CPUs, checksum offload, RSS key, the host's addresses from the capture).
 int open_stack(Platform &pf, rp_replay *rp, char *err, size_t errlen)
@@ -256,6 +262,8 @@ int open_stack(Platform &pf, rp_replay *rp, char *err, size_t errlen)
     hc.streams_dir = cfg->streams_dir;
     hc.app_consumed = glue_app_consumed;  // application latency
     hc.consumed_user = &pf;
+    hc.peer_window = glue_peer_window;  // bounds out-of-order data by the real receiver's window
+    hc.peer_window_user = rp;
     ns_addr hosts[NS_MAX_HOSTS];
     hc.host_count = rp_hosts(rp, hosts, NS_MAX_HOSTS);
     for (int i = 0; i < hc.host_count && i < HS_MAX_HOSTS; i++) {

@@ -35,6 +35,18 @@ typedef struct rp_port_tally {
     int syn_in;   /* received a SYN without ACK: the accepting side */
 } rp_port_tally;
 
+/* The real receiver's windows: one entry per TCP connection the host sent frames on (its
+ * own frames in the capture, not fed), keyed host side first. */
+typedef struct rp_win {
+    int used;
+    int family;
+    int wscale;       /* the host's shift from its last SYN/SYN-ACK (0: no option); -1: none seen */
+    int unknown;      /* a window came before any SYN: its scale is unknown, so is the bound */
+    uint16_t host_port, peer_port;
+    uint8_t host[16], peer[16];
+    uint64_t max_wnd; /* largest window advertised, bytes (scaled) */
+} rp_win;
+
 /* Pacing state of one timeline. */
 typedef struct rp_pace {
     int have_prev;
@@ -65,6 +77,10 @@ struct rp_replay {
     uint16_t *port_rank;          /* [65536]: rank of a used port among the used ones */
     uint16_t *port_free;          /* ports >= 1024 no frame uses, ascending */
     uint32_t nfree;
+    uint16_t *port_by_rank;       /* [nports]: the used ports in ascending order */
+    uint16_t *free_idx;           /* [65536]: index of a port in port_free; 0xffff: not free */
+    rp_win *win;                  /* open-addressing table, wcap entries (a power of 2) */
+    size_t nwin, wcap;
     uint8_t buf[TR_FRAME_MAX];    /* a rewritten frame */
     /* pacing state */
     uint32_t pass;
@@ -122,14 +138,20 @@ static int rp_port_tables(rp_replay *r)
         return 0;
     r->port_rank = calloc(65536, sizeof *r->port_rank);
     r->port_free = calloc(65536, sizeof *r->port_free);
-    if (!r->port_rank || !r->port_free)
+    r->port_by_rank = calloc(r->nports, sizeof *r->port_by_rank);
+    r->free_idx = malloc(65536 * sizeof *r->free_idx);
+    if (!r->port_rank || !r->port_free || !r->port_by_rank || !r->free_idx)
         return -1;
+    memset(r->free_idx, 0xff, 65536 * sizeof *r->free_idx);
     uint32_t used = 0;
     for (uint32_t p = 0; p < 65536; p++) {
-        if (r->port_used[p >> 3] & (1u << (p & 7)))
+        if (r->port_used[p >> 3] & (1u << (p & 7))) {
+            r->port_by_rank[used] = (uint16_t)p;
             r->port_rank[p] = (uint16_t)used++;
-        else if (p >= 1024)
+        } else if (p >= 1024) {
+            r->free_idx[p] = (uint16_t)r->nfree;
             r->port_free[r->nfree++] = (uint16_t)p;
+        }
     }
     return 0;
 }
@@ -473,6 +495,157 @@ static int pace(const ns_config *c, rp_pace *st, const tr_frame *f, uint64_t *st
     return 0;
 }
 
+/* ---- the real receiver's windows ------------------------------------------------------ */
+
+#define RP_WSCALE_MAX 14 /* RFC 7323 */
+
+static uint64_t rp_win_hash(int family, const uint8_t *host, uint16_t hport, const uint8_t *peer,
+                            uint16_t pport)
+{
+    int alen = family == 6 ? 16 : 4;
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)family;
+    for (int i = 0; i < alen; i++)
+        h = (h ^ host[i]) * 1099511628211ull;
+    for (int i = 0; i < alen; i++)
+        h = (h ^ peer[i]) * 1099511628211ull;
+    h = (h ^ hport) * 1099511628211ull;
+    h = (h ^ pport) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+/* The entry of a connection, or the free slot where it goes; NULL when the table is empty. */
+static rp_win *rp_win_slot(const rp_replay *r, int family, const uint8_t *host, uint16_t hport,
+                           const uint8_t *peer, uint16_t pport)
+{
+    if (!r->wcap)
+        return NULL;
+    int alen = family == 6 ? 16 : 4;
+    size_t i = (size_t)rp_win_hash(family, host, hport, peer, pport) & (r->wcap - 1);
+    for (;; i = (i + 1) & (r->wcap - 1)) {
+        rp_win *w = &r->win[i];
+        if (!w->used || (w->family == family && w->host_port == hport && w->peer_port == pport &&
+                         memcmp(w->host, host, (size_t)alen) == 0 &&
+                         memcmp(w->peer, peer, (size_t)alen) == 0))
+            return w;
+    }
+}
+
+static int rp_win_grow(rp_replay *r)
+{
+    size_t ncap = r->wcap ? r->wcap * 2 : 64;
+    rp_win *old = r->win, *nw = calloc(ncap, sizeof *nw);
+    size_t ocap = r->wcap;
+    if (!nw)
+        return -1;
+    r->win = nw;
+    r->wcap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].used)
+            *rp_win_slot(r, old[i].family, old[i].host, old[i].host_port, old[i].peer,
+                         old[i].peer_port) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The window-scale option of a SYN's TCP header th (hlen bytes): its shift, 0 without one. */
+static int rp_wscale(const uint8_t *th, size_t hlen)
+{
+    size_t i = 20;
+    while (i < hlen) {
+        uint8_t kind = th[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= hlen || th[i + 1] < 2 || i + th[i + 1] > hlen)
+            break;
+        if (kind == 3 && th[i + 1] == 3)
+            return th[i + 2] > RP_WSCALE_MAX ? RP_WSCALE_MAX : th[i + 2];
+        i += th[i + 1];
+    }
+    return 0;
+}
+
+/* A frame the host sent (skipped, not fed): a TCP one's window goes into its connection's
+ * entry. Returns -1 when out of memory. */
+static int rp_win_note(rp_replay *r, const tr_frame *f)
+{
+    pkt_frame_info in;
+    if (pkt_frame_parse(f->data, f->len, &in) != 0 || in.proto != PKT_IPPROTO_TCP || !in.l4_off ||
+        in.frag || in.l4_off + 20 > f->len || !is_from_host(r, &in))
+        return 0;
+    const uint8_t *th = f->data + in.l4_off;
+    uint8_t flags = th[13];
+    if (flags & 0x04)
+        return 0; /* RST: its window means nothing */
+    if ((r->nwin + 1) * 2 > r->wcap && rp_win_grow(r) < 0)
+        return -1;
+    rp_win *w = rp_win_slot(r, in.l3, in.src, in.sport, in.dst, in.dport);
+    if (!w->used) {
+        w->used = 1;
+        w->family = in.l3;
+        w->wscale = -1;
+        memcpy(w->host, in.src, in.l3 == 6 ? 16 : 4);
+        memcpy(w->peer, in.dst, in.l3 == 6 ? 16 : 4);
+        w->host_port = in.sport;
+        w->peer_port = in.dport;
+        r->nwin++;
+    }
+    uint64_t wnd = pkt_get16(th + 14);
+    if (flags & RP_TCP_SYN) {
+        size_t hlen = (size_t)(th[12] >> 4) * 4;
+        if (in.l4_off + hlen > f->len)
+            hlen = f->len - in.l4_off;
+        w->wscale = rp_wscale(th, hlen); /* a SYN's own window is never scaled */
+    } else if (w->wscale < 0) {
+        w->unknown = 1;
+        return 0;
+    } else {
+        wnd <<= w->wscale;
+    }
+    if (wnd > w->max_wnd)
+        w->max_wnd = wnd;
+    return 0;
+}
+
+/* The remote port of pass 0 that port `port` (seen by the stack) stands for: candidates in
+ * out[] (several when the passes' runs of ports wrapped); 0 when there are too many. */
+static int rp_orig_ports(const rp_replay *r, uint16_t port, uint16_t *out, int max)
+{
+    if (!r->nfree || (r->port_used[port >> 3] & (1u << (port & 7))) || r->free_idx[port] == 0xffff) {
+        out[0] = port;
+        return 1;
+    }
+    uint64_t end = (uint64_t)(r->cfg.loop - 1) * r->nports;
+    int n = 0;
+    for (uint64_t k = r->free_idx[port]; k < end; k += r->nfree) {
+        if (n == max)
+            return 0;
+        out[n++] = r->port_by_rank[k % r->nports];
+    }
+    return n;
+}
+
+uint64_t rp_peer_window(const rp_replay *r, int family, const uint8_t *peer, uint16_t peer_port,
+                        const uint8_t *host, uint16_t host_port)
+{
+    if (!r || r->host_any || !r->nwin)
+        return 0;
+    uint16_t cand[16];
+    int n = rp_orig_ports(r, peer_port, cand, 16);
+    uint64_t best = 0;
+    for (int i = 0; i < n; i++) {
+        const rp_win *w = rp_win_slot(r, family, host, host_port, peer, cand[i]);
+        if (!w || !w->used || w->unknown || w->wscale < 0)
+            return 0; /* one candidate unknown: no bound */
+        if (w->max_wnd > best)
+            best = w->max_wnd;
+    }
+    return best;
+}
+
 static double days(double ps) { return ps / RP_PS_PER_DAY; }
 
 /* Pre-scan: pick the auto host, count the frames that will be fed, pace one pass to check the
@@ -512,8 +685,14 @@ static int prescan(rp_replay *r, char *err, size_t errlen)
     rp_pace pc;
     memset(&pc, 0, sizeof pc);
     while ((rc = tr_next(r->tr, &f, err, errlen)) > 0) {
-        if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host))
+        if (!classify(r, &f, &r->pass_from_host, &r->pass_not_for_host)) {
+            if (rp_win_note(r, &f) < 0) {
+                rp_msg(err, errlen, "%s: out of memory", path);
+                rc = -1;
+                goto out;
+            }
             continue;
+        }
         if (fed++ == 0)
             r->start_ts_ns = f.ts_ns; /* simulated time 0 */
         int tcp;
@@ -678,6 +857,9 @@ void rp_close(rp_replay *r)
         tr_close(r->tr);
     free(r->port_rank);
     free(r->port_free);
+    free(r->port_by_rank);
+    free(r->free_idx);
+    free(r->win);
     free(r);
 }
 

@@ -76,6 +76,14 @@ const tr_stats *rp_pass_stats(const rp_replay *r);
 /* Pre-scan (one pass) counts of frames the host sent and frames not for it. */
 uint64_t rp_pass_from_host(const rp_replay *r);
 uint64_t rp_pass_not_for_host(const rp_replay *r);
+/* The largest receive window (bytes, the window scale of its SYN/SYN-ACK applied) the host
+ * advertised in its own frames of the capture (which are not fed) on the TCP connection
+ * peer:peer_port -> host:host_port (as the stack sees it: in a later pass of replay.loop,
+ * peer_port is the pass's port), over the whole capture. 0 when unknown: host = any, no frame
+ * of the host on that connection, or none of its SYN/SYN-ACK before its first window.
+ * Addresses in network order, ports in host order. */
+uint64_t rp_peer_window(const rp_replay *r, int family, const uint8_t *peer, uint16_t peer_port,
+                        const uint8_t *host, uint16_t host_port);
 /* Frames per pass a fixed rate ([replay] mbps/pps) asked to send before the previous frame
  * had left the wire: held back to the link rate. */
 uint64_t rp_rate_held(const rp_replay *r);

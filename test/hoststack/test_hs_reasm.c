@@ -457,6 +457,95 @@ START_TEST(hold_cap)
 }
 END_TEST
 
+/* The capture's real receiver advertised at most W bytes: behind a lost segment the stack
+ * holds only what lies within rcv_nxt + W; the rest is dropped and counted. */
+typedef struct tb_peer {
+    uint64_t wnd;
+    int calls;
+    hs_conn_id key;
+} tb_peer;
+
+static uint64_t tb_peer_window(void *user, const hs_conn_id *k)
+{
+    tb_peer *p = user;
+    p->calls++;
+    p->key = *k;
+    return p->wnd;
+}
+
+enum { PW_SEG = 1000, PW_LEN = 200000 };
+
+/* Sends segment 0, loses segment 1, then every later one (never retransmitted); returns the
+ * ACK after segment 1 finally arrives. */
+static uint32_t peer_window_run(hs_stack *s, tb_tx *tx, const uint8_t *stream)
+{
+    tb_flow fl;
+    tb_flow4(&fl, 1, 40009, 445);
+    tb_send(s, &fl, 10, stream, 0, PW_SEG, 0x10, 0);
+    for (uint32_t off = 2 * PW_SEG; off < PW_LEN; off += PW_SEG)
+        tb_send(s, &fl, 10, stream, off, PW_SEG, 0x10, off);
+    tb_send(s, &fl, 10, stream, PW_SEG, PW_SEG, 0x10, PW_LEN);
+    return tb_tx_decode(tx, tx->n - 1).ack - 10;
+}
+
+START_TEST(peer_window_bounds_hold)
+{
+    static uint8_t stream[PW_LEN];
+    tb_fill(stream, sizeof stream, 17);
+    tb_tx tx = {0};
+    tb_app app = {0};
+    tb_peer peer = {.wnd = 4500};
+    hs_config cfg;
+    hs_config_defaults(&cfg);
+    cfg.peer_window = tb_peer_window;
+    cfg.peer_window_user = &peer;
+    hs_stack *s = tb_stack(&cfg, &tx, &app, NULL);
+    uint32_t acked = peer_window_run(s, &tx, stream);
+    ck_assert_int_eq(peer.calls, 1);
+    ck_assert_uint_eq(peer.key.sport, 40009);
+    ck_assert_uint_eq(peer.key.dport, 445);
+    /* held: [2000, 5500) = rcv_nxt 1000 + 4500 (the segment at 5000 half); the rest dropped */
+    hs_stats st = tb_stats(s);
+    ck_assert_uint_eq(st.ooo_beyond_real_window_bytes, PW_LEN - 5500);
+    ck_assert_uint_eq(st.hold_drop_bytes, 0);
+    ck_assert_uint_eq(acked, 5500);
+    hs_close(s, NULL, 0);
+    ck_assert_uint_eq(app.len, 5500);
+    ck_assert_mem_eq(app.data, stream, 5500);
+    tb_app_free(&app);
+}
+END_TEST
+
+/* Nothing known of the real receiver (no callback, or it answers 0): everything is held up to
+ * max_hold_bytes, as before. */
+START_TEST(peer_window_unknown_unchanged)
+{
+    static uint8_t stream[PW_LEN];
+    tb_fill(stream, sizeof stream, 17);
+    for (int with_cb = 0; with_cb < 2; with_cb++) {
+        tb_tx tx = {0};
+        tb_app app = {0};
+        tb_peer peer = {.wnd = 0};
+        hs_config cfg;
+        hs_config_defaults(&cfg);
+        if (with_cb) {
+            cfg.peer_window = tb_peer_window;
+            cfg.peer_window_user = &peer;
+        }
+        hs_stack *s = tb_stack(&cfg, &tx, &app, NULL);
+        uint32_t acked = peer_window_run(s, &tx, stream);
+        hs_stats st = tb_stats(s);
+        ck_assert_uint_eq(st.ooo_beyond_real_window_bytes, 0);
+        ck_assert_uint_eq(st.hold_drop_bytes, 0);
+        ck_assert_uint_eq(acked, PW_LEN);
+        hs_close(s, NULL, 0);
+        ck_assert_uint_eq(app.len, PW_LEN);
+        ck_assert_mem_eq(app.data, stream, PW_LEN);
+        tb_app_free(&app);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hoststack_reasm");
@@ -472,6 +561,8 @@ static Suite *suite(void)
     tcase_add_test(tc, app_buffers_full_window_shrinks);
     tcase_add_test(tc, ipv6_and_vlan_reassembly);
     tcase_add_test(tc, hold_cap);
+    tcase_add_test(tc, peer_window_bounds_hold);
+    tcase_add_test(tc, peer_window_unknown_unchanged);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -317,6 +317,42 @@ START_TEST(loop_passes_are_new_traffic)
 END_TEST
 
 /* A classic pcap of n 60-byte Ethernet frames at the given seconds since the epoch. */
+/* The host's own frames (not fed) give each connection's largest advertised window, scaled
+ * by its SYN-ACK's shift: quickstart's host advertises 2048 << 7 after a SYN-ACK of 65160.
+ * Every pass of a loop finds it under the pass's port; nothing for unknown connections or
+ * with host = any (the host's frames are fed then). */
+START_TEST(peer_window_from_host_frames)
+{
+    for (int any = 0; any < 2; any++) {
+        ns_config c;
+        cfg_for(&c, "quickstart.pcap");
+        c.loop = 3;
+        if (any)
+            c.host_mode = NS_HOST_ANY;
+        rp_replay *r = open_ok(&c);
+        rp_frame fr;
+        char err[512];
+        int rc, syns = 0;
+        while ((rc = rp_next(r, &fr, err, sizeof err)) > 0) {
+            pkt_frame_info in;
+            if (pkt_frame_parse(fr.f.data, fr.f.len, &in) != 0 || in.proto != PKT_IPPROTO_TCP)
+                continue;
+            uint8_t flags = fr.f.data[in.l4_off + 13];
+            if (flags != 0x02 || in.dport != 5001)
+                continue; /* the clients' SYNs */
+            syns++;
+            ck_assert_uint_eq(rp_peer_window(r, 4, in.src, in.sport, in.dst, in.dport),
+                              any ? 0 : 2048u << 7);
+            ck_assert_uint_eq(rp_peer_window(r, 4, in.src, (uint16_t)(in.sport + 1), in.dst, in.dport), 0);
+            ck_assert_uint_eq(rp_peer_window(r, 4, in.dst, in.dport, in.src, in.sport), 0);
+        }
+        ck_assert_msg(rc == 0, "%s", err);
+        ck_assert_int_eq(syns, 3 * 4);
+        rp_close(r);
+    }
+}
+END_TEST
+
 static void write_pcap(const char *path, const uint32_t *secs, int n)
 {
     FILE *f = fopen(path, "wb");
@@ -862,6 +898,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, fixed_rates);
     tcase_add_test(tc, loops_continue_after_the_previous_pass);
     tcase_add_test(tc, loop_passes_are_new_traffic);
+    tcase_add_test(tc, peer_window_from_host_frames);
     tcase_add_test(tc, open_errors_name_the_file);
     tcase_add_test(tc, time_limit);
     tcase_add_test(tc, loopback_server_side);
