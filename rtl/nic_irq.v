@@ -91,7 +91,10 @@ module nic_irq #
     /*
      * Status
      */
-    output wire        busy
+    output wire        busy,
+    // busy, less a timer that is due only because s_now_ns reached its deadline (exported
+    // through timer_armed / timer_deadline_ns): depends on registers only
+    output wire        busy_held
 );
 
 // vectors provided for (power of two; indices >= NUM_VEC are never selected)
@@ -427,7 +430,8 @@ assign timer_armed = min_valid_reg;
 assign timer_deadline_ns = min_dl_reg;
 assign stat_irq = irq_valid_reg;
 
-assign busy = act || irq_valid_reg || tmr_now;
+assign busy_held = act || irq_valid_reg;
+assign busy = busy_held || tmr_now;
 
 endmodule
 

@@ -141,7 +141,11 @@ module nic_top #
     output wire                  m_axis_tx_tlast,
 
     /*
-     * Status
+     * Status: no work in the NIC but its timers. A timer whose deadline s_now_ns has reached
+     * is not counted here (idle depends on registers only, so it is not re-evaluated for
+     * every change of a top-level input): it is exported through timer_armed and
+     * timer_deadline_ns, and a model that skips idle time clocks the NIC when now reaches
+     * timer_deadline_ns.
      */
     output wire                  idle
 );
@@ -895,6 +899,10 @@ wr_arb_inst (
  * and the line-side transmit multiplexer (docs/toe.md)
  */
 wire                 toe_busy;
+// busy with a due timer counted: unused here (idle counts the timers through timer_armed)
+/* verilator lint_off UNUSEDSIGNAL */
+wire                 toe_busy_due, irq_busy_due;
+/* verilator lint_on UNUSEDSIGNAL */
 wire                 ack_busy;
 wire                 blk_busy;
 wire                 txm_busy;
@@ -1009,7 +1017,8 @@ toe_rx_inst (
     .m_csr_rdata(toe_rdata),
     .timer_armed(toe_timer_armed),
     .timer_deadline_ns(toe_timer_deadline_ns),
-    .busy(toe_busy)
+    .busy(toe_busy_due),
+    .busy_held(toe_busy)
 );
 
 toe_ack #(
@@ -1123,7 +1132,8 @@ irq_inst (
     .timer_armed(irq_timer_armed),
     .timer_deadline_ns(irq_timer_deadline_ns),
     .stat_irq(stat_irq),
-    .busy(irq_busy)
+    .busy(irq_busy_due),
+    .busy_held(irq_busy)
 );
 
 assign idle = !ingress_busy && fd_empty && !parser_busy && !csum_busy && !rx_df_busy &&

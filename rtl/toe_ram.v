@@ -52,17 +52,19 @@ reg [WIDTH-1:0] rd_data_reg = {WIDTH{1'b0}};
 
 assign rd_data = rd_data_reg;
 
-always @(posedge clk) begin
-    if (wr_en) begin
-        mem[wr_addr] <= wr_data;
-    end
-end
-
+// One block, the read before the write: the read sees the word from before the edge, as with a
+// delayed write. mem is read nowhere else, so the write can be blocking, which spares the
+// Verilated model a delayed-write value (a WIDTH-bit temporary cleared on every clock edge).
+/* verilator lint_off BLKSEQ */
 always @(posedge clk) begin
     if (rd_en) begin
         rd_data_reg <= mem[rd_addr];
     end
+    if (wr_en) begin
+        mem[wr_addr] = wr_data;
+    end
 end
+/* verilator lint_on BLKSEQ */
 
 endmodule
 

@@ -107,7 +107,10 @@ module toe_rx #(
 
     output wire                     timer_armed,
     output wire [63:0]              timer_deadline_ns,
-    output wire                     busy
+    output wire                     busy,
+    // busy, less a live timer that is due only because s_now_ns reached its deadline (that one
+    // is exported through timer_armed / timer_deadline_ns): depends on registers only
+    output wire                     busy_held
 );
 
 localparam SW = $clog2(SLOTS);
@@ -1285,9 +1288,10 @@ always @(posedge clk) begin
     end
 end
 
-assign busy = sweeping || state != S_IDLE || fa_cnt != 5'd0 || cq_cnt != 6'd0 || cmq_cnt != 5'd0 ||
-              cmd_active || ev_cnt != 5'd0 || ak_cnt != 3'd0 || rt_valid || blk_valid ||
-              td_due || tp_due || td_busy || tp_busy || tc_valid;
+assign busy_held = sweeping || state != S_IDLE || fa_cnt != 5'd0 || cq_cnt != 6'd0 || cmq_cnt != 5'd0 ||
+                   cmd_active || ev_cnt != 5'd0 || ak_cnt != 3'd0 || rt_valid || blk_valid ||
+                   td_stale || tp_stale || td_busy || tp_busy || tc_valid;
+assign busy = busy_held || td_due || tp_due;
 
 `undef TOE_RX_CTX
 `undef TOE_RX_AK_DIN

@@ -293,6 +293,7 @@ module tb_blocks #
     output wire [63:0] irq_timer_deadline_ns,
     output wire irq_stat_irq,
     output wire irq_busy,
+    output wire irq_busy_held,
     input  wire [(3)-1:0] rda_s_req_valid,
     output wire [(3)-1:0] rda_s_req_ready,
     input  wire [(3)*64-1:0] rda_s_req_addr,
@@ -770,7 +771,8 @@ generate
             .timer_armed(irq_timer_armed),
             .timer_deadline_ns(irq_timer_deadline_ns),
             .stat_irq(irq_stat_irq),
-            .busy(irq_busy)
+            .busy(irq_busy),
+            .busy_held(irq_busy_held)
         );
     end else begin : g_irq_off
         assign irq_m_csr_rdata = 0;
@@ -778,6 +780,7 @@ generate
         assign irq_m_irq_vector = 0;
         assign irq_timer_armed = 0;
         assign irq_timer_deadline_ns = 0;
+        assign irq_busy_held = 0;
         assign irq_stat_irq = 0;
         assign irq_busy = 0;
         // inputs of a block left out
