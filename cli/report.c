@@ -1303,9 +1303,10 @@ static void cli_print_setup(FILE *f, const cli_scenario *sc, const ns_results *r
     cli_row(f, "host", "%s", host);
     cli_row(f, "NIC", "%d-bit datapath at %g MHz, %g Gb/s link, MTU %u", c->data_width,
             c->clock_mhz, c->link_gbps, (unsigned)c->mtu);
-    cli_row(f, "offloads", "RSS %s (%d queue%s, %d-entry table), checksum %s",
+    cli_row(f, "offloads", "RSS %s (%d queue%s, %d-entry table), checksum %s, TCP Chimney %s, NetDMA %s",
             c->rss_enable ? "on" : "off", c->rss_queues, cli_plural((uint64_t)c->rss_queues),
-            c->table_size, c->csum_offload ? "on" : "off");
+            c->table_size, c->csum_offload ? "on" : "off", c->stack.chimney ? "on" : "off",
+            c->stack.netdma ? "on" : "off");
     if (c->pcie.link == PCIE_PCI || c->pcie.link == PCIE_PCIX)
         cli_row(f, "host bus", "%s, %.3g Gb/s shared by both directions",
                 c->pcie.link == PCIE_PCI ? "PCI 32-bit/33 MHz" : "PCI-X 64-bit/133 MHz",
