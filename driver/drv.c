@@ -33,6 +33,7 @@
  * result block i, and an entry is outstanding from its NIC_TOE_CMD write until the DPC decodes
  * its CMD event. TOE events are entries of the RX completion rings that name no descriptor. */
 #include "drv.h"
+#include "drv_common.h"
 
 #include "nic_hw.h"
 #include "rss.h"
@@ -160,18 +161,6 @@ static void put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static int is_pow2(uint64_t v) { return v && (v & (v - 1)) == 0; }
 static uint32_t log2u(uint32_t v)
 {
     uint32_t l = 0;
@@ -231,45 +220,45 @@ void drv_config_defaults(drv_config *c)
 static int check_config(const drv_config *c, char *err, size_t errlen)
 {
     if (c->cpus < 1 || c->cpus > 64)
-        return seterr(err, errlen, DRV_EINVAL, "driver: cpus %d out of range 1..64", c->cpus);
+        return drv_seterr(err, errlen, DRV_EINVAL, "driver: cpus %d out of range 1..64", c->cpus);
     if (c->rss_enable) {
         if (c->rx_queues < 1 || c->rx_queues > MAX_RXQ)
-            return seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d out of range 1..%d",
+            return drv_seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d out of range 1..%d",
                           c->rx_queues, MAX_RXQ);
         if (c->table_size != 0) {
-            if (c->table_size < 1 || c->table_size > 128 || !is_pow2((uint64_t)c->table_size))
-                return seterr(err, errlen, DRV_EINVAL,
+            if (c->table_size < 1 || c->table_size > 128 || !drv_is_pow2((uint64_t)c->table_size))
+                return drv_seterr(err, errlen, DRV_EINVAL,
                               "driver: table_size %d is not a power of two in 1..128 (or 0)",
                               c->table_size);
             for (int i = 0; i < c->table_size; i++)
                 if (c->table[i] >= c->rx_queues)
-                    return seterr(err, errlen, DRV_EINVAL,
+                    return drv_seterr(err, errlen, DRV_EINVAL,
                                   "driver: table[%d] = %u is not below rx_queues %d", i,
                                   (unsigned)c->table[i], c->rx_queues);
         }
         if (c->hash_types & ~(unsigned)NIC_HASH_TYPES_MASK)
-            return seterr(err, errlen, DRV_EINVAL,
+            return drv_seterr(err, errlen, DRV_EINVAL,
                           "driver: hash_types 0x%x has bits beyond the six hash types (0x3f)",
                           (unsigned)c->hash_types);
     }
-    if (!is_pow2(c->rx_ring_entries) || c->rx_ring_entries < 2 || c->rx_ring_entries > 32768)
-        return seterr(err, errlen, DRV_EINVAL,
+    if (!drv_is_pow2(c->rx_ring_entries) || c->rx_ring_entries < 2 || c->rx_ring_entries > 32768)
+        return drv_seterr(err, errlen, DRV_EINVAL,
                       "driver: rx_ring_entries %u is not a power of two in 2..32768",
                       (unsigned)c->rx_ring_entries);
-    if (!is_pow2(c->tx_ring_entries) || c->tx_ring_entries < 2 || c->tx_ring_entries > 32768)
-        return seterr(err, errlen, DRV_EINVAL,
+    if (!drv_is_pow2(c->tx_ring_entries) || c->tx_ring_entries < 2 || c->tx_ring_entries > 32768)
+        return drv_seterr(err, errlen, DRV_EINVAL,
                       "driver: tx_ring_entries %u is not a power of two in 2..32768",
                       (unsigned)c->tx_ring_entries);
     if (c->rx_buf_bytes < 64 || c->rx_buf_bytes > (1u << 20))
-        return seterr(err, errlen, DRV_EINVAL, "driver: rx_buf_bytes %u out of range 64..1048576",
+        return drv_seterr(err, errlen, DRV_EINVAL, "driver: rx_buf_bytes %u out of range 64..1048576",
                       (unsigned)c->rx_buf_bytes);
     if (c->tx_buf_bytes < 64 || c->tx_buf_bytes > 65535)
-        return seterr(err, errlen, DRV_EINVAL, "driver: tx_buf_bytes %u out of range 64..65535",
+        return drv_seterr(err, errlen, DRV_EINVAL, "driver: tx_buf_bytes %u out of range 64..65535",
                       (unsigned)c->tx_buf_bytes);
     if (c->dpc_budget < 1)
-        return seterr(err, errlen, DRV_EINVAL, "driver: dpc_budget must be at least 1");
+        return drv_seterr(err, errlen, DRV_EINVAL, "driver: dpc_budget must be at least 1");
     if (c->rx_spare_buffers > MAX_SPARE)
-        return seterr(err, errlen, DRV_EINVAL, "driver: rx_spare_buffers %u out of range 0..%u",
+        return drv_seterr(err, errlen, DRV_EINVAL, "driver: rx_spare_buffers %u out of range 0..%u",
                       (unsigned)c->rx_spare_buffers, MAX_SPARE);
     return DRV_OK;
 }
@@ -316,7 +305,7 @@ uint64_t drv_mem_required(const drv_config *c)
 
 static int mem_exhausted(const drv_config *c, const char *what, char *err, size_t errlen)
 {
-    return seterr(err, errlen, DRV_ENOMEM,
+    return drv_seterr(err, errlen, DRV_ENOMEM,
                   "driver: host memory exhausted allocating %s (the driver needs %llu bytes in all)",
                   what, (unsigned long long)drv_mem_required(c));
 }
@@ -453,44 +442,35 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
 
     if (out)
         *out = NULL;
-    if (!out || !cfg || !hw || !hw->csr_write || !hw->csr_read || !mem || !mem->alloc || !mem->mark ||
-        !mem->rewind || !cb) {
-        rc = seterr(err, errlen, DRV_EINVAL, "driver: drv_open needs out, cfg, hw ops, mem and cb");
-        goto fail;
-    }
-    rc = check_config(cfg, err, errlen);
+    rc = drv_check_open_args(out, cfg, hw, mem, cb, "driver: drv_open", err, errlen);
+    if (rc == DRV_OK)
+        rc = check_config(cfg, err, errlen);
+    if (rc == DRV_OK)
+        rc = drv_check_id(hw, NIC_REG_ID, NIC_ID_VALUE, "driver", "a nicsim NIC", err, errlen);
     if (rc != DRV_OK)
         goto fail;
-
-    uint32_t id = hw->csr_read(hw->ctx, NIC_REG_ID);
-    if (id != NIC_ID_VALUE) {
-        rc = seterr(err, errlen, DRV_EDEVICE,
-                    "driver: device ID 0x%08x is not a nicsim NIC (expected 0x%08x)",
-                    (unsigned)id, (unsigned)NIC_ID_VALUE);
-        goto fail;
-    }
     uint32_t num_rxq = hw->csr_read(hw->ctx, NIC_REG_NUM_RXQ);
     if (num_rxq < 1 || num_rxq > MAX_RXQ) {
-        rc = seterr(err, errlen, DRV_EDEVICE, "driver: device reports %u RX queues (expected 1..%d)",
+        rc = drv_seterr(err, errlen, DRV_EDEVICE, "driver: device reports %u RX queues (expected 1..%d)",
                     (unsigned)num_rxq, MAX_RXQ);
         goto fail;
     }
     uint32_t toe_slots = hw->csr_read(hw->ctx, NIC_TOE_SLOTS);
     if (toe_slots > TOE_MAX_SLOTS) {
-        rc = seterr(err, errlen, DRV_EDEVICE,
+        rc = drv_seterr(err, errlen, DRV_EDEVICE,
                     "driver: device reports %u TCP offload slots (expected 0..%u)",
                     (unsigned)toe_slots, (unsigned)TOE_MAX_SLOTS);
         goto fail;
     }
     if (cfg->rss_enable && (uint32_t)cfg->rx_queues > num_rxq) {
-        rc = seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d exceeds the NIC's %u RX queues",
+        rc = drv_seterr(err, errlen, DRV_EINVAL, "driver: rx_queues %d exceeds the NIC's %u RX queues",
                     cfg->rx_queues, (unsigned)num_rxq);
         goto fail;
     }
 
     d = calloc(1, sizeof *d);
     if (!d) {
-        rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+        rc = drv_seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
         goto fail;
     }
     d->cfg = *cfg;
@@ -550,7 +530,7 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
         rq->buf_state = calloc(rq->nbuf, sizeof *rq->buf_state);
         rq->pool = calloc(rq->nbuf, sizeof *rq->pool);
         if (!rq->slot_buf || !rq->buf_state || !rq->pool) {
-            rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+            rc = drv_seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
             goto fail;
         }
         for (uint32_t b = rq->r.entries; b < rq->nbuf; b++) {
@@ -573,7 +553,7 @@ int drv_open(drv_dev **out, const drv_config *cfg, const drv_hw_ops *hw, const d
     d->tx_len = calloc(cfg->tx_ring_entries, sizeof *d->tx_len);
     d->tx_ndesc = calloc(cfg->tx_ring_entries, sizeof *d->tx_ndesc);
     if (!d->tx_len || !d->tx_ndesc) {
-        rc = seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
+        rc = drv_seterr(err, errlen, DRV_ENOMEM, "driver: out of memory");
         goto fail;
     }
     d->toe_res = mem->alloc(mem->ctx, (uint64_t)NIC_TOE_CMDQ_DEPTH * NIC_TOE_RESULT_BYTES,

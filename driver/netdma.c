@@ -27,6 +27,7 @@
  * CMD START. After START the engine's counts are 0, so the new chain's descriptor 0 is tail:
  * base = head = flushed = tail. The ring's next pointers are unchanged. */
 #include "netdma.h"
+#include "drv_common.h"
 
 #include "nic_hw.h"
 
@@ -91,18 +92,6 @@ static uint64_t get_le64(const uint8_t *p)
     return v;
 }
 
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-static int is_pow2(uint64_t v) { return v && (v & (v - 1)) == 0; }
 
 static uint64_t charge(nd_dev *d, int cpu, enum nd_op op, uint64_t count)
 {
@@ -136,18 +125,18 @@ void nd_config_defaults(nd_config *c)
 static int check_config(const nd_config *c, char *err, size_t errlen)
 {
     if (c->cpus < 1 || c->cpus > 64)
-        return seterr(err, errlen, DRV_EINVAL, "netdma: cpus %d out of range 1..64", c->cpus);
+        return drv_seterr(err, errlen, DRV_EINVAL, "netdma: cpus %d out of range 1..64", c->cpus);
     if (c->channels < 0 || c->channels > ND_MAX_CHANNELS)
-        return seterr(err, errlen, DRV_EINVAL, "netdma: channels %d out of range 0..%d", c->channels,
+        return drv_seterr(err, errlen, DRV_EINVAL, "netdma: channels %d out of range 0..%d", c->channels,
                       ND_MAX_CHANNELS);
-    if (!is_pow2(c->ring_entries) || c->ring_entries < 16 || c->ring_entries > 32768)
-        return seterr(err, errlen, DRV_EINVAL, "netdma: ring_entries %u is not a power of two in 16..32768",
+    if (!drv_is_pow2(c->ring_entries) || c->ring_entries < 16 || c->ring_entries > 32768)
+        return drv_seterr(err, errlen, DRV_EINVAL, "netdma: ring_entries %u is not a power of two in 16..32768",
                       (unsigned)c->ring_entries);
     if (c->irq_vector_base < 0 || c->irq_vector_base > 255)
-        return seterr(err, errlen, DRV_EINVAL, "netdma: irq_vector_base %d out of range 0..255",
+        return drv_seterr(err, errlen, DRV_EINVAL, "netdma: irq_vector_base %d out of range 0..255",
                       c->irq_vector_base);
     if (c->mem_limit != 0 && c->mem_limit <= c->mem_base)
-        return seterr(err, errlen, DRV_EINVAL, "netdma: mem_limit 0x%llx is not above mem_base 0x%llx",
+        return drv_seterr(err, errlen, DRV_EINVAL, "netdma: mem_limit 0x%llx is not above mem_base 0x%llx",
                       (unsigned long long)c->mem_limit, (unsigned long long)c->mem_base);
     return DRV_OK;
 }
@@ -202,47 +191,39 @@ int nd_open(nd_dev **out, const nd_config *cfg, const drv_hw_ops *hw, const drv_
 
     if (out)
         *out = NULL;
-    if (!out || !cfg || !hw || !hw->csr_write || !hw->csr_read || !mem || !mem->alloc || !mem->mark ||
-        !mem->rewind || !cb) {
-        rc = seterr(err, errlen, DRV_EINVAL, "netdma: nd_open needs out, cfg, hw ops, mem and cb");
-        goto fail;
-    }
-    rc = check_config(cfg, err, errlen);
+    rc = drv_check_open_args(out, cfg, hw, mem, cb, "netdma: nd_open", err, errlen);
+    if (rc == DRV_OK)
+        rc = check_config(cfg, err, errlen);
+    if (rc == DRV_OK)
+        rc = drv_check_id(hw, NDMA_REG_ID, NDMA_ID_VALUE, "netdma", "a nicsim copy engine", err, errlen);
     if (rc != DRV_OK)
         goto fail;
-    uint32_t id = hw->csr_read(hw->ctx, NDMA_REG_ID);
-    if (id != NDMA_ID_VALUE) {
-        rc = seterr(err, errlen, DRV_EDEVICE,
-                    "netdma: device ID 0x%08x is not a nicsim copy engine (expected 0x%08x)", (unsigned)id,
-                    (unsigned)NDMA_ID_VALUE);
-        goto fail;
-    }
     uint32_t chancnt = hw->csr_read(hw->ctx, NDMA_REG_CHANCNT);
     if (chancnt < 1 || chancnt > ND_MAX_CHANNELS) {
-        rc = seterr(err, errlen, DRV_EDEVICE, "netdma: engine reports %u channels (expected 1..%d)",
+        rc = drv_seterr(err, errlen, DRV_EDEVICE, "netdma: engine reports %u channels (expected 1..%d)",
                     (unsigned)chancnt, ND_MAX_CHANNELS);
         goto fail;
     }
     uint32_t xfercap = hw->csr_read(hw->ctx, NDMA_REG_XFERCAP);
     if (xfercap == 0) {
-        rc = seterr(err, errlen, DRV_EDEVICE, "netdma: engine reports XFERCAP 0");
+        rc = drv_seterr(err, errlen, DRV_EDEVICE, "netdma: engine reports XFERCAP 0");
         goto fail;
     }
     int nch = channels_used(cfg, (int)chancnt);
     if (nch < 1) {
-        rc = seterr(err, errlen, DRV_EINVAL, "netdma: channels %d exceeds the engine's %u channels",
+        rc = drv_seterr(err, errlen, DRV_EINVAL, "netdma: channels %d exceeds the engine's %u channels",
                     cfg->channels, (unsigned)chancnt);
         goto fail;
     }
     if (cfg->irq_vector_base + nch - 1 > 255) {
-        rc = seterr(err, errlen, DRV_EINVAL, "netdma: vectors %d..%d do not fit in 8 bits",
+        rc = drv_seterr(err, errlen, DRV_EINVAL, "netdma: vectors %d..%d do not fit in 8 bits",
                     cfg->irq_vector_base, cfg->irq_vector_base + nch - 1);
         goto fail;
     }
 
     d = calloc(1, sizeof *d);
     if (!d) {
-        rc = seterr(err, errlen, DRV_ENOMEM, "netdma: out of memory");
+        rc = drv_seterr(err, errlen, DRV_ENOMEM, "netdma: out of memory");
         goto fail;
     }
     d->cfg = *cfg;
@@ -261,7 +242,7 @@ int nd_open(nd_dev **out, const nd_config *cfg, const drv_hw_ops *hw, const drv_
         ch->ring = mem->alloc(mem->ctx, (uint64_t)d->entries * NDMA_DESC_BYTES, ND_RING_ALIGN, &ch->ring_dma);
         ch->cmpl = ch->ring ? mem->alloc(mem->ctx, NDMA_CMPL_BYTES, ND_CMPL_ALIGN, &ch->cmpl_dma) : NULL;
         if (!ch->cmpl) {
-            rc = seterr(err, errlen, DRV_ENOMEM,
+            rc = drv_seterr(err, errlen, DRV_ENOMEM,
                         "netdma: host memory exhausted allocating channel %d (the provider needs %llu bytes in all)",
                         c, (unsigned long long)nd_mem_required(cfg, (int)chancnt));
             goto fail;
@@ -269,7 +250,7 @@ int nd_open(nd_dev **out, const nd_config *cfg, const drv_hw_ops *hw, const drv_
         ch->cookie = calloc(d->entries, sizeof *ch->cookie);
         ch->ndesc = calloc(d->entries, sizeof *ch->ndesc);
         if (!ch->cookie || !ch->ndesc) {
-            rc = seterr(err, errlen, DRV_ENOMEM, "netdma: out of memory");
+            rc = drv_seterr(err, errlen, DRV_ENOMEM, "netdma: out of memory");
             goto fail;
         }
         for (uint32_t s = 0; s < d->entries; s++)
