@@ -711,7 +711,9 @@ static uint64_t hs_toe_event_body(hs_stack *s, const hs_toe_ev *ev, uint64_t now
         hs_toe_cmd(s, ev, cpu, now_ns);
         if (s->toe_need_retry) { /* a queue entry is free: commands refused earlier */
             s->toe_need_retry = 0;
-            for (hs_conn *c = s->all; c; c = c->lnext)
+            /* in connection order until the queue is full again (a refusal sets toe_need_retry
+               once more): the connections after that one would only be refused too */
+            for (hs_conn *c = s->all; c && !s->toe_need_retry; c = c->lnext)
                 if (c->toe == HS_TOE_OFFLOADED && (c->toe_up_want || c->toe_post_want))
                     hs_toe_retry(s, c, cpu, now_ns);
         }
