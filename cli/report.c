@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "cli_util.h"
 
+#include "membus.h"
+#include "netdma_check.h"
 #include "rss.h"
 
 #include <arpa/inet.h>
@@ -11,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+_Static_assert(NS_MEM_AGENTS == MB_AGENTS, "ns_results.mem_bytes has one entry per mb_agent");
+_Static_assert(NS_NDCK_KINDS == NCK_KIND_COUNT, "ns_results.netdma_violation_kind has one entry per nck kind");
 
 #define CLI_REPORT_SCHEMA "nicsim-report/3"
 
@@ -562,9 +567,8 @@ static void cli_netdma_keys(json_t *r, const ns_results *res)
     json_object_set_new(t, "check", ck);
     json_object_set_new(ck, "enabled", json_boolean(res->netdma_checked));
     json_object_set_new(ck, "violations", cli_u64(res->netdma_violations));
-    static const char *const kinds[NS_NDCK_KINDS] = {"access_before_copy", "source_reused", "early_completion",
-                                                     "engine_outside"};
-    for (int k = 0; k < NS_NDCK_KINDS; k++) json_object_set_new(ck, kinds[k], cli_u64(res->netdma_violation_kind[k]));
+    for (int k = 0; k < NS_NDCK_KINDS; k++)
+        json_object_set_new(ck, nck_kind_name(k), cli_u64(res->netdma_violation_kind[k]));
     json_t *lines = json_array();
     for (int i = 0; i < res->nviolation_lines; i++)
         json_array_append_new(lines, cli_text_n(res->violation_lines[i], strnlen(res->violation_lines[i], NS_WARNING_LEN)));
@@ -574,7 +578,6 @@ static void cli_netdma_keys(json_t *r, const ns_results *res)
 /* Host memory bandwidth per agent (model/membus.h), into the report's memory object. */
 static void cli_memory_keys(json_t *m, const ns_results *res)
 {
-    static const char *const agents[NS_MEM_AGENTS] = {"nic_read", "nic_write", "engine_read", "engine_write", "cpu"};
     json_object_set_new(m, "gbps", json_real(res->mem_gbps));
     uint64_t total = 0;
     for (int a = 0; a < NS_MEM_AGENTS; a++) total += res->mem_bytes[a];
@@ -585,7 +588,7 @@ static void cli_memory_keys(json_t *m, const ns_results *res)
     json_object_set_new(m, "agents", ag);
     for (int a = 0; a < NS_MEM_AGENTS; a++) {
         json_t *o = json_object();
-        json_object_set_new(ag, agents[a], o);
+        json_object_set_new(ag, mb_agent_name(a), o);
         json_object_set_new(o, "bytes", cli_u64(res->mem_bytes[a]));
         json_object_set_new(o, "gbps", json_real(secs > 0 ? (double)res->mem_bytes[a] / secs / 1e9 : 0.0));
         json_object_set_new(o, "wait_ns", json_real((double)res->mem_wait_ps[a] / 1000.0));

@@ -29,6 +29,16 @@ class DmaTiming {
     virtual void read_data(uint64_t, uint32_t) {}
     virtual bool observe_writes() const { return false; }
     virtual void wrote(uint64_t, uint32_t) {}
+
+  protected:
+    // A read of len bytes booked on host memory at now: memory serves it from the request on,
+    // so its first byte is there `len` bytes' worth of bandwidth before the booking ends.
+    static uint64_t memory_first_byte(mb_bus *mb, int agent, uint64_t now_ps, uint32_t len)
+    {
+        uint64_t done = mb_book(mb, agent, now_ps, len);
+        uint64_t span = (uint64_t)((double)len * mb_ps_per_byte(mb));
+        return done > now_ps + span ? done - span : now_ps;
+    }
 };
 
 // The NIC: PCIe link timing, then host memory (contention with the copy engine and the CPUs).
@@ -40,14 +50,8 @@ class PcieTiming : public DmaTiming {
     {
         uint64_t first = pcie_read(pf_.bus, now_ps, len, ps_per_byte);
         pf_.res->dma_read_bytes += len;
-        if (pf_.membus) {
-            // memory serves the read from the request on; its first byte can not cross the
-            // link before memory had it
-            uint64_t mem_done = mb_book(pf_.membus, MB_NIC_READ, now_ps, len);
-            uint64_t span = (uint64_t)((double)len * mb_ps_per_byte(pf_.membus));
-            uint64_t mem_first = mem_done > now_ps + span ? mem_done - span : now_ps;
-            first = std::max(first, mem_first);
-        }
+        // its first byte can not cross the link before memory had it
+        if (pf_.membus) first = std::max(first, memory_first_byte(pf_.membus, MB_NIC_READ, now_ps, len));
         return first;
     }
     bool write_ready(uint64_t now_ps) const override { return pcie_write_ready(pf_.bus, now_ps); }

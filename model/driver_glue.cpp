@@ -351,13 +351,14 @@ uint64_t nd_done(void *user, int cpu, uint64_t cookie, int status, int by_irq)
 {
     auto *g = static_cast<DriverGlue *>(user);
     Platform &pf = *g->pf;
+    uint64_t t = call_time_ps(pf, cpu);
     if (pf.ck) {
         if (status == ND_DONE_OK)
-            nck_done(pf.ck, cookie, call_time_ps(pf, cpu));
+            nck_done(pf.ck, cookie, t);
         else
-            nck_cancel(pf.ck, cookie, call_time_ps(pf, cpu));  // the stack redoes it with the CPU
+            nck_cancel(pf.ck, cookie, t);  // the stack redoes it with the CPU
     }
-    return hs_netdma_done(pf.stack, cpu, cookie, status, by_irq, ns_ns_from_ps(call_time_ps(pf, cpu)));
+    return hs_netdma_done(pf.stack, cpu, cookie, status, by_irq, ns_ns_from_ps(t));
 }
 
 uint64_t nd_cost(void *user, int cpu, int op, uint64_t count)
@@ -444,13 +445,12 @@ uint64_t glue_netdma_poll(Platform &pf, int cpu)
     return hs_cpu_cycles(pf.stack, cpu) - c0;
 }
 
-void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps)
+void glue_cpu_memory(Platform &pf, uint64_t t0_ps)
 {
     if (!pf.membus) return;
     uint64_t b = hs_mem_bytes(pf.stack);
     if (b > pf.cpu_mem_seen) mb_book(pf.membus, MB_CPU, t0_ps, b - pf.cpu_mem_seen);
     pf.cpu_mem_seen = b;
-    (void)cpu;
 }
 
 hs_toe_if glue_toe_if(Platform &pf)

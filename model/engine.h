@@ -37,17 +37,13 @@ class MemTiming : public DmaTiming {
     uint32_t read_tags() const override { return kTags; }
     uint64_t read(uint64_t now_ps, uint64_t, uint32_t len, double *ps_per_byte) override
     {
-        read_bytes += len;
         *ps_per_byte = pf_.membus ? mb_ps_per_byte(pf_.membus) : 0.0;
-        uint64_t done = pf_.membus ? mb_book(pf_.membus, MB_ENGINE_READ, now_ps, len) : now_ps;
-        uint64_t span = (uint64_t)((double)len * *ps_per_byte);
-        uint64_t first = done > now_ps + span ? done - span : now_ps;
+        uint64_t first = pf_.membus ? memory_first_byte(pf_.membus, MB_ENGINE_READ, now_ps, len) : now_ps;
         return first + kLatencyPs;
     }
     bool write_ready(uint64_t) const override { return true; }
     void write(uint64_t now_ps, uint64_t addr, uint32_t bytes) override
     {
-        write_bytes += bytes;
         if (pf_.membus) mb_book(pf_.membus, MB_ENGINE_WRITE, now_ps, bytes);
         for (uint64_t a : cmpl_addrs)
             if (a == addr) cmpl_writes++;
@@ -59,7 +55,6 @@ class MemTiming : public DmaTiming {
     bool observe_writes() const override { return pf_.ck != nullptr; }
     void wrote(uint64_t addr, uint32_t len) override { nck_engine_write(pf_.ck, addr, len, now_hint); }
 
-    uint64_t read_bytes = 0, write_bytes = 0;
     uint64_t cmpl_writes = 0;            // completion-word writes seen
     std::vector<uint64_t> cmpl_addrs;    // the channels' completion words
     uint64_t now_hint = 0;               // the engine's time, for the checker's records
@@ -93,16 +88,10 @@ class Engine {
     }
     uint32_t direct_read(uint32_t addr)
     {
-        csr_.read(addr);
-        tick();
-        csr_.idle();
-        for (int i = 0; i < 16; i++) {
-            settle();
-            if (csr_.rvalid()) return csr_.rdata();
-            edge();
-        }
-        pf_.fail("copy engine did not answer a register read");
-        return 0;
+        uint32_t v = 0;
+        if (!csr_.read_direct(addr, [this] { tick(); }, [this] { settle(); }, [this] { edge(); }, &v))
+            pf_.fail("copy engine did not answer a register read");
+        return v;
     }
 
     // Work in flight: the engine must be clocked.

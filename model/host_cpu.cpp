@@ -41,7 +41,7 @@ void HostCpu::job(std::function<uint64_t()> fn)
 // leaves the CPU when the code that rings it has run (at the end of the call).
 void HostCpu::spend(uint64_t cycles)
 {
-    glue_cpu_memory(pf_, id_, sc_now_ps());
+    glue_cpu_memory(pf_, sc_now_ps());
     busy_cycles += cycles;
     uint64_t t = ns_ps_from_real((double)cycles, ps_per_cycle_);
     horizon_ps = ns_time_add(sc_now_ps(), t);

@@ -92,16 +92,10 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
 
     uint32_t direct_csr_read(uint32_t addr) override
     {
-        csr_.read(addr);
-        tick();
-        csr_.idle();
-        for (int i = 0; i < 16; i++) {
-            settle();
-            if (csr_.rvalid()) return csr_.rdata();
-            edge();
-        }
-        pf_.fail("NIC did not answer a register read");
-        return 0;
+        uint32_t v = 0;
+        if (!csr_.read_direct(addr, [this] { tick(); }, [this] { settle(); }, [this] { edge(); }, &v))
+            pf_.fail("NIC did not answer a register read");
+        return v;
     }
 
     uint64_t clocked() const { return clk_.clocked; }
@@ -414,14 +408,12 @@ template <class V> class Nic : public sc_core::sc_module, public NicBase {
                 resume(synced_ps, limit_ps, quantum_ps);
             }
             line_rx_.admit();
-            bool eng_sync = false;
             if (eng_) {
                 // the engine catches up with the NIC's time; its interrupts, and completions a
                 // waiting CPU needs, reach the CPUs at this time like the NIC's interrupts
                 uint64_t irq0 = eng_->irqs(), cmpl0 = eng_->timing().cmpl_writes;
                 eng_->run_until(now_ps() + 1);
-                eng_sync = eng_->irqs() != irq0 || (pf_.nd_waiters && eng_->timing().cmpl_writes != cmpl0);
-                if (eng_sync) {
+                if (eng_->irqs() != irq0 || (pf_.nd_waiters && eng_->timing().cmpl_writes != cmpl0)) {
                     sync(synced_ps);
                     resume(synced_ps, limit_ps, quantum_ps);
                     continue;

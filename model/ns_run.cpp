@@ -64,10 +64,6 @@ void collect_violations(const nck *k, ns_results *res)
              st.total == 1 ? "" : "s");
 }
 
-// NetDMA may be used in this run: EnableTCPA and nothing in the host configuration rules it
-// out (the engine is then built and its provider opened).
-bool netdma_wanted(const ns_config &c) { return ns_netdma_wanted(&c) != 0; }
-
 // Elaborates and runs the system around a NIC of model class V. Returns 0 or -1 (pf.err).
 template <class V> int run_width(Platform &pf, rp_replay *rp)
 {
@@ -117,7 +113,7 @@ template <class V> int run_width(Platform &pf, rp_replay *rp)
     sc_core::sc_event nd_event("nd_event");
     pf.nd_event = &nd_event;
     std::unique_ptr<Engine> eng;
-    if (netdma_wanted(c)) {
+    if (ns_netdma_wanted(&c)) {  // the engine is built and its provider opened
         eng.reset(new Engine(pf));
         eng->reset();
         glue.eng = eng.get();
@@ -425,7 +421,7 @@ extern "C" int ns_run(const ns_config *cfg, ns_results *res, char *err, size_t e
         rc = -1;
         goto out;
     }
-    if (cfg->netdma_check && netdma_wanted(*cfg)) {
+    if (cfg->netdma_check && ns_netdma_wanted(cfg)) {
         pf.ck = nck_create();
         if (!pf.ck) {
             snprintf(err, errlen, "out of memory (NetDMA ownership checker)");

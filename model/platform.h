@@ -152,8 +152,8 @@ struct Platform {
 // NetDMA: reads cpu's channel completion word and retires its finished copies (the stack's
 // hs_netdma_done for each). Returns the cycles it cost (charged to the stack already).
 uint64_t glue_netdma_poll(Platform &pf, int cpu);
-// The CPU's own memory traffic (copies, checksums, application reads) booked on host memory
-// after each stack call that began at t0_ps.
-void glue_cpu_memory(Platform &pf, int cpu, uint64_t t0_ps);
+// The CPUs' own memory traffic (copies, checksums, application reads) since the last call,
+// booked on host memory at t0_ps (called when each CPU call's cycles are spent).
+void glue_cpu_memory(Platform &pf, uint64_t t0_ps);
 
 #endif

@@ -28,6 +28,24 @@ template <class V> class CsrPort {
         m_.s_csr_rd = 1;
     }
     bool rvalid() const { return m_.s_csr_rvalid; }
+    // A register read before the run: the request for one cycle (tick), then the device clocked
+    // (settle, edge) until it answers, at most 16 cycles; false if it never does.
+    template <class Tick, class Settle, class Edge>
+    bool read_direct(uint32_t addr, Tick tick, Settle settle, Edge edge, uint32_t *val)
+    {
+        read(addr);
+        tick();
+        idle();
+        for (int i = 0; i < 16; i++) {
+            settle();
+            if (rvalid()) {
+                *val = rdata();
+                return true;
+            }
+            edge();
+        }
+        return false;
+    }
     uint32_t rdata() const { return m_.s_csr_rdata; }
     // The oldest posted write due at or before now_ps, taken off the queue; false if none.
     bool next_due(uint64_t now_ps, CsrWrite &w)
